@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jisheng.areas.scoping import ScopedQuerySet
+
+from .roles import READ_ONLY_ROLES, ROLES_REQUIRING_TOTP, RoleCode
+
+
+class Role(models.Model):
+    code = models.CharField(max_length=32, primary_key=True, choices=RoleCode.choices)
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+
+    def __str__(self) -> str:
+        return str(RoleCode(self.code).label)
+
+
+class StaffManager(UserManager.from_queryset(ScopedQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class User(AbstractUser):
+    """A staff member. Belongs to exactly one area and sees that area and everything below it."""
+
+    scope_area_path = "area"
+
+    area = models.ForeignKey(
+        "areas.Area", verbose_name=_("area"), null=True, on_delete=models.PROTECT, related_name="staff"
+    )
+    full_name = models.CharField(_("full name"), max_length=64, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    roles = models.ManyToManyField(Role, verbose_name=_("roles"), blank=True, related_name="users")
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+    must_change_password = models.BooleanField(_("must change password"), default=False)
+
+    objects = StaffManager()
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff members")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    def role_codes(self) -> set[str]:
+        cached = getattr(self, "_role_codes", None)
+        if cached is None:
+            cached = set(self.roles.values_list("code", flat=True))
+            self._role_codes = cached
+        return cached
+
+    def has_role(self, *codes: str) -> bool:
+        return bool(self.role_codes() & set(codes))
+
+    @property
+    def needs_totp(self) -> bool:
+        return bool(self.role_codes() & ROLES_REQUIRING_TOTP)
+
+    @property
+    def is_read_only(self) -> bool:
+        codes = self.role_codes()
+        return bool(codes) and codes <= READ_ONLY_ROLES
+
+    def audit_area_code(self) -> str:
+        return self.area_id or ""
+
+
+class PasswordHistory(models.Model):
+    """The last hashes of a user's passwords, so that none of the last five is used again."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password_hash = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class AccessToken(models.Model):
+    """A personal access token for the API. Only its SHA-256 is stored; it expires and can be revoked."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_tokens")
+    name = models.CharField(_("name"), max_length=64)
+    prefix = models.CharField(_("prefix"), max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("access token")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+    def audit_area_code(self) -> str:
+        return self.user.area_id or ""

@@ -1,0 +1,91 @@
+"""State changes of staff accounts and tokens. Each is one transaction with its audit event."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.utils import timezone
+
+from jisheng.areas.models import Area
+from jisheng.audit import services as audit
+
+from .models import AccessToken, Role, User
+
+TOKEN_PREFIX = "jst_"
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str,
+    area: Area,
+    roles: list[str],
+    full_name: str = "",
+    by: Any,
+    validate: bool = True,
+) -> User:
+    user = User(username=username, area=area, full_name=full_name)
+    if validate:
+        validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    user.roles.set(Role.objects.filter(code__in=roles))
+    audit.record(
+        by=by,
+        action="account.create",
+        obj=user,
+        after={"username": username, "area": area.code, "roles": sorted(roles), "full_name": full_name},
+    )
+    return user
+
+
+@transaction.atomic
+def user_set_password(*, user: User, password: str, by: Any) -> None:
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    audit.record(by=by, action="account.password_change", obj=user)
+
+
+@transaction.atomic
+def token_create(*, user: User, name: str, days: int = 90, by: Any) -> tuple[AccessToken, str]:
+    """Create a token and return it with its key; the key is shown once and never stored."""
+    key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = AccessToken.objects.create(
+        user=user,
+        name=name,
+        prefix=key[: len(TOKEN_PREFIX) + 6],
+        key_hash=AccessToken.hash_key(key),
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    audit.record(by=by, action="token.create", obj=token, after={"name": name, "expires_at": token.expires_at})
+    return token, key
+
+
+@transaction.atomic
+def token_revoke(*, token: AccessToken, by: Any) -> None:
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit.record(by=by, action="token.revoke", obj=token)
+
+
+def token_authenticate(key: str) -> User | None:
+    token = (
+        AccessToken.objects.select_related("user", "user__area")
+        .filter(key_hash=AccessToken.hash_key(key))
+        .first()
+    )
+    if token is None or not token.is_active or not token.user.is_active:
+        return None
+    now = timezone.now()
+    # Touch last_used at most once a minute: a write per API call would serialise SQLite.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import base64
+
+import segno
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout, views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _, gettext_lazy
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from jisheng.audit import services as audit
+from jisheng.core.views import home_cards
+
+from . import services
+from .decorators import role_required
+from .models import AccessToken, User
+from .roles import ROLE_DUTIES, RoleCode
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("accounts:login")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        response = super().form_valid(form)
+        with transaction.atomic():
+            audit.record(by=self.request.user, action="account.password_change", obj=self.request.user)
+        messages.success(self.request, _("Your password has been changed."))
+        return response
+
+
+class OTPForm(forms.Form):
+    token = forms.CharField(label=gettext_lazy("Six-digit code"), max_length=6, min_length=6)
+
+
+@login_required
+def otp_view(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator on first use, afterwards verify its code once per session."""
+    user = request.user
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    enrolling = device is None
+    if enrolling:
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
+            user=user, name="default", confirmed=False
+        )
+    form = OTPForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            with transaction.atomic():
+                if enrolling:
+                    device.confirmed = True
+                    device.save(update_fields=["confirmed"])
+                    audit.record(by=user, action="account.totp_enrol", obj=user)
+                audit.record(by=user, action="account.totp_verify", obj=user)
+            otp_login(request, device)
+            return redirect(request.GET.get("next") or "home")
+        form.add_error("token", _("The code is wrong or has expired. Try the current code."))
+    qr_svg = None
+    if enrolling:
+        qr_svg = segno.make(device.config_url, error="m").svg_data_uri(scale=4)
+    demo_code = None
+    if getattr(settings, "DEMO_MODE", False):
+        demo_code = f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+    return render(
+        request,
+        "accounts/otp.html",
+        {"form": form, "enrolling": enrolling, "qr_svg": qr_svg, "secret": _base32(device.bin_key), "demo_code": demo_code},
+    )
+
+
+def _base32(key: bytes) -> str:
+    return base64.b32encode(key).decode().rstrip("=")
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Token name"), max_length=64)
+    days = forms.IntegerField(label=gettext_lazy("Valid for (days)"), min_value=1, max_value=365, initial=90)
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    new_key = None
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        _token, new_key = services.token_create(
+            user=user, name=form.cleaned_data["name"], days=form.cleaned_data["days"], by=user
+        )
+        form = TokenForm()
+    tokens = AccessToken.objects.filter(user=user)
+    return render(request, "accounts/profile.html", {"form": form, "tokens": tokens, "new_key": new_key})
+
+
+@login_required
+@require_POST
+def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = get_object_or_404(AccessToken, pk=token_id, user=request.user)
+    services.token_revoke(token=token, by=request.user)
+    messages.success(request, _("The token has been revoked."))
+    return redirect("accounts:profile")
+
+
+@role_required(RoleCode.SYSTEM_ADMIN, RoleCode.SECURITY_ADMIN)
+def user_list(request: HttpRequest) -> HttpResponse:
+    users = User.objects.visible_to(request.user).select_related("area").prefetch_related("roles").order_by("area_id", "username")
+    locked = set(
+        AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).values_list("username", flat=True)
+    )
+    return render(request, "accounts/user_list.html", {"users": users, "locked": locked})
+
+
+@role_required(RoleCode.SECURITY_ADMIN)
+@require_POST
+def user_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
+    target = get_object_or_404(User.objects.visible_to(request.user), pk=user_id)
+    with transaction.atomic():
+        axes_reset(username=target.username)
+        audit.record(by=request.user, action="account.unlock", obj=target)
+    messages.success(request, _("%(name)s has been unlocked.") % {"name": target})
+    return redirect("accounts:users")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    duties = [
+        {"role": RoleCode(code).label, "text": ROLE_DUTIES[RoleCode(code)]}
+        for code in sorted(request.user.role_codes())  # type: ignore[union-attr]
+    ]
+    return render(request, "accounts/home.html", {"duties": duties, "cards": home_cards(request.user)})

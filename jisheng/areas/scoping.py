@@ -1,0 +1,72 @@
+"""The one mechanism that keeps every read inside the acting user's area.
+
+A model that belongs to an area says where its area is with ``scope_area_path`` (a lookup path ending
+at an Area foreign key, e.g. ``"residence_area"`` or ``"application__area"``; or, for a model that
+copies the code as text, ``scope_area_code_field``) and uses
+``ScopedQuerySet`` as its manager. Every list, object view and API operation then starts from
+``Model.objects.visible_to(user)`` or ``get_visible_or_404(...)``; nothing reads person-level rows
+any other way. The scoping test walks every URL and API operation to prove it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db import models
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from .codes import code_range
+
+ModelT = TypeVar("ModelT", bound=models.Model)
+
+
+def user_prefix(user: Any) -> str | None:
+    """The code prefix a user may see, or None for a user who may see nothing."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    area = getattr(user, "area", None)
+    if area is None:
+        return None
+    return area.prefix
+
+
+class ScopedQuerySet(models.QuerySet[ModelT]):
+    def _area_lookup(self) -> str:
+        code_field = getattr(self.model, "scope_area_code_field", None)
+        if code_field:
+            return f"{code_field}__range"
+        path = getattr(self.model, "scope_area_path", None)
+        if not path:
+            raise TypeError(f"{self.model.__name__} has no scope_area_path")
+        # Filtering on the primary key of the Area (its code) lets Django trim the join: the range
+        # is applied to the foreign-key column of this table itself.
+        return f"{path}__code__range"
+
+    def within(self, prefix: str) -> ScopedQuerySet[ModelT]:
+        return self.filter(**{self._area_lookup(): code_range(prefix)})
+
+    def visible_to(self, user: Any) -> ScopedQuerySet[ModelT]:
+        prefix = user_prefix(user)
+        if prefix is None:
+            return self.none()
+        return self.within(prefix)
+
+
+ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
+
+
+def get_visible_or_404(queryset: models.QuerySet[ModelT], user: Any, **lookup: Any) -> ModelT:
+    """Fetch one object the user may see; an object outside the user's area is simply not found."""
+    scoped = queryset.visible_to(user) if isinstance(queryset, ScopedQuerySet) else None
+    if scoped is None:
+        raise TypeError(f"{queryset.model.__name__} is not area-scoped")
+    try:
+        return scoped.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError) as exc:
+        raise Http404(_("Not found, or outside your area.")) from exc
+
+
+def can_see_area(user: Any, code: str) -> bool:
+    prefix = user_prefix(user)
+    return prefix is not None and code.startswith(prefix)

@@ -1,0 +1,161 @@
+"""Writing and verifying the audit trail.
+
+Every service function of every app calls ``record`` inside its own transaction, so the change and its
+audit event commit or roll back together.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from .context import client_ip
+from .models import AuditChainHead, AuditEvent
+
+GENESIS_HASH = "0" * 64
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return str(value)
+
+
+def _clean(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Round-trip through JSON so that what is hashed is exactly what the database stores."""
+    if data is None:
+        return None
+    return json.loads(json.dumps(data, default=_json_default, ensure_ascii=False))
+
+
+def _content(event: AuditEvent) -> str:
+    return json.dumps(
+        {
+            "at": event.at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
+            "actor": event.actor_id,
+            "actor_username": event.actor_username,
+            "actor_roles": event.actor_roles,
+            "area_code": event.area_code,
+            "action": event.action,
+            "object_type": event.object_type,
+            "object_id": event.object_id,
+            "object_repr": event.object_repr,
+            "before": event.before,
+            "after": event.after,
+            "reason": event.reason,
+            "ip": event.ip,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+
+
+def compute_hash(prev_hash: str, event: AuditEvent) -> str:
+    return hashlib.sha256((prev_hash + _content(event)).encode()).hexdigest()
+
+
+def model_snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
+    """The concrete field values of obj, for the before/after of an event."""
+    data: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        if fields is not None and field.name not in fields:
+            continue
+        data[field.attname] = getattr(obj, field.attname)
+    return data
+
+
+def _area_code_of(obj: models.Model | None, actor: Any) -> str:
+    if obj is not None:
+        code = getattr(obj, "audit_area_code", None)
+        if callable(code):
+            code = code()
+        if code:
+            return str(code)
+    return str(getattr(actor, "area_id", "") or "")
+
+
+def record(
+    *,
+    by: Any,
+    action: str,
+    obj: models.Model | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+    object_type: str | None = None,
+    object_id: str | None = None,
+    object_repr: str | None = None,
+    area_code: str | None = None,
+) -> AuditEvent:
+    """Append one event. Must run inside the caller's transaction (it locks the chain head)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record must be called inside the service's transaction")
+    actor = by if getattr(by, "is_authenticated", False) else None
+    roles = ""
+    if actor is not None and hasattr(actor, "role_codes"):
+        roles = ",".join(sorted(actor.role_codes()))
+    event = AuditEvent(
+        at=timezone.now(),
+        actor=actor,
+        actor_username=getattr(actor, "username", "") if actor else "",
+        actor_roles=roles,
+        area_code=area_code if area_code is not None else _area_code_of(obj, actor),
+        action=action,
+        object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
+        object_id=object_id or (str(obj.pk) if obj is not None else ""),
+        object_repr=(object_repr if object_repr is not None else str(obj) if obj is not None else "")[:255],
+        before=_clean(before),
+        after=_clean(after),
+        reason=reason,
+        ip=client_ip.get(),
+    )
+    head, _created = AuditChainHead.objects.select_for_update().get_or_create(
+        id=1, defaults={"last_hash": GENESIS_HASH}
+    )
+    event.prev_hash = head.last_hash
+    event.hash = compute_hash(head.last_hash, event)
+    event.save()
+    head.last_hash = event.hash
+    head.last_event_id = event.pk
+    head.save(update_fields=["last_hash", "last_event_id"])
+    return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    broken_event_id: int | None
+    problem: str
+
+
+def verify_chain() -> ChainReport:
+    """Walk the chain in order; name the first event whose link or content does not match."""
+    prev_hash = GENESIS_HASH
+    checked = 0
+    last_id: int | None = None
+    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
+        if event.prev_hash != prev_hash:
+            return ChainReport(checked, event.pk, "previous-hash link does not match (a row was removed or reordered)")
+        if compute_hash(prev_hash, event) != event.hash:
+            return ChainReport(checked, event.pk, "content does not match its hash (the row was edited)")
+        prev_hash = event.hash
+        last_id = event.pk
+        checked += 1
+    head = AuditChainHead.objects.filter(id=1).first()
+    if head is not None and head.last_event_id != last_id:
+        return ChainReport(checked, head.last_event_id, "the newest events were removed")
+    return ChainReport(checked, None, "")

@@ -1,0 +1,34 @@
+"""The staff navigation, gathered from every app.
+
+An app lists its entries on its AppConfig as ``nav_items`` ({"label", "url", "roles"}); an entry with
+no roles is shown to every signed-in staff member. The shell never imports the apps themselves.
+"""
+
+from typing import Any
+
+from django.apps import apps
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+
+def items_for(user: Any) -> list[dict[str, str]]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    items = []
+    for config in apps.get_app_configs():
+        for item in getattr(config, "nav_items", []):
+            roles = item.get("roles")
+            if roles and not user.has_role(*roles):
+                continue
+            try:
+                url = reverse(item["url"])
+            except NoReverseMatch:
+                continue
+            items.append({"label": str(item["label"]), "url": url})
+    return items
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    from django.conf import settings
+
+    return {"nav_items": items_for(request.user), "demo_mode": settings.DEMO_MODE}
