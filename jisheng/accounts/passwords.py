@@ -57,7 +57,9 @@ class NoReuseValidator:
         from .models import PasswordHistory, User
 
         PasswordHistory.objects.create(user=user, password_hash=user.password)
-        keep = PasswordHistory.objects.filter(user=user).values_list("id", flat=True)[: settings.PASSWORD_HISTORY_SIZE]
+        keep = PasswordHistory.objects.filter(user=user).values_list("id", flat=True)[
+            : settings.PASSWORD_HISTORY_SIZE
+        ]
         PasswordHistory.objects.filter(user=user).exclude(id__in=list(keep)).delete()
         now = timezone.now()
         User.objects.filter(pk=user.pk).update(password_changed_at=now, must_change_password=False)

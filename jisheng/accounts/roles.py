@@ -46,8 +46,12 @@ ROLE_DUTIES = {
         "Confirm benefit eligibility and payments, watch the county dashboards, handle petitions and "
         "allocate projects."
     ),
-    RoleCode.CITY_STAFF: _("Configure policy, read city statistics, exchange with other regions and supervise."),
-    RoleCode.AUDITOR: _("Read the audit trail, overdue cases and accountability records. You change nothing."),
+    RoleCode.CITY_STAFF: _(
+        "Configure policy, read city statistics, exchange with other regions and supervise."
+    ),
+    RoleCode.AUDITOR: _(
+        "Read the audit trail, overdue cases and accountability records. You change nothing."
+    ),
     RoleCode.SYSTEM_ADMIN: _("Manage staff accounts, areas and system settings."),
     RoleCode.SECURITY_ADMIN: _("Unlock accounts, review lockouts and enforce the security policy."),
     RoleCode.AUDIT_ADMIN: _("Review the audit trail and verify that it is intact."),

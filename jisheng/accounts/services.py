@@ -63,7 +63,9 @@ def token_create(*, user: User, name: str, days: int = 90, by: Any) -> tuple[Acc
         key_hash=AccessToken.hash_key(key),
         expires_at=timezone.now() + timedelta(days=days),
     )
-    audit.record(by=by, action="token.create", obj=token, after={"name": name, "expires_at": token.expires_at})
+    audit.record(
+        by=by, action="token.create", obj=token, after={"name": name, "expires_at": token.expires_at}
+    )
     return token, key
 
 

@@ -8,14 +8,16 @@ from axes.utils import reset as axes_reset
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout, views as auth_views
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.oath import totp
@@ -88,7 +90,13 @@ def otp_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/otp.html",
-        {"form": form, "enrolling": enrolling, "qr_svg": qr_svg, "secret": _base32(device.bin_key), "demo_code": demo_code},
+        {
+            "form": form,
+            "enrolling": enrolling,
+            "qr_svg": qr_svg,
+            "secret": _base32(device.bin_key),
+            "demo_code": demo_code,
+        },
     )
 
 
@@ -126,9 +134,16 @@ def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
 
 @role_required(RoleCode.SYSTEM_ADMIN, RoleCode.SECURITY_ADMIN)
 def user_list(request: HttpRequest) -> HttpResponse:
-    users = User.objects.visible_to(request.user).select_related("area").prefetch_related("roles").order_by("area_id", "username")
+    users = (
+        User.objects.visible_to(request.user)
+        .select_related("area")
+        .prefetch_related("roles")
+        .order_by("area_id", "username")
+    )
     locked = set(
-        AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).values_list("username", flat=True)
+        AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).values_list(
+            "username", flat=True
+        )
     )
     return render(request, "accounts/user_list.html", {"users": users, "locked": locked})
 

@@ -26,7 +26,12 @@ class Area(models.Model):
     name = models.CharField(_("name"), max_length=64)
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent area"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
@@ -90,3 +95,6 @@ class AreaEvent(models.Model):
 
     class Meta:
         ordering = ["area_id", "recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.area_id} {self.kind} {self.date or ''}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -63,7 +64,7 @@ def get_visible_or_404(queryset: models.QuerySet[ModelT], user: Any, **lookup: A
         raise TypeError(f"{queryset.model.__name__} is not area-scoped")
     try:
         return scoped.get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError) as exc:
+    except (ObjectDoesNotExist, ValueError) as exc:
         raise Http404(_("Not found, or outside your area.")) from exc
 
 

@@ -57,17 +57,20 @@ def areas_import(*, rows: Iterable[list[str]], by: Any) -> ImportResult:
         if row_number == 1 and not row[0].strip().isdigit():
             continue  # header
         try:
-            code = normalize_code(row[0])
+            try:
+                code = normalize_code(row[0])
+            except ValidationError as exc:
+                raise ValidationError(
+                    _("Row %(row)d, column code: %(message)s")
+                    % {"row": row_number, "message": exc.messages[0]}
+                ) from exc
             name = (row[1] if len(row) > 1 else "").strip()
             if not name:
                 raise ValidationError(_("Row %(row)d, column name: the name is empty.") % {"row": row_number})
             valid_from = _parse_optional_date(row[2] if len(row) > 2 else "", row_number, "valid_from")
             valid_to = _parse_optional_date(row[3] if len(row) > 3 else "", row_number, "valid_to")
         except ValidationError as exc:
-            message = exc.messages[0]
-            if not message.startswith(_("Row")):
-                message = _("Row %(row)d, column code: %(message)s") % {"row": row_number, "message": message}
-            result.errors.append(message)
+            result.errors.append(exc.messages[0])
             continue
         parsed.append((row_number, code, name, valid_from, valid_to))
     if result.errors:
@@ -119,7 +122,9 @@ def areas_import_file(*, path: Path, by: Any) -> ImportResult:
 
 
 def _rename(*, area: Area, new_name: str, date: datetime.date | None, by: Any) -> None:
-    AreaEvent.objects.create(area=area, kind=AreaEvent.Kind.RENAMED, date=date, old_name=area.name, new_name=new_name)
+    AreaEvent.objects.create(
+        area=area, kind=AreaEvent.Kind.RENAMED, date=date, old_name=area.name, new_name=new_name
+    )
     audit.record(by=by, action="area.rename", obj=area, before={"name": area.name}, after={"name": new_name})
     area.name = new_name
     area.save(update_fields=["name"])
@@ -145,6 +150,7 @@ def area_merge(*, retired: list[Area], into: Area, date: datetime.date, by: Any)
 
 def name_on(area: Area, date: datetime.date) -> str:
     """The area's name as it was on a date, for old reports and certificates."""
-    for event in area.events.filter(kind=AreaEvent.Kind.RENAMED, date__gt=date).order_by("date", "id"):
-        return event.old_name
-    return area.name
+    later_rename = (
+        area.events.filter(kind=AreaEvent.Kind.RENAMED, date__gt=date).order_by("date", "id").first()
+    )
+    return later_rename.old_name if later_rename else area.name

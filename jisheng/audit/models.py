@@ -67,3 +67,6 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_hash = models.CharField(max_length=64)
     last_event_id = models.BigIntegerField(null=True)
+
+    def __str__(self) -> str:
+        return f"audit chain head #{self.last_event_id}"

@@ -149,7 +149,9 @@ def verify_chain() -> ChainReport:
     last_id: int | None = None
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
         if event.prev_hash != prev_hash:
-            return ChainReport(checked, event.pk, "previous-hash link does not match (a row was removed or reordered)")
+            return ChainReport(
+                checked, event.pk, "previous-hash link does not match (a row was removed or reordered)"
+            )
         if compute_hash(prev_hash, event) != event.hash:
             return ChainReport(checked, event.pk, "content does not match its hash (the row was edited)")
         prev_hash = event.hash

@@ -20,7 +20,9 @@ AUDIT_READERS = ("auditor", "audit_admin")
 class EventFilter(forms.Form):
     q = forms.CharField(label=_("Username, object or action"), required=False)
     action = forms.CharField(label=_("Action"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
@@ -32,7 +34,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         if data["q"]:
             events = events.filter(
-                Q(actor_username__icontains=data["q"]) | Q(object_repr__icontains=data["q"]) | Q(object_id=data["q"])
+                Q(actor_username__icontains=data["q"])
+                | Q(object_repr__icontains=data["q"])
+                | Q(object_id=data["q"])
             )
         if data["action"]:
             events = events.filter(action__startswith=data["action"])

@@ -10,7 +10,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--persons", type=int, default=3000, help="number of synthetic residents")
-        parser.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same county")
+        parser.add_argument(
+            "--seed", type=int, default=1, help="random seed; the same seed gives the same county"
+        )
 
     def handle(self, *args: object, **options: int) -> None:
         for step in demo_steps():

@@ -1,0 +1,81 @@
+"""Fixtures shared by every app's tests: an area tree with two sibling townships, staff users of any
+role, and clients signed in (with the second factor already proven where the role needs one)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from typing import Any
+
+os.environ.setdefault("JISHENG_DATA_DIR", tempfile.mkdtemp(prefix="jisheng-test-"))
+
+import pytest  # noqa: E402
+
+TEST_PASSWORD = "Test#Pass2026"
+
+
+@pytest.fixture
+def areas(db: Any) -> dict[str, Any]:
+    """City 4117 › county 411723 › townships 101 (A) and 102 (B) › two villages each."""
+    from jisheng.areas.models import Area, Level
+
+    def make(code: str, name: str, level: int, parent: Area | None) -> Area:
+        return Area.objects.create(code=code, name=name, level=level, parent=parent)
+
+    province = make("410000000000", "河南省", Level.PROVINCE, None)
+    city = make("411700000000", "驻马店市", Level.CITY, province)
+    county = make("411723000000", "平舆县", Level.COUNTY, city)
+    township_a = make("411723101000", "庙湾镇", Level.TOWNSHIP, county)
+    township_b = make("411723102000", "射桥镇", Level.TOWNSHIP, county)
+    return {
+        "province": province,
+        "city": city,
+        "county": county,
+        "township_a": township_a,
+        "township_b": township_b,
+        "village_a": make("411723101201", "王庄村", Level.VILLAGE, township_a),
+        "village_a2": make("411723101202", "李楼村", Level.VILLAGE, township_a),
+        "village_b": make("411723102201", "张营村", Level.VILLAGE, township_b),
+    }
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., Any]:
+    from jisheng.accounts.models import Role, User
+
+    counter = {"n": 0}
+
+    def make(area: Any, *roles: str, username: str | None = None, full_name: str = "") -> Any:
+        counter["n"] += 1
+        user = User.objects.create_user(
+            username=username or f"user{counter['n']}", password=TEST_PASSWORD, area=area, full_name=full_name
+        )
+        user.roles.set(Role.objects.filter(code__in=roles))
+        return user
+
+    return make
+
+
+def sign_in(client: Any, user: Any) -> Any:
+    """Sign a test client in; for roles that need TOTP, also mark the session as verified."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    if user.needs_totp:
+        device, _ = TOTPDevice.objects.get_or_create(user=user, name="default", defaults={"confirmed": True})
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+@pytest.fixture
+def client_for(db: Any) -> Callable[[Any], Any]:
+    from django.test import Client
+
+    def make(user: Any) -> Any:
+        return sign_in(Client(), user)
+
+    return make

@@ -1,0 +1,16 @@
+from typing import Any
+
+from django.conf import settings
+from whitenoise.storage import CompressedManifestStaticFilesStorage
+
+
+class StaticStorage(CompressedManifestStaticFilesStorage):
+    """Hashed, compressed names once `collectstatic` has run; plain names before (tests, a fresh checkout).
+
+    WhiteNoise serves the app's static directories directly in that case (WHITENOISE_USE_FINDERS).
+    """
+
+    def url(self, name: Any, force: bool = False) -> str:
+        if not (settings.STATIC_ROOT / "staticfiles.json").exists():
+            return settings.STATIC_URL + str(name)
+        return super().url(name, force)

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from jisheng.areas.scoping import ScopedManager
+
+from ..codes import HukouType, MaritalStatus, PersonStatus, Relation, Sex
+
+
+class Household(models.Model):
+    """户: a registered household of a village, with its members (Person.household)."""
+
+    number = models.CharField(_("household number"), max_length=32, unique=True)
+    area = models.ForeignKey("areas.Area", verbose_name=_("village"), on_delete=models.PROTECT)
+    address = models.CharField(_("address"), max_length=128, blank=True)
+    hukou_type = models.CharField(
+        _("household registration type"), max_length=8, choices=HukouType.choices, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    scope_area_path = "area"
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+
+    def __str__(self) -> str:
+        return self.number
+
+    def audit_area_code(self) -> str:
+        return self.area_id
+
+
+class Person(models.Model):
+    """One resident, one record (一人一档), kept in the village that manages them (residence_area).
+
+    ``registered_area_code`` (户籍地) may lie outside this deployment, so it is a code, not a key.
+    ``name_pinyin`` and ``name_initials`` are kept for search (zhangsan, zs).
+    """
+
+    name = models.CharField(_("name"), max_length=32)
+    name_pinyin = models.CharField(max_length=128, db_index=True, blank=True)
+    name_initials = models.CharField(max_length=32, db_index=True, blank=True)
+    id_number = models.CharField(_("resident ID number"), max_length=18, db_index=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("date of birth"))
+    ethnicity = models.CharField(_("ethnicity"), max_length=2, default="01", help_text="GB 3304 code")
+    marital_status = models.CharField(
+        _("marital status"), max_length=2, choices=MaritalStatus.choices, default=MaritalStatus.UNSTATED
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    hukou_type = models.CharField(
+        _("household registration type"), max_length=8, choices=HukouType.choices, blank=True
+    )
+    registered_area_code = models.CharField(_("place of household registration"), max_length=12, blank=True)
+    residence_area = models.ForeignKey(
+        "areas.Area", verbose_name=_("residence"), on_delete=models.PROTECT, related_name="residents"
+    )
+    address = models.CharField(_("address"), max_length=128, blank=True)
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    relation_to_head = models.CharField(
+        _("relation to head"), max_length=2, choices=Relation.choices, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=PersonStatus.choices, default=PersonStatus.ALIVE
+    )
+    death_date = models.DateField(_("date of death"), null=True, blank=True)
+    disability_level = models.PositiveSmallIntegerField(_("disability level"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["name_pinyin", "name_initials", "updated_at"])
+
+    scope_area_path = "residence_area"
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        indexes = [
+            models.Index(fields=["residence_area", "status"]),
+            models.Index(fields=["name"]),
+            models.Index(fields=["birth_date"]),
+            models.Index(fields=["phone"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def audit_area_code(self) -> str:
+        return self.residence_area_id

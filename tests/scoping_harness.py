@@ -1,0 +1,140 @@
+"""Walks every URL pattern and API operation as staff of two sibling townships and reports leaks.
+
+Each app that keeps area-scoped data provides ``jisheng/<app>/tests/scoping.py`` with
+``make_objects(*, area, marker) -> list[Model]``: objects in ``area`` (a village) whose pages show
+``marker``. The harness creates them for township A and township B and, signed in as A:
+
+* GETs every page and API operation without parameters: B's marker must not appear;
+* GETs every page and operation with parameters filled from each B object (its pk, and any
+  ``scope_url_values()`` it offers): the answer is 403/404/405, or shows nothing of B;
+* POSTs (and PUT/PATCH/DELETEs API operations) the same URLs: no audit event may be written in B's
+  area, since every change writes one in the area of the object it changes.
+
+A new URL or operation is covered without anyone adding a test for it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import import_module
+from importlib.util import find_spec
+from typing import Any
+
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from jisheng.areas.codes import code_range
+
+SKIP_PREFIXES = ("sysadmin/", "static/", "media/", "i18n/", "api/", "accounts/logout/")
+PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>\w+)>")
+
+
+@dataclass
+class Leak:
+    method: str
+    url: str
+    why: str
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.url}: {self.why}"
+
+
+def url_patterns(resolver: URLResolver | None = None, prefix: str = "") -> list[str]:
+    """Every route of the URLconf as a string with <converter:name> placeholders."""
+    resolver = resolver or get_resolver()
+    routes = []
+    for entry in resolver.url_patterns:
+        route = str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            routes.extend(url_patterns(entry, prefix + route))
+        elif isinstance(entry, URLPattern):
+            routes.append(prefix + route)
+    return [r.lstrip("^").rstrip("$") for r in routes if "(?P" not in r]
+
+
+def scoped_object_makers() -> list[Any]:
+    makers = []
+    for app_path in settings.DOMAIN_APPS:
+        module_name = f"{app_path}.tests.scoping"
+        if find_spec(f"{app_path}.tests") is not None and find_spec(module_name) is not None:
+            makers.append(import_module(module_name).make_objects)
+    return makers
+
+
+def _fill(route: str, values: dict[str, str], default: str) -> str:
+    return PARAM.sub(lambda m: values.get(m.group("name"), default), route)
+
+
+def _candidate_values(obj: Any) -> list[tuple[dict[str, str], str]]:
+    candidates: list[tuple[dict[str, str], str]] = [({}, str(obj.pk))]
+    extra = getattr(obj, "scope_url_values", None)
+    if callable(extra):
+        for values in extra():
+            candidates.append((values, str(obj.pk)))
+    return candidates
+
+
+def audit_events_in(prefix: str) -> int:
+    from jisheng.audit.models import AuditEvent
+
+    return AuditEvent.objects.filter(area_code__range=code_range(prefix)).count()
+
+
+def check_pages(
+    client: Any, other_prefix: str, other_objects: list[Any], marker: str, routes: list[str]
+) -> list[Leak]:
+    leaks: list[Leak] = []
+    for route in routes:
+        if route.startswith(SKIP_PREFIXES):
+            continue
+        if not PARAM.search(route):
+            url = "/" + route
+            response = client.get(url)
+            if marker in response.content.decode(errors="replace"):
+                leaks.append(Leak("GET", url, "shows the sibling township's data"))
+            continue
+        for obj in other_objects:
+            for values, default in _candidate_values(obj):
+                url = "/" + _fill(route, values, default)
+                response = client.get(url)
+                if response.status_code == 200 and marker in response.content.decode(errors="replace"):
+                    leaks.append(
+                        Leak("GET", url, f"shows {obj._meta.label} #{obj.pk} of the sibling township")
+                    )
+                before = audit_events_in(other_prefix)
+                client.post(url, {})
+                if audit_events_in(other_prefix) != before:
+                    leaks.append(
+                        Leak("POST", url, f"changed {obj._meta.label} #{obj.pk} of the sibling township")
+                    )
+    return leaks
+
+
+def check_api(client: Any, other_prefix: str, other_objects: list[Any], marker: str) -> list[Leak]:
+    from jisheng.api import api
+
+    leaks: list[Leak] = []
+    schema = api.get_openapi_schema()
+    for path, operations in schema["paths"].items():
+        for method in operations:
+            method_upper = method.upper()
+            if not PARAM.search(path.replace("{", "<").replace("}", ">")):
+                if method_upper == "GET":
+                    response = client.get(path)
+                    if marker in response.content.decode(errors="replace"):
+                        leaks.append(Leak("GET", path, "API shows the sibling township's data"))
+                continue
+            for obj in other_objects:
+                for values, default in _candidate_values(obj):
+                    url = _fill(path.replace("{", "<").replace("}", ">"), values, default)
+                    before = audit_events_in(other_prefix)
+                    response = client.generic(method_upper, url, data="{}", content_type="application/json")
+                    if method_upper == "GET":
+                        if response.status_code == 200 and marker in response.content.decode(
+                            errors="replace"
+                        ):
+                            leaks.append(Leak("GET", url, f"API shows {obj._meta.label} #{obj.pk}"))
+                    elif audit_events_in(other_prefix) != before:
+                        leaks.append(Leak(method_upper, url, f"API changed {obj._meta.label} #{obj.pk}"))
+    return leaks
