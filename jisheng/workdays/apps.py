@@ -6,3 +6,4 @@ class WorkdaysConfig(AppConfig):
     name = "jisheng.workdays"
     label = "workdays"
     verbose_name = _("Working-day calendar")
+    nav_items = [{"label": _("Working days"), "url": "workdays:calendar", "roles": ["system_admin"]}]

@@ -1,0 +1,146 @@
+"""Changes to the working-day calendar, and the counting functions deadlines use (re-exported here)."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from jisheng.audit.services import record
+
+from . import calendar
+from .calendar import (  # noqa: F401 - the public counting interface of this app
+    CalendarMissing,
+    acceptance_day,
+    add_working_days,
+    covered_years,
+    due_date,
+    is_working_day,
+    working_days_between,
+)
+from .models import CalendarDay, DaySource
+from .seed import chinesecalendar_rows, chinesecalendar_years, days_of_year
+
+WORKING_WORDS = {"班", "上班", "工作日", "1", "work", "workday", "working"}
+REST_WORDS = {"休", "休息", "节假日", "假", "0", "rest", "holiday", "off"}
+
+
+def _replace_year(year: int, rows: list[tuple[datetime.date, bool, str]], source: str) -> int:
+    CalendarDay.objects.filter(date__year=year).delete()
+    CalendarDay.objects.bulk_create(
+        CalendarDay(date=day, is_working_day=working, source=source, note=note) for day, working, note in rows
+    )
+    calendar.invalidate()
+    transaction.on_commit(calendar.invalidate)
+    return len(rows)
+
+
+@transaction.atomic
+def calendar_seed(*, by: object, years: list[int] | None = None, replace: bool = False) -> list[int]:
+    """Fill the calendar from chinesecalendar for its published years; keeps years already present
+    unless ``replace`` (an imported or edited year is not overwritten by accident)."""
+    seeded = []
+    present = set(CalendarDay.objects.dates("date", "year").values_list("date__year", flat=True))
+    for year in years or list(chinesecalendar_years()):
+        if year in present and not replace:
+            continue
+        _replace_year(year, list(chinesecalendar_rows(year)), DaySource.CHINESECALENDAR)
+        seeded.append(year)
+    if seeded:
+        record(
+            by=by,
+            action="workdays.seed",
+            object_type="workdays.year",
+            object_id=",".join(str(y) for y in seeded),
+            object_repr=f"chinesecalendar {seeded[0]}–{seeded[-1]}",
+            after={"years": seeded},
+            area_code="",
+        )
+    return seeded
+
+
+def parse_year_csv(text: str) -> tuple[int, dict[datetime.date, tuple[bool, str]]]:
+    """Read ``date,kind,note`` rows (kind 休/班); every error names its row and field, in Chinese."""
+    errors: list[str] = []
+    overrides: dict[datetime.date, tuple[bool, str]] = {}
+    years: set[int] = set()
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    for number, row in enumerate(reader, start=1):
+        if not row or not "".join(row).strip() or row[0].strip().startswith("#"):
+            continue
+        if number == 1 and row[0].strip().lower() in {"date", "日期"}:
+            continue
+        cells = [cell.strip() for cell in row] + ["", ""]
+        try:
+            day = datetime.date.fromisoformat(cells[0])
+        except ValueError:
+            errors.append(f"第 {number} 行「日期」：无法识别“{cells[0]}”，应为 YYYY-MM-DD")
+            continue
+        kind = cells[1].lower()
+        if kind in WORKING_WORDS:
+            working = True
+        elif kind in REST_WORDS:
+            working = False
+        else:
+            errors.append(f"第 {number} 行「类型」：无法识别“{cells[1]}”，应为 休 或 班")
+            continue
+        if day in overrides:
+            errors.append(f"第 {number} 行「日期」：{day} 重复出现")
+        years.add(day.year)
+        overrides[day] = (working, cells[2][:64])
+    if not errors and len(years) != 1:
+        errors.append("文件「日期」：一个文件只能包含同一年的节假日和调休上班日" if years else "文件为空")
+    if errors:
+        raise ValidationError(errors)
+    return years.pop(), overrides
+
+
+@transaction.atomic
+def calendar_import_csv(*, text: str, by: object, source_name: str = "") -> int:
+    """Replace one year with weekends and weekdays as usual, except the holidays and make-up working
+    days the file lists. Returns the year."""
+    year, overrides = parse_year_csv(text)
+    rows = []
+    for day in days_of_year(year):
+        working, note = overrides.get(day, (day.weekday() < 5, ""))
+        rows.append((day, working, note))
+    _replace_year(year, rows, DaySource.IMPORT)
+    record(
+        by=by,
+        action="workdays.import",
+        object_type="workdays.year",
+        object_id=str(year),
+        object_repr=f"{year} {source_name}".strip(),
+        after={str(day): working for day, (working, _note) in sorted(overrides.items())},
+        area_code="",
+    )
+    return year
+
+
+@transaction.atomic
+def calendar_set_day(*, day: datetime.date, is_working_day: bool, note: str, by: object) -> CalendarDay:
+    """Correct one day of a year already in the calendar."""
+    entry = CalendarDay.objects.select_for_update().filter(date=day).first()
+    if entry is None:
+        raise ValidationError(f"「日期」：{day.year} 年尚未导入工作日历，请先导入整年")
+    before = {"is_working_day": entry.is_working_day, "note": entry.note}
+    entry.is_working_day = is_working_day
+    entry.note = note[:64]
+    entry.source = DaySource.ADMIN
+    entry.save()
+    record(
+        by=by,
+        action="workdays.set_day",
+        object_type="workdays.calendarday",
+        object_id=str(day),
+        object_repr=str(entry),
+        before=before,
+        after={"is_working_day": is_working_day, "note": entry.note},
+        area_code="",
+    )
+    calendar.invalidate()
+    transaction.on_commit(calendar.invalidate)
+    return entry

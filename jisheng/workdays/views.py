@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from jisheng.accounts.decorators import role_required
+
+from . import services
+from .models import CalendarDay
+
+ADMIN_ROLES = ("system_admin",)
+
+
+class DayForm(forms.Form):
+    day = forms.DateField(label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    is_working_day = forms.BooleanField(label=gettext_lazy("Working day"), required=False)
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=64, required=False)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("CSV file (date,休/班,note)"))
+
+
+@role_required(*ADMIN_ROLES)
+def calendar_view(request: HttpRequest) -> HttpResponse:
+    today = datetime.date.today()
+    try:
+        year = int(request.GET.get("year", today.year))
+    except ValueError:
+        year = today.year
+    day_form = DayForm(prefix="day")
+    import_form = ImportForm(prefix="imp")
+    if request.method == "POST":
+        try:
+            if "day-day" in request.POST:
+                day_form = DayForm(request.POST, prefix="day")
+                if day_form.is_valid():
+                    services.calendar_set_day(by=request.user, **day_form.cleaned_data)
+                    messages.success(request, _("The day has been saved."))
+                    return redirect(f"{request.path}?year={day_form.cleaned_data['day'].year}")
+            else:
+                import_form = ImportForm(request.POST, request.FILES, prefix="imp")
+                if import_form.is_valid():
+                    upload = import_form.cleaned_data["file"]
+                    text = upload.read().decode("utf-8-sig", errors="replace")
+                    year = services.calendar_import_csv(text=text, by=request.user, source_name=upload.name)
+                    messages.success(
+                        request, _("The calendar of %(year)s has been imported.") % {"year": year}
+                    )
+                    return redirect(f"{request.path}?year={year}")
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+    # Only the days that differ from the plain weekday/weekend rule are worth listing.
+    special = [
+        day
+        for day in CalendarDay.objects.filter(date__year=year)
+        if day.is_working_day != (day.date.weekday() < 5)
+    ]
+    return render(
+        request,
+        "workdays/calendar.html",
+        {
+            "year": year,
+            "years": sorted(services.covered_years()),
+            "special": special,
+            "covered": year in services.covered_years(),
+            "day_form": day_form,
+            "import_form": import_form,
+        },
+    )
