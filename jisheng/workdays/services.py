@@ -18,7 +18,6 @@ from .calendar import (  # noqa: F401 - the public counting interface of this ap
     add_working_days,
     covered_years,
     due_date,
-    is_working_day,
     working_days_between,
 )
 from .models import CalendarDay, DaySource

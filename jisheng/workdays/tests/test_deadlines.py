@@ -76,4 +76,4 @@ def test_the_command_imports_a_year_file(tmp_path: object, capsys: pytest.Captur
     path.write_text("2027-10-01,休,国庆节\n", encoding="utf-8")
     call_command("workdays", "import", str(path))
     assert 2027 in services.covered_years()
-    assert not services.is_working_day(D(2027, 10, 1))
+    assert not services.calendar.is_working_day(D(2027, 10, 1))
