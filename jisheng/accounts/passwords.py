@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+
 def character_classes(password: str) -> int:
     lower = any(c in string.ascii_lowercase for c in password)
     upper = any(c in string.ascii_uppercase for c in password)

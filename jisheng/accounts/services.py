@@ -28,12 +28,17 @@ def user_create(
     full_name: str = "",
     by: Any,
     validate: bool = True,
+    must_change_password: bool = False,
 ) -> User:
     user = User(username=username, area=area, full_name=full_name)
     if validate:
         validate_password(password, user)
     user.set_password(password)
     user.save()
+    if must_change_password:
+        # After save: saving a new password clears the flag (see passwords.NoReuseValidator).
+        User.objects.filter(pk=user.pk).update(must_change_password=True)
+        user.must_change_password = True
     user.roles.set(Role.objects.filter(code__in=roles))
     audit.record(
         by=by,

@@ -11,5 +11,6 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/<int:token_id>/revoke/", views.token_revoke_view, name="token_revoke"),
     path("users/", views.user_list, name="users"),
+    path("users/new/", views.user_create_view, name="user_create"),
     path("users/<int:user_id>/unlock/", views.user_unlock, name="user_unlock"),
 ]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import segno
 from axes.models import AccessAttempt
@@ -12,6 +13,7 @@ from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,6 +25,8 @@ from django_otp import login as otp_login
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from jisheng.areas.codes import code_range
+from jisheng.areas.models import Area
 from jisheng.audit import services as audit
 from jisheng.core.views import home_cards
 
@@ -146,6 +150,53 @@ def user_list(request: HttpRequest) -> HttpResponse:
         )
     )
     return render(request, "accounts/user_list.html", {"users": users, "locked": locked})
+
+
+class StaffCreateForm(forms.Form):
+    username = forms.RegexField(
+        label=gettext_lazy("Username"), regex=r"^[a-zA-Z0-9._-]{3,30}$", max_length=30
+    )
+    full_name = forms.CharField(label=gettext_lazy("Full name"), max_length=64)
+    area = forms.ModelChoiceField(label=gettext_lazy("Area"), queryset=Area.objects.none())
+    roles = forms.MultipleChoiceField(
+        label=gettext_lazy("Roles"), choices=RoleCode.choices, widget=forms.CheckboxSelectMultiple
+    )
+    password = forms.CharField(label=gettext_lazy("Initial password"), widget=forms.PasswordInput)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = Area.objects.filter(
+            code__range=code_range(user.area.prefix), valid_to__isnull=True
+        )
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username=username).exists():
+            raise forms.ValidationError(_("This username is already taken."))
+        return username
+
+
+@role_required(RoleCode.SYSTEM_ADMIN)
+def user_create_view(request: HttpRequest) -> HttpResponse:
+    form = StaffCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            staff = services.user_create(
+                username=data["username"],
+                password=data["password"],
+                area=data["area"],
+                roles=data["roles"],
+                full_name=data["full_name"],
+                by=request.user,
+                must_change_password=True,
+            )
+        except ValidationError as error:
+            form.add_error("password", error)
+        else:
+            messages.success(request, _("Account %(name)s created.") % {"name": staff})
+            return redirect("accounts:users")
+    return render(request, "accounts/user_form.html", {"form": form})
 
 
 @role_required(RoleCode.SECURITY_ADMIN)

@@ -66,4 +66,3 @@ def test_changing_the_password_restarts_the_90_days_and_is_audited(areas, make_u
     user.refresh_from_db()
     assert timezone.now() - user.password_changed_at < timedelta(minutes=1)
     assert AuditEvent.objects.filter(action="account.password_change", object_id=str(user.pk)).exists()
-
