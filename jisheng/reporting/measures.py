@@ -1,0 +1,183 @@
+"""What a computed report item counts in the registry, and how to count it for many villages at once.
+
+A measure is a base queryset over one registry table for a period, the column holding the village code,
+and its dimensions (the columns an item may be disaggregated or filtered by). ``count_by_village`` runs
+ONE grouped query per measure (GROUP BY village and the dimensions asked for) over an indexed code range
+and date range; every item, sub-item and village is then read off the grouped rows in Python. Never one
+query per village: a county of 221 villages costs the same number of queries as one village.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from jisheng.areas.codes import code_range
+from jisheng.registry.codes import MARRIED_STATUSES, ContraceptiveMethod, PersonStatus, Sex
+from jisheng.registry.models import Birth, Contraception, Marriage, Person, ResidencePeriod
+
+
+@dataclass(frozen=True)
+class Dimension:
+    column: str
+    labels: dict[str, Any]
+    fold: Callable[[Any], str] = str
+
+
+@dataclass(frozen=True)
+class Measure:
+    code: str
+    label: Any
+    area_column: str
+    rows: Callable[[datetime.date, datetime.date], QuerySet[Any]]
+    dimensions: dict[str, Dimension] = field(default_factory=dict)
+    distinct: str = ""  # count distinct values of this column instead of rows
+
+    @property
+    def area_filter(self) -> str:
+        """The lookup for a code range: through the Area key (Django trims the join) or on the text column."""
+        if self.area_column.endswith("_id"):
+            return f"{self.area_column[:-3]}__code__range"
+        return f"{self.area_column}__range"
+
+
+def _births(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
+    return Birth.objects.filter(date__range=(start, end))
+
+
+def _marriages(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
+    return Marriage.objects.filter(date__range=(start, end))
+
+
+def _contraception_new(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
+    return Contraception.objects.filter(start_date__range=(start, end))
+
+
+def _deaths(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
+    return Person.objects.filter(death_date__range=(start, end))
+
+
+def _moves_in(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
+    # A residence that starts on the person's birthday is a birth, not a move.
+    return ResidencePeriod.objects.filter(start_date__range=(start, end)).exclude(
+        start_date=F("person__birth_date")
+    )
+
+
+def _moves_out(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
+    return ResidencePeriod.objects.filter(end_date__range=(start, end))
+
+
+def _age_window(end: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """Birth dates of women aged 15–49 on ``end``."""
+    oldest = _years_before(end, 50) + datetime.timedelta(days=1)
+    youngest = _years_before(end, 15)
+    return oldest, youngest
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _married_women(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
+    """A stock at the period's end: married women aged 15–49 living in the village."""
+    return Person.objects.filter(
+        sex=Sex.FEMALE,
+        marital_status__in=MARRIED_STATUSES,
+        birth_date__range=_age_window(end),
+        status__in=(PersonStatus.ALIVE, PersonStatus.AWAY),
+    )
+
+
+def _married_women_contracepting(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
+    """Married women 15–49 with a measure in force at the period's end (each woman counted once)."""
+    return Contraception.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gt=end),
+        start_date__lte=end,
+        person__sex=Sex.FEMALE,
+        person__marital_status__in=MARRIED_STATUSES,
+        person__birth_date__range=_age_window(end),
+        person__status__in=(PersonStatus.ALIVE, PersonStatus.AWAY),
+    )
+
+
+SEX = Dimension("sex", dict(Sex.choices))
+MEASURES: dict[str, Measure] = {
+    measure.code: measure
+    for measure in [
+        Measure(
+            "births",
+            _("Births"),
+            "area_id",
+            _births,
+            {
+                "sex": SEX,
+                "order": Dimension(
+                    "birth_order",
+                    {"1": _("first child"), "2": _("second child"), "3": _("third child or later")},
+                    fold=lambda order: str(min(int(order or 1), 3)),
+                ),
+                "defect": Dimension("has_defect", {"True": _("with defect"), "False": _("without defect")}),
+            },
+        ),
+        Measure("marriages", _("Marriages"), "area_id", _marriages),
+        Measure(
+            "contraception_new",
+            _("New contraception"),
+            "area_id",
+            _contraception_new,
+            {"method": Dimension("method", dict(ContraceptiveMethod.choices))},
+        ),
+        Measure("deaths", _("Deaths"), "residence_area_id", _deaths, {"sex": SEX}),
+        Measure("moves_in", _("Moves in"), "area_code", _moves_in),
+        Measure("moves_out", _("Moves out"), "area_code", _moves_out),
+        Measure("married_women_15_49", _("Married women 15–49"), "residence_area_id", _married_women),
+        Measure(
+            "married_women_contracepting",
+            _("Married women 15–49 using contraception"),
+            "area_id",
+            _married_women_contracepting,
+            distinct="person_id",
+        ),
+    ]
+}
+
+
+def scoped_rows(
+    measure: Measure, start: datetime.date, end: datetime.date, prefix: str, where: dict[str, Any]
+) -> QuerySet[Any]:
+    """The measure's rows in the area with this code prefix, filtered by dimension values."""
+    rows = measure.rows(start, end).filter(**{measure.area_filter: code_range(prefix)})
+    for name, value in where.items():
+        rows = rows.filter(**{measure.dimensions[name].column: value})
+    return rows
+
+
+def count_by_village(
+    measure: Measure,
+    start: datetime.date,
+    end: datetime.date,
+    prefix: str,
+    dimensions: Iterable[str],
+) -> dict[str, dict[tuple[str, ...], int]]:
+    """{village code: {(dimension values…): count}} from one grouped query."""
+    dims = list(dimensions)
+    columns = [measure.dimensions[name].column for name in dims]
+    rows = measure.rows(start, end).filter(**{measure.area_filter: code_range(prefix)})
+    counter = Count(measure.distinct, distinct=True) if measure.distinct else Count("pk")
+    grouped = rows.order_by().values_list(measure.area_column, *columns).annotate(n=counter)
+    result: dict[str, dict[tuple[str, ...], int]] = defaultdict(lambda: defaultdict(int))
+    for row in grouped:
+        village, *values, count = row
+        key = tuple(measure.dimensions[name].fold(value) for name, value in zip(dims, values, strict=True))
+        result[village][key] += count
+    return result

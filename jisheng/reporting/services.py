@@ -1,0 +1,363 @@
+"""Every state change of reporting: forms loaded, reports opened, filled, submitted, verified, returned,
+approved, unlocked and compiled, and figures stored. One transaction and one audit event each."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jisheng.areas.models import Area, Level
+from jisheng.audit import services as audit
+from jisheng.core.text import normalize_text
+
+from . import clock, compute, definitions, permissions
+from .models import Report, ReportForm, StoredFigures
+from .periods import Period
+from .verification import verify
+
+HISTORY_PERIODS = 12
+
+
+@transaction.atomic
+def forms_load(*, by: Any) -> list[ReportForm]:
+    """Copy the form files into the database; a file that changed becomes the form's new version."""
+    loaded = []
+    for form in definitions.form_files().values():
+        stored = ReportForm.objects.filter(code=form.code).first()
+        if stored is not None and stored.version == form.version:
+            loaded.append(stored)
+            continue
+        before = {"version": stored.version} if stored else None
+        stored, _created = ReportForm.objects.update_or_create(
+            code=form.code,
+            defaults={
+                "name": form.name,
+                "period_type": form.period_type,
+                "version": form.version,
+                "definition": form.data,
+            },
+        )
+        audit.record(
+            by=by, action="reporting.form_load", obj=stored, before=before, after={"version": form.version}
+        )
+        loaded.append(stored)
+    return loaded
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied(_("You may not do this with this report."))
+
+
+def _empty_values(form: definitions.Form, registry: Mapping[str, float]) -> dict[str, float | None]:
+    return {item.code: registry.get(item.code) if item.is_computed else None for item in form.items}
+
+
+@transaction.atomic
+def report_open(*, form: ReportForm, period: Period, area: Area, by: Any) -> Report:
+    """A village's report for the period, created with every computed item prefilled from the registry."""
+    if area.level != Level.VILLAGE:
+        raise ValidationError(_("Only village reports are filled; higher levels compile theirs."))
+    if period.type != form.period_type:
+        raise ValidationError(_("Period %(key)s does not fit this form.") % {"key": period.key})
+    _require(permissions.can_fill(by, area.code, area.level))
+    existing = Report.objects.filter(form=form, period_key=period.key, area=area).first()
+    if existing is not None:
+        return existing
+    spec = form.spec()
+    registry = compute.compute_area(spec, period, area)
+    report = Report.objects.create(
+        form=form,
+        form_version=form.version,
+        period_key=period.key,
+        period_start=period.start,
+        period_end=period.end,
+        area=area,
+        level=area.level,
+        values=_empty_values(spec, registry),
+        registry_values=registry,
+        due_date=period.due(spec.due_days_for(area.level)),
+    )
+    audit.record(by=by, action="reporting.open", obj=report, after={"values": report.values})
+    return report
+
+
+def parse_values(form: definitions.Form, raw: Mapping[str, Any]) -> dict[str, float | None]:
+    """Figures typed by a person: whole numbers ≥ 0 (full-width digits accepted); blank means not yet."""
+    values: dict[str, float | None] = {}
+    errors: dict[str, str] = {}
+    for item in form.items:
+        if item.code not in raw:
+            continue
+        text = (
+            normalize_text(str(raw[item.code] if raw[item.code] is not None else "")).replace(",", "").strip()
+        )
+        if text == "":
+            values[item.code] = None
+            continue
+        try:
+            number = float(text)
+        except ValueError:
+            number = -1
+        if number < 0 or number != int(number):
+            errors[item.code] = _("Item “%(label)s”: “%(text)s” is not a whole number of 0 or more.") % {
+                "label": item.label,
+                "text": raw[item.code],
+            }
+            continue
+        values[item.code] = int(number)
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+@transaction.atomic
+def report_save_values(*, report: Report, values: Mapping[str, Any], by: Any) -> Report:
+    _require(permissions.can_fill(by, report.area_id, report.level) and report.is_editable)
+    parsed = parse_values(report.form.spec(), values)
+    before = {code: report.values.get(code) for code in parsed}
+    changed = {code: value for code, value in parsed.items() if before[code] != value}
+    if not changed:
+        return report
+    report.values = {**report.values, **parsed}
+    report.save(update_fields=["values", "updated_at"])
+    audit.record(by=by, action="reporting.save", obj=report, before=before, after=changed)
+    return report
+
+
+def _history(report: Report) -> list[dict[str, Any]]:
+    """The area's figures of earlier periods: approved reports where there are any, stored figures else."""
+    keys = [period.key for period in report.period.history(HISTORY_PERIODS)]
+    approved = dict(
+        Report.objects.filter(
+            form=report.form, area=report.area, period_key__in=keys, status=Report.Status.APPROVED
+        ).values_list("period_key", "values")
+    )
+    stored = dict(
+        StoredFigures.objects.filter(form_code=report.form.code, area=report.area, period_key__in=keys)
+        .exclude(period_key__in=approved)
+        .values_list("period_key", "values")
+    )
+    return [approved.get(key) or stored[key] for key in keys if key in approved or key in stored]
+
+
+def _registry_now(report: Report) -> dict[str, Any]:
+    spec = report.form.spec()
+    if report.level == Level.VILLAGE:
+        return compute.compute_area(spec, report.period, report.area)
+    children = Report.objects.filter(
+        form=report.form, period_key=report.period_key, area__parent=report.area
+    ).values_list("registry_values", flat=True)
+    return _sum([dict(values) for values in children])
+
+
+def _sum(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    total: dict[str, Any] = {}
+    for row in rows:
+        for code, value in row.items():
+            if value is None:
+                total.setdefault(code, None)
+            else:
+                total[code] = (total.get(code) or 0) + value
+    return total
+
+
+def _run_verification(report: Report) -> None:
+    report.registry_values = _registry_now(report)
+    report.findings = verify(report.form.spec(), report.values, report.registry_values, _history(report))
+    report.verified_at = timezone.now()
+
+
+@transaction.atomic
+def report_verify(*, report: Report, by: Any) -> Report:
+    """Run verification on demand (the filler before submitting, the reviewer before deciding)."""
+    _require(
+        permissions.can_fill(by, report.area_id, report.level)
+        or permissions.can_review(by, report.area_id, report.level)
+    )
+    _run_verification(report)
+    report.save(update_fields=["registry_values", "findings", "verified_at", "updated_at"])
+    audit.record(by=by, action="reporting.verify", obj=report, after={"findings": len(report.findings)})
+    return report
+
+
+@transaction.atomic
+def report_submit(*, report: Report, by: Any) -> Report:
+    _require(permissions.can_fill(by, report.area_id, report.level) and report.is_editable)
+    spec = report.form.spec()
+    missing = [item.label for item in spec.items if report.values.get(item.code) is None]
+    if missing:
+        raise ValidationError(
+            _("Fill in every item before submitting: %(items)s") % {"items": "、".join(missing)}
+        )
+    before = {"status": report.status}
+    _run_verification(report)
+    report.status = Report.Status.SUBMITTED
+    report.submitted_at = clock.now()
+    report.submitted_by = by
+    report.late = timezone.localdate(report.submitted_at) > report.due_date
+    report.save()
+    audit.record(
+        by=by,
+        action="reporting.submit",
+        obj=report,
+        before=before,
+        after={"status": report.status, "late": report.late, "findings": len(report.findings)},
+    )
+    return report
+
+
+@transaction.atomic
+def report_return(*, report: Report, comment: str, by: Any) -> Report:
+    _require(permissions.can_review(by, report.area_id, report.level))
+    if report.status != Report.Status.SUBMITTED:
+        raise ValidationError(_("Only a submitted report can be returned."))
+    if not comment.strip():
+        raise ValidationError({"comment": _("Say what must be corrected.")})
+    report.status = Report.Status.RETURNED
+    report.return_comment = comment.strip()
+    report.save(update_fields=["status", "return_comment", "updated_at"])
+    audit.record(
+        by=by, action="reporting.return", obj=report, after={"status": report.status}, reason=comment
+    )
+    return report
+
+
+@transaction.atomic
+def report_approve(*, report: Report, by: Any, explanation: str = "") -> Report:
+    """Approve and lock. Unresolved high-importance findings need a written explanation."""
+    _require(permissions.can_review(by, report.area_id, report.level))
+    if report.status != Report.Status.SUBMITTED:
+        raise ValidationError(_("Only a submitted report can be approved."))
+    if report.high_findings() and not explanation.strip():
+        raise ValidationError(
+            {
+                "explanation": _(
+                    "This report has high-importance findings: explain them in writing to approve it."
+                )
+            }
+        )
+    report.status = Report.Status.APPROVED
+    report.explanation = explanation.strip()
+    report.approved_at = timezone.now()
+    report.approved_by = by
+    report.save(update_fields=["status", "explanation", "approved_at", "approved_by", "updated_at"])
+    audit.record(
+        by=by,
+        action="reporting.approve",
+        obj=report,
+        after={"status": report.status, "high_findings": len(report.high_findings())},
+        reason=report.explanation,
+    )
+    return report
+
+
+@transaction.atomic
+def report_unlock(*, report: Report, reason: str, by: Any) -> Report:
+    """Reopen an approved report for correction: only the level above, and not under a compiled parent."""
+    _require(permissions.can_review(by, report.area_id, report.level))
+    if not report.is_locked:
+        raise ValidationError(_("Only an approved report is locked."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for unlocking.")})
+    parent = Report.objects.filter(
+        form=report.form, period_key=report.period_key, area_id=report.area.parent_id
+    ).first()
+    if parent is not None and not parent.is_editable:
+        raise ValidationError(_("The report above has been submitted; unlock or return it first."))
+    report.status = Report.Status.RETURNED
+    report.return_comment = reason.strip()
+    report.save(update_fields=["status", "return_comment", "updated_at"])
+    audit.record(
+        by=by,
+        action="reporting.unlock",
+        obj=report,
+        before={"status": "approved"},
+        after={"status": report.status},
+        reason=reason,
+    )
+    return report
+
+
+@transaction.atomic
+def report_compile(*, form: ReportForm, period: Period, area: Area, by: Any) -> Report:
+    """The township (county, city) report: the sum of its areas' approved reports, once all are approved."""
+    if area.level >= Level.VILLAGE:
+        raise ValidationError(_("A village fills its report; it does not compile one."))
+    _require(permissions.can_fill(by, area.code, area.level))
+    children = list(Area.objects.filter(parent=area, valid_to__isnull=True).order_by("code"))
+    reports = {
+        report.area_id: report
+        for report in Report.objects.filter(form=form, period_key=period.key, area__in=children)
+    }
+    waiting = [
+        child.name for child in children if getattr(reports.get(child.code), "status", "") != "approved"
+    ]
+    if waiting or not children:
+        raise ValidationError(
+            _("Not every area has an approved report yet: %(areas)s") % {"areas": "、".join(waiting)}
+        )
+    report = Report.objects.filter(form=form, period_key=period.key, area=area).first()
+    if report is not None and not report.is_editable:
+        raise ValidationError(_("This report has already been submitted."))
+    spec = form.spec()
+    values = _sum([dict(r.values) for r in reports.values()])
+    registry = _sum([dict(r.registry_values) for r in reports.values()])
+    if report is None:
+        report = Report(
+            form=form,
+            form_version=form.version,
+            period_key=period.key,
+            period_start=period.start,
+            period_end=period.end,
+            area=area,
+            level=area.level,
+            due_date=period.due(spec.due_days_for(area.level)),
+        )
+    report.values, report.registry_values = values, registry
+    report.save()
+    audit.record(by=by, action="reporting.compile", obj=report, after={"areas": len(children)})
+    return report
+
+
+@transaction.atomic
+def figures_store(*, form: ReportForm, period: Period, area: Area, by: Any) -> int:
+    """Compute the registry figures of an area and everything below it, and store them for dashboards."""
+    tree = compute.compute_tree(form.spec(), period, area)
+    now = timezone.now()
+    existing = {
+        row.area_id: row
+        for row in StoredFigures.objects.filter(
+            form_code=form.code, period_key=period.key, area_id__in=list(tree)
+        )
+    }
+    new, changed = [], []
+    for code, values in tree.items():
+        row = existing.get(code)
+        if row is None:
+            new.append(
+                StoredFigures(
+                    form_code=form.code, period_key=period.key, area_id=code, values=values, computed_at=now
+                )
+            )
+        else:
+            row.values, row.computed_at = values, now
+            changed.append(row)
+    known = set(Area.objects.filter(code__in=[row.area_id for row in new]).values_list("code", flat=True))
+    StoredFigures.objects.bulk_create([row for row in new if row.area_id in known], batch_size=500)
+    StoredFigures.objects.bulk_update(changed, ["values", "computed_at"], batch_size=500)
+    audit.record(
+        by=by,
+        action="reporting.figures_store",
+        object_type="reporting.storedfigures",
+        object_id=f"{form.code}/{period.key}/{area.code}",
+        object_repr=f"{area.name} {form.name} {period.key}",
+        area_code=area.code,
+        after={"areas": len(tree)},
+    )
+    return len(tree)

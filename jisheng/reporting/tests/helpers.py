@@ -1,0 +1,49 @@
+"""Registry rows for reporting tests, made directly with the ORM (the registry's services are not ours)."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from typing import Any
+
+from jisheng.registry.codes import MaritalStatus, PersonStatus, Sex
+from jisheng.registry.models import Birth, Contraception, Marriage, Person
+
+_serial = itertools.count(1)
+
+
+def person(area: Any, *, sex: str = Sex.FEMALE, born: datetime.date = datetime.date(1995, 5, 1), **extra: Any) -> Person:
+    number = next(_serial)
+    return Person.objects.create(
+        name=extra.pop("name", f"测试{number}"),
+        id_number=f"41172319950501{number:04d}",
+        sex=sex,
+        birth_date=born,
+        marital_status=extra.pop("marital_status", MaritalStatus.MARRIED),
+        residence_area=area,
+        status=extra.pop("status", PersonStatus.ALIVE),
+        **extra,
+    )
+
+
+def births(area: Any, day: datetime.date, *, male: int = 0, female: int = 0, order: int = 1, defects: int = 0) -> None:
+    mother = person(area)
+    for index in range(male + female):
+        Birth.objects.create(
+            mother=mother,
+            date=day,
+            birth_order=order,
+            sex=Sex.MALE if index < male else Sex.FEMALE,
+            has_defect=index < defects,
+            area=area,
+        )
+
+
+def marriage(area: Any, day: datetime.date) -> Marriage:
+    return Marriage.objects.create(
+        husband=person(area, sex=Sex.MALE), wife=person(area), date=day, area=area
+    )
+
+
+def contraception(area: Any, day: datetime.date, method: str = "700", woman: Person | None = None) -> Contraception:
+    return Contraception.objects.create(person=woman or person(area), method=method, start_date=day, area=area)

@@ -1,0 +1,158 @@
+"""Village → township → county: open prefilled, submit, return, approve, lock, unlock, compile."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from jisheng.audit.models import AuditEvent
+from jisheng.reporting import clock, services
+from jisheng.reporting.models import Report
+
+from .helpers import births, marriage
+
+MANUAL = {
+    "campaign_sessions": 2,
+    "materials_distributed": 100,
+    "contraceptives_distributed": 5,
+    "prepregnancy_target": 10,
+    "prepregnancy_checked": 9,
+    "cancer_screen_target": 20,
+    "cancer_screened": 18,
+    "migrants_out_new": 3,
+    "migrants_checklist_done": 3,
+    "hall_cases_due": 4,
+    "hall_cases_on_time": 4,
+}
+
+
+def on_time(month):
+    return datetime.datetime.combine(month.end, datetime.time(12), tzinfo=datetime.UTC)
+
+
+def fill_and_submit(report, officer, when):
+    services.report_save_values(report=report, values=MANUAL, by=officer)
+    with clock.travel_to(when):
+        return services.report_submit(report=report, by=officer)
+
+
+@pytest.fixture
+def staff(areas, make_user):
+    return {
+        "village": make_user(areas["village_a"], "village_officer"),
+        "village2": make_user(areas["village_a2"], "village_officer"),
+        "clerk": make_user(areas["township_a"], "counter_clerk"),
+        "county": make_user(areas["county"], "county_staff"),
+        "auditor": make_user(areas["county"], "auditor"),
+    }
+
+
+@pytest.mark.django_db
+def test_a_village_report_opens_with_the_registry_figures_prefilled(areas, forms, month, staff):
+    births(areas["village_a"], datetime.date(2026, 10, 5), male=2, female=1, order=2)
+    marriage(areas["village_a"], datetime.date(2026, 10, 9))
+    births(areas["village_a"], datetime.date(2026, 9, 30), male=1)  # the month before: not counted
+    report = services.report_open(form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village"])
+    assert report.values["births"] == 3
+    assert report.values["births_sex_1"] == 2
+    assert report.values["births_order_2"] == 3
+    assert report.values["marriages"] == 1
+    assert report.values["campaign_sessions"] is None
+    assert report.due_date == datetime.date(2026, 11, 3)
+    assert AuditEvent.objects.filter(action="reporting.open", object_id=str(report.pk)).exists()
+
+
+@pytest.mark.django_db
+def test_only_the_villages_own_officer_opens_its_report(areas, forms, month, staff):
+    with pytest.raises(PermissionDenied):
+        services.report_open(form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village2"])
+    with pytest.raises(PermissionDenied):
+        services.report_open(form=forms["village_month"], period=month, area=areas["village_a"], by=staff["auditor"])
+
+
+@pytest.mark.django_db
+def test_a_report_cannot_be_submitted_with_items_left_blank(areas, forms, month, staff):
+    report = services.report_open(form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village"])
+    with pytest.raises(ValidationError, match="宣传服务活动场次|campaign"):
+        services.report_submit(report=report, by=staff["village"])
+
+
+@pytest.mark.django_db
+def test_bad_figures_are_refused_naming_the_item_in_chinese(areas, forms, month, staff):
+    report = services.report_open(form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village"])
+    with pytest.raises(ValidationError) as error:
+        services.report_save_values(report=report, values={"campaign_sessions": "三", "births": "-1"}, by=staff["village"])
+    messages = error.value.message_dict
+    assert "宣传服务活动场次" in messages["campaign_sessions"][0]
+    assert "births" in messages
+    services.report_save_values(report=report, values={"campaign_sessions": "１２"}, by=staff["village"])
+    report.refresh_from_db()
+    assert report.values["campaign_sessions"] == 12
+
+
+@pytest.mark.django_db
+def test_a_submission_after_the_due_day_is_marked_late(areas, forms, month, staff):
+    first = services.report_open(form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village"])
+    second = services.report_open(form=forms["village_month"], period=month, area=areas["village_a2"], by=staff["village2"])
+    fill_and_submit(first, staff["village"], on_time(month))
+    fill_and_submit(second, staff["village2"], datetime.datetime(2026, 11, 10, 3, tzinfo=datetime.UTC))
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.late, second.late) == (False, True)
+
+
+@pytest.mark.django_db
+def test_the_township_returns_with_a_comment_and_approval_locks_the_report(areas, forms, month, staff):
+    report = services.report_open(form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village"])
+    fill_and_submit(report, staff["village"], on_time(month))
+    with pytest.raises(PermissionDenied):
+        services.report_approve(report=report, by=staff["village"])
+    with pytest.raises(ValidationError):
+        services.report_return(report=report, comment=" ", by=staff["clerk"])
+    services.report_return(report=report, comment="宣传品数量请核对", by=staff["clerk"])
+    assert report.status == Report.Status.RETURNED
+    fill_and_submit(report, staff["village"], on_time(month))
+    services.report_approve(report=report, by=staff["clerk"])
+    assert report.is_locked
+    with pytest.raises(PermissionDenied):
+        services.report_save_values(report=report, values={"campaign_sessions": 3}, by=staff["village"])
+
+
+@pytest.mark.django_db
+def test_unlocking_needs_the_level_above_and_is_audited(areas, forms, month, staff):
+    report = services.report_open(form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village"])
+    fill_and_submit(report, staff["village"], on_time(month))
+    services.report_approve(report=report, by=staff["clerk"])
+    with pytest.raises(PermissionDenied):
+        services.report_unlock(report=report, reason="更正", by=staff["village"])
+    services.report_unlock(report=report, reason="出生数漏报一例", by=staff["clerk"])
+    assert report.status == Report.Status.RETURNED
+    event = AuditEvent.objects.get(action="reporting.unlock")
+    assert event.reason == "出生数漏报一例"
+
+
+@pytest.mark.django_db
+def test_all_approved_village_reports_compile_into_the_township_report_and_up_to_the_county(
+    areas, forms, month, staff, make_user
+):
+    births(areas["village_a"], datetime.date(2026, 10, 5), male=2, female=1)
+    births(areas["village_a2"], datetime.date(2026, 10, 6), female=2)
+    form = forms["village_month"]
+    first = services.report_open(form=form, period=month, area=areas["village_a"], by=staff["village"])
+    second = services.report_open(form=form, period=month, area=areas["village_a2"], by=staff["village2"])
+    fill_and_submit(first, staff["village"], on_time(month))
+    services.report_approve(report=first, by=staff["clerk"])
+    with pytest.raises(ValidationError, match="李楼村"):
+        services.report_compile(form=form, period=month, area=areas["township_a"], by=staff["clerk"])
+    fill_and_submit(second, staff["village2"], on_time(month))
+    services.report_approve(report=second, by=staff["clerk"])
+    township = services.report_compile(form=form, period=month, area=areas["township_a"], by=staff["clerk"])
+    assert township.values["births"] == 5
+    assert township.values["campaign_sessions"] == 4
+    fill_and_submit(township, staff["clerk"], on_time(month))
+    services.report_approve(report=township, by=staff["county"])
+    with pytest.raises(ValidationError):  # the village is now under an approved township report
+        services.report_unlock(report=first, reason="x", by=staff["clerk"])
+    # Township B has a village too: the county waits for it.
+    with pytest.raises(ValidationError, match="射桥镇"):
+        services.report_compile(form=form, period=month, area=areas["county"], by=staff["county"])
