@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from jisheng.areas.scoping import get_visible_or_404
+
+from . import services
+from .models import Certificate
+from .ratelimit import allow
+from .views import REVOKE_ROLES, pdf_response
+
+router = Router(tags=["certificates"])
+
+
+class VerifyIn(Schema):
+    payload: str
+
+
+class VerifyOut(Schema):
+    valid: bool
+    message: str
+    number: str | None = None
+    kind: str | None = None
+    holder: str
+    id_number: str
+    issued_on: datetime.date | None = None
+
+
+class CertificateOut(Schema):
+    id: int
+    number: str
+    kind: str
+    holder_name: str
+    source_ref: str
+    issued_at: datetime.datetime
+    revoked_at: datetime.datetime | None
+    revoked_reason: str
+
+
+class RevokeIn(Schema):
+    reason: str
+
+
+@router.post("/verify", response=VerifyOut, auth=None, summary="Verify a certificate's QR payload (public)")
+def verify(request: HttpRequest, data: VerifyIn) -> VerifyOut:
+    if not allow(request, "verify"):
+        raise HttpError(429, "查询过于频繁，请稍后再试")
+    result = services.verify_payload(data.payload)
+    certificate = result.certificate
+    return VerifyOut(
+        valid=result.valid,
+        message=result.message,
+        number=certificate.number if certificate else None,
+        kind=certificate.kind if certificate else None,
+        holder=result.masked_name,
+        id_number=result.masked_id,
+        issued_on=certificate.issued_at.date() if certificate else None,
+    )
+
+
+@router.get("/{int:certificate_id}", response=CertificateOut)
+def certificate_get(request: HttpRequest, certificate_id: int) -> Certificate:
+    return get_visible_or_404(Certificate.objects.all(), request.user, pk=certificate_id)
+
+
+@router.get("/{int:certificate_id}/pdf", summary="The certificate as a PDF")
+def certificate_pdf(request: HttpRequest, certificate_id: int) -> HttpResponse:
+    return pdf_response(
+        get_visible_or_404(Certificate.objects.select_related("issuer"), request.user, pk=certificate_id)
+    )
+
+
+@router.post("/{int:certificate_id}/revoke", response=CertificateOut)
+def certificate_revoke(request: HttpRequest, certificate_id: int, data: RevokeIn) -> Certificate:
+    certificate = get_visible_or_404(Certificate.objects.all(), request.user, pk=certificate_id)
+    if not request.user.has_role(*REVOKE_ROLES) or request.user.is_read_only:  # type: ignore[union-attr]
+        raise HttpError(403, "无权撤销证书")
+    try:
+        return services.certificate_revoke(certificate=certificate, reason=data.reason, by=request.user)
+    except ValidationError as exc:
+        raise HttpError(400, " ".join(exc.messages)) from exc

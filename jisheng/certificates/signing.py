@@ -1,0 +1,79 @@
+"""The QR payload: ``JS1.<base64url JSON claims>.<base64url Ed25519 signature of the claims part>``.
+
+Verifying needs nothing but the payload and the published public keys, so it also works offline:
+
+    claims = verify_offline(payload, {"<kid>": "<base64 public key>"})
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from .keys import load_public_key
+
+PREFIX = "JS1"
+
+
+class PayloadInvalid(ValueError):
+    pass
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def sign(claims: dict[str, Any], kid: str, key: Ed25519PrivateKey) -> str:
+    body = _b64(json.dumps({**claims, "kid": kid}, ensure_ascii=False, separators=(",", ":")).encode())
+    return f"{PREFIX}.{body}.{_b64(key.sign(body.encode()))}"
+
+
+@dataclass(frozen=True)
+class Claims:
+    kid: str
+    data: dict[str, Any]
+
+
+def verify_offline(payload: str, public_keys: dict[str, str]) -> Claims:
+    """Check the signature with the published keys; raise PayloadInvalid with a Chinese reason."""
+    parts = payload.strip().split(".")
+    if len(parts) != 3 or parts[0] != PREFIX:
+        raise PayloadInvalid("二维码内容格式不正确，不是本系统签发的证书")
+    try:
+        data = json.loads(_unb64(parts[1]))
+        signature = _unb64(parts[2])
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PayloadInvalid("二维码内容已损坏或被篡改") from exc
+    if not isinstance(data, dict):
+        raise PayloadInvalid("二维码内容已损坏或被篡改")
+    kid = str(data.get("kid", ""))
+    if kid not in public_keys:
+        raise PayloadInvalid("签名密钥未知：该证书不是本系统签发的")
+    try:
+        load_public_key(public_keys[kid]).verify(signature, parts[1].encode())
+    except (InvalidSignature, ValueError) as exc:
+        raise PayloadInvalid("签名验证失败：二维码内容被篡改") from exc
+    return Claims(kid=kid, data=data)
+
+
+def mask_name(name: str) -> str:
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def mask_id_number(id_number: str) -> str:
+    if len(id_number) < 10:
+        return "*" * len(id_number)
+    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jisheng.accounts.decorators import role_required, staff_can_change
+from jisheng.areas.scoping import get_visible_or_404
+
+from . import keys, services
+from .models import Certificate
+from .pdf import certificate_pdf
+from .ratelimit import allow
+from .signing import PREFIX
+
+STAFF_ROLES = ("counter_clerk", "township_head", "county_staff", "city_staff", "auditor", "village_officer")
+REVOKE_ROLES = ("counter_clerk", "township_head", "county_staff")
+
+
+def _limited(request: HttpRequest) -> HttpResponse:
+    return render(request, "certificates/verify.html", {"limited": True}, status=429)
+
+
+def verify_form(request: HttpRequest) -> HttpResponse:
+    """Public: type a certificate number or paste the QR text."""
+    query = request.GET.get("q", "").strip()
+    if not query:
+        return render(request, "certificates/verify.html", {})
+    if not allow(request, "verify"):
+        return _limited(request)
+    if PREFIX + "." in query:
+        payload = query[query.index(PREFIX + ".") :]
+        return render(request, "certificates/verify.html", {"result": services.verify_payload(payload)})
+    return render(request, "certificates/verify.html", {"result": services.verify_number(query)})
+
+
+def verify_number(request: HttpRequest, number: str) -> HttpResponse:
+    """Public: GET /verify/<number>[?p=<QR payload>] shows validity and masked identity only."""
+    if not allow(request, "verify"):
+        return _limited(request)
+    payload = request.GET.get("p", "").strip()
+    result = services.verify_payload(payload, number=number) if payload else services.verify_number(number)
+    return render(
+        request, "certificates/verify.html", {"result": result, "number": number, "signed": bool(payload)}
+    )
+
+
+def verify_keys(request: HttpRequest) -> HttpResponse:
+    """Public: the Ed25519 public keys, for verifying a QR payload offline."""
+    if request.GET.get("format") == "json" or "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse(
+            {"algorithm": "Ed25519", "format": "JS1.<claims>.<signature>", "keys": keys.public_keys()}
+        )
+    return render(request, "certificates/keys.html", {"keys": keys.public_keys()})
+
+
+@role_required(*STAFF_ROLES)
+def certificate_list(request: HttpRequest) -> HttpResponse:
+    certificates = Certificate.objects.visible_to(request.user).select_related("issuer")
+    query = request.GET.get("q", "").strip()
+    if query:
+        certificates = certificates.filter(number__icontains=query) | certificates.filter(holder_name=query)
+    return render(request, "certificates/list.html", {"certificates": certificates[:100], "q": query})
+
+
+@role_required(*STAFF_ROLES)
+def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = get_visible_or_404(Certificate.objects.select_related("issuer"), request.user, pk=pk)
+    return render(
+        request,
+        "certificates/detail.html",
+        {
+            "certificate": certificate,
+            "can_revoke": staff_can_change(request.user) and request.user.has_role(*REVOKE_ROLES),
+        },  # type: ignore[union-attr]
+    )
+
+
+@role_required(*STAFF_ROLES)
+def certificate_download(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = get_visible_or_404(Certificate.objects.select_related("issuer"), request.user, pk=pk)
+    return pdf_response(certificate)
+
+
+def pdf_response(certificate: Certificate) -> HttpResponse:
+    response = HttpResponse(certificate_pdf(certificate), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{certificate.number}.pdf"'
+    return response
+
+
+@require_POST
+@role_required(*REVOKE_ROLES)
+def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = get_visible_or_404(Certificate.objects.all(), request.user, pk=pk)
+    if not staff_can_change(request.user):
+        raise Http404
+    try:
+        services.certificate_revoke(
+            certificate=certificate, reason=request.POST.get("reason", ""), by=request.user
+        )
+        messages.success(request, _("The certificate has been revoked."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("certificates:detail", pk=certificate.pk)
