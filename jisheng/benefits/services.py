@@ -1,0 +1,476 @@
+"""Every state change of the benefit process, one transaction and one audit event each.
+
+proposal (``batch_propose``) → village public notice (``batch_start_notice``) → objections
+(``objection_record``/``objection_resolve``) → township first review (``batch_review``) → county
+approval (``batch_approve``) → bank file (``payments_issue``) → per line paid or failed
+(``payment_settle``) → failed lines re-issued (``payment_reissue``). Each step checks who may take it;
+a step taken twice is refused, and the database refuses a second live payment for the same person,
+programme and period whatever the route.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from jisheng.areas.models import Area
+from jisheng.audit.services import model_snapshot, record
+from jisheng.registry.models import Person
+
+from . import engine
+from .models import Application, Batch, Enrolment, Line, Objection, Payment
+from .rules import Version, get_programme
+
+PROPOSERS = ("village_officer", "counter_clerk", "township_head", "county_staff")
+REVIEWERS = ("township_head",)
+APPROVERS = ("county_staff",)
+PAYERS = ("county_staff",)
+
+
+def _require(by: Any, roles: tuple[str, ...], area_code: str) -> None:
+    """The actor holds one of the roles, may change things, and the area is theirs."""
+    if by is None:
+        return  # the demo and command-line steps act as the system
+    if getattr(by, "is_read_only", False) or not by.has_role(*roles):
+        raise PermissionDenied("无权执行此步骤")
+    if by.area_id is None or not area_code.startswith(by.area.prefix):
+        raise PermissionDenied("该对象不在您的辖区内")
+
+
+def _locked(batch: Batch) -> Batch:
+    return Batch.objects.select_for_update().get(pk=batch.pk)
+
+
+def _expect(batch: Batch, *statuses: str) -> None:
+    if batch.status not in statuses:
+        raise ValidationError(
+            f"批次当前状态为“{batch.get_status_display()}”，不能执行此步骤（可能已被他人处理）"
+        )
+
+
+@transaction.atomic
+def batch_propose(
+    *, programme_id: str, year: int, area: Area, by: Any, version: Version | None = None
+) -> Batch:
+    """Run the programme over the area and keep the proposals as a batch. A person already in a live
+    batch of the same programme and year is left out, so two batches never cover one person."""
+    _require(by, PROPOSERS, area.code)
+    programme = get_programme(programme_id)
+    result = engine.run(programme, year, area.code, version=version)
+    taken = set(
+        Line.objects.filter(batch__programme_id=programme_id, batch__year=year)
+        .exclude(batch__status=Batch.Status.REJECTED)
+        .exclude(status=Line.Status.WITHDRAWN)
+        .values_list("person_id", flat=True)
+    )
+    batch = Batch.objects.create(
+        programme_id=programme.id,
+        programme_name=programme.name,
+        version=result.version.version,
+        year=year,
+        area=area,
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    accounts = dict(
+        Application.objects.filter(programme_id=programme_id, status=Application.Status.ELIGIBLE)
+        .exclude(bank_account="")
+        .values_list("person_id", "bank_account")
+    )
+    lines = [
+        Line(
+            batch=batch,
+            person_id=d.subject.pk,
+            area_id=d.subject.area_code,
+            household_id=d.subject.household_id,
+            name=d.subject.name,
+            id_number=d.subject.id_number,
+            amount=d.amount,
+            reasons="\n".join(d.reasons),
+            bank_account=accounts.get(d.subject.pk, ""),
+        )
+        for d in result.proposals
+        if d.subject.pk not in taken
+    ]
+    Line.objects.bulk_create(lines, batch_size=500)
+    batch.total = sum((line.amount for line in lines), Decimal("0.00"))
+    batch.save(update_fields=["total"])
+    record(
+        by=by,
+        action="benefits.batch_propose",
+        obj=batch,
+        after={
+            **model_snapshot(batch),
+            "lines": len(lines),
+            "left_out_already_proposed": len(result.proposals) - len(lines),
+        },
+    )
+    return batch
+
+
+def _refresh_total(batch: Batch) -> None:
+    live = batch.lines.exclude(status=Line.Status.WITHDRAWN).aggregate(total=Sum("amount"))["total"]
+    batch.total = live or Decimal("0.00")
+    batch.save(update_fields=["total"])
+
+
+@transaction.atomic
+def batch_start_notice(
+    *, batch: Batch, by: Any, days: int | None = None, start: datetime.date | None = None
+) -> Batch:
+    """Put the list on public notice (公示) in the villages for the programme's notice period."""
+    batch = _locked(batch)
+    _require(by, PROPOSERS, batch.area_id)
+    _expect(batch, Batch.Status.PROPOSED)
+    before = model_snapshot(batch)
+    days = get_programme(batch.programme_id).notice_days if days is None else days
+    if days < 1:
+        raise ValidationError("公示期至少 1 天")
+    batch.notice_start = start or timezone.localdate()
+    batch.notice_end = batch.notice_start + datetime.timedelta(days=days)
+    batch.status = Batch.Status.NOTICE
+    batch.save()
+    record(by=by, action="benefits.batch_start_notice", obj=batch, before=before, after=model_snapshot(batch))
+    return batch
+
+
+@transaction.atomic
+def objection_record(*, line: Line, raised_by: str, content: str, by: Any) -> Objection:
+    batch = _locked(line.batch)
+    _require(by, PROPOSERS, line.area_id)
+    _expect(batch, Batch.Status.NOTICE)
+    if not content.strip() or not raised_by.strip():
+        raise ValidationError("请填写异议人和异议内容")
+    objection = Objection.objects.create(
+        line=line,
+        area_id=line.area_id,
+        raised_by=raised_by.strip(),
+        content=content.strip(),
+        recorded_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    record(by=by, action="benefits.objection_record", obj=objection, after=model_snapshot(objection))
+    return objection
+
+
+@transaction.atomic
+def objection_resolve(*, objection: Objection, upheld: bool, resolution: str, by: Any) -> Objection:
+    """Decide an objection; an upheld one withdraws the line from the batch."""
+    objection = Objection.objects.select_for_update().get(pk=objection.pk)
+    _require(by, PROPOSERS, objection.area_id)
+    if objection.upheld is not None:
+        raise ValidationError("该异议已处理")
+    if not resolution.strip():
+        raise ValidationError("请填写处理意见")
+    before = model_snapshot(objection)
+    objection.upheld = upheld
+    objection.resolution = resolution.strip()
+    objection.resolved_by = by if getattr(by, "is_authenticated", False) else None
+    objection.resolved_at = timezone.now()
+    objection.save()
+    if upheld:
+        line = objection.line
+        line.status = Line.Status.WITHDRAWN
+        line.save(update_fields=["status"])
+        _refresh_total(line.batch)
+    record(
+        by=by,
+        action="benefits.objection_resolve",
+        obj=objection,
+        before=before,
+        after=model_snapshot(objection),
+        reason=resolution,
+    )
+    return objection
+
+
+@transaction.atomic
+def batch_review(*, batch: Batch, accept: bool, reason: str, by: Any) -> Batch:
+    """Township first review (乡镇初审), after the notice period with every objection decided."""
+    batch = _locked(batch)
+    _require(by, REVIEWERS, batch.area_id)
+    _expect(batch, Batch.Status.NOTICE)
+    if not reason.strip():
+        raise ValidationError("请填写初审意见")
+    if batch.notice_end and timezone.localdate() < batch.notice_end:
+        raise ValidationError(f"公示期至 {batch.notice_end:%Y-%m-%d} 结束，期满后方可初审")
+    if accept and Objection.objects.filter(line__batch=batch, upheld__isnull=True).exists():
+        raise ValidationError("还有未处理的异议")
+    before = model_snapshot(batch)
+    batch.status = Batch.Status.REVIEWED if accept else Batch.Status.REJECTED
+    batch.reviewed_by = by if getattr(by, "is_authenticated", False) else None
+    batch.reviewed_at = timezone.now()
+    batch.review_reason = reason.strip()
+    batch.save()
+    record(
+        by=by,
+        action="benefits.batch_review",
+        obj=batch,
+        before=before,
+        after=model_snapshot(batch),
+        reason=reason,
+    )
+    return batch
+
+
+@transaction.atomic
+def batch_approve(*, batch: Batch, accept: bool, reason: str, by: Any) -> Batch:
+    """County approval (县级审批). Approving twice is refused: the row is locked and its status read
+    inside the transaction, so two clicks or two clerks racing leave one approval."""
+    batch = _locked(batch)
+    _require(by, APPROVERS, batch.area_id)
+    _expect(batch, Batch.Status.REVIEWED)
+    if not reason.strip():
+        raise ValidationError("请填写审批意见")
+    before = model_snapshot(batch)
+    batch.status = Batch.Status.APPROVED if accept else Batch.Status.REJECTED
+    batch.approved_by = by if getattr(by, "is_authenticated", False) else None
+    batch.approved_at = timezone.now()
+    batch.approval_reason = reason.strip()
+    batch.save()
+    if accept:
+        batch.lines.filter(status=Line.Status.PROPOSED).update(status=Line.Status.APPROVED)
+        if get_programme(batch.programme_id).continuing:
+            _enrol(batch)
+    record(
+        by=by,
+        action="benefits.batch_approve",
+        obj=batch,
+        before=before,
+        after=model_snapshot(batch),
+        reason=reason,
+    )
+    return batch
+
+
+def _enrol(batch: Batch) -> None:
+    for line in batch.lines.filter(status=Line.Status.APPROVED):
+        enrolment, created = Enrolment.objects.get_or_create(
+            person_id=line.person_id,
+            programme_id=batch.programme_id,
+            defaults={"area_id": line.area_id, "since_year": batch.year, "confirmed_year": batch.year},
+        )
+        if not created and enrolment.status == Enrolment.Status.ACTIVE:
+            enrolment.confirmed_year = max(enrolment.confirmed_year, batch.year)
+            enrolment.save(update_fields=["confirmed_year"])
+
+
+@transaction.atomic
+def payments_issue(*, batch: Batch, by: Any) -> list[Payment]:
+    """Create the payments of the bank file: one per approved line that has no live payment yet.
+
+    Retrying (a second click, a re-sent request) finds the payments already there and creates none.
+    A person paid for this programme and period through another batch is refused by the database's
+    unique constraint; the savepoint keeps the rest of the file and the line is reported as skipped.
+    """
+    batch = _locked(batch)
+    _require(by, PAYERS, batch.area_id)
+    _expect(batch, Batch.Status.APPROVED, Batch.Status.PAYING)
+    created, skipped = 0, 0
+    # a line with any payment is done here: failed ones go through payment_reissue, never a new file
+    already = set(Payment.objects.filter(line__batch=batch).values_list("line_id", flat=True))
+    for line in batch.lines.filter(status=Line.Status.APPROVED).order_by("id"):
+        if line.pk in already:
+            continue
+        try:
+            with transaction.atomic():
+                Payment.objects.create(
+                    line=line,
+                    person_id=line.person_id,
+                    area_id=line.area_id,
+                    programme_id=batch.programme_id,
+                    period=batch.period,
+                    amount=line.amount,
+                    bank_account=line.bank_account,
+                )
+                created += 1
+        except IntegrityError:
+            skipped += 1
+    if batch.status == Batch.Status.APPROVED:
+        batch.status = Batch.Status.PAYING
+        batch.save(update_fields=["status"])
+    record(
+        by=by,
+        action="benefits.payments_issue",
+        obj=batch,
+        after={"created": created, "skipped_already_paid": skipped},
+    )
+    return list(
+        Payment.objects.filter(line__batch=batch)
+        .select_related("line")
+        .order_by("line__area_id", "line_id", "attempt")
+    )
+
+
+@transaction.atomic
+def payment_settle(*, payment: Payment, paid: bool, by: Any, reason: str = "") -> Payment:
+    """Mark one bank-file line paid or failed, as the bank's return file says."""
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    _require(by, PAYERS, payment.area_id)
+    if payment.status != Payment.Status.ISSUED:
+        raise ValidationError(f"该笔付款已标记为“{payment.get_status_display()}”")
+    if not paid and not reason.strip():
+        raise ValidationError("请填写失败原因")
+    before = model_snapshot(payment)
+    payment.status = Payment.Status.PAID if paid else Payment.Status.FAILED
+    payment.failure_reason = "" if paid else reason.strip()[:128]
+    payment.settled_at = timezone.now()
+    payment.settled_by = by if getattr(by, "is_authenticated", False) else None
+    payment.save()
+    _close_if_done(payment.line.batch)
+    record(
+        by=by,
+        action="benefits.payment_settle",
+        obj=payment,
+        before=before,
+        after=model_snapshot(payment),
+        reason=reason,
+    )
+    return payment
+
+
+@transaction.atomic
+def payment_reissue(*, payment: Payment, by: Any, bank_account: str = "") -> Payment:
+    """Issue a failed payment again as a new attempt. The unique constraint makes this safe to retry:
+    once a live attempt exists, another is refused with a clear message."""
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    _require(by, PAYERS, payment.area_id)
+    if payment.status != Payment.Status.FAILED:
+        raise ValidationError("只有失败的付款可以重新发放")
+    if payment.line.payments.filter(attempt__gt=payment.attempt).exists():
+        raise ValidationError("该笔付款已重新发放过")
+    try:
+        with transaction.atomic():
+            again = Payment.objects.create(
+                line=payment.line,
+                person_id=payment.person_id,
+                area_id=payment.area_id,
+                programme_id=payment.programme_id,
+                period=payment.period,
+                amount=payment.amount,
+                bank_account=bank_account.strip() or payment.bank_account,
+                attempt=payment.attempt + 1,
+            )
+    except IntegrityError as exc:
+        raise ValidationError("此人本期已有一笔待付或已付款项，不能重复发放") from exc
+    batch = payment.line.batch
+    if batch.status == Batch.Status.CLOSED:
+        Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.PAYING)
+    record(
+        by=by,
+        action="benefits.payment_reissue",
+        obj=again,
+        before=model_snapshot(payment),
+        after=model_snapshot(again),
+    )
+    return again
+
+
+def _close_if_done(batch: Batch) -> None:
+    open_lines = Line.objects.filter(batch=batch, status=Line.Status.APPROVED).exclude(
+        payments__status=Payment.Status.PAID
+    )
+    if not open_lines.exists() and batch.status == Batch.Status.PAYING:
+        Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.CLOSED)
+
+
+@transaction.atomic
+def application_submit(
+    *, person: Person, programme_id: str, year: int, by: Any, bank_account: str = ""
+) -> Application:
+    """An application by a resident or a village officer, checked at once against the same rule."""
+    _require(by, PROPOSERS, person.residence_area_id)
+    programme = get_programme(programme_id)
+    decision = engine.explain(programme, year, person)
+    version = programme.version_for(year)
+    application = Application.objects.create(
+        person=person,
+        area_id=person.residence_area_id,
+        programme_id=programme.id,
+        year=year,
+        version=version.version if version else "",
+        status=Application.Status.ELIGIBLE if decision.eligible else Application.Status.INELIGIBLE,
+        amount=decision.amount,
+        reasons="\n".join(decision.reasons),
+        bank_account=bank_account.strip(),
+        applied_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    record(by=by, action="benefits.application_submit", obj=application, after=model_snapshot(application))
+    return application
+
+
+@transaction.atomic
+def enrolment_stop(*, enrolment: Enrolment, reason: str, by: Any) -> Enrolment:
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    _require(by, PROPOSERS, enrolment.area_id)
+    if enrolment.status == Enrolment.Status.STOPPED:
+        raise ValidationError("该待遇已停止")
+    if not reason.strip():
+        raise ValidationError("请填写停发原因")
+    before = model_snapshot(enrolment)
+    enrolment.status = Enrolment.Status.STOPPED
+    enrolment.stop_reason = reason.strip()
+    enrolment.stopped_at = timezone.now()
+    enrolment.save()
+    record(
+        by=by,
+        action="benefits.enrolment_stop",
+        obj=enrolment,
+        before=before,
+        after=model_snapshot(enrolment),
+        reason=reason,
+    )
+    return enrolment
+
+
+@transaction.atomic
+def enrolments_reconfirm(*, programme_id: str, year: int, area: Area, by: Any) -> dict[str, int]:
+    """Annual re-confirmation: every active enrolment of the area is checked against the year's rule;
+    those the registry no longer supports (death, moved out, child over the age limit) are stopped
+    with the rule's own reasons, the others are confirmed for the year."""
+    _require(by, PROPOSERS, area.code)
+    programme = get_programme(programme_id)
+    active = list(
+        Enrolment.objects.within(area.prefix)
+        .filter(programme_id=programme_id, status=Enrolment.Status.ACTIVE)
+        .select_for_update()
+    )
+    result = engine.run(programme, year, area.code, person_ids=[e.person_id for e in active])
+    eligible = {d.subject.pk for d in result.proposals}
+    confirmed = stopped = 0
+    for enrolment in active:
+        if enrolment.person_id in eligible:
+            enrolment.confirmed_year = year
+            enrolment.save(update_fields=["confirmed_year"])
+            confirmed += 1
+            continue
+        decision = engine.explain(
+            programme, year, Person.objects.get(pk=enrolment.person_id), version=result.version
+        )
+        before = model_snapshot(enrolment)
+        enrolment.status = Enrolment.Status.STOPPED
+        enrolment.stop_reason = "；".join(r for r in decision.reasons if r.startswith("不符合"))
+        enrolment.stopped_at = timezone.now()
+        enrolment.save()
+        record(
+            by=by,
+            action="benefits.enrolment_stop",
+            obj=enrolment,
+            before=before,
+            after=model_snapshot(enrolment),
+            reason=enrolment.stop_reason,
+        )
+        stopped += 1
+    record(
+        by=by,
+        action="benefits.enrolments_reconfirm",
+        obj=None,
+        area_code=area.code,
+        object_type="benefits.enrolment",
+        after={"programme": programme_id, "year": year, "confirmed": confirmed, "stopped": stopped},
+    )
+    return {"confirmed": confirmed, "stopped": stopped}
