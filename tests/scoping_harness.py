@@ -4,7 +4,8 @@ Each app that keeps area-scoped data provides ``jisheng/<app>/tests/scoping.py``
 ``make_objects(*, area, marker) -> list[Model]``: objects in ``area`` (a village) whose pages show
 ``marker``. The harness creates them for township A and township B and, signed in as A:
 
-* GETs every page and API operation without parameters: B's marker must not appear;
+* GETs every page and API operation without parameters (API searches also with B's marker as the
+  text of every query parameter): B's marker must not appear;
 * GETs every page and operation with parameters filled from each B object (its pk, and any
   ``scope_url_values()`` it offers): the answer is 403/404/405, or shows nothing of B;
 * POSTs (and PUT/PATCH/DELETEs API operations) the same URLs: no audit event may be written in B's
@@ -121,9 +122,20 @@ def check_api(client: Any, other_prefix: str, other_objects: list[Any], marker: 
             method_upper = method.upper()
             if not PARAM.search(path.replace("{", "<").replace("}", ">")):
                 if method_upper == "GET":
-                    response = client.get(path)
-                    if marker in response.content.decode(errors="replace"):
-                        leaks.append(Leak("GET", path, "API shows the sibling township's data"))
+                    # Search-like operations get the marker in every text query parameter, so that a
+                    # search that ignores the caller's area is caught too.
+                    query = {
+                        parameter["name"]: marker
+                        for parameter in operations[method].get("parameters", [])
+                        if parameter.get("in") == "query"
+                        and parameter.get("schema", {}).get("type") == "string"
+                    }
+                    for params in ({}, query) if query else ({},):
+                        response = client.get(path, params)
+                        if marker in response.content.decode(errors="replace"):
+                            leaks.append(
+                                Leak("GET", f"{path}?{params}", "API shows the sibling township's data")
+                            )
                 continue
             for obj in other_objects:
                 for values, default in _candidate_values(obj):
