@@ -12,7 +12,9 @@ from jisheng.registry.models import Birth, Contraception, Marriage, Person
 _serial = itertools.count(1)
 
 
-def person(area: Any, *, sex: str = Sex.FEMALE, born: datetime.date = datetime.date(1995, 5, 1), **extra: Any) -> Person:
+def person(
+    area: Any, *, sex: str = Sex.FEMALE, born: datetime.date = datetime.date(1995, 5, 1), **extra: Any
+) -> Person:
     number = next(_serial)
     return Person.objects.create(
         name=extra.pop("name", f"测试{number}"),
@@ -26,7 +28,9 @@ def person(area: Any, *, sex: str = Sex.FEMALE, born: datetime.date = datetime.d
     )
 
 
-def births(area: Any, day: datetime.date, *, male: int = 0, female: int = 0, order: int = 1, defects: int = 0) -> None:
+def births(
+    area: Any, day: datetime.date, *, male: int = 0, female: int = 0, order: int = 1, defects: int = 0
+) -> None:
     mother = person(area)
     for index in range(male + female):
         Birth.objects.create(
@@ -40,10 +44,12 @@ def births(area: Any, day: datetime.date, *, male: int = 0, female: int = 0, ord
 
 
 def marriage(area: Any, day: datetime.date) -> Marriage:
-    return Marriage.objects.create(
-        husband=person(area, sex=Sex.MALE), wife=person(area), date=day, area=area
+    return Marriage.objects.create(husband=person(area, sex=Sex.MALE), wife=person(area), date=day, area=area)
+
+
+def contraception(
+    area: Any, day: datetime.date, method: str = "700", woman: Person | None = None
+) -> Contraception:
+    return Contraception.objects.create(
+        person=woman or person(area), method=method, start_date=day, area=area
     )
-
-
-def contraception(area: Any, day: datetime.date, method: str = "700", woman: Person | None = None) -> Contraception:
-    return Contraception.objects.create(person=woman or person(area), method=method, start_date=day, area=area)

@@ -52,7 +52,9 @@ def test_a_village_report_opens_with_the_registry_figures_prefilled(areas, forms
     births(areas["village_a"], datetime.date(2026, 10, 5), male=2, female=1, order=2)
     marriage(areas["village_a"], datetime.date(2026, 10, 9))
     births(areas["village_a"], datetime.date(2026, 9, 30), male=1)  # the month before: not counted
-    report = services.report_open(form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village"])
+    report = services.report_open(
+        form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village"]
+    )
     assert report.values["births"] == 3
     assert report.values["births_sex_1"] == 2
     assert report.values["births_order_2"] == 3
@@ -65,23 +67,33 @@ def test_a_village_report_opens_with_the_registry_figures_prefilled(areas, forms
 @pytest.mark.django_db
 def test_only_the_villages_own_officer_opens_its_report(areas, forms, month, staff):
     with pytest.raises(PermissionDenied):
-        services.report_open(form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village2"])
+        services.report_open(
+            form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village2"]
+        )
     with pytest.raises(PermissionDenied):
-        services.report_open(form=forms["village_month"], period=month, area=areas["village_a"], by=staff["auditor"])
+        services.report_open(
+            form=forms["village_month"], period=month, area=areas["village_a"], by=staff["auditor"]
+        )
 
 
 @pytest.mark.django_db
 def test_a_report_cannot_be_submitted_with_items_left_blank(areas, forms, month, staff):
-    report = services.report_open(form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village"])
+    report = services.report_open(
+        form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village"]
+    )
     with pytest.raises(ValidationError, match="宣传服务活动场次|campaign"):
         services.report_submit(report=report, by=staff["village"])
 
 
 @pytest.mark.django_db
 def test_bad_figures_are_refused_naming_the_item_in_chinese(areas, forms, month, staff):
-    report = services.report_open(form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village"])
+    report = services.report_open(
+        form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village"]
+    )
     with pytest.raises(ValidationError) as error:
-        services.report_save_values(report=report, values={"campaign_sessions": "三", "births": "-1"}, by=staff["village"])
+        services.report_save_values(
+            report=report, values={"campaign_sessions": "三", "births": "-1"}, by=staff["village"]
+        )
     messages = error.value.message_dict
     assert "宣传服务活动场次" in messages["campaign_sessions"][0]
     assert "births" in messages
@@ -92,8 +104,12 @@ def test_bad_figures_are_refused_naming_the_item_in_chinese(areas, forms, month,
 
 @pytest.mark.django_db
 def test_a_submission_after_the_due_day_is_marked_late(areas, forms, month, staff):
-    first = services.report_open(form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village"])
-    second = services.report_open(form=forms["village_month"], period=month, area=areas["village_a2"], by=staff["village2"])
+    first = services.report_open(
+        form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village"]
+    )
+    second = services.report_open(
+        form=forms["village_month"], period=month, area=areas["village_a2"], by=staff["village2"]
+    )
     fill_and_submit(first, staff["village"], on_time(month))
     fill_and_submit(second, staff["village2"], datetime.datetime(2026, 11, 10, 3, tzinfo=datetime.UTC))
     first.refresh_from_db()
@@ -103,7 +119,9 @@ def test_a_submission_after_the_due_day_is_marked_late(areas, forms, month, staf
 
 @pytest.mark.django_db
 def test_the_township_returns_with_a_comment_and_approval_locks_the_report(areas, forms, month, staff):
-    report = services.report_open(form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village"])
+    report = services.report_open(
+        form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village"]
+    )
     fill_and_submit(report, staff["village"], on_time(month))
     with pytest.raises(PermissionDenied):
         services.report_approve(report=report, by=staff["village"])
@@ -120,7 +138,9 @@ def test_the_township_returns_with_a_comment_and_approval_locks_the_report(areas
 
 @pytest.mark.django_db
 def test_unlocking_needs_the_level_above_and_is_audited(areas, forms, month, staff):
-    report = services.report_open(form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village"])
+    report = services.report_open(
+        form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village"]
+    )
     fill_and_submit(report, staff["village"], on_time(month))
     services.report_approve(report=report, by=staff["clerk"])
     with pytest.raises(PermissionDenied):

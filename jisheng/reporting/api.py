@@ -1,0 +1,244 @@
+"""Reports, submissions and indicators over the API; the same services and scoping as the pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from jisheng.areas.codes import normalize_code
+from jisheng.areas.models import Area
+from jisheng.areas.scoping import can_see_area, get_visible_or_404
+
+from . import clock, definitions, queries, services
+from .models import Report, ReportForm
+from .periods import Period, containing, parse
+
+router = Router(tags=["reporting"])
+
+
+class ReportOut(Schema):
+    id: int
+    form: str
+    period: str
+    area: str
+    area_name: str
+    status: str
+    late: bool
+    due_date: date
+    submitted_at: datetime | None
+    approved_at: datetime | None
+    values: dict[str, Any]
+    registry_values: dict[str, Any]
+    findings: list[dict[str, Any]]
+    return_comment: str
+    explanation: str
+
+
+def _out(report: Report) -> dict[str, Any]:
+    return {
+        "id": report.pk,
+        "form": report.form.code,
+        "period": report.period_key,
+        "area": report.area_id,
+        "area_name": report.area.name,
+        "status": report.status,
+        "late": report.late,
+        "due_date": report.due_date,
+        "submitted_at": report.submitted_at,
+        "approved_at": report.approved_at,
+        "values": report.values,
+        "registry_values": report.registry_values,
+        "findings": report.findings,
+        "return_comment": report.return_comment,
+        "explanation": report.explanation,
+    }
+
+
+def _call(action: Callable[[], Report]) -> dict[str, Any]:
+    try:
+        return _out(action())
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc) or "forbidden") from exc
+    except ValidationError as exc:
+        raise HttpError(400, "；".join(exc.messages)) from exc
+
+
+def _report(request: HttpRequest, report_id: int) -> Report:
+    return get_visible_or_404(Report.objects.select_related("form", "area"), request.user, pk=report_id)
+
+
+def _form(code: str) -> ReportForm:
+    form = ReportForm.objects.filter(code=code).first()
+    if form is None:
+        raise HttpError(404, f"未知报表 {code}")
+    return form
+
+
+def _period(key: str, period_type: str) -> Period:
+    try:
+        period = parse(key) if key else containing(period_type, clock.today())
+    except ValidationError as exc:
+        raise HttpError(400, "；".join(exc.messages)) from exc
+    if period.type != period_type:
+        raise HttpError(400, f"周期 {key} 与报表周期类型 {period_type} 不符")
+    return period
+
+
+def _area(request: HttpRequest, code: str) -> Area:
+    user: Any = request.user
+    if not code:
+        return user.area
+    try:
+        padded = normalize_code(code)
+    except ValidationError as exc:
+        raise HttpError(400, "；".join(exc.messages)) from exc
+    area = Area.objects.filter(code=padded).first()
+    if area is None or not can_see_area(user, padded):
+        raise HttpError(404, "区划不存在或不在您的管辖范围内")
+    return area
+
+
+@router.get("/reports", response=list[ReportOut])
+def report_list(
+    request: HttpRequest, form: str = "", period: str = "", status: str = ""
+) -> list[dict[str, Any]]:
+    reports = Report.objects.visible_to(request.user).select_related("form", "area")
+    if form:
+        reports = reports.filter(form__code=form)
+    if period:
+        reports = reports.filter(period_key=period)
+    if status:
+        reports = reports.filter(status=status)
+    return [_out(report) for report in reports[:500]]
+
+
+@router.get("/reports/{report_id}", response=ReportOut)
+def report_get(request: HttpRequest, report_id: int) -> dict[str, Any]:
+    return _out(_report(request, report_id))
+
+
+class OpenIn(Schema):
+    form: str = "village_month"
+    period: str = ""
+
+
+@router.post("/reports", response=ReportOut)
+def report_open(request: HttpRequest, payload: OpenIn) -> dict[str, Any]:
+    form = _form(payload.form)
+    period = _period(payload.period, form.period_type)
+    user: Any = request.user
+    return _call(lambda: services.report_open(form=form, period=period, area=user.area, by=user))
+
+
+class ValuesIn(Schema):
+    values: dict[str, Any]
+
+
+@router.put("/reports/{report_id}/values", response=ReportOut)
+def report_values(request: HttpRequest, report_id: int, payload: ValuesIn) -> dict[str, Any]:
+    report = _report(request, report_id)
+    return _call(lambda: services.report_save_values(report=report, values=payload.values, by=request.user))
+
+
+@router.post("/reports/{report_id}/submit", response=ReportOut)
+def report_submit(request: HttpRequest, report_id: int) -> dict[str, Any]:
+    report = _report(request, report_id)
+    return _call(lambda: services.report_submit(report=report, by=request.user))
+
+
+@router.post("/reports/{report_id}/verify", response=ReportOut)
+def report_verify(request: HttpRequest, report_id: int) -> dict[str, Any]:
+    report = _report(request, report_id)
+    return _call(lambda: services.report_verify(report=report, by=request.user))
+
+
+class DecisionIn(Schema):
+    text: str = ""
+
+
+@router.post("/reports/{report_id}/approve", response=ReportOut)
+def report_approve(request: HttpRequest, report_id: int, payload: DecisionIn) -> dict[str, Any]:
+    report = _report(request, report_id)
+    return _call(lambda: services.report_approve(report=report, explanation=payload.text, by=request.user))
+
+
+@router.post("/reports/{report_id}/return", response=ReportOut)
+def report_return(request: HttpRequest, report_id: int, payload: DecisionIn) -> dict[str, Any]:
+    report = _report(request, report_id)
+    return _call(lambda: services.report_return(report=report, comment=payload.text, by=request.user))
+
+
+@router.post("/reports/{report_id}/unlock", response=ReportOut)
+def report_unlock(request: HttpRequest, report_id: int, payload: DecisionIn) -> dict[str, Any]:
+    report = _report(request, report_id)
+    return _call(lambda: services.report_unlock(report=report, reason=payload.text, by=request.user))
+
+
+class CompileIn(Schema):
+    form: str = "village_month"
+    period: str = ""
+
+
+@router.post("/compile", response=ReportOut)
+def report_compile(request: HttpRequest, payload: CompileIn) -> dict[str, Any]:
+    form = _form(payload.form)
+    period = _period(payload.period, form.period_type)
+    user: Any = request.user
+    return _call(lambda: services.report_compile(form=form, period=period, area=user.area, by=user))
+
+
+@router.get("/submissions")
+def submissions(
+    request: HttpRequest, form: str = "village_month", period: str = "", area: str = ""
+) -> dict[str, Any]:
+    """The areas directly below ``area``: who has submitted, late, approved; and completeness by area."""
+    report_form = _form(form)
+    the_period = _period(period, report_form.period_type)
+    the_area = _area(request, area)
+    rows = queries.submissions(report_form, the_period, the_area)
+    return {
+        "form": report_form.code,
+        "period": the_period.key,
+        "area": the_area.code,
+        "areas": [
+            {
+                "area": row["area"].code,
+                "name": row["area"].name,
+                "report": row["report"].pk if row["report"] else None,
+                "status": row["report"].status if row["report"] else None,
+                "late": bool(row["report"] and row["report"].late),
+                "high_findings": row["high_findings"],
+            }
+            for row in rows
+        ],
+        "completeness": [
+            {key: (value.code if key == "area" else value) for key, value in row.items()}
+            for row in queries.completeness(report_form, the_period, the_area)
+        ],
+    }
+
+
+@router.get("/indicators/{code}")
+def indicator(request: HttpRequest, code: str, period: str = "", area: str = "") -> dict[str, Any]:
+    """An indicator live from the registry and from the approved report, for an area and month."""
+    found = definitions.indicators().get(code)
+    if found is None:
+        raise HttpError(404, f"未知指标 {code}")
+    form = _form("village_month")
+    the_period = _period(period, "month")
+    the_area = _area(request, area)
+    live = queries.indicator_result(found, queries.live_figures(form, the_period, the_area))
+    reported_figures = queries.reported_figures(form, the_period, the_area)
+    reported = queries.indicator_result(found, reported_figures) if reported_figures else None
+    return {
+        "period": the_period.key,
+        "area": the_area.code,
+        "live": live.as_dict() if found.source == "registry" else None,
+        "reported": reported.as_dict() if reported else None,
+    }

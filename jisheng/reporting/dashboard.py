@@ -1,0 +1,247 @@
+"""Dashboards: indicators (live and reported, out-of-range highlighted), trend, area comparison with
+drill-down, completeness and timeliness; every table as .xlsx; the monthly summary as PDF.
+
+Figures come from StoredFigures (computed once per area tree and period, see services.figures_store), so
+a dashboard is a few indexed reads once its figures exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from jisheng.accounts.decorators import role_required
+from jisheng.areas.codes import normalize_code
+from jisheng.areas.models import Area, Level
+from jisheng.areas.scoping import can_see_area
+
+from . import clock, compute, definitions, queries, services
+from .exports import pdf_response, xlsx_response
+from .models import ReportForm
+from .periods import Period, containing, parse
+from .views import READERS
+
+TREND_PERIODS = 12
+AREA_INDICATORS = ("sex_ratio_at_birth", "birth_defect_rate", "contraceptive_prevalence")
+
+
+def _area(request: HttpRequest) -> Area:
+    user: Any = request.user
+    raw = request.GET.get("area")
+    if not raw:
+        return user.area
+    try:
+        code = normalize_code(raw)
+    except ValidationError as exc:
+        raise Http404 from exc
+    if not can_see_area(user, code):
+        raise Http404(_("Not found, or outside your area."))
+    area = Area.objects.filter(code=code).first()
+    if area is None:
+        raise Http404
+    return area
+
+
+def _period(request: HttpRequest) -> Period:
+    try:
+        period = parse(request.GET["period"]) if request.GET.get("period") else None
+    except ValidationError:
+        period = None
+    if period is None or period.type != "month":
+        period = containing("month", period.start if period else clock.today())
+    return period
+
+
+def _form(request: HttpRequest) -> ReportForm:
+    form = ReportForm.objects.filter(code="village_month").first()
+    if form is None:
+        services.forms_load(by=request.user)
+        form = ReportForm.objects.get(code="village_month")
+    return form
+
+
+def _figures(
+    request: HttpRequest, form: ReportForm, period: Period, area: Area, children: list[Area]
+) -> dict:
+    """Stored figures of the area and its children for the period; computed and stored when missing.
+
+    Read-only users change nothing, so for them missing figures are computed but not kept.
+    """
+    wanted = [area, *children]
+    found = queries.stored_figures_for(form, [period.key], wanted)
+    if len(found) < len(wanted):
+        if request.user.is_read_only:  # type: ignore[union-attr]
+            tree = compute.compute_tree(form.spec(), period, area)
+            return {(code, period.key): values for code, values in tree.items()}
+        services.figures_store(form=form, period=period, area=area, by=request.user)
+        found = queries.stored_figures_for(form, [period.key], wanted)
+    return found
+
+
+def dashboard_data(request: HttpRequest) -> dict[str, Any]:
+    area, period, form = _area(request), _period(request), _form(request)
+    children = queries.child_areas(area) if area.level < Level.VILLAGE else []
+    figures = _figures(request, form, period, area, children)
+    indicators = definitions.indicators()
+    area_rows = []
+    for child in children:
+        values = figures.get((child.code, period.key), {})
+        area_rows.append(
+            {
+                "area": child,
+                "births": values.get("births", 0),
+                "male": values.get("births_sex_1", 0),
+                "female": values.get("births_sex_2", 0),
+                "indicators": [
+                    queries.indicator_result(indicators[code], values) for code in AREA_INDICATORS
+                ],
+            }
+        )
+    trend_periods = [*period.history(TREND_PERIODS - 1), period]
+    trend = queries.stored_figures_for(form, [p.key for p in trend_periods], [area])
+    sex_ratio = indicators["sex_ratio_at_birth"]
+    trend_rows = []
+    for trend_period in trend_periods:
+        values = trend.get((area.code, trend_period.key))
+        if values is None and trend_period == period:
+            values = figures.get((area.code, period.key))
+        result = queries.indicator_result(sex_ratio, values) if values is not None else None
+        trend_rows.append(
+            {
+                "period": trend_period.key,
+                "births": None if values is None else values.get("births", 0),
+                "sex_ratio": None if result is None or result.value is None else round(result.value, 1),
+            }
+        )
+    chart = {
+        "trend": {
+            "periods": [row["period"] for row in trend_rows],
+            "births": [row["births"] for row in trend_rows],
+            "sex_ratio": [row["sex_ratio"] for row in trend_rows],
+        },
+        "areas": {
+            "names": [row["area"].name for row in area_rows],
+            "births": [row["births"] for row in area_rows],
+            "sex_ratio": [
+                None if row["indicators"][0].value is None else round(row["indicators"][0].value, 1)
+                for row in area_rows
+            ],
+        },
+        "labels": {"births": _("Births"), "sex_ratio": _("Sex ratio at birth"), "normal": _("Normal range")},
+        "normal": [sex_ratio.low, sex_ratio.high],
+    }
+    return {
+        "area": area,
+        "period": period,
+        "previous": period.previous(),
+        "next": period.next(),
+        "form": form,
+        "ancestors": _ancestors(request.user, area),
+        "indicator_rows": queries.indicator_rows(form, period, area),
+        "area_rows": area_rows,
+        "area_indicators": [indicators[code] for code in AREA_INDICATORS],
+        "completeness": queries.completeness(form, period, area),
+        "trend_rows": trend_rows,
+        "chart": chart,
+    }
+
+
+def _ancestors(user: Any, area: Area) -> list[Area]:
+    """The breadcrumb from the user's own area down to the area shown (never above the user's area)."""
+    chain = []
+    current: Area | None = area
+    while current is not None and can_see_area(user, current.code):
+        chain.append(current)
+        current = current.parent
+    return list(reversed(chain))
+
+
+@role_required(*READERS)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    context = dashboard_data(request)
+    context["query"] = f"area={context['area'].code}&period={context['period'].key}"
+    return render(request, "reporting/dashboard.html", context)
+
+
+def _value(result: Any) -> float | None:
+    return None if result is None or result.value is None else round(result.value, 2)
+
+
+@role_required(*READERS)
+def download(request: HttpRequest, table: str) -> HttpResponse:
+    data = dashboard_data(request)
+    area, period = data["area"], data["period"]
+    filename = f"{area.code}-{period.key}-{table}.xlsx"
+    if table == "areas":
+        headers = [_("Area code"), _("Area"), _("Births"), _("Male"), _("Female")]
+        headers += [indicator.name for indicator in data["area_indicators"]]
+        rows = [
+            [row["area"].code, row["area"].name, row["births"], row["male"], row["female"]]
+            + [_value(result) for result in row["indicators"]]
+            for row in data["area_rows"]
+        ]
+    elif table == "indicators":
+        headers = [
+            _("Indicator"),
+            _("Unit"),
+            _("Normal range"),
+            _("Registry value"),
+            _("Numerator"),
+            _("Denominator"),
+            _("Reported value"),
+        ]
+        rows = [
+            [
+                row["indicator"].name,
+                row["indicator"].unit,
+                row["indicator"].normal_range,
+                _value(row["live"]),
+                row["live"].numerator if row["live"] else None,
+                row["live"].denominator if row["live"] else None,
+                _value(row["reported"]),
+            ]
+            for row in data["indicator_rows"]
+        ]
+    elif table == "completeness":
+        headers = [
+            _("Area code"),
+            _("Area"),
+            _("Villages"),
+            _("Submitted"),
+            _("Approved"),
+            _("Late"),
+            _("Completeness"),
+            _("Timeliness"),
+        ]
+        rows = [
+            [
+                r["area"].code,
+                r["area"].name,
+                r["expected"],
+                r["submitted"],
+                r["approved"],
+                r["late"],
+                r["completeness"],
+                r["timeliness"],
+            ]
+            for r in data["completeness"]
+        ]
+    elif table == "trend":
+        headers = [_("Period"), _("Births"), _("Sex ratio at birth")]
+        rows = [[r["period"], r["births"], r["sex_ratio"]] for r in data["trend_rows"]]
+    else:
+        raise Http404
+    return xlsx_response(filename, f"{area.name} {period.key}", headers, rows)
+
+
+@role_required(*READERS)
+def summary_pdf(request: HttpRequest) -> HttpResponse:
+    """一月一总结: the month of an area on paper, in Chinese."""
+    data = dashboard_data(request)
+    return pdf_response(
+        f"{data['area'].code}-{data['period'].key}-summary.pdf", "reporting/summary_pdf.html", data
+    )

@@ -1,0 +1,187 @@
+"""Reads of reporting: indicator values, who has submitted, completeness and timeliness, dashboard data.
+
+Callers pass an area the user may see (views check it with ``can_see_area``); every read below stays
+inside that area's code range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jisheng.areas.codes import code_range
+from jisheng.areas.models import Area, Level
+
+from . import compute, definitions, expressions
+from .models import Report, ReportForm, StoredFigures
+from .periods import Period
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    indicator: definitions.Indicator
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+
+    @property
+    def in_range(self) -> bool | None:
+        return self.indicator.in_range(self.value)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "indicator": self.indicator.code,
+            "name": self.indicator.name,
+            "unit": self.indicator.unit,
+            "value": None if self.value is None else round(self.value, 2),
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "normal_range": self.indicator.normal_range,
+            "in_range": self.in_range,
+        }
+
+
+def indicator_result(indicator: definitions.Indicator, figures: dict[str, Any] | None) -> IndicatorResult:
+    figures = figures or {}
+    numerator = expressions.evaluate(indicator.numerator, figures)
+    denominator = expressions.evaluate(indicator.denominator, figures)
+    value = None
+    if numerator is not None and denominator:
+        value = numerator / denominator * indicator.scale
+    return IndicatorResult(indicator, numerator, denominator, value)
+
+
+def monthly_form() -> ReportForm:
+    return ReportForm.objects.get(code="village_month")
+
+
+def live_figures(form: ReportForm, period: Period, area: Area) -> dict[str, Any]:
+    """Registry figures (监测实时化): stored ones when the dashboard has computed them, else computed now."""
+    stored = StoredFigures.objects.filter(form_code=form.code, period_key=period.key, area=area).first()
+    if stored is not None:
+        return dict(stored.values)
+    return compute.compute_area(form.spec(), period, area)
+
+
+def reported_figures(form: ReportForm, period: Period, area: Area) -> dict[str, Any] | None:
+    report = Report.objects.filter(
+        form=form, period_key=period.key, area=area, status=Report.Status.APPROVED
+    ).first()
+    return dict(report.values) if report else None
+
+
+def indicator_rows(form: ReportForm, period: Period, area: Area) -> list[dict[str, Any]]:
+    """Every indicator, live from the registry and from the approved report, side by side."""
+    live = live_figures(form, period, area)
+    reported = reported_figures(form, period, area)
+    rows = []
+    for indicator in definitions.indicators().values():
+        rows.append(
+            {
+                "indicator": indicator,
+                "live": indicator_result(indicator, live) if indicator.source == "registry" else None,
+                "reported": indicator_result(indicator, reported) if reported is not None else None,
+            }
+        )
+    return rows
+
+
+def child_areas(area: Area) -> list[Area]:
+    return list(Area.objects.filter(parent=area, valid_to__isnull=True).order_by("code"))
+
+
+def submissions(form: ReportForm, period: Period, area: Area) -> list[dict[str, Any]]:
+    """One row per area directly below ``area``: its report (if any), status, lateness, findings."""
+    children = child_areas(area)
+    reports = {
+        report.area_id: report
+        for report in Report.objects.filter(
+            form=form, period_key=period.key, area__in=children
+        ).select_related("submitted_by", "approved_by")
+    }
+    rows = []
+    for child in children:
+        report = reports.get(child.code)
+        submitted = report is not None and report.status in (Report.Status.SUBMITTED, Report.Status.APPROVED)
+        rows.append(
+            {
+                "area": child,
+                "report": report,
+                "submitted": submitted,
+                "high_findings": len(report.high_findings()) if report else 0,
+            }
+        )
+    return rows
+
+
+def completeness(form: ReportForm, period: Period, area: Area) -> list[dict[str, Any]]:
+    """Per area below ``area`` (or the village itself): villages expected, submitted, on time, approved."""
+    villages = list(
+        Area.objects.filter(
+            code__range=code_range(area.prefix), level=Level.VILLAGE, valid_to__isnull=True
+        ).values_list("code", flat=True)
+    )
+    states = dict(
+        ((code, (status, late)))
+        for code, status, late in Report.objects.within(area.prefix)
+        .filter(form=form, period_key=period.key, level=Level.VILLAGE)
+        .values_list("area_id", "status", "late")
+    )
+    groups = child_areas(area) if area.level < Level.VILLAGE else [area]
+    rows = []
+    for group in groups:
+        members = [code for code in villages if code.startswith(group.prefix)]
+        submitted = [
+            code for code in members if states.get(code, ("", False))[0] in ("submitted", "approved")
+        ]
+        on_time = [code for code in submitted if not states[code][1]]
+        approved = [code for code in members if states.get(code, ("", False))[0] == "approved"]
+        rows.append(
+            {
+                "area": group,
+                "expected": len(members),
+                "submitted": len(submitted),
+                "on_time": len(on_time),
+                "late": len(submitted) - len(on_time),
+                "approved": len(approved),
+                "completeness": _percent(len(submitted), len(members)),
+                "timeliness": _percent(len(on_time), len(submitted)),
+            }
+        )
+    return rows
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def stored_figures_for(
+    form: ReportForm, period_keys: list[str], areas: list[Area]
+) -> dict[tuple[str, str], dict]:
+    """{(area code, period key): figures} for the stored rows that exist."""
+    rows = StoredFigures.objects.filter(
+        form_code=form.code, period_key__in=period_keys, area__in=areas
+    ).values_list("area_id", "period_key", "values")
+    return {(code, key): values for code, key, values in rows}
+
+
+def reports_waiting_for(user: Any) -> int:
+    """Submitted reports of the areas directly below the user's area that the user may decide."""
+    from .permissions import ROLES_BY_LEVEL
+
+    area = getattr(user, "area", None)
+    if area is None or user.is_read_only or not user.has_role(*ROLES_BY_LEVEL.get(area.level, ())):
+        return 0
+    return Report.objects.visible_to(user).filter(area__parent=area, status=Report.Status.SUBMITTED).count()
+
+
+def submissions_count(period_key: str, area: Area) -> dict[str, int]:
+    """How many areas directly below ``area`` have submitted their monthly report."""
+    children = Area.objects.filter(parent=area, valid_to__isnull=True)
+    submitted = Report.objects.filter(
+        form__code="village_month",
+        period_key=period_key,
+        area__in=children,
+        status__in=(Report.Status.SUBMITTED, Report.Status.APPROVED),
+    ).count()
+    return {"expected": children.count(), "submitted": submitted}

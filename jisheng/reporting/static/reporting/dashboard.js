@@ -1,0 +1,42 @@
+// Dashboard charts: data comes from the json_script block "dashboard-data" (no inline script, CSP).
+(function () {
+  "use strict";
+
+  function draw() {
+    var source = document.getElementById("dashboard-data");
+    if (!source || typeof echarts === "undefined") { return; }
+    var data = JSON.parse(source.textContent);
+    var labels = data.labels;
+    var normal = data.normal;
+
+    function combined(element, categories, births, ratio) {
+      if (!element) { return; }
+      var chart = echarts.init(element);
+      chart.setOption({
+        tooltip: { trigger: "axis" },
+        legend: { data: [labels.births, labels.sex_ratio] },
+        grid: { left: 40, right: 40, bottom: 60 },
+        xAxis: { type: "category", data: categories, axisLabel: { rotate: categories.length > 8 ? 45 : 0 } },
+        yAxis: [{ type: "value", name: labels.births }, { type: "value", name: labels.sex_ratio, scale: true }],
+        series: [
+          { name: labels.births, type: "bar", data: births },
+          {
+            name: labels.sex_ratio, type: "line", yAxisIndex: 1, data: ratio, connectNulls: true,
+            markArea: { silent: true, itemStyle: { color: "rgba(26,127,55,0.08)" },
+              data: [[{ name: labels.normal, yAxis: normal[0] }, { yAxis: normal[1] }]] }
+          }
+        ]
+      });
+      window.addEventListener("resize", function () { chart.resize(); });
+    }
+
+    combined(document.getElementById("trend-chart"), data.trend.periods, data.trend.births, data.trend.sex_ratio);
+    combined(document.getElementById("area-chart"), data.areas.names, data.areas.births, data.areas.sex_ratio);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", draw);
+  } else {
+    draw();
+  }
+})();

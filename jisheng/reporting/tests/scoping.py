@@ -1,0 +1,32 @@
+"""Reporting objects for the scoping harness: a submitted village report whose page shows the marker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jisheng.reporting.models import Report, ReportForm
+from jisheng.reporting.periods import parse
+from jisheng.reporting.services import forms_load
+
+
+def make_objects(*, area: Any, marker: str) -> list[Any]:
+    if not ReportForm.objects.exists():
+        forms_load(by=None)
+    form = ReportForm.objects.get(code="village_month")
+    period = parse("2026-M10")
+    report = Report.objects.create(
+        form=form,
+        form_version=form.version,
+        period_key=period.key,
+        period_start=period.start,
+        period_end=period.end,
+        area=area,
+        level=area.level,
+        status=Report.Status.SUBMITTED,
+        values={"births": 1},
+        registry_values={"births": 1},
+        return_comment=marker,
+        explanation=marker,
+        due_date=period.due(3),
+    )
+    return [report]
