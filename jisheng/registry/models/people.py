@@ -45,6 +45,11 @@ class Person(models.Model):
     name = models.CharField(_("name"), max_length=32)
     name_pinyin = models.CharField(max_length=128, db_index=True, blank=True)
     name_initials = models.CharField(max_length=32, db_index=True, blank=True)
+    # The everyday reading of a heteronym surname (单 dan beside shan), blank when there is none.
+    name_pinyin_alt = models.CharField(max_length=128, db_index=True, blank=True)
+    name_initials_alt = models.CharField(max_length=32, db_index=True, blank=True)
+    # The ID number reversed, so "the last digits" is a prefix range scan on an index.
+    id_reversed = models.CharField(max_length=18, db_index=True, blank=True)
     id_number = models.CharField(_("resident ID number"), max_length=18, db_index=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("date of birth"))
@@ -87,7 +92,16 @@ class Person(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["name_pinyin", "name_initials", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=[
+            "name_pinyin",
+            "name_initials",
+            "name_pinyin_alt",
+            "name_initials_alt",
+            "id_reversed",
+            "updated_at",
+        ]
+    )
 
     scope_area_path = "residence_area"
     objects = ScopedManager()
@@ -107,3 +121,24 @@ class Person(models.Model):
 
     def audit_area_code(self) -> str:
         return self.residence_area_id
+
+    def fill_search_fields(self) -> None:
+        """Keep the derived search columns in step with name and ID (services and bulk loads call it)."""
+        from ..validation import name_readings
+
+        self.name_pinyin, self.name_initials, self.name_pinyin_alt, self.name_initials_alt = name_readings(
+            self.name
+        )
+        self.id_reversed = self.id_number[::-1]
+
+    @property
+    def masked_id(self) -> str:
+        from ..validation import mask_id
+
+        return mask_id(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        from ..validation import mask_phone
+
+        return mask_phone(self.phone)

@@ -1,0 +1,176 @@
+"""Writing a checked import batch: bulk inserts and updates in one transaction, one audit event.
+
+Per-row audit events would triple the cost of an import of 100,000 rows; instead each batch writes
+one event with the file's SHA-256 and the counts, which with the file itself says exactly what changed.
+The rows were checked by ``imports.engine``; nothing here refuses a row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from jisheng.audit.services import record
+
+from .codes import MaritalStatus, PersonStatus, Relation
+from .models import Birth, Contraception, Household, Marriage, Person, ResidencePeriod
+
+WRITE_BATCH = 2000
+
+
+@dataclass
+class Plan:
+    kind: str
+    creates: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    households: dict[str, str] = field(default_factory=dict)  # new household number → village code
+    unchanged: int = 0
+    accepted: int = 0
+
+    @property
+    def new_count(self) -> int:
+        return len(self.creates)
+
+
+@transaction.atomic
+def write_plan(*, plan: Plan, by: Any, file_name: str, sha256: str, area_code: str) -> None:
+    WRITERS[plan.kind](plan)
+    record(
+        by=by,
+        action="registry.import",
+        object_type=f"registry.{plan.kind}",
+        object_id=sha256[:16],
+        object_repr=file_name,
+        area_code=area_code,
+        after={
+            "kind": plan.kind,
+            "file": file_name,
+            "sha256": sha256,
+            "created": len(plan.creates),
+            "updated": len(plan.updates),
+            "unchanged": plan.unchanged,
+        },
+    )
+
+
+def _ensure_households(numbers: dict[str, str]) -> dict[str, int]:
+    if numbers:
+        Household.objects.bulk_create(
+            [Household(number=number, area_id=code) for number, code in numbers.items()],
+            batch_size=WRITE_BATCH,
+            ignore_conflicts=True,
+        )
+    return (
+        dict(Household.objects.filter(number__in=list(numbers)).values_list("number", "id"))
+        if numbers
+        else {}
+    )
+
+
+def write_persons(plan: Plan) -> None:
+    created_households = _ensure_households(plan.households)
+    needed = {row["household_number"] for row in plan.creates if row.get("household_number")}
+    needed |= {c["household_number"] for _pk, c in plan.updates if c.get("household_number")}
+    household_ids = (
+        dict(Household.objects.filter(number__in=list(needed)).values_list("number", "id")) if needed else {}
+    )
+    household_ids.update(created_households)
+    persons = []
+    for row in plan.creates:
+        values = {k: v for k, v in row.items() if k != "household_number"}
+        person = Person(**values)
+        if row.get("household_number"):
+            person.household_id = household_ids[row["household_number"]]
+        person.fill_search_fields()
+        persons.append(person)
+    Person.objects.bulk_create(persons, batch_size=WRITE_BATCH)
+    ResidencePeriod.objects.bulk_create(
+        [ResidencePeriod(person=p, area_code=p.residence_area_id, start_date=p.birth_date) for p in persons],
+        batch_size=WRITE_BATCH,
+    )
+    for pk, changes in plan.updates:
+        person = Person.objects.get(pk=pk)
+        for key, value in changes.items():
+            if key == "household_number":
+                person.household_id = household_ids[value]
+            else:
+                setattr(person, key, value)
+        person.fill_search_fields()
+        person.save()
+
+
+def write_households(plan: Plan) -> None:
+    Household.objects.bulk_create([Household(**row) for row in plan.creates], batch_size=WRITE_BATCH)
+    for pk, changes in plan.updates:
+        Household.objects.filter(pk=pk).update(**changes)
+
+
+def write_marriages(plan: Plan) -> None:
+    Marriage.objects.bulk_create([Marriage(**row) for row in plan.creates], batch_size=WRITE_BATCH)
+    married = [
+        pk for row in plan.creates if not row["divorce_date"] for pk in (row["husband_id"], row["wife_id"])
+    ]
+    Person.objects.filter(
+        pk__in=married, marital_status__in=[MaritalStatus.UNSTATED, MaritalStatus.UNMARRIED]
+    ).update(marital_status=MaritalStatus.MARRIED)
+    for pk, changes in plan.updates:
+        Marriage.objects.filter(pk=pk).update(**changes)
+
+
+def write_births(plan: Plan) -> None:
+    children = []
+    for row in plan.creates:
+        mother: Person = row["mother"]
+        child = Person(
+            name=row["child_name"],
+            id_number=row.get("child_id") or "",
+            sex=row["sex"],
+            birth_date=row["date"],
+            marital_status=MaritalStatus.UNMARRIED,
+            residence_area_id=mother.residence_area_id,
+            registered_area_code=mother.registered_area_code,
+            hukou_type=mother.hukou_type,
+            household_id=mother.household_id,
+            relation_to_head=Relation.CHILD if mother.household_id else "",
+            status=PersonStatus.ALIVE,
+        )
+        child.fill_search_fields()
+        children.append(child)
+    Person.objects.bulk_create(children, batch_size=WRITE_BATCH)
+    ResidencePeriod.objects.bulk_create(
+        [ResidencePeriod(person=c, area_code=c.residence_area_id, start_date=c.birth_date) for c in children],
+        batch_size=WRITE_BATCH,
+    )
+    Birth.objects.bulk_create(
+        [
+            Birth(
+                child=child,
+                mother=row["mother"],
+                father=row.get("father"),
+                date=row["date"],
+                birth_order=row["birth_order"],
+                sex=row["sex"],
+                weight_grams=row.get("weight_grams"),
+                has_defect=bool(row.get("has_defect")),
+                place=row.get("place", ""),
+                area_id=row["mother"].residence_area_id,
+            )
+            for row, child in zip(plan.creates, children, strict=True)
+        ],
+        batch_size=WRITE_BATCH,
+    )
+
+
+def write_contraception(plan: Plan) -> None:
+    Contraception.objects.bulk_create([Contraception(**row) for row in plan.creates], batch_size=WRITE_BATCH)
+
+
+WRITERS = {
+    "persons": write_persons,
+    "households": write_households,
+    "marriages": write_marriages,
+    "births": write_births,
+    "contraception": write_contraception,
+}

@@ -1,0 +1,265 @@
+"""Checking one row of an import: raw cells in, clean values out, or every problem of the row.
+
+Each field is parsed on its own so that a row with three bad cells reports three errors, each naming
+its column. Only checks that need no database live here; the engine resolves references in batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from ..codes import ContraceptiveMethod, HukouType, MaritalStatus, PersonStatus, Relation
+from ..models import Marriage
+from ..validation import (
+    Refusal,
+    clean_text,
+    normalize_id_number,
+    normalize_name,
+    normalize_phone,
+    parse_date,
+    parse_sex,
+)
+
+MARITAL_WORDS = {
+    "未婚": MaritalStatus.UNMARRIED,
+    "已婚": MaritalStatus.MARRIED,
+    "有配偶": MaritalStatus.MARRIED,
+    "初婚": MaritalStatus.FIRST_MARRIAGE,
+    "再婚": MaritalStatus.REMARRIED,
+    "复婚": MaritalStatus.REUNITED,
+    "丧偶": MaritalStatus.WIDOWED,
+    "离婚": MaritalStatus.DIVORCED,
+    "未说明": MaritalStatus.UNSTATED,
+}
+RELATION_WORDS = {
+    "户主": Relation.HEAD,
+    "本人": Relation.HEAD,
+    "配偶": Relation.SPOUSE,
+    "妻": Relation.SPOUSE,
+    "妻子": Relation.SPOUSE,
+    "夫": Relation.SPOUSE,
+    "丈夫": Relation.SPOUSE,
+    "子": Relation.CHILD,
+    "女": Relation.CHILD,
+    "儿子": Relation.CHILD,
+    "女儿": Relation.CHILD,
+    "子女": Relation.CHILD,
+    "长子": Relation.CHILD,
+    "长女": Relation.CHILD,
+    "次子": Relation.CHILD,
+    "次女": Relation.CHILD,
+    "孙子": Relation.GRANDCHILD,
+    "孙女": Relation.GRANDCHILD,
+    "父亲": Relation.PARENT,
+    "母亲": Relation.PARENT,
+    "父母": Relation.PARENT,
+    "其他": Relation.OTHER,
+}
+HUKOU_WORDS = {
+    "农业": HukouType.AGRICULTURAL,
+    "农业户口": HukouType.AGRICULTURAL,
+    "非农业": HukouType.NON_AGRICULTURAL,
+    "非农业户口": HukouType.NON_AGRICULTURAL,
+    "居民": HukouType.UNIFIED,
+    "居民户口": HukouType.UNIFIED,
+}
+STATUS_WORDS = {
+    "在册": PersonStatus.ALIVE,
+    "正常": PersonStatus.ALIVE,
+    "现住": PersonStatus.ALIVE,
+    "外出": PersonStatus.AWAY,
+    "流出": PersonStatus.AWAY,
+    "迁出": PersonStatus.MOVED_OUT,
+    "死亡": PersonStatus.DEAD,
+}
+ETHNICITY_WORDS = {
+    "汉": "01",
+    "蒙古": "02",
+    "回": "03",
+    "藏": "04",
+    "维吾尔": "05",
+    "苗": "06",
+    "彝": "07",
+    "壮": "08",
+    "布依": "09",
+    "朝鲜": "10",
+    "满": "11",
+    "侗": "12",
+    "瑶": "13",
+    "白": "14",
+    "土家": "15",
+    "哈尼": "16",
+    "哈萨克": "17",
+    "傣": "18",
+    "黎": "19",
+}
+METHOD_WORDS = {
+    "口服": ContraceptiveMethod.ORAL,
+    "口服避孕药": ContraceptiveMethod.ORAL,
+    "避孕药": ContraceptiveMethod.ORAL,
+    "注射": ContraceptiveMethod.INJECTION,
+    "避孕针": ContraceptiveMethod.INJECTION,
+    "皮埋": ContraceptiveMethod.IMPLANT,
+    "皮下埋植": ContraceptiveMethod.IMPLANT,
+    "避孕套": ContraceptiveMethod.CONDOM,
+    "安全套": ContraceptiveMethod.CONDOM,
+    "外用": ContraceptiveMethod.EXTERNAL,
+    "外用药": ContraceptiveMethod.EXTERNAL,
+    "其他": ContraceptiveMethod.OTHER,
+    "上环": ContraceptiveMethod.IUD,
+    "放环": ContraceptiveMethod.IUD,
+    "宫内节育器": ContraceptiveMethod.IUD,
+    "女扎": ContraceptiveMethod.FEMALE_STERILISATION,
+    "女性绝育": ContraceptiveMethod.FEMALE_STERILISATION,
+    "女性绝育术": ContraceptiveMethod.FEMALE_STERILISATION,
+    "男扎": ContraceptiveMethod.MALE_STERILISATION,
+    "男性绝育": ContraceptiveMethod.MALE_STERILISATION,
+    "男性绝育术": ContraceptiveMethod.MALE_STERILISATION,
+}
+MARRIAGE_KIND_WORDS = {
+    "初婚": Marriage.Kind.FIRST,
+    "再婚": Marriage.Kind.REMARRIAGE,
+    "复婚": Marriage.Kind.REUNION,
+}
+YES_WORDS = {"是", "有", "1", "y", "yes", "true"}
+NO_WORDS = {"", "否", "无", "0", "n", "no", "false"}
+
+
+class RowProblems(Exception):
+    def __init__(self, problems: list[tuple[str, Any, str]]) -> None:
+        self.problems = problems  # (field key, raw value, reason)
+        super().__init__(problems)
+
+
+def word_or_code(words: dict[str, Any], codes: set[str], what: str) -> Callable[[Any], str]:
+    """A parser for a coded column that also accepts the Chinese words people write."""
+
+    def parse(value: Any) -> str:
+        text = clean_text(value).replace(" ", "")
+        if not text:
+            return ""
+        if text in codes:
+            return text
+        for suffix in ("", "族"):
+            word = text.removesuffix("族") if suffix else text
+            if word in words:
+                return str(words[word])
+        raise Refusal(what, _("“%(value)s” is not a known value") % {"value": text}, value)
+
+    return parse
+
+
+parse_marital = word_or_code(MARITAL_WORDS, {c.value for c in MaritalStatus}, "marital_status")
+parse_relation = word_or_code(RELATION_WORDS, {c.value for c in Relation}, "relation_to_head")
+parse_hukou = word_or_code(HUKOU_WORDS, {c.value for c in HukouType}, "hukou_type")
+parse_status = word_or_code(STATUS_WORDS, {c.value for c in PersonStatus}, "status")
+parse_ethnicity = word_or_code(ETHNICITY_WORDS, {f"{n:02d}" for n in range(1, 99)}, "ethnicity")
+parse_method = word_or_code(METHOD_WORDS, {c.value for c in ContraceptiveMethod}, "method")
+parse_marriage_kind = word_or_code(MARRIAGE_KIND_WORDS, {c.value for c in Marriage.Kind}, "kind")
+
+
+def parse_village_code(value: Any) -> str:
+    text = clean_text(value).replace(" ", "")
+    if not text:
+        return ""
+    if not text.isdigit() or len(text) != 12:
+        raise Refusal("village_code", _("must be the 12-digit code of a village"), value)
+    return text
+
+
+def parse_int(value: Any, *, low: int, high: int) -> int | None:
+    text = clean_text(value)
+    if not text:
+        return None
+    try:
+        number = int(float(text))
+    except ValueError:
+        raise Refusal("", _("must be a whole number"), value) from None
+    if not (low <= number <= high):
+        raise Refusal("", _("must be between %(low)s and %(high)s") % {"low": low, "high": high}, value)
+    return number
+
+
+def parse_yes_no(value: Any) -> bool:
+    text = clean_text(value).lower()
+    if text in YES_WORDS:
+        return True
+    if text in NO_WORDS:
+        return False
+    raise Refusal("", _("must be 是 or 否"), value)
+
+
+def _required(value: Any) -> Any:
+    if clean_text(value) == "":
+        raise Refusal("", _("is required"), value)
+    return value
+
+
+PARSERS: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "persons": {
+        "name": normalize_name,
+        "id_number": normalize_id_number,
+        "sex": parse_sex,
+        "birth_date": lambda v: parse_date(v, field="birth_date", required=False),
+        "ethnicity": parse_ethnicity,
+        "marital_status": parse_marital,
+        "phone": normalize_phone,
+        "household_number": lambda v: clean_text(v).replace(" ", ""),
+        "relation_to_head": parse_relation,
+        "village_code": parse_village_code,
+        "address": clean_text,
+        "hukou_type": parse_hukou,
+        "status": parse_status,
+    },
+    "households": {
+        "number": lambda v: clean_text(_required(v)).replace(" ", ""),
+        "village_code": parse_village_code,
+        "address": clean_text,
+        "hukou_type": parse_hukou,
+    },
+    "marriages": {
+        "husband_id": normalize_id_number,
+        "wife_id": normalize_id_number,
+        "date": parse_date,
+        "kind": parse_marriage_kind,
+        "certificate_number": clean_text,
+        "divorce_date": lambda v: parse_date(v, required=False),
+    },
+    "births": {
+        "mother_id": normalize_id_number,
+        "father_id": lambda v: normalize_id_number(v) if clean_text(v) else "",
+        "child_name": normalize_name,
+        "child_id": lambda v: normalize_id_number(v) if clean_text(v) else "",
+        "date": parse_date,
+        "birth_order": lambda v: parse_int(v, low=1, high=20),
+        "sex": lambda v: parse_sex(v, required=True),
+        "weight_grams": lambda v: parse_int(v, low=300, high=8000),
+        "has_defect": parse_yes_no,
+        "place": clean_text,
+    },
+    "contraception": {
+        "id_number": normalize_id_number,
+        "method": lambda v: parse_method(_required(v)),
+        "start_date": parse_date,
+        "end_date": lambda v: parse_date(v, required=False),
+        "provider": clean_text,
+    },
+}
+
+
+def check_row(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """Clean every mapped field of one row; raise RowProblems listing each bad cell."""
+    parsers = PARSERS[kind]
+    clean: dict[str, Any] = {}
+    problems: list[tuple[str, Any, str]] = []
+    for key, value in raw.items():
+        try:
+            clean[key] = parsers[key](value)
+        except Refusal as refusal:
+            problems.append((key, value, refusal.reason))
+    if problems:
+        raise RowProblems(problems)
+    return clean

@@ -1,0 +1,246 @@
+"""The registry's scoped reads: person search (page, API, export and bench share it) and the person file.
+
+Search speed at a million persons comes from turning every kind of query into a prefix range on an
+indexed column (``col >= 'zs' AND col < 'zt'``), which both SQLite and PostgreSQL answer with an index
+range scan whatever the collation: the ID, the reversed ID (for "the last digits"), the name, the
+pinyin and the initials (each with the alternative reading of heteronym surnames).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Q, QuerySet
+
+from jisheng.areas.codes import code_range
+from jisheng.areas.models import Area
+from jisheng.core.text import normalize_text
+
+from .models import Birth, Contraception, Household, Marriage, Person, ResidencePeriod
+
+DEFAULT_LIMIT = 50
+
+
+@dataclass
+class SearchCriteria:
+    q: str = ""
+    area_code: str = ""
+    status: str = ""
+    age_min: int | None = None
+    age_max: int | None = None
+    household: str = ""
+    include_merged: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.q
+            or self.area_code
+            or self.status
+            or self.household
+            or self.age_min is not None
+            or self.age_max is not None
+        )
+
+
+def _prefix(column: str, text: str) -> Q:
+    """column starts with text, as a range an index can serve (the last character bumped by one)."""
+    upper = text[:-1] + chr(ord(text[-1]) + 1)
+    return Q(**{f"{column}__gte": text, f"{column}__lt": upper})
+
+
+def text_condition(q: str) -> Q | None:
+    """The WHERE condition for what someone typed in the search box, or None when it is blank."""
+    text = normalize_text(q).replace(" ", "")
+    if not text:
+        return None
+    upper = text.upper()
+    if re.fullmatch(r"\d{17}[\dX]", upper):
+        return Q(id_number=upper)
+    if re.fullmatch(r"\d+[Xx]?|[Xx]", text):
+        condition = _prefix("id_reversed", upper[::-1])
+        if len(text) >= 6:
+            condition |= _prefix("id_number", upper)
+        if re.fullmatch(r"1\d{10}", text):
+            condition |= Q(phone=text)
+        elif len(text) >= 7:
+            condition |= _prefix("phone", text)
+        return condition
+    if text.isascii() and text.isalpha():
+        letters = text.lower()
+        condition = _prefix("name_pinyin", letters) | _prefix("name_pinyin_alt", letters)
+        if len(letters) <= 6:
+            condition |= _prefix("name_initials", letters) | _prefix("name_initials_alt", letters)
+        return condition
+    if re.fullmatch(r"[\w\-]+", text) and any(ch.isdigit() for ch in text) and text.isascii():
+        return Q(household__number=text)
+    return _prefix("name", text)
+
+
+def person_search_queryset(user: Any, criteria: SearchCriteria) -> QuerySet[Person]:
+    """Persons the user may see that match the criteria, in no particular order (see person_search)."""
+    queryset = Person.objects.visible_to(user)
+    if not criteria.include_merged:
+        queryset = queryset.filter(merged_into__isnull=True)
+    condition = text_condition(criteria.q)
+    if condition is not None:
+        queryset = queryset.filter(condition)
+    if criteria.area_code:
+        prefix = criteria.area_code.rstrip("0") or criteria.area_code
+        area = Area.objects.filter(code=criteria.area_code.ljust(12, "0")).first()
+        if area is not None:
+            prefix = area.prefix
+        queryset = queryset.filter(residence_area__code__range=code_range(prefix))
+    if criteria.household:
+        queryset = queryset.filter(household__number=normalize_text(criteria.household).replace(" ", ""))
+    if criteria.status:
+        queryset = queryset.filter(status=criteria.status)
+    today = datetime.date.today()
+    if criteria.age_min is not None:
+        queryset = queryset.filter(birth_date__lte=_years_before(today, criteria.age_min))
+    if criteria.age_max is not None:
+        queryset = queryset.filter(birth_date__gt=_years_before(today, criteria.age_max + 1))
+    return queryset
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def person_search(user: Any, criteria: SearchCriteria, *, limit: int = DEFAULT_LIMIT) -> list[Person]:
+    """The first ``limit`` matches, sorted by name for display.
+
+    Sorting before the LIMIT would make the database read every match of a common prefix ("z");
+    the limit is applied first and the page says when there may be more.
+    """
+    if criteria.is_empty:
+        return []
+    rows = list(person_search_queryset(user, criteria).select_related("residence_area", "household")[:limit])
+    rows.sort(key=lambda person: (person.name_pinyin, person.name, person.pk))
+    return rows
+
+
+@dataclass
+class PersonFile:
+    person: Person
+    household: Household | None
+    members: list[Person]
+    marriages: list[Marriage]
+    births_as_parent: list[Birth]
+    own_birth: Birth | None
+    contraception: list[Contraception]
+    residence: list[ResidencePeriod]
+    area_names: dict[str, str]
+    timeline: list[dict[str, Any]]
+
+
+def person_file(person: Person, user: Any) -> PersonFile:
+    """Everything on the person's page (一人一档). ``person`` was already fetched with visible_to."""
+    members: list[Person] = []
+    household = person.household
+    if household is not None:
+        members = list(
+            household.members.filter(merged_into__isnull=True).order_by("relation_to_head", "birth_date")
+        )
+    marriages = list(
+        Marriage.objects.filter(Q(husband=person) | Q(wife=person))
+        .select_related("husband", "wife")
+        .order_by("date")
+    )
+    births = list(
+        Birth.objects.filter(Q(mother=person) | Q(father=person))
+        .select_related("child")
+        .order_by("date", "birth_order")
+    )
+    own_birth = Birth.objects.filter(child=person).select_related("mother", "father").first()
+    contraception = list(Contraception.objects.filter(person=person).order_by("start_date"))
+    residence = list(person.residence_periods.order_by("start_date"))
+    codes = {period.area_code for period in residence} | {person.residence_area_id}
+    area_names = {
+        area.code: area.full_name()
+        for area in Area.objects.filter(code__in=codes).select_related("parent__parent")
+    }
+    timeline = _registry_timeline(person, marriages, births, contraception, residence, area_names)
+    timeline.extend(_other_apps_timeline(person, user))
+    timeline.sort(key=lambda entry: entry["date"] or datetime.date.min, reverse=True)
+    return PersonFile(
+        person=person,
+        household=household,
+        members=members,
+        marriages=marriages,
+        births_as_parent=births,
+        own_birth=own_birth,
+        contraception=contraception,
+        residence=residence,
+        area_names=area_names,
+        timeline=timeline,
+    )
+
+
+def _registry_timeline(
+    person: Person,
+    marriages: list[Marriage],
+    births: list[Birth],
+    contraception: list[Contraception],
+    residence: list[ResidencePeriod],
+    area_names: dict[str, str],
+) -> list[dict[str, Any]]:
+    from django.utils.translation import gettext as _
+
+    entries: list[dict[str, Any]] = [{"date": person.birth_date, "title": _("Born"), "detail": "", "url": ""}]
+    for marriage in marriages:
+        spouse = marriage.wife if marriage.husband_id == person.pk else marriage.husband
+        entries.append({"date": marriage.date, "title": _("Married"), "detail": spouse.name, "url": ""})
+        if marriage.divorce_date:
+            entries.append(
+                {"date": marriage.divorce_date, "title": _("Divorced"), "detail": spouse.name, "url": ""}
+            )
+    for birth in births:
+        name = birth.child.name if birth.child else ""
+        entries.append(
+            {
+                "date": birth.date,
+                "title": _("Child born (birth %(order)s)") % {"order": birth.birth_order},
+                "detail": name,
+                "url": "",
+            }
+        )
+    for item in contraception:
+        entries.append(
+            {
+                "date": item.start_date,
+                "title": _("Contraception"),
+                "detail": item.get_method_display(),
+                "url": "",
+            }
+        )
+    for period in residence[1:]:
+        entries.append(
+            {
+                "date": period.start_date,
+                "title": _("Moved"),
+                "detail": area_names.get(period.area_code, period.area_code),
+                "url": "",
+            }
+        )
+    if person.death_date:
+        entries.append({"date": person.death_date, "title": _("Died"), "detail": "", "url": ""})
+    return entries
+
+
+def _other_apps_timeline(person: Person, user: Any) -> list[dict[str, Any]]:
+    """Entries other apps offer through ``AppConfig.person_timeline(person, user)``; no imports."""
+    entries: list[dict[str, Any]] = []
+    for config in apps.get_app_configs():
+        provider = getattr(config, "person_timeline", None)
+        if callable(provider):
+            for entry in provider(person, user) or []:
+                entries.append({"date": None, "title": "", "detail": "", "url": "", **entry})
+    return entries

@@ -1,0 +1,103 @@
+"""Registry pages: search (with htmx live results), the person file, reveal and export. Thin: reads go
+through queries.py, changes through services.py."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from jisheng.accounts.decorators import role_required
+from jisheng.areas.scoping import get_visible_or_404
+
+from .codes import PersonStatus
+from .exports import COLUMNS, MAX_EXPORT_ROWS, write_persons_xlsx
+from .models import Person
+from .permissions import READ_ROLES
+from .queries import SearchCriteria, person_file, person_search, person_search_queryset
+from .services import person_reveal
+from .validation import Refusal
+
+
+def criteria_from(params: Any) -> SearchCriteria:
+    def number(name: str) -> int | None:
+        value = (params.get(name) or "").strip()
+        return int(value) if value.isdigit() else None
+
+    status = params.get("status", "")
+    return SearchCriteria(
+        q=params.get("q", "")[:64],
+        area_code=(params.get("area") or "").strip()[:12]
+        if (params.get("area") or "").strip().isdigit()
+        else "",
+        status=status if status in PersonStatus.values else "",
+        age_min=number("age_min"),
+        age_max=number("age_max"),
+        household=(params.get("household") or "").strip()[:32],
+    )
+
+
+@role_required(*READ_ROLES)
+def search(request: HttpRequest) -> HttpResponse:
+    criteria = criteria_from(request.GET)
+    context = {
+        "criteria": criteria,
+        "results": person_search(request.user, criteria),
+        "statuses": PersonStatus.choices,
+        "query_string": request.GET.urlencode(),
+    }
+    template = "registry/_results.html" if request.headers.get("HX-Request") else "registry/search.html"
+    return render(request, template, context)
+
+
+@role_required(*READ_ROLES)
+def export(request: HttpRequest) -> HttpResponse:
+    criteria = criteria_from(request.GET)
+    rows = (
+        person_search_queryset(request.user, criteria)
+        .order_by("residence_area_id", "id")
+        .values_list(*COLUMNS)
+    )
+    out = io.BytesIO()
+    write_persons_xlsx(rows[:MAX_EXPORT_ROWS].iterator(chunk_size=5000), out)
+    response = HttpResponse(
+        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="persons-{stamp}.xlsx"'
+    return response
+
+
+@role_required(*READ_ROLES)
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_visible_or_404(
+        Person.objects.select_related("residence_area", "household"), request.user, pk=pk
+    )
+    return render(
+        request, "registry/person.html", {"file": person_file(person, request.user), "person": person}
+    )
+
+
+@require_POST
+@role_required(*READ_ROLES)
+def person_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_visible_or_404(Person.objects.all(), request.user, pk=pk)
+    field = request.POST.get("field", "id_number")
+    reason = request.POST.get("reason", "")
+    try:
+        value = person_reveal(person=person, field=field, reason=reason, by=request.user)
+    except Refusal as refusal:
+        return render(
+            request,
+            "registry/_reveal.html",
+            {"person": person, "field": field, "error": refusal.reason},
+            status=200,
+        )
+    except PermissionDenied:
+        raise
+    return render(request, "registry/_revealed.html", {"value": value, "field": field})
