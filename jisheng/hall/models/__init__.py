@@ -1,0 +1,32 @@
+from .cases import (
+    Application,
+    ApplicationStatus,
+    CaseEvent,
+    Channel,
+    Handover,
+    Notice,
+    Post,
+    SubmittedFile,
+)
+from .catalogue import Category, Level, Material, QaEntry, ServiceItem
+from .followup import Accountability, AccountabilityKind, Consultation, Rating
+
+__all__ = [
+    "Accountability",
+    "AccountabilityKind",
+    "Application",
+    "ApplicationStatus",
+    "CaseEvent",
+    "Category",
+    "Channel",
+    "Consultation",
+    "Handover",
+    "Level",
+    "Material",
+    "Notice",
+    "Post",
+    "QaEntry",
+    "Rating",
+    "ServiceItem",
+    "SubmittedFile",
+]

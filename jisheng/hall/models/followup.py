@@ -1,0 +1,105 @@
+"""After the decision: accountability records, service ratings (好差评) and counter consultations."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jisheng.areas.scoping import ScopedManager
+
+from .cases import Application
+from .catalogue import QaEntry
+
+
+class AccountabilityKind(models.TextChoices):
+    OVERDUE = "overdue", _("Deadline missed")
+    REFUSAL_OVERTURNED = "refusal_overturned", _("Refusal overturned on review")
+
+
+class Accountability(models.Model):
+    """责任追究: a record against the person who answered for a case when a rule was broken."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="accountability")
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("responsible"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=AccountabilityKind.choices)
+    detail = models.CharField(_("detail"), max_length=300)
+    created_at = models.DateTimeField(_("created at"))
+
+    scope_area_path = "application__area"
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "kind"], name="hall_accountability_once_per_kind")
+        ]
+        verbose_name = _("accountability record")
+        verbose_name_plural = _("accountability records")
+
+    def __str__(self) -> str:
+        return f"{self.application.number} {self.get_kind_display()}"
+
+    def audit_area_code(self) -> str:
+        return self.application.area_id
+
+
+class Rating(models.Model):
+    """好差评: 1–2 are bad ratings, followed up within 15 working days."""
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="rating")
+    level = models.PositiveSmallIntegerField(_("rating"))
+    comment = models.CharField(_("comment"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("rated at"))
+    follow_up_due = models.DateField(_("follow-up due"), null=True, blank=True)
+    reply = models.TextField(_("reply"), blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+
+    scope_area_path = "application__area"
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("service rating")
+        verbose_name_plural = _("service ratings")
+
+    def __str__(self) -> str:
+        return f"{self.application.number} {self.level}"
+
+    @property
+    def is_bad(self) -> bool:
+        return self.level <= 2
+
+    def audit_area_code(self) -> str:
+        return self.application.area_id
+
+
+class Consultation(models.Model):
+    office = models.ForeignKey("areas.Area", verbose_name=_("office"), on_delete=models.PROTECT)
+    asker = models.CharField(_("who asked"), max_length=64)
+    question = models.CharField(_("question"), max_length=300)
+    answer = models.TextField(_("answer"))
+    entry = models.ForeignKey(
+        QaEntry, verbose_name=_("policy question"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    scope_area_path = "office"
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations")
+
+    def __str__(self) -> str:
+        return self.question
+
+    def audit_area_code(self) -> str:
+        return self.office_id

@@ -1,0 +1,41 @@
+"""Every state change of the service hall. Split by theme; import from here."""
+
+from .common import Upload
+from .decisions import (
+    application_approve,
+    application_decline,
+    application_handover,
+    application_refuse,
+    refusal_overturn,
+)
+from .followup import catalogue_item_update, catalogue_load, consultation_log, rating_reply, rating_submit
+from .intake import (
+    UnconditionalAcceptance,
+    application_resubmit,
+    application_submit,
+    missing_materials,
+    notice_issue,
+)
+from .rules import deadline_sweep, post_create, post_set_absent
+
+__all__ = [
+    "UnconditionalAcceptance",
+    "Upload",
+    "application_approve",
+    "application_decline",
+    "application_handover",
+    "application_refuse",
+    "application_resubmit",
+    "application_submit",
+    "catalogue_item_update",
+    "catalogue_load",
+    "consultation_log",
+    "deadline_sweep",
+    "missing_materials",
+    "notice_issue",
+    "post_create",
+    "post_set_absent",
+    "rating_reply",
+    "rating_submit",
+    "refusal_overturn",
+]

@@ -1,0 +1,94 @@
+"""Helpers shared by the hall's services: permissions, files, events, the office of an area."""
+
+from __future__ import annotations
+
+import mimetypes
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from jisheng.areas.models import Area
+from jisheng.areas.scoping import can_see_area
+
+from ..models import Application, CaseEvent, SubmittedFile
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Magic numbers, not the file name: a phone photo or a scanned PDF is all the portal accepts.
+SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"%PDF-": "application/pdf"}
+
+DECIDING_ROLES = ("counter_clerk", "township_head", "county_staff")
+SUPERVISING_ROLES = ("township_head", "county_staff")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A material file as received from a form or the API."""
+
+    material_code: str
+    name: str
+    content: bytes
+
+
+def office_of(area: Area) -> Area:
+    """The township (its service hall) an area belongs to."""
+    return Area.objects.get(code=area.code[:9] + "000")
+
+
+def require_staff(by: Any, application: Application | None, roles: tuple[str, ...]) -> None:
+    if by is None or not getattr(by, "is_authenticated", False) or by.is_read_only or not by.has_role(*roles):
+        raise PermissionDenied("无权办理此事项")
+    if application is not None and not can_see_area(by, application.area_id):
+        raise PermissionDenied("该申请不在您的管辖范围内")
+
+
+def content_type_of(content: bytes) -> str | None:
+    for magic, kind in SIGNATURES.items():
+        if content.startswith(magic):
+            return kind
+    return None
+
+
+def check_uploads(uploads: list[Upload], valid_codes: set[str]) -> None:
+    errors = []
+    for index, upload in enumerate(uploads, start=1):
+        if upload.material_code not in valid_codes:
+            errors.append(f"第 {index} 个文件「材料」：该事项没有“{upload.material_code}”这项材料")
+        if len(upload.content) > MAX_UPLOAD_BYTES:
+            errors.append(f"第 {index} 个文件「{upload.name}」：超过 10 MB")
+        if content_type_of(upload.content) is None:
+            errors.append(f"第 {index} 个文件「{upload.name}」：只接受 JPG、PNG 照片或 PDF 文件")
+    if errors:
+        raise ValidationError(errors)
+
+
+def store_uploads(application: Application, uploads: list[Upload]) -> list[SubmittedFile]:
+    """Rows now; the bytes are written once the transaction commits (no orphan rows, no half cases)."""
+    now = timezone.now()
+    rows = []
+    for upload in uploads:
+        kind = content_type_of(upload.content) or "application/octet-stream"
+        extension = mimetypes.guess_extension(kind) or ".bin"
+        path = f"hall/{now:%Y/%m}/{uuid.uuid4().hex}{extension}"
+        rows.append(
+            SubmittedFile.objects.create(
+                application=application,
+                material_code=upload.material_code,
+                file=path,
+                original_name=upload.name[:128],
+                content_type=kind,
+                size=len(upload.content),
+                submitted_at=now,
+            )
+        )
+        transaction.on_commit(lambda p=path, c=upload.content: default_storage.save(p, ContentFile(c)))
+    return rows
+
+
+def event(application: Application, text: str) -> None:
+    CaseEvent.objects.create(application=application, at=timezone.now(), text=text[:300])

@@ -1,0 +1,218 @@
+"""Decisions on a case: approve (issuing the certificate), refuse naming the rule, decline at intake
+(never for an item of unconditional acceptance), review that overturns a refusal, and handovers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from jisheng.audit.services import model_snapshot, record
+from jisheng.certificates.services import certificate_issue
+
+from ..models import Accountability, AccountabilityKind, Application, ApplicationStatus, Handover
+from .common import DECIDING_ROLES, SUPERVISING_ROLES, event, require_staff
+from .intake import UnconditionalAcceptance
+
+DECISION_FIELDS = [
+    "status",
+    "decided_at",
+    "decided_by",
+    "decision_reason",
+    "refusal_rule",
+    "completed_on",
+    "on_time",
+]
+
+
+def _lock_open(application: Application) -> Application:
+    application = (
+        Application.objects.select_for_update()
+        .select_related("item", "office", "area")
+        .get(pk=application.pk)
+    )
+    if not application.is_open:
+        raise ValidationError("该申请已经办结")
+    return application
+
+
+def _close(application: Application, status: str, reason: str, rule: str, by: Any) -> None:
+    today = timezone.localdate()
+    application.status = status
+    application.decided_at = timezone.now()
+    application.decided_by = by
+    application.decision_reason = reason
+    application.refusal_rule = rule
+    application.completed_on = today
+    application.on_time = application.due_on is not None and today <= application.due_on
+
+
+@transaction.atomic
+def application_approve(*, application: Application, by: Any, reason: str = "") -> Application:
+    application = _lock_open(application)
+    require_staff(by, application, DECIDING_ROLES)
+    if application.status != ApplicationStatus.RECEIVED:
+        raise ValidationError("申请正在等待补正材料，补正后才能审批")
+    missing = [
+        m.name
+        for m in application.item.materials.all()
+        if m.required and m.code not in application.present_materials
+    ]
+    if missing:
+        raise ValidationError("以下必需材料尚未收齐，请先出具一次性告知：" + "、".join(missing))
+    before = model_snapshot(application, DECISION_FIELDS)
+    _close(application, ApplicationStatus.APPROVED, reason.strip() or "材料齐全，符合规定，予以办理", "", by)
+    if application.item.certificate:
+        application.certificate = certificate_issue(
+            kind=application.item.certificate,
+            area=application.area,
+            issuer=application.office,
+            holder_name=application.applicant_name,
+            holder_id_number=application.applicant_id_number,
+            details={str(k): str(v) for k, v in application.details.items() if isinstance(v, str)},
+            source_ref=application.number,
+            by=by,
+        )
+    application.save()
+    text = "已办结：予以办理"
+    if application.certificate:
+        text += f"，发放{application.certificate.kind}（编号 {application.certificate.number}）"
+    event(application, text)
+    record(
+        by=by,
+        action="hall.approve",
+        obj=application,
+        before=before,
+        after=model_snapshot(application, DECISION_FIELDS),
+    )
+    return application
+
+
+@transaction.atomic
+def application_refuse(*, application: Application, reason: str, rule: str, by: Any) -> Application:
+    """不予批准 after review: the written reasons must name the rule applied."""
+    application = _lock_open(application)
+    require_staff(by, application, DECIDING_ROLES)
+    if not reason.strip():
+        raise ValidationError("「理由」：不予办理必须书面说明理由")
+    if not rule.strip():
+        raise ValidationError("「依据」：不予办理必须写明所依据的规定条款")
+    before = model_snapshot(application, DECISION_FIELDS)
+    _close(application, ApplicationStatus.REFUSED, reason.strip(), rule.strip()[:200], by)
+    application.save()
+    event(application, f"不予办理。理由：{application.decision_reason}；依据：{application.refusal_rule}")
+    record(
+        by=by,
+        action="hall.refuse",
+        obj=application,
+        before=before,
+        after=model_snapshot(application, DECISION_FIELDS),
+        reason=reason,
+    )
+    return application
+
+
+@transaction.atomic
+def application_decline(*, application: Application, reason: str, rule: str, by: Any) -> Application:
+    """不予受理: turn an application away at intake. Forbidden for items of unconditional acceptance."""
+    application = _lock_open(application)
+    if application.item.unconditional:
+        raise UnconditionalAcceptance(
+            f"“{application.item.name}”实行无条件受理，不得拒绝受理；材料不全的请出具一次性告知"
+        )
+    require_staff(by, application, DECIDING_ROLES)
+    if not reason.strip() or not rule.strip():
+        raise ValidationError("「理由」「依据」：不予受理必须写明理由和所依据的规定")
+    before = model_snapshot(application, DECISION_FIELDS)
+    _close(application, ApplicationStatus.REFUSED, "不予受理：" + reason.strip(), rule.strip()[:200], by)
+    application.save()
+    event(application, f"不予受理。理由：{reason.strip()}；依据：{rule.strip()}")
+    record(
+        by=by,
+        action="hall.decline",
+        obj=application,
+        before=before,
+        after=model_snapshot(application, DECISION_FIELDS),
+        reason=reason,
+    )
+    return application
+
+
+@transaction.atomic
+def refusal_overturn(*, application: Application, reason: str, by: Any) -> Application:
+    """On review (复核) a refusal is set aside: the case reopens and whoever refused answers for it."""
+    application = Application.objects.select_for_update().select_related("item").get(pk=application.pk)
+    require_staff(by, application, SUPERVISING_ROLES)
+    if application.status != ApplicationStatus.REFUSED or application.decided_by is None:
+        raise ValidationError("只有被拒绝的申请才能复核撤销")
+    if not reason.strip():
+        raise ValidationError("「理由」：复核撤销必须说明理由")
+    from jisheng.workdays import services as workdays
+
+    before = model_snapshot(application, DECISION_FIELDS)
+    responsible = application.decided_by
+    today = timezone.localdate()
+    application.status = ApplicationStatus.RECEIVED
+    application.decided_at = None
+    application.decided_by = None
+    application.completed_on = None
+    application.on_time = None
+    application.accepted_on = workdays.acceptance_day(today)
+    application.working_days_used = 0
+    application.due_on = workdays.add_working_days(application.accepted_on, application.time_limit)
+    application.save()
+    Accountability.objects.create(
+        application=application,
+        responsible=responsible,
+        kind=AccountabilityKind.REFUSAL_OVERTURNED,
+        detail=f"拒绝决定被复核撤销：{reason.strip()}"[:300],
+        created_at=timezone.now(),
+    )
+    event(application, f"复核撤销原不予办理决定，重新办理，{application.due_on:%Y-%m-%d} 前办结")
+    record(
+        by=by,
+        action="hall.overturn",
+        obj=application,
+        before=before,
+        after=model_snapshot(application, DECISION_FIELDS),
+        reason=reason,
+    )
+    return application
+
+
+@transaction.atomic
+def application_handover(*, application: Application, to_user: Any, reason: str, by: Any) -> Application:
+    """Hand a case to a colleague; the first receiver stays on record, the handover is kept."""
+    application = _lock_open(application)
+    require_staff(by, application, DECIDING_ROLES)
+    if (
+        to_user is None
+        or not to_user.has_role(*DECIDING_ROLES)
+        or not application.area_id.startswith(to_user.area.prefix)
+    ):
+        raise ValidationError("「接手人」：只能移交给本乡镇有办理权限的工作人员")
+    if not reason.strip():
+        raise ValidationError("「原因」：移交必须说明原因")
+    before = model_snapshot(application, ["owner"])
+    Handover.objects.create(
+        application=application,
+        from_user=application.owner,
+        to_user=to_user,
+        reason=reason.strip()[:200],
+        at=timezone.now(),
+    )
+    application.owner = to_user
+    application.standing_in_for = None
+    application.save(update_fields=["owner", "standing_in_for"])
+    event(application, f"移交 {to_user} 办理")
+    record(
+        by=by,
+        action="hall.handover",
+        obj=application,
+        before=before,
+        after=model_snapshot(application, ["owner"]),
+        reason=reason,
+    )
+    return application

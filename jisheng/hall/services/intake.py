@@ -1,0 +1,248 @@
+"""Receiving applications from every channel, the one-time notice (一次性告知) and re-submission."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from jisheng.audit.services import model_snapshot, record
+from jisheng.certificates.services import next_in_sequence
+from jisheng.workdays import services as workdays
+
+from ..models import Application, ApplicationStatus, Channel, Handover, Notice, Post, ServiceItem
+from .common import Upload, check_uploads, event, office_of, require_staff, store_uploads
+
+INTAKE_ROLES = {
+    Channel.COUNTER: ("counter_clerk", "township_head"),
+    Channel.PROXY: ("village_officer",),
+    Channel.HOME_VISIT: ("counter_clerk", "township_head", "village_officer"),
+}
+
+
+class UnconditionalAcceptance(PermissionDenied):
+    """无条件受理: this item may not be refused at intake."""
+
+
+def on_duty_post(office: Any) -> Post | None:
+    return Post.objects.filter(office=office).select_related("holder_a", "holder_b").order_by("id").first()
+
+
+def missing_materials(application: Application) -> list[dict[str, str]]:
+    present = application.present_materials
+    return [
+        {"code": m.code, "name": m.name}
+        for m in application.item.materials.all()
+        if m.required and m.code not in present
+    ]
+
+
+@transaction.atomic
+def application_submit(
+    *,
+    item: ServiceItem,
+    person: Any,
+    channel: str,
+    phone: str,
+    by: Any,
+    uploads: list[Upload] | None = None,
+    received_materials: list[str] | None = None,
+    fetch_from_registry: bool = True,
+    details: dict[str, str] | None = None,
+    received_at: datetime.datetime | None = None,
+) -> Application:
+    """Record an application; its number, deadline and owner (首接负责) are fixed here.
+
+    Online applications come with ``by=None`` (the resident); every other channel needs the staff member
+    who received it, who becomes its first receiver.
+    """
+    uploads = uploads or []
+    received_at = received_at or timezone.now()
+    received_on = timezone.localdate(received_at)
+    if channel == Channel.ONLINE:
+        if by is not None and getattr(by, "is_authenticated", False):
+            raise ValidationError("「渠道」：工作人员代为申请请选择窗口、代办或上门办理")
+    else:
+        require_staff(by, None, INTAKE_ROLES.get(Channel(channel), ()))
+        from jisheng.areas.scoping import can_see_area
+
+        if not can_see_area(by, person.residence_area_id):
+            raise PermissionDenied("申请人不在您的管辖范围内")
+    if not item.is_effective(received_on):
+        raise ValidationError(f"「事项」：“{item.name}”在 {received_on} 不在有效期内")
+    phone = "".join(ch for ch in phone if ch.isdigit())
+    if len(phone) != 11:
+        raise ValidationError("「手机号码」：请填写 11 位手机号码")
+    materials = {m.code: m for m in item.materials.all()}
+    check_uploads(uploads, set(materials))
+    received = sorted({code for code in (received_materials or []) if code in materials})
+    fetched = (
+        sorted(code for code, m in materials.items() if m.registry_fetchable) if fetch_from_registry else []
+    )
+
+    area = person.residence_area
+    office = office_of(area)
+    limit = item.time_limit(online=channel == Channel.ONLINE)
+    accepted_on = workdays.acceptance_day(received_on)
+    post = on_duty_post(office)
+    staff_at_counter = channel in (Channel.COUNTER, Channel.HOME_VISIT) and by.has_role(
+        "counter_clerk", "township_head"
+    )
+    owner = by if staff_at_counter else (post.on_duty if post else None)
+    sequence = next_in_sequence(f"application-{office.code[:9]}-{received_on:%Y%m%d}")
+    application = Application.objects.create(
+        number=f"SQ-{office.code[:9]}-{received_on:%Y%m%d}-{sequence:04d}",
+        item=item,
+        area=area,
+        office=office,
+        person=person,
+        applicant_name=person.name,
+        applicant_id_number=person.id_number,
+        applicant_phone=phone,
+        channel=channel,
+        details=details or {},
+        received_materials=received,
+        fetched_materials=fetched,
+        received_at=received_at,
+        accepted_on=accepted_on,
+        time_limit=limit,
+        due_on=workdays.add_working_days(accepted_on, limit),
+        post=post,
+        first_receiver=by if by is not None else owner,
+        owner=owner,
+        standing_in_for=post.holder_a if post and post.a_absent and owner == post.holder_b else None,
+        created_by=by,
+    )
+    store_uploads(application, uploads)
+    if channel == Channel.PROXY and owner is not None:
+        Handover.objects.create(
+            application=application,
+            from_user=by,
+            to_user=owner,
+            reason="村级代办，转乡镇窗口办理",
+            at=received_at,
+        )
+    event(application, f"已收到{Channel(channel).label}申请，承诺 {application.due_on:%Y-%m-%d} 前办结")
+    record(by=by, action="hall.submit", obj=application, after=model_snapshot(application))
+    return application
+
+
+@transaction.atomic
+def notice_issue(*, application: Application, problems: list[dict[str, str]], by: Any) -> Notice:
+    """一次性告知: name every missing or defective material at once and stop the clock.
+
+    A later notice may only concern materials submitted after the previous notice.
+    """
+    application = Application.objects.select_for_update().select_related("item").get(pk=application.pk)
+    require_staff(by, application, ("counter_clerk", "township_head"))
+    if application.status != ApplicationStatus.RECEIVED:
+        raise ValidationError("只能对办理中的申请出具一次性告知")
+    materials = {m.code: m.name for m in application.item.materials.all()}
+    cleaned = []
+    for index, problem in enumerate(problems, start=1):
+        code = problem.get("code", "")
+        if code not in materials:
+            raise ValidationError(f"第 {index} 项「材料」：该事项没有“{code}”这项材料")
+        cleaned.append(
+            {"code": code, "name": materials[code], "problem": (problem.get("problem") or "缺少")[:100]}
+        )
+    if not cleaned:
+        raise ValidationError("一次性告知必须列出至少一项缺少或有问题的材料")
+    previous = application.notices.order_by("-sequence").first()
+    if previous is not None:
+        resubmitted = {
+            f.material_code for f in application.files.filter(submitted_at__gt=previous.issued_at)
+        } | set(previous_received_after(application, previous))
+        late = [p["name"] for p in cleaned if p["code"] not in resubmitted]
+        if late:
+            raise ValidationError(
+                "一次性告知已经出具过；再次告知只能针对之后新提交的材料，以下材料不能再次告知："
+                + "、".join(late)
+            )
+    today = timezone.localdate()
+    remaining = workdays.working_days_between(today, application.due_on) if application.due_on else 0
+    before = model_snapshot(application, ["status", "due_on", "working_days_used"])
+    application.working_days_used = max(0, application.time_limit - remaining)
+    application.paused_on = today
+    application.due_on = None
+    application.status = ApplicationStatus.AWAITING_CORRECTION
+    application.save()
+    sequence = (previous.sequence + 1) if previous else 1
+    notice = Notice.objects.create(
+        application=application,
+        number=f"GZ-{application.number[3:]}-{sequence}",
+        sequence=sequence,
+        problems=cleaned,
+        issued_at=timezone.now(),
+        issued_by=by,
+    )
+    event(
+        application,
+        "一次性告知：" + "；".join(f"{p['name']}（{p['problem']}）" for p in cleaned) + "。办理时限暂停计算",
+    )
+    record(
+        by=by,
+        action="hall.notice",
+        obj=application,
+        before=before,
+        after={**model_snapshot(application, ["status", "due_on", "working_days_used"]), "problems": cleaned},
+    )
+    return notice
+
+
+def previous_received_after(application: Application, notice: Notice) -> list[str]:
+    """Materials handed in on paper after a notice (the counter ticks them on re-submission)."""
+    return list(application.details.get("received_after_notice", {}).get(str(notice.sequence), []))
+
+
+@transaction.atomic
+def application_resubmit(
+    *,
+    application: Application,
+    by: Any,
+    uploads: list[Upload] | None = None,
+    received_materials: list[str] | None = None,
+) -> Application:
+    """The applicant hands in the corrections; the clock resumes with the working days that were left."""
+    application = Application.objects.select_for_update().select_related("item").get(pk=application.pk)
+    if by is not None:
+        require_staff(by, application, ("counter_clerk", "township_head", "village_officer"))
+    if application.status != ApplicationStatus.AWAITING_CORRECTION:
+        raise ValidationError("该申请当前不需要补正材料")
+    uploads = uploads or []
+    materials = {m.code for m in application.item.materials.all()}
+    check_uploads(uploads, materials)
+    received = [code for code in (received_materials or []) if code in materials]
+    if not uploads and not received:
+        raise ValidationError("「补正材料」：请至少提交一项材料")
+    notice = application.notices.order_by("-sequence").first()
+    assert notice is not None
+    before = model_snapshot(application, ["status", "due_on"])
+    store_uploads(application, uploads)
+    if received:
+        application.received_materials = sorted(set(application.received_materials) | set(received))
+        after_notice = application.details.setdefault("received_after_notice", {})
+        after_notice[str(notice.sequence)] = sorted(
+            set(after_notice.get(str(notice.sequence), [])) | set(received)
+        )
+    today = timezone.localdate()
+    remaining = max(0, application.time_limit - application.working_days_used)
+    application.due_on = workdays.add_working_days(workdays.acceptance_day(today), remaining)
+    application.paused_on = None
+    application.warned_on = None
+    application.status = ApplicationStatus.RECEIVED
+    application.save()
+    notice.answered_at = timezone.now()
+    notice.save(update_fields=["answered_at"])
+    event(application, f"已补正材料，办理时限恢复计算，{application.due_on:%Y-%m-%d} 前办结")
+    record(
+        by=by,
+        action="hall.resubmit",
+        obj=application,
+        before=before,
+        after=model_snapshot(application, ["status", "due_on"]),
+    )
+    return application

@@ -1,0 +1,120 @@
+"""AB角 (posts with a stand-in) and the deadline sweep (warnings, accountability for missed deadlines)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from jisheng.audit.services import model_snapshot, record
+from jisheng.workdays import services as workdays
+
+from ..models import Accountability, AccountabilityKind, Application, CaseEvent, Handover, Post
+from ..models.cases import OPEN_STATUSES
+from .common import SUPERVISING_ROLES, require_staff
+
+
+@transaction.atomic
+def post_create(*, office: Any, name: str, holder_a: Any, holder_b: Any, by: Any) -> Post:
+    if by is not None:
+        require_staff(by, None, SUPERVISING_ROLES)
+    if holder_a == holder_b:
+        raise ValidationError("「B角」：A角和B角不能是同一人")
+    post = Post.objects.create(office=office, name=name, holder_a=holder_a, holder_b=holder_b)
+    record(by=by, action="hall.post_create", obj=post, after=model_snapshot(post))
+    return post
+
+
+@transaction.atomic
+def post_set_absent(*, post: Post, absent: bool, by: Any) -> int:
+    """Mark A absent (A's open cases go to B at once) or back (they return to A). Returns cases moved."""
+    require_staff(by, None, ("counter_clerk", "township_head"))
+    post = Post.objects.select_for_update().select_related("holder_a", "holder_b").get(pk=post.pk)
+    if post.a_absent == absent:
+        return 0
+    now = timezone.now()
+    if absent:
+        moving = Application.objects.filter(owner=post.holder_a, status__in=OPEN_STATUSES)
+        source, target, reason = post.holder_a, post.holder_b, "A角不在岗，由B角接办"
+    else:
+        moving = Application.objects.filter(
+            owner=post.holder_b, standing_in_for=post.holder_a, status__in=OPEN_STATUSES
+        )
+        source, target, reason = post.holder_b, post.holder_a, "A角返岗，案件交回"
+    ids = list(moving.values_list("id", flat=True))
+    Handover.objects.bulk_create(
+        Handover(application_id=i, from_user=source, to_user=target, reason=reason, at=now) for i in ids
+    )
+    CaseEvent.objects.bulk_create(
+        CaseEvent(application_id=i, at=now, text=f"{reason}（{target}）") for i in ids
+    )
+    Application.objects.filter(id__in=ids).update(
+        owner=target, standing_in_for=post.holder_a if absent else None
+    )
+    post.a_absent = absent
+    post.save(update_fields=["a_absent"])
+    record(
+        by=by,
+        action="hall.post_absent" if absent else "hall.post_return",
+        obj=post,
+        after={"a_absent": absent, "cases_moved": len(ids)},
+    )
+    return len(ids)
+
+
+@transaction.atomic
+def deadline_sweep(*, today: datetime.date | None = None, by: Any = None) -> dict[str, int]:
+    """Warn on cases with one working day left; record accountability for cases past their deadline."""
+    today = today or timezone.localdate()
+    tomorrow = workdays.add_working_days(today, 1)
+    now = timezone.now()
+    open_cases = Application.objects.filter(status__in=OPEN_STATUSES, due_on__isnull=False)
+    warn_ids = list(
+        open_cases.filter(due_on__gt=today, due_on__lte=tomorrow, warned_on__isnull=True).values_list(
+            "id", flat=True
+        )
+    )
+    CaseEvent.objects.bulk_create(
+        CaseEvent(application_id=i, at=now, text="预警：距办结时限只剩 1 个工作日") for i in warn_ids
+    )
+    Application.objects.filter(id__in=warn_ids).update(warned_on=today)
+    overdue = list(
+        open_cases.filter(due_on__lt=today, overdue_recorded=False, owner__isnull=False).values_list(
+            "id", "owner_id", "due_on", "number", "area_id"
+        )
+    )
+    records = Accountability.objects.bulk_create(
+        Accountability(
+            application_id=i,
+            responsible_id=owner,
+            kind=AccountabilityKind.OVERDUE,
+            detail=f"超过办结时限（{due:%Y-%m-%d}）仍未办结",
+            created_at=now,
+        )
+        for i, owner, due, _number, _area in overdue
+    )
+    Application.objects.filter(id__in=[row[0] for row in overdue]).update(overdue_recorded=True)
+    for (i, owner, due, number, area), _record in zip(overdue, records, strict=True):
+        record(
+            by=by,
+            action="hall.accountability",
+            object_type="hall.application",
+            object_id=str(i),
+            object_repr=number,
+            after={"kind": "overdue", "responsible": owner, "due_on": due},
+            area_code=area,
+        )
+    result = {"warned": len(warn_ids), "overdue": len(overdue)}
+    if warn_ids:
+        record(
+            by=by,
+            action="hall.deadline_warn",
+            object_type="hall.sweep",
+            object_id=str(today),
+            after=result,
+            area_code="",
+        )
+    return result
