@@ -58,6 +58,7 @@ def login(page: Any, username: str, password: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
     if "/accounts/otp/" in page.url:
         from django_otp.oath import TOTP
         from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -69,3 +70,4 @@ def login(page: Any, username: str, password: str) -> None:
         code = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
         page.fill("input[name=token]", f"{code:06d}")
         page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/accounts/otp/" not in url)
