@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +8,43 @@ class HallConfig(AppConfig):
     name = "jisheng.hall"
     label = "hall"
     verbose_name = _("Service hall")
+    nav_items = [
+        {
+            "label": _("Service hall"),
+            "url": "hall:queue",
+            "roles": ["counter_clerk", "township_head", "county_staff", "village_officer", "auditor"],
+        },
+    ]
+
+    def home_cards(self, user: Any) -> list[dict[str, Any]]:
+        if not user.has_role("counter_clerk", "township_head", "village_officer"):
+            return []
+        from django.urls import reverse
+
+        from .queries import work_queue
+
+        mine = work_queue(user, mine=True)
+        return [
+            {
+                "title": _("My open cases"),
+                "value": mine.count(),
+                "url": reverse("hall:queue"),
+                "note": _("%(count)s with one working day left")
+                % {"count": mine.filter(warned_on__isnull=False).count()},
+            }
+        ]
+
+    def person_timeline(self, person: Any, user: Any) -> list[dict[str, Any]]:
+        from django.urls import reverse
+
+        from .models import Application
+
+        return [
+            {
+                "date": a.received_at.date(),
+                "title": a.item.name,
+                "detail": f"{a.number} {a.get_status_display()}",
+                "url": reverse("hall:case", args=[a.pk]),
+            }
+            for a in Application.objects.visible_to(user).filter(person=person).select_related("item")
+        ]

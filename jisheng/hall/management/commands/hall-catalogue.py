@@ -1,0 +1,21 @@
+"""jisheng hall-catalogue: load the service item catalogue and the policy Q&A from jisheng/policy/hall/."""
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from jisheng.hall.services import catalogue_load
+
+
+class Command(BaseCommand):
+    help = "Load the service hall catalogue (items.toml) and policy questions (qa.toml)"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--dir", help="another directory holding items.toml and qa.toml")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = catalogue_load(by=None, directory=Path(options["dir"]) if options.get("dir") else None)
+        self.stdout.write(
+            f"事项更新 / items changed: {result['items']}  政策问答 / questions: {result['questions']}"
+        )

@@ -1,0 +1,75 @@
+"""Non-trivial reads of the hall: work queues, the public pledge page's on-time rates, question counts."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from jisheng.areas.models import Area
+
+from .models import Application, Consultation, QaEntry, ServiceItem
+from .models.cases import OPEN_STATUSES
+
+
+def work_queue(user: Any, *, mine: bool = False) -> QuerySet[Application]:
+    """Open cases the user may see, soonest deadline first (cases waiting for the applicant last)."""
+    cases = Application.objects.visible_to(user).filter(status__in=OPEN_STATUSES)
+    if mine:
+        cases = cases.filter(owner=user)
+    return cases.select_related("item", "owner").order_by("due_on", "id")
+
+
+def effective_items(on: datetime.date | None = None) -> QuerySet[ServiceItem]:
+    on = on or timezone.localdate()
+    return ServiceItem.objects.filter(effective_from__lte=on).filter(
+        Q(effective_to__isnull=True) | Q(effective_to__gte=on)
+    )
+
+
+def office_pledges(today: datetime.date | None = None) -> list[dict[str, Any]]:
+    """Each township office: cases finished in the last 12 months and the share finished on time."""
+    today = today or timezone.localdate()
+    since = today - datetime.timedelta(days=365)
+    rows = (
+        Application.objects.filter(completed_on__gte=since)
+        .values("office_id")
+        .annotate(done=Count("id"), on_time=Count("id", filter=Q(on_time=True)))
+    )
+    stats = {row["office_id"]: row for row in rows}
+    offices = Area.objects.filter(code__in=list(stats) or [""]).order_by("code")
+    result = []
+    for office in offices:
+        row = stats[office.code]
+        result.append(
+            {
+                "office": office,
+                "done": row["done"],
+                "on_time": row["on_time"],
+                "rate": round(100 * row["on_time"] / row["done"], 1),
+            }
+        )
+    return result
+
+
+def search_questions(query: str) -> QuerySet[QaEntry]:
+    entries = QaEntry.objects.all()
+    for word in query.split():
+        entries = entries.filter(
+            Q(question__icontains=word)
+            | Q(answer__icontains=word)
+            | Q(keywords__icontains=word)
+            | Q(source__icontains=word)
+        )
+    return entries
+
+
+def common_questions(user: Any, limit: int = 10) -> list[dict[str, Any]]:
+    return list(
+        Consultation.objects.visible_to(user)
+        .values("entry__question")
+        .annotate(times=Count("id"))
+        .order_by("-times")[:limit]
+    )

@@ -1,0 +1,34 @@
+from typing import Any
+
+from jisheng.hall import services
+from jisheng.hall.models import Application, Post, ServiceItem
+
+
+def make_objects(*, area: Any, marker: str) -> list[Any]:
+    from jisheng.accounts.models import Role, User
+    from jisheng.registry.models import Person
+
+    if not ServiceItem.objects.exists():
+        services.catalogue_load(by=None)
+    township = area.parent
+    clerk = User.objects.create_user(
+        username=f"hall-a-{marker}", password="x", area=township, full_name=marker
+    )
+    clerk2 = User.objects.create_user(username=f"hall-b-{marker}", password="x", area=township)
+    for user in (clerk, clerk2):
+        user.roles.set(Role.objects.filter(code="counter_clerk"))
+    post = services.post_create(office=township, name=marker, holder_a=clerk, holder_b=clerk2, by=None)
+    person = Person.objects.create(
+        name=marker, id_number="41172319900101123X", sex="2", birth_date="1990-01-01", residence_area=area
+    )
+    application = services.application_submit(
+        item=ServiceItem.objects.get(code="migrant-marital-certificate"),
+        person=person,
+        channel="online",
+        phone="13800138000",
+        by=None,
+    )
+    return [application, post]
+
+
+__all__ = ["Application", "Post", "make_objects"]

@@ -1,0 +1,189 @@
+"""The public portal (/portal/): service guides, the pledge page, applying online, following a case."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jisheng.certificates.pdf import certificate_pdf
+from jisheng.certificates.ratelimit import allow
+from jisheng.core.text import normalize_text
+
+from . import queries, services
+from .models import Application, ServiceItem
+from .pdfs import notice_pdf, receipt_pdf
+
+SESSION_KEY = "hall_portal_cases"
+
+
+def _uploads(request: HttpRequest, item: ServiceItem) -> list[services.Upload]:
+    uploads = []
+    for material in item.materials.all():
+        for upload in request.FILES.getlist(f"m-{material.code}"):
+            uploads.append(services.Upload(material.code, upload.name or material.code, upload.read()))
+    return uploads
+
+
+def _allowed_case(request: HttpRequest, number: str) -> Application:
+    """Only the numbers this browser proved (number + phone) are shown."""
+    if number not in request.session.get(SESSION_KEY, []):
+        raise Http404
+    return get_object_or_404(
+        Application.objects.select_related("item", "office", "certificate"), number=number
+    )
+
+
+def _remember(request: HttpRequest, number: str) -> None:
+    numbers = [n for n in request.session.get(SESSION_KEY, []) if n != number][-19:]
+    request.session[SESSION_KEY] = [*numbers, number]
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    return render(request, "hall/portal/index.html", {"items": queries.effective_items()})
+
+
+def guide(request: HttpRequest, code: str) -> HttpResponse:
+    item = get_object_or_404(ServiceItem.objects.prefetch_related("materials"), code=code)
+    return render(request, "hall/portal/guide.html", {"item": item})
+
+
+def pledges(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "hall/portal/pledges.html",
+        {"items": ServiceItem.objects.all(), "offices": queries.office_pledges()},
+    )
+
+
+def questions(request: HttpRequest) -> HttpResponse:
+    query = normalize_text(request.GET.get("q", ""))[:50]
+    entries = queries.search_questions(query) if query else queries.search_questions("")
+    return render(request, "hall/portal/questions.html", {"entries": entries[:50], "q": query})
+
+
+def apply(request: HttpRequest, code: str) -> HttpResponse:
+    item = get_object_or_404(ServiceItem.objects.prefetch_related("materials"), code=code)
+    values = {"name": "", "id_number": "", "phone": ""}
+    if request.method == "POST":
+        values = {key: normalize_text(request.POST.get(key, "")) for key in values}
+        values["id_number"] = values["id_number"].upper()
+        if not allow(request, "portal-apply", limit=10):
+            messages.error(
+                request, _("Too many attempts from your address. Please wait a minute and try again.")
+            )
+        else:
+            from jisheng.registry.models import Person
+
+            person = Person.objects.filter(id_number=values["id_number"], name=values["name"]).first()
+            if person is None:
+                messages.error(
+                    request, "身份核验未通过：「姓名」与「身份证号码」与人口信息不一致，请到窗口办理"
+                )
+            else:
+                try:
+                    application = services.application_submit(
+                        item=item,
+                        person=person,
+                        channel="online",
+                        phone=values["phone"],
+                        by=None,
+                        uploads=_uploads(request, item),
+                    )
+                except ValidationError as exc:
+                    for message in exc.messages:
+                        messages.error(request, message)
+                else:
+                    _remember(request, application.number)
+                    messages.success(request, _("Your application has been received."))
+                    return redirect("hall:portal_case", number=application.number)
+    return render(request, "hall/portal/apply.html", {"item": item, "values": values})
+
+
+def track(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        if not allow(request, "portal-track", limit=20):
+            messages.error(
+                request, _("Too many attempts from your address. Please wait a minute and try again.")
+            )
+        else:
+            number = normalize_text(request.POST.get("number", "")).upper()
+            phone = "".join(ch for ch in request.POST.get("phone", "") if ch.isdigit())
+            if Application.objects.filter(number=number, applicant_phone=phone).exists():
+                _remember(request, number)
+                return redirect("hall:portal_case", number=number)
+            messages.error(request, _("No application matches this number and phone."))
+    return render(request, "hall/portal/track.html", {})
+
+
+def case(request: HttpRequest, number: str) -> HttpResponse:
+    application = _allowed_case(request, number)
+    return render(
+        request,
+        "hall/portal/case.html",
+        {
+            "application": application,
+            "events": application.events.all(),
+            "notices": application.notices.all(),
+            "materials": application.item.materials.all(),
+            "rating": getattr(application, "rating", None),
+        },
+    )
+
+
+@require_POST
+def resubmit(request: HttpRequest, number: str) -> HttpResponse:
+    application = _allowed_case(request, number)
+    try:
+        services.application_resubmit(
+            application=application, uploads=_uploads(request, application.item), by=None
+        )
+        messages.success(request, _("Your corrections have been received."))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("hall:portal_case", number=number)
+
+
+@require_POST
+def rate(request: HttpRequest, number: str) -> HttpResponse:
+    application = _allowed_case(request, number)
+    try:
+        services.rating_submit(
+            application=application,
+            level=int(request.POST.get("level", "0") or 0),
+            comment=request.POST.get("comment", ""),
+        )
+        messages.success(request, _("Thank you for your rating."))
+    except (ValidationError, ValueError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    return redirect("hall:portal_case", number=number)
+
+
+def receipt(request: HttpRequest, number: str) -> HttpResponse:
+    return _pdf(receipt_pdf(_allowed_case(request, number)), f"{number}-receipt")
+
+
+def notice(request: HttpRequest, number: str, sequence: int) -> HttpResponse:
+    application = _allowed_case(request, number)
+    return _pdf(
+        notice_pdf(get_object_or_404(application.notices, sequence=sequence)), f"{number}-notice-{sequence}"
+    )
+
+
+def certificate(request: HttpRequest, number: str) -> HttpResponse:
+    application = _allowed_case(request, number)
+    if application.certificate is None:
+        raise Http404
+    if application.certificate.revoked_at is not None:
+        raise PermissionDenied
+    return _pdf(certificate_pdf(application.certificate), application.certificate.number)
+
+
+def _pdf(content: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    return response
