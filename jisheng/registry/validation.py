@@ -118,41 +118,33 @@ def normalize_id_number(value: Any, *, field: str = "id_number") -> str:
     """
     label = field_label(field)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        raise Refusal(
-            label,
-            _(
-                "the ID number was stored as a number and Excel has lost its last digits; format the column as text and type the number again"
-            ),
-            value,
-        )
+        raise Refusal(label, excel_lost_digits(), value)
     text = normalize_text(str(value or "")).replace(" ", "").upper()
     if not text:
         raise Refusal(label, _("is required"), value)
     if SCIENTIFIC.match(text):
-        raise Refusal(
-            label,
-            _(
-                "the ID number was stored as a number and Excel has lost its last digits; format the column as text and type the number again"
-            ),
-            value,
-        )
+        raise Refusal(label, excel_lost_digits(), value)
     if not re.fullmatch(r"\d{17}[\dX]", text):
         raise Refusal(label, _("must be 18 characters: 17 digits and a digit or X"), value)
-    if ric.calc_check_digit(text) != text[17]:
-        if text.endswith("000"):
-            raise Refusal(
-                label,
-                _(
-                    "the ID number was stored as a number and Excel has lost its last digits; format the column as text and type the number again"
-                ),
-                value,
-            )
+    check_ok = ric.calc_check_digit(text) == text[17]
+    # Sequence number 000 is never issued, and an ID ending in 000 with a wrong check digit is what
+    # Excel leaves of an 18-digit number: both mean the digits were lost, not mistyped.
+    if text[14:17] == "000" or (not check_ok and text.endswith("000")):
+        raise Refusal(label, excel_lost_digits(), value)
+    if not check_ok:
         raise Refusal(label, _("the check digit is wrong (a typing error?)"), value)
     try:
         datetime.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
         raise Refusal(label, _("contains an impossible date of birth"), value) from None
     return text
+
+
+def excel_lost_digits() -> str:
+    return _(
+        "the ID number was stored as a number and Excel has lost its last digits; "
+        "format the column as text and type the number again"
+    )
 
 
 def identity_from_id(id_number: str) -> Identity:

@@ -122,7 +122,7 @@ def import_run(request: HttpRequest, pk: int) -> HttpResponse:
             status=ImportJob.Status.CHECKING,
             done_rows=0,
         )
-    elif job.status == ImportJob.Status.CHECKED:
+    elif job.status == ImportJob.Status.CHECKED and not (job.all_or_nothing and job.error_count):
         import_job_update(job=job, status=ImportJob.Status.IMPORTING, done_rows=0)
     else:
         return redirect("registry:import_detail", pk=job.pk)
@@ -161,7 +161,7 @@ def _run_job(job_pk: int, user: Any, dry_run: bool) -> None:
             file_name=job.file_name,
             progress=progress,
         )
-        status = ImportJob.Status.CHECKED if dry_run else ImportJob.Status.DONE
+        status = ImportJob.Status.DONE if result.written else ImportJob.Status.CHECKED
         import_job_update(
             job=job,
             status=status,

@@ -376,7 +376,14 @@ def resolve_marriages(
         husband, wife = people.get(row["husband_id"]), people.get(row["wife_id"])
         if husband is None or wife is None:
             column = "husband_id" if husband is None else "wife_id"
-            _fail(ctx, result, number, column, row[column], _("no such person in your area; import the persons first"))
+            _fail(
+                ctx,
+                result,
+                number,
+                column,
+                row[column],
+                _("no such person in your area; import the persons first"),
+            )
             continue
         if husband.sex != "1" or wife.sex != "2":
             _fail(

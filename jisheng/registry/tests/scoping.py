@@ -26,8 +26,8 @@ _serial = itertools.count(100)
 
 
 def make_id(birth: datetime.date, sex: str) -> str:
-    seq = next(_serial) * 2 + (1 if sex == Sex.MALE else 0)
-    body = f"411723{birth:%Y%m%d}{seq % 1000:03d}"
+    seq = (next(_serial) % 499 + 1) * 2 + (1 if sex == Sex.MALE else 0)
+    body = f"411723{birth:%Y%m%d}{seq:03d}"
     return body + ric.calc_check_digit(body + "0")
 
 

@@ -1,0 +1,155 @@
+"""A messy spreadsheet, as village officers really send them, through the import engine."""
+
+import datetime
+import io
+
+import pytest
+from django.core.management import call_command
+from django.utils import translation
+from openpyxl import Workbook
+from stdnum.cn import ric
+
+from jisheng.audit.models import AuditEvent
+from jisheng.registry.imports.engine import run_import
+from jisheng.registry.models import Household, Person
+from jisheng.registry.tests.scoping import make_id
+
+
+def id_ending_in_x(birth: datetime.date) -> str:
+    for seq in range(2, 999, 2):
+        body = f"411723{birth:%Y%m%d}{seq:03d}"
+        if ric.calc_check_digit(body + "0") == "X":
+            return body + "X"
+    raise AssertionError
+
+
+@pytest.fixture
+def messy_xlsx(tmp_path, areas):
+    village = areas["village_a"].code
+    x_id = id_ending_in_x(datetime.date(1985, 3, 2))
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["平舆县庙湾镇王庄村人口花名册"])  # a title row, merged over the header
+    sheet.merge_cells("A1:G1")
+    sheet.append(["姓名", "身份证号", "性别", "出生日期", "户号", "村代码", "联系电话"])
+    good = [
+        [
+            "张 三",
+            x_id.lower().replace("411723", "４１１７２３"),
+            "女",
+            "1985年3月2日",
+            "H001",
+            village,
+            "13800000001",
+        ],
+        ["李四", make_id(datetime.date(1985, 3, 2), "1"), "男", "1985.3.2", "H001", village, ""],
+        ["王五", make_id(datetime.date(1990, 7, 1), "1"), "男", "", "H002", village, ""],
+        ["赵六", make_id(datetime.date(1972, 1, 9), "2"), "女", "1972/1/9", "", village, ""],
+    ]
+    for row in good:
+        sheet.append(row)
+    sheet.append(["钱七", 4.11723198503021e17, "男", "1985-03-02", "", village, ""])  # ID stored as a number
+    sheet.append(
+        ["孙八", "411723198503020000", "男", "1985-03-02", "", village, ""]
+    )  # Excel's zeros, as text
+    sheet.append(
+        ["周九", make_id(datetime.date(1988, 8, 8), "1"), "女", "1988-08-08", "", village, ""]
+    )  # wrong sex
+    sheet.append(
+        ["吴十", make_id(datetime.date(1988, 2, 28), "2"), "女", "1988年2月30日", "", village, ""]
+    )  # no such date
+    sheet["D5"] = 33055  # 王五's birth date as the bare Excel serial of 1990-07-01
+    for _ in range(5):
+        sheet.append(["", None, "", "", "", "", ""])  # trailing blank rows
+    path = tmp_path / "messy.xlsx"
+    book.save(path)
+    return path
+
+
+def test_the_dry_run_lists_every_refused_row_with_column_value_and_reason_in_chinese(messy_xlsx, areas):
+    with translation.override("zh-hans"):
+        result = run_import(path=messy_xlsx, kind="persons", by=None, dry_run=True)
+        lines = [str(error) for error in result.errors]
+    assert result.total == 8 and result.accepted == 4
+    assert {error.row for error in result.errors} == {7, 8, 9, 10}
+    assert any(line.startswith("第 7 行，B(身份证号) 列") and "文本" in line for line in lines)
+    assert any(line.startswith("第 8 行，B(身份证号) 列，值 411723198503020000") for line in lines)
+    assert any(line.startswith("第 9 行，C(性别) 列") for line in lines)
+    assert any(line.startswith("第 10 行，D(出生日期) 列，值 1988年2月30日") for line in lines)
+    assert not Person.objects.exists()
+
+
+def test_all_or_nothing_writes_nothing_when_a_row_is_refused(messy_xlsx, areas):
+    result = run_import(path=messy_xlsx, kind="persons", by=None, all_or_nothing=True)
+    assert not result.written
+    assert not Person.objects.exists() and not Household.objects.exists()
+
+
+def test_accepted_rows_are_written_once_and_a_second_import_changes_nothing(messy_xlsx, areas):
+    first = run_import(path=messy_xlsx, kind="persons", by=None)
+    assert first.written and first.created == 4
+    assert Person.objects.count() == 4 and Household.objects.count() == 2
+    zhang = Person.objects.get(name="张三")
+    assert zhang.id_number.endswith("X") and zhang.id_number.startswith("411723")
+    assert zhang.name_initials == "zs" and zhang.household.number == "H001"
+    events = AuditEvent.objects.filter(action="registry.import")
+    assert events.count() == 1 and events.get().after["sha256"] == first.sha256
+    second = run_import(path=messy_xlsx, kind="persons", by=None)
+    assert (second.created, second.updated, second.unchanged) == (0, 0, 4)
+    assert Person.objects.count() == 4
+
+
+def test_a_gbk_csv_from_chinese_excel_is_read(tmp_path, areas):
+    number = make_id(datetime.date(1979, 12, 1), "1")
+    text = f"姓名,身份证号,出生日期,村代码\r\n陈明,{number},19791201,{areas['village_a'].code}\r\n,,,\r\n"
+    path = tmp_path / "gbk.csv"
+    path.write_bytes(text.encode("gbk"))
+    result = run_import(path=path, kind="persons", by=None)
+    assert result.created == 1 and not result.errors
+    assert Person.objects.get().name == "陈明"
+
+
+def test_staff_cannot_import_into_another_township(tmp_path, areas, make_user):
+    number = make_id(datetime.date(1979, 12, 1), "1")
+    path = tmp_path / "other.csv"
+    path.write_text(f"姓名,身份证号,村代码\n陈明,{number},{areas['village_b'].code}\n", encoding="utf-8-sig")
+    clerk = make_user(areas["township_a"], "counter_clerk")
+    result = run_import(path=path, kind="persons", by=clerk)
+    assert result.errors and not Person.objects.exists()
+
+
+def test_the_command_prints_each_refused_row_and_a_summary(messy_xlsx, areas):
+    out = io.StringIO()
+    with translation.override("zh-hans"):
+        call_command("import", "persons", str(messy_xlsx), "--dry-run", stdout=out)
+    text = out.getvalue()
+    assert "第 7 行" in text and "试导入，未写入任何数据" in text
+    assert not Person.objects.exists()
+
+
+def test_births_marriages_and_contraception_import_against_registered_persons(tmp_path, areas):
+    from jisheng.registry.models import Birth, Contraception, Marriage
+    from jisheng.registry.tests.scoping import make_person
+
+    village = areas["village_a"]
+    husband = make_person(area=village, name="刘强", sex="1", birth=datetime.date(1985, 1, 1))
+    wife = make_person(area=village, name="陈静", sex="2", birth=datetime.date(1987, 1, 1))
+    (tmp_path / "m.csv").write_text(
+        f"丈夫身份证号,妻子身份证号,结婚日期\n{husband.id_number},{wife.id_number},2010-05-01\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.csv").write_text(
+        f"母亲身份证号,子女姓名,出生日期,性别,孩次\n{wife.id_number},刘一,2011-06-01,男,1\n{wife.id_number},刘二,2009-06-01,女,2\n{wife.id_number},刘三,1995-06-01,女,3\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "c.csv").write_text(
+        f"身份证号,避孕方法,开始日期\n{wife.id_number},上环,2011-10-01\n", encoding="utf-8"
+    )
+    assert run_import(path=tmp_path / "m.csv", kind="marriages", by=None).created == 1
+    births = run_import(path=tmp_path / "b.csv", kind="births", by=None)
+    assert births.created == 1 and {e.row for e in births.errors} == {3, 4}
+    assert run_import(path=tmp_path / "c.csv", kind="contraception", by=None).created == 1
+    assert Marriage.objects.count() == 1 and Birth.objects.count() == 1 and Contraception.objects.count() == 1
+    assert Contraception.objects.get().method == "700"
+    for kind, name in (("marriages", "m.csv"), ("births", "b.csv"), ("contraception", "c.csv")):
+        assert run_import(path=tmp_path / name, kind=kind, by=None).created == 0

@@ -1,0 +1,59 @@
+"""The web import: upload, guessed column mapping, dry run with the error list, commit."""
+
+import datetime
+
+import pytest
+from django.test import override_settings
+
+from jisheng.registry.models import ImportJob, Person
+from jisheng.registry.tests.scoping import make_id
+
+
+@pytest.fixture
+def officer(areas, make_user):
+    return make_user(areas["village_a"], "village_officer")
+
+
+@override_settings(REGISTRY_IMPORT_SYNC=True)
+def test_an_officer_maps_columns_checks_and_commits_a_file(tmp_path, areas, officer, client_for):
+    client = client_for(officer)
+    good = make_id(datetime.date(1980, 1, 1), "1")
+    text = f"名册\n姓名,公民身份号码,电话\n甲一,{good},\n乙二,4.1172319850302E+17,\n"
+    path = tmp_path / "people.csv"
+    path.write_text(text, encoding="utf-8-sig")
+    with path.open("rb") as handle:
+        response = client.post("/registry/import/", {"kind": "persons", "file": handle})
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and job.mapping == {"name": 0, "id_number": 1, "phone": 2}
+    page = client.get(f"/registry/import/{job.pk}/").content.decode()
+    assert "公民身份号码" in page
+    client.post(f"/registry/import/{job.pk}/run/", {"action": "check", "map_name": "0", "map_id_number": "1"})
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CHECKED and job.error_count == 1
+    assert job.errors[0].startswith("第 4 行") and not Person.objects.exists()
+    client.post(f"/registry/import/{job.pk}/run/", {"action": "commit"})
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert list(Person.objects.values_list("name", "residence_area_id")) == [
+        ("甲一", areas["village_a"].code)
+    ]
+
+
+@override_settings(REGISTRY_IMPORT_SYNC=True)
+def test_with_all_or_nothing_a_refused_row_blocks_the_commit(tmp_path, areas, officer, client_for):
+    client = client_for(officer)
+    path = tmp_path / "people.csv"
+    path.write_text(
+        f"姓名,身份证号\n甲一,{make_id(datetime.date(1980, 1, 1), '1')}\n乙二,123\n", encoding="utf-8"
+    )
+    with path.open("rb") as handle:
+        client.post("/registry/import/", {"kind": "persons", "file": handle})
+    job = ImportJob.objects.get()
+    client.post(
+        f"/registry/import/{job.pk}/run/",
+        {"action": "check", "map_name": "0", "map_id_number": "1", "all_or_nothing": "1"},
+    )
+    client.post(f"/registry/import/{job.pk}/run/", {"action": "commit"})
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CHECKED
+    assert not Person.objects.exists()
