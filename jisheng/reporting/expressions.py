@@ -53,7 +53,7 @@ def evaluate(text: str, values: Mapping[str, float | int | None]) -> float | Non
     """The value of the expression, or None when a name has no value or a division is by zero."""
 
     def walk(node: ast.expr) -> float | None:
-        if isinstance(node, ast.Constant):
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
             return float(node.value)
         if isinstance(node, ast.Name):
             value = values.get(node.id)

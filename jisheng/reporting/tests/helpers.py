@@ -8,6 +8,7 @@ from typing import Any
 
 from jisheng.registry.codes import MaritalStatus, PersonStatus, Sex
 from jisheng.registry.models import Birth, Contraception, Marriage, Person
+from jisheng.reporting import clock, services
 
 _serial = itertools.count(1)
 
@@ -53,3 +54,30 @@ def contraception(
     return Contraception.objects.create(
         person=woman or person(area), method=method, start_date=day, area=area
     )
+
+
+MANUAL = {
+    "campaign_sessions": 2,
+    "materials_distributed": 100,
+    "contraceptives_distributed": 5,
+    "prepregnancy_target": 10,
+    "prepregnancy_checked": 9,
+    "cancer_screen_target": 20,
+    "cancer_screened": 18,
+    "migrants_out_new": 3,
+    "migrants_checklist_done": 3,
+    "hall_cases_due": 4,
+    "hall_cases_on_time": 4,
+}
+
+
+def on_time(month: Any) -> datetime.datetime:
+    """Noon UTC on the period's last day: before any due day."""
+    return datetime.datetime.combine(month.end, datetime.time(12), tzinfo=datetime.UTC)
+
+
+def fill_and_submit(report: Any, officer: Any, when: datetime.datetime) -> Any:
+    """Fill the hand-entered items and submit, as if on ``when``."""
+    services.report_save_values(report=report, values=MANUAL, by=officer)
+    with clock.travel_to(when):
+        return services.report_submit(report=report, by=officer)

@@ -12,16 +12,14 @@ from openpyxl import load_workbook
 from jisheng.audit.models import AuditEvent
 from jisheng.reporting.models import StoredFigures
 
-from .test_indicators import registry  # noqa: F401 - the registry fixture
-
 
 @pytest.fixture
-def county_client(registry, make_user, client_for):  # noqa: F811
+def county_client(registry, make_user, client_for):
     return client_for(make_user(registry["county"], "county_staff"))
 
 
 def cell(html, row_attr, column_class=None):
-    row = re.search(rf'<tr {row_attr}>(.*?)</tr>', html, re.S)
+    row = re.search(rf"<tr {row_attr}>(.*?)</tr>", html, re.S)
     assert row, row_attr
     return row.group(1)
 
@@ -41,7 +39,7 @@ def test_the_county_dashboard_shows_sex_ratio_and_defect_rate_for_the_county_and
 
 
 @pytest.mark.django_db
-def test_figures_are_stored_once_and_drill_down_reaches_a_village(county_client, registry):  # noqa: F811
+def test_figures_are_stored_once_and_drill_down_reaches_a_village(county_client, registry):
     county_client.get("/reporting/dashboard/?period=2026-M10")
     stored = StoredFigures.objects.filter(period_key="2026-M10")
     assert stored.count() == 6  # the county, its two townships and their three villages
@@ -53,7 +51,7 @@ def test_figures_are_stored_once_and_drill_down_reaches_a_village(county_client,
 
 
 @pytest.mark.django_db
-def test_a_township_cannot_open_the_dashboard_of_its_sibling(registry, make_user, client_for):  # noqa: F811
+def test_a_township_cannot_open_the_dashboard_of_its_sibling(registry, make_user, client_for):
     client = client_for(make_user(registry["township_a"], "counter_clerk"))
     assert client.get("/reporting/dashboard/?area=411723102000").status_code == 404
     assert client.get("/reporting/dashboard/?area=411723").status_code == 404
@@ -78,6 +76,8 @@ def test_the_monthly_summary_prints_as_a_chinese_pdf(county_client):
     with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
         handle.write(response.content)
         handle.flush()
-        text = subprocess.run(["pdftotext", handle.name, "-"], capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(
+            ["pdftotext", handle.name, "-"], capture_output=True, text=True, check=True
+        ).stdout
     assert "平舆县" in text and "出生人口性别比" in text and "庙湾镇" in text
     assert "104.55" in text

@@ -6,45 +6,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from jisheng.audit.models import AuditEvent
-from jisheng.reporting import clock, services
+from jisheng.reporting import services
 from jisheng.reporting.models import Report
 
-from .helpers import births, marriage
-
-MANUAL = {
-    "campaign_sessions": 2,
-    "materials_distributed": 100,
-    "contraceptives_distributed": 5,
-    "prepregnancy_target": 10,
-    "prepregnancy_checked": 9,
-    "cancer_screen_target": 20,
-    "cancer_screened": 18,
-    "migrants_out_new": 3,
-    "migrants_checklist_done": 3,
-    "hall_cases_due": 4,
-    "hall_cases_on_time": 4,
-}
-
-
-def on_time(month):
-    return datetime.datetime.combine(month.end, datetime.time(12), tzinfo=datetime.UTC)
-
-
-def fill_and_submit(report, officer, when):
-    services.report_save_values(report=report, values=MANUAL, by=officer)
-    with clock.travel_to(when):
-        return services.report_submit(report=report, by=officer)
-
-
-@pytest.fixture
-def staff(areas, make_user):
-    return {
-        "village": make_user(areas["village_a"], "village_officer"),
-        "village2": make_user(areas["village_a2"], "village_officer"),
-        "clerk": make_user(areas["township_a"], "counter_clerk"),
-        "county": make_user(areas["county"], "county_staff"),
-        "auditor": make_user(areas["county"], "auditor"),
-    }
+from .helpers import births, fill_and_submit, marriage, on_time
 
 
 @pytest.mark.django_db

@@ -1,6 +1,5 @@
 """Indicators computed live from the registry match a hand computation, for a village, township and county."""
 
-import datetime
 import json
 from io import StringIO
 
@@ -9,29 +8,6 @@ from django.core.management import call_command
 
 from jisheng.reporting import compute, definitions, queries
 from jisheng.reporting.periods import parse
-from jisheng.registry.codes import MaritalStatus, Sex
-
-from .helpers import births, contraception, person
-
-OCTOBER = datetime.date(2026, 10, 10)
-
-
-@pytest.fixture
-def registry(areas):
-    # Township A: 106 boys and 100 girls over two villages, 3 with defects; township B: 9 boys, 10 girls.
-    births(areas["village_a"], OCTOBER, male=60, female=50, defects=2, order=1)
-    births(areas["village_a2"], OCTOBER, male=46, female=50, defects=1, order=2)
-    births(areas["village_b"], OCTOBER, male=9, female=10, order=3)
-    births(areas["village_b"], datetime.date(2026, 11, 1), male=5)  # next month
-    # Married women 15–49 in village A: the mother of its births and four more; two of them use
-    # contraception; a woman of 52 who does is not counted.
-    women = [person(areas["village_a"], marital_status=MaritalStatus.MARRIED) for _ in range(4)]
-    contraception(areas["village_a"], datetime.date(2024, 3, 1), woman=women[0])
-    contraception(areas["village_a"], datetime.date(2026, 10, 2), woman=women[1])
-    old = person(areas["village_a"], born=datetime.date(1974, 1, 1))
-    contraception(areas["village_a"], datetime.date(2020, 1, 1), woman=old)
-    person(areas["village_a"], sex=Sex.MALE)
-    return areas
 
 
 def figures(area):
@@ -44,9 +20,11 @@ def value(code, area):
 
 @pytest.mark.django_db
 def test_sex_ratio_at_birth_is_male_per_100_female_for_county_and_each_township(registry):
-    county, township_a, township_b = value("sex_ratio_at_birth", registry["county"]), value(
-        "sex_ratio_at_birth", registry["township_a"]
-    ), value("sex_ratio_at_birth", registry["township_b"])
+    county, township_a, township_b = (
+        value("sex_ratio_at_birth", registry["county"]),
+        value("sex_ratio_at_birth", registry["township_a"]),
+        value("sex_ratio_at_birth", registry["township_b"]),
+    )
     assert (county.numerator, county.denominator) == (115, 110)
     assert county.value == pytest.approx(115 / 110 * 100)
     assert township_a.value == pytest.approx(106.0) and township_a.in_range is True
@@ -76,7 +54,9 @@ def test_births_by_order_shares(registry):
 @pytest.mark.django_db
 def test_the_indicator_command_prints_value_numerator_and_denominator(registry):
     out = StringIO()
-    call_command("indicator", "sex_ratio_at_birth", "--period", "2026-M10", "--area", "411723", "--json", stdout=out)
+    call_command(
+        "indicator", "sex_ratio_at_birth", "--period", "2026-M10", "--area", "411723", "--json", stdout=out
+    )
     data = json.loads(out.getvalue())
     assert (data["numerator"], data["denominator"], data["value"]) == (115, 110, round(115 / 110 * 100, 2))
     assert data["in_range"] is True  # 104.5 lies within 103–107
@@ -85,7 +65,17 @@ def test_the_indicator_command_prints_value_numerator_and_denominator(registry):
 @pytest.mark.django_db
 def test_the_report_compute_command_prints_the_prefilled_items(registry):
     out = StringIO()
-    call_command("report", "compute", "village_month", "--period", "2026-M10", "--area", "411723101", "--json", stdout=out)
+    call_command(
+        "report",
+        "compute",
+        "village_month",
+        "--period",
+        "2026-M10",
+        "--area",
+        "411723101",
+        "--json",
+        stdout=out,
+    )
     items = {item["code"]: item["value"] for item in json.loads(out.getvalue())["items"]}
     assert items["births"] == 206 and items["births_sex_1"] == 106 and items["births_defect"] == 3
     assert "campaign_sessions" not in items  # entered by hand, not computed

@@ -9,8 +9,7 @@ from jisheng.reporting import services
 from jisheng.reporting.definitions import form_files
 from jisheng.reporting.verification import check_outliers, check_rules
 
-from .helpers import births
-from .test_flow import fill_and_submit, on_time, staff  # noqa: F401 - the staff fixture
+from .helpers import births, fill_and_submit, on_time
 
 
 def test_a_rule_flags_births_by_sex_that_do_not_add_up():
@@ -35,10 +34,14 @@ def test_a_village_reporting_12_births_where_the_registry_has_7_is_flagged_and_a
     areas, forms, month, staff, client_for
 ):
     births(areas["village_a"], datetime.date(2026, 10, 3), male=4, female=3)
-    report = services.report_open(form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village"])
+    report = services.report_open(
+        form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village"]
+    )
     assert report.values["births"] == 7
     services.report_save_values(
-        report=report, values={"births": 12, "births_sex_1": 7, "births_sex_2": 5, "births_order_1": 12}, by=staff["village"]
+        report=report,
+        values={"births": 12, "births_sex_1": 7, "births_sex_2": 5, "births_order_1": 12},
+        by=staff["village"],
     )
     fill_and_submit(report, staff["village"], on_time(month))
     registry_findings = [f for f in report.findings if f["kind"] == "registry" and f["item"] == "births"]
@@ -64,7 +67,9 @@ def test_a_village_reporting_12_births_where_the_registry_has_7_is_flagged_and_a
 
 @pytest.mark.django_db
 def test_verification_on_demand_uses_the_current_registry(areas, forms, month, staff):
-    report = services.report_open(form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village"])
+    report = services.report_open(
+        form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village"]
+    )
     births(areas["village_a"], datetime.date(2026, 10, 20), female=1)  # recorded after the report was opened
     services.report_verify(report=report, by=staff["village"])
     assert any(f["kind"] == "registry" and f["item"] == "births" for f in report.findings)
