@@ -1,8 +1,114 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+BENEFIT_ROLES = [
+    "village_officer",
+    "counter_clerk",
+    "township_head",
+    "county_staff",
+    "city_staff",
+    "auditor",
+    "audit_admin",
+]
 
 
 class BenefitsConfig(AppConfig):
     name = "jisheng.benefits"
     label = "benefits"
     verbose_name = _("Benefit programmes")
+    nav_items = [
+        {"label": _("Benefits"), "url": "benefits:index", "roles": BENEFIT_ROLES},
+    ]
+
+    def home_cards(self, user: Any) -> list[dict[str, Any]]:
+        """Batches waiting for the step this user can take."""
+        from django.urls import reverse
+
+        from . import queries
+
+        if getattr(user, "area", None) is None or user.is_read_only or not user.has_role(*BENEFIT_ROLES):
+            return []
+        counts = queries.waiting_counts(user)
+        steps = [
+            (
+                "village_officer",
+                "proposed",
+                _("Benefit batches to put on public notice"),
+                _("Start the village public notice."),
+            ),
+            (
+                "counter_clerk",
+                "proposed",
+                _("Benefit batches to put on public notice"),
+                _("Start the village public notice."),
+            ),
+            (
+                "township_head",
+                "notice",
+                _("Benefit batches waiting for first review"),
+                _("Review after the notice period."),
+            ),
+            (
+                "county_staff",
+                "reviewed",
+                _("Benefit batches waiting for approval"),
+                _("Approve or send back."),
+            ),
+            (
+                "county_staff",
+                "approved",
+                _("Benefit batches to pay"),
+                _("Prepare the bank file and record the results."),
+            ),
+        ]
+        cards, seen = [], set()
+        for role, status, title, note in steps:
+            if user.has_role(role) and counts.get(status) and status not in seen:
+                seen.add(status)
+                url = reverse("benefits:index") + f"?status={status}"
+                cards.append({"title": title, "value": counts[status], "url": url, "note": note})
+        return cards
+
+    def person_timeline(self, person: Any, user: Any) -> list[dict[str, Any]]:
+        """Benefit lines, payments and stopped benefits of one person, as the user may see them."""
+        from django.urls import reverse
+
+        from .models import Enrolment, Line, Payment
+
+        entries: list[dict[str, Any]] = []
+        for line in Line.objects.visible_to(user).filter(person=person).select_related("batch"):
+            entries.append(
+                {
+                    "date": line.batch.created_at.date(),
+                    "title": _("Benefit proposed: %(name)s %(year)s")
+                    % {"name": line.batch.programme_name, "year": line.batch.year},
+                    "detail": f"{line.amount} 元 · {line.batch.get_status_display()}",
+                    "url": reverse("benefits:batch", args=[line.batch_id]),
+                }
+            )
+        for payment in (
+            Payment.objects.visible_to(user)
+            .filter(person=person)
+            .exclude(settled_at=None)
+            .select_related("line")
+        ):
+            entries.append(
+                {
+                    "date": payment.settled_at.date() if payment.settled_at else None,
+                    "title": _("Benefit payment %(status)s") % {"status": payment.get_status_display()},
+                    "detail": f"{payment.programme_id} {payment.period} {payment.amount} 元 {payment.failure_reason}".strip(),
+                    "url": reverse("benefits:batch", args=[payment.line.batch_id]),
+                }
+            )
+        for enrolment in Enrolment.objects.visible_to(user).filter(person=person, status="stopped"):
+            entries.append(
+                {
+                    "date": enrolment.stopped_at.date() if enrolment.stopped_at else None,
+                    "title": _("Benefit stopped"),
+                    "detail": f"{enrolment.programme_id}: {enrolment.stop_reason}",
+                    "url": reverse("benefits:enrolments"),
+                }
+            )
+        return entries

@@ -33,6 +33,11 @@ APPROVERS = ("county_staff",)
 PAYERS = ("county_staff",)
 
 
+def can_act(user: Any, roles: tuple[str, ...]) -> bool:
+    """Whether a page should offer a step: signed in, allowed to change things, holding a role."""
+    return bool(getattr(user, "is_authenticated", False)) and not user.is_read_only and user.has_role(*roles)
+
+
 def _require(by: Any, roles: tuple[str, ...], area_code: str) -> None:
     """The actor holds one of the roles, may change things, and the area is theirs."""
     if by is None:

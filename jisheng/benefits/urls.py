@@ -1,0 +1,28 @@
+from django.urls import path
+
+from . import views, views_reports
+
+app_name = "benefits"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("programmes/<str:programme_id>/", views.programme_detail, name="programme"),
+    path("run/", views.run_view, name="run"),
+    path("whatif/", views.whatif_view, name="whatif"),
+    path("batches/<int:pk>/", views.batch_detail, name="batch"),
+    path("batches/<int:pk>/notice/", views.batch_notice, name="batch_notice"),
+    path("batches/<int:pk>/notice/start/", views.batch_notice_start, name="batch_notice_start"),
+    path("batches/<int:pk>/review/", views.batch_review, name="batch_review"),
+    path("batches/<int:pk>/approve/", views.batch_approve, name="batch_approve"),
+    path("batches/<int:pk>/pay/", views.payments_issue, name="payments_issue"),
+    path("batches/<int:pk>/bank.xlsx", views.bank_file, {"fmt": "xlsx"}, name="bank_xlsx"),
+    path("batches/<int:pk>/bank.csv", views.bank_file, {"fmt": "csv"}, name="bank_csv"),
+    path("lines/<int:pk>/objections/", views.objection_add, name="objection_add"),
+    path("objections/<int:pk>/resolve/", views.objection_resolve, name="objection_resolve"),
+    path("payments/<int:pk>/settle/", views.payment_settle, name="payment_settle"),
+    path("payments/<int:pk>/reissue/", views.payment_reissue, name="payment_reissue"),
+    path("reports/", views_reports.report, name="report"),
+    path("applications/", views_reports.applications, name="applications"),
+    path("enrolments/", views_reports.enrolments, name="enrolments"),
+    path("enrolments/reconfirm/", views_reports.enrolments_reconfirm, name="enrolments_reconfirm"),
+    path("enrolments/<int:pk>/stop/", views_reports.enrolment_stop, name="enrolment_stop"),
+]

@@ -1,0 +1,356 @@
+"""Pages of the benefit process. Thin: every read starts from ``visible_to(user)``, every change is a
+service call; a refused step comes back as a message on the batch page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jisheng.accounts.decorators import role_required
+from jisheng.areas.models import Area
+from jisheng.areas.scoping import can_see_area, get_visible_or_404
+
+from . import engine, queries, services, whatif
+from .models import Batch, Line, Objection, Payment
+from .rules import get_programme, programmes
+
+STAFF = (
+    "village_officer",
+    "counter_clerk",
+    "township_head",
+    "county_staff",
+    "city_staff",
+    "auditor",
+    "audit_admin",
+)
+
+
+def _message_errors(request: HttpRequest, action: Callable[[], Any], done: str) -> bool:
+    try:
+        action()
+    except (ValidationError, PermissionDenied) as exc:
+        text = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc) or _("Not allowed.")
+        messages.error(request, text)
+        return False
+    messages.success(request, done)
+    return True
+
+
+def _year(request: HttpRequest, default: int | None = None) -> int:
+    try:
+        return int(request.GET.get("year") or default or timezone.localdate().year)
+    except ValueError:
+        return default or timezone.localdate().year
+
+
+def _area(request: HttpRequest, raw: str | None) -> Area:
+    """The area asked for, if the user may see it; otherwise the user's own area."""
+    user_area: Area = request.user.area  # type: ignore[union-attr]
+    if raw:
+        area = Area.objects.filter(code=raw).first()
+        if area is not None and can_see_area(request.user, area.code):
+            return area
+    return user_area
+
+
+@role_required(*STAFF)
+def index(request: HttpRequest) -> HttpResponse:
+    batches = queries.batches_for(request.user).select_related("area")
+    status = request.GET.get("status", "")
+    if status:
+        batches = batches.filter(status=status)
+    return render(
+        request,
+        "benefits/index.html",
+        {
+            "batches": batches[:200],
+            "programmes": programmes().values(),
+            "statuses": Batch.Status.choices,
+            "status": status,
+        },
+    )
+
+
+@role_required(*STAFF)
+def programme_detail(request: HttpRequest, programme_id: str) -> HttpResponse:
+    try:
+        programme = get_programme(programme_id)
+    except KeyError as exc:
+        raise Http404(_("No such programme.")) from exc
+    return render(request, "benefits/programme.html", {"programme": programme})
+
+
+@role_required(*STAFF)
+def run_view(request: HttpRequest) -> HttpResponse:
+    """Propose beneficiaries with the engine (nothing saved); a POST keeps them as a batch."""
+    programme_id = request.POST.get("programme") or request.GET.get("programme") or "childcare_subsidy"
+    year = int(request.POST.get("year") or _year(request))
+    area = _area(request, request.POST.get("area") or request.GET.get("area"))
+    try:
+        programme = get_programme(programme_id)
+    except KeyError as exc:
+        raise Http404(_("No such programme.")) from exc
+    if request.method == "POST":
+        holder: dict[str, Batch] = {}
+
+        def propose() -> None:
+            holder["batch"] = services.batch_propose(
+                programme_id=programme.id, year=year, area=area, by=request.user
+            )
+
+        if _message_errors(request, propose, _("Batch proposed.")):
+            return redirect("benefits:batch", pk=holder["batch"].pk)
+    result = None
+    error = ""
+    if "programme" in request.GET:
+        try:
+            result = engine.run(programme, year, area.code)
+        except ValueError as exc:
+            error = str(exc)
+    return render(
+        request,
+        "benefits/run.html",
+        {
+            "programmes": programmes().values(),
+            "programme": programme,
+            "year": year,
+            "area": area,
+            "areas": queries.areas_for(request.user),
+            "result": result,
+            "error": error,
+            "can_propose": services.can_act(request.user, services.PROPOSERS),
+        },
+    )
+
+
+@role_required(*STAFF)
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_visible_or_404(
+        Batch.objects.select_related("area", "reviewed_by", "approved_by"), request.user, pk=pk
+    )
+    lines = (
+        Line.objects.visible_to(request.user)
+        .filter(batch=batch)
+        .select_related("area")
+        .prefetch_related("objections")
+    )
+    payments = Payment.objects.visible_to(request.user).filter(line__batch=batch).select_related("line")
+    user = request.user
+    return render(
+        request,
+        "benefits/batch.html",
+        {
+            "batch": batch,
+            "lines": lines,
+            "payments": payments,
+            "programme": get_programme(batch.programme_id),
+            "can_propose": services.can_act(user, services.PROPOSERS),
+            "can_review": services.can_act(user, services.REVIEWERS),
+            "can_approve": services.can_act(user, services.APPROVERS),
+            "can_pay": services.can_act(user, services.PAYERS),
+            "notice_over": batch.notice_end is not None and timezone.localdate() >= batch.notice_end,
+        },
+    )
+
+
+@role_required(*STAFF)
+def batch_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printable 公示 list: masked ID numbers, amounts and the notice period, village by village."""
+    batch = queries.batch_for_or_404(request.user, pk)
+    lines = Line.objects.visible_to(request.user).filter(batch=batch).exclude(status=Line.Status.WITHDRAWN)
+    rows = [{"line": line, "masked": engine.mask_id(line.id_number)} for line in lines.select_related("area")]
+    return render(
+        request,
+        "benefits/notice.html",
+        {"batch": batch, "rows": rows, "programme": get_programme(batch.programme_id)},
+    )
+
+
+def _batch_action(request: HttpRequest, pk: int, action: Callable[[Batch], Any], done: str) -> HttpResponse:
+    batch = get_visible_or_404(Batch.objects.all(), request.user, pk=pk)
+    _message_errors(request, lambda: action(batch), done)
+    return redirect("benefits:batch", pk=batch.pk)
+
+
+@require_POST
+@role_required(*STAFF)
+def batch_notice_start(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        days = int(request.POST.get("days") or 0) or None
+    except ValueError:
+        days = None
+    return _batch_action(
+        request,
+        pk,
+        lambda b: services.batch_start_notice(batch=b, days=days, by=request.user),
+        _("Public notice started."),
+    )
+
+
+@require_POST
+@role_required(*STAFF)
+def batch_review(request: HttpRequest, pk: int) -> HttpResponse:
+    accept = request.POST.get("decision") != "reject"
+    reason = request.POST.get("reason", "")
+    return _batch_action(
+        request,
+        pk,
+        lambda b: services.batch_review(batch=b, accept=accept, reason=reason, by=request.user),
+        _("Review recorded."),
+    )
+
+
+@require_POST
+@role_required(*STAFF)
+def batch_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    accept = request.POST.get("decision") != "reject"
+    reason = request.POST.get("reason", "")
+    return _batch_action(
+        request,
+        pk,
+        lambda b: services.batch_approve(batch=b, accept=accept, reason=reason, by=request.user),
+        _("Decision recorded."),
+    )
+
+
+@require_POST
+@role_required(*STAFF)
+def payments_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    return _batch_action(
+        request, pk, lambda b: services.payments_issue(batch=b, by=request.user), _("Bank file prepared.")
+    )
+
+
+@role_required(*STAFF)
+def bank_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """Download the bank file of the payments already issued (reading only: issuing is a POST)."""
+    from .exports import bank_file_csv, bank_file_xlsx
+
+    batch = get_visible_or_404(Batch.objects.all(), request.user, pk=pk)
+    payments = list(
+        Payment.objects.visible_to(request.user)
+        .filter(line__batch=batch, status=Payment.Status.ISSUED)
+        .select_related("line")
+        .order_by("line__area_id", "line_id")
+    )
+    name = f"bank-{batch.programme_id}-{batch.period}-{batch.pk}"
+    if fmt == "csv":
+        response = HttpResponse(bank_file_csv(batch, payments), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    response = HttpResponse(
+        bank_file_xlsx(batch, payments),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
+
+
+@require_POST
+@role_required(*STAFF)
+def objection_add(request: HttpRequest, pk: int) -> HttpResponse:
+    line = get_visible_or_404(Line.objects.select_related("batch"), request.user, pk=pk)
+    _message_errors(
+        request,
+        lambda: services.objection_record(
+            line=line,
+            raised_by=request.POST.get("raised_by", ""),
+            content=request.POST.get("content", ""),
+            by=request.user,
+        ),
+        _("Objection recorded."),
+    )
+    return redirect("benefits:batch", pk=line.batch_id)
+
+
+@require_POST
+@role_required(*STAFF)
+def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    objection = get_visible_or_404(Objection.objects.select_related("line"), request.user, pk=pk)
+    _message_errors(
+        request,
+        lambda: services.objection_resolve(
+            objection=objection,
+            upheld=request.POST.get("upheld") == "yes",
+            resolution=request.POST.get("resolution", ""),
+            by=request.user,
+        ),
+        _("Objection decided."),
+    )
+    return redirect("benefits:batch", pk=objection.line.batch_id)
+
+
+@require_POST
+@role_required(*STAFF)
+def payment_settle(request: HttpRequest, pk: int) -> HttpResponse:
+    payment = get_visible_or_404(Payment.objects.select_related("line"), request.user, pk=pk)
+    _message_errors(
+        request,
+        lambda: services.payment_settle(
+            payment=payment,
+            paid=request.POST.get("result") == "paid",
+            reason=request.POST.get("reason", ""),
+            by=request.user,
+        ),
+        _("Payment updated."),
+    )
+    return redirect("benefits:batch", pk=payment.line.batch_id)
+
+
+@require_POST
+@role_required(*STAFF)
+def payment_reissue(request: HttpRequest, pk: int) -> HttpResponse:
+    payment = get_visible_or_404(Payment.objects.select_related("line"), request.user, pk=pk)
+    _message_errors(
+        request,
+        lambda: services.payment_reissue(
+            payment=payment, bank_account=request.POST.get("bank_account", ""), by=request.user
+        ),
+        _("Payment issued again."),
+    )
+    return redirect("benefits:batch", pk=payment.line.batch_id)
+
+
+@role_required(*STAFF)
+def whatif_view(request: HttpRequest) -> HttpResponse:
+    programme_id = request.GET.get("programme") or "childcare_subsidy"
+    year = _year(request, 2025)
+    area = _area(request, request.GET.get("area"))
+    comparison = None
+    error = ""
+    raw = request.GET.get("yuan", "")
+    if raw:
+        try:
+            yuan = Decimal(raw)
+            if yuan < 0 or yuan != yuan.quantize(Decimal("0.01")):
+                raise InvalidOperation
+            comparison = whatif.compare(get_programme(programme_id), year, area.code, yuan)
+        except (InvalidOperation, ValueError, KeyError) as exc:
+            error = (
+                _("Enter an amount in yuan with at most two decimals.")
+                if not isinstance(exc, ValueError)
+                else str(exc)
+            )
+    return render(
+        request,
+        "benefits/whatif.html",
+        {
+            "programmes": programmes().values(),
+            "programme_id": programme_id,
+            "year": year,
+            "area": area,
+            "areas": queries.areas_for(request.user),
+            "yuan": raw,
+            "comparison": comparison,
+            "error": error,
+        },
+    )
