@@ -3,8 +3,6 @@
 import datetime
 from decimal import Decimal
 
-import pytest
-
 from jisheng.audit.models import AuditEvent
 from jisheng.benefits import services, whatif
 from jisheng.benefits.models import Enrolment
