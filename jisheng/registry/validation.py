@@ -16,6 +16,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 from stdnum.cn import ric
+from stdnum.exceptions import ValidationError
 
 from jisheng.core.text import normalize_text
 
@@ -134,10 +135,28 @@ def normalize_id_number(value: Any, *, field: str = "id_number") -> str:
     if not check_ok:
         raise Refusal(label, _("the check digit is wrong (a typing error?)"), value)
     try:
-        datetime.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+        birth = datetime.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
         raise Refusal(label, _("contains an impossible date of birth"), value) from None
+    if not place_existed(text[:6], birth.year):
+        raise Refusal(
+            label,
+            _("area code %(code)s did not exist in %(year)s, the year of birth")
+            % {"code": text[:6], "year": birth.year},
+            value,
+        )
     return text
+
+
+@lru_cache(maxsize=8192)
+def place_existed(area_code: str, year: int) -> bool:
+    """Whether stdnum's code list has this area code in use in that year. An ID keeps the code of the
+    place of first registration: 平舆县 was 412827 until 2000 and is 411723 since."""
+    try:
+        ric.get_birth_place(f"{area_code}{year}0101001")
+    except ValidationError:
+        return False
+    return True
 
 
 def excel_lost_digits() -> str:

@@ -27,7 +27,8 @@ _serial = itertools.count(100)
 
 def make_id(birth: datetime.date, sex: str) -> str:
     seq = (next(_serial) % 499 + 1) * 2 + (1 if sex == Sex.MALE else 0)
-    body = f"411723{birth:%Y%m%d}{seq:03d}"
+    prefix = "411723" if birth.year >= 2000 else "412827"  # 平舆县's code before 2000
+    body = f"{prefix}{birth:%Y%m%d}{seq:03d}"
     return body + ric.calc_check_digit(body + "0")
 
 

@@ -86,7 +86,7 @@ def test_the_api_searches_as_the_page_does_scoped_to_the_caller(areas, make_user
     assert response.status_code == 200
     body = response.json()
     assert [row["name"] for row in body] == ["张三"]
-    assert body[0]["id_number_masked"].startswith("411723") and "*" in body[0]["id_number_masked"]
+    assert body[0]["id_number_masked"].startswith("412827") and "*" in body[0]["id_number_masked"]
 
 
 def test_the_search_page_returns_only_the_results_to_htmx(areas, make_user, client_for, people):
