@@ -43,3 +43,14 @@ def test_pages_speak_simplified_chinese_by_default(client, db):
     page = client.get("/accounts/login/")
     assert "工作人员登录" in page.content.decode()
     assert page.headers["Content-Language"] == "zh-hans"
+
+
+def test_a_browser_set_to_english_still_gets_chinese_until_the_user_switches(db):
+    from django.test import Client
+
+    client = Client(headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert "工作人员登录" in client.get("/accounts/login/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert "Staff sign-in" in client.get("/accounts/login/").content.decode()
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/accounts/login/"})
+    assert "工作人员登录" in client.get("/accounts/login/").content.decode()
