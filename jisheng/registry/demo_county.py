@@ -21,7 +21,7 @@ from stdnum.cn import ric
 from .bulkload import insert_rows, next_ids, now, reset_sequences
 from .codes import ContraceptiveMethod, HukouType, MaritalStatus, PersonStatus, Relation, Sex
 from .models import Birth, Contraception, Household, Marriage, Person, ResidencePeriod
-from .validation import name_readings
+from .validation import Refusal, identity_from_id, name_readings, normalize_id_number
 
 COUNTY_PREFIX = "411723"
 # ID numbers keep the code of the place of first registration: 平舆县 was 412827 (驻马店地区) until 2000.
@@ -355,16 +355,34 @@ class Generator:
         elif kind == 1:
             new_number = self.id_number(birth, sex)
         else:
-            body = number[:14] + number[15] + number[14] + number[16]
-            new_number = body + ric.calc_check_digit(body + "0")
-            if new_number == number or new_number in self.used_ids or body[14:17] == "000":
+            new_number = self.transposed(number)
+            if not new_number:
                 return False
             self.used_ids.add(new_number)
+            birth = identity_from_id(new_number).birth_date
         self.person(
             name=name, sex=sex, birth=birth, village=other, household_id=None, relation="",
             marital=original[11], hukou=original[13], address="", id_number=new_number,
         )  # fmt: skip
         return True
+
+    def transposed(self, number: str) -> str:
+        """The ID with two adjacent digits swapped (birth date or sequence, never the sex digit),
+        still a valid ID, or "" when no swap gives one."""
+        positions = list(range(6, 15))
+        self.rng.shuffle(positions)
+        for i in positions:
+            if number[i] == number[i + 1]:
+                continue
+            body = number[:i] + number[i + 1] + number[i] + number[i + 2 : 17]
+            candidate = body + ric.calc_check_digit(body + "0")
+            try:
+                normalize_id_number(candidate)
+            except Refusal:
+                continue
+            if candidate not in self.used_ids:
+                return candidate
+        return ""
 
     def flush(self) -> None:
         insert_rows(Household, self.rows.households)
