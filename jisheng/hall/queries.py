@@ -67,9 +67,10 @@ def search_questions(query: str) -> QuerySet[QaEntry]:
 
 
 def common_questions(user: Any, limit: int = 10) -> list[dict[str, Any]]:
-    return list(
+    rows = (
         Consultation.objects.visible_to(user)
         .values("entry__question")
         .annotate(times=Count("id"))
         .order_by("-times")[:limit]
     )
+    return [dict(row) for row in rows]

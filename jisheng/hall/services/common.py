@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,8 +87,15 @@ def store_uploads(application: Application, uploads: list[Upload]) -> list[Submi
                 submitted_at=now,
             )
         )
-        transaction.on_commit(lambda p=path, c=upload.content: default_storage.save(p, ContentFile(c)))
+        transaction.on_commit(_writer(path, upload.content))
     return rows
+
+
+def _writer(path: str, content: bytes) -> Callable[[], None]:
+    def write() -> None:
+        default_storage.save(path, ContentFile(content))
+
+    return write
 
 
 def event(application: Application, text: str) -> None:
