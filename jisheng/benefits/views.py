@@ -134,9 +134,7 @@ def run_view(request: HttpRequest) -> HttpResponse:
 
 @role_required(*STAFF)
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_visible_or_404(
-        Batch.objects.select_related("area", "reviewed_by", "approved_by"), request.user, pk=pk
-    )
+    batch = queries.batch_for_or_404(request.user, pk)
     lines = (
         Line.objects.visible_to(request.user)
         .filter(batch=batch)

@@ -1,0 +1,130 @@
+"""A 育儿补贴 batch goes from proposal through public notice, township review, county approval and
+payment in the browser; a stale second approval and a repeated bank-file click pay nobody twice."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+
+PASSWORD = "Test#Pass2026"
+
+
+@pytest.fixture
+def world(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from jisheng.registry.models import Person
+
+    make_user(areas["township_a"], "township_head", username="township", full_name="张建国")
+    make_user(areas["village_a"], "village_officer", username="village", full_name="王秀兰")
+    county = make_user(areas["county"], "county_staff", username="county", full_name="刘志强")
+    TOTPDevice.objects.create(user=county, name="default", confirmed=True)
+    for n, (name, born, village) in enumerate(
+        [
+            ("王小一", datetime.date(2025, 3, 1), "village_a"),
+            ("李小二", datetime.date(2022, 12, 31), "village_a2"),
+        ]
+    ):
+        Person.objects.create(
+            name=name,
+            id_number=f"41172320{born:%y%m%d}00{n}{n}X"[:18],
+            sex="1",
+            birth_date=born,
+            residence_area=areas[village],
+        )
+    return {"areas": areas}
+
+
+def sign_out(page: Any) -> None:
+    page.context.clear_cookies()
+
+
+def sign_in(page: Any, username: str) -> None:
+    """The conftest login, waiting for each navigation (the second factor for county staff)."""
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    if "/accounts/otp/" in page.url:
+        from django_otp.oath import TOTP
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device = TOTPDevice.objects.get(user__username=username)
+        code = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
+        page.fill("input[name=token]", f"{code:06d}")
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/accounts/" not in url)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_is_proposed_noticed_reviewed_approved_and_paid_once(
+    page: Any, world: Any, browser: Any
+) -> None:
+    from jisheng.benefits.models import Batch, Payment
+
+    # The township head runs the programme and keeps the proposals as a batch.
+    sign_in(page, "township")
+    page.goto("/benefits/run/?programme=childcare_subsidy&year=2025&area=411723101000")
+    assert "3300.00" in page.inner_text("body")
+    page.click("#propose-batch")
+    page.wait_for_url("**/benefits/batches/*/")
+    batch = Batch.objects.get()
+    assert page.inner_text("#batch-total") == "6900.00"
+    page.click("#start-notice")
+    assert "公示中" in page.inner_text("#batch-status")
+
+    # The village officer records an objection against her villager during the notice period.
+    sign_out(page)
+    sign_in(page, "village")
+    page.goto(f"/benefits/batches/{batch.pk}/notice/")
+    assert "王小一" in page.inner_text("#notice") and "李小二" not in page.inner_text("#notice")
+    page.goto(f"/benefits/batches/{batch.pk}/")
+    page.click("#lines summary >> text=登记异议")
+    page.fill("input[name=raised_by]", "村民张某")
+    page.fill("input[name=content]", "核实出生日期")
+    page.click("#lines button:has-text('登记')")
+    page.fill("input[name=resolution]", "经核实无误")
+    page.click("button:has-text('异议不成立')")
+    assert "异议已处理" in page.inner_text(".messages")
+
+    # The notice period passes; the township head reviews.
+    Batch.objects.filter(pk=batch.pk).update(
+        notice_start=datetime.date(2020, 1, 1), notice_end=datetime.date(2020, 1, 8)
+    )
+    sign_out(page)
+    sign_in(page, "township")
+    page.goto(f"/benefits/batches/{batch.pk}/")
+    page.fill("input[name=reason]", "公示期满，无成立的异议")
+    page.click("#review-accept")
+    assert "乡镇已初审" in page.inner_text("#batch-status")
+
+    # The county approves; a second tab with the same stale form approves again and is refused.
+    sign_out(page)
+    sign_in(page, "county")
+    page.goto(f"/benefits/batches/{batch.pk}/")
+    stale = page.context.new_page()
+    stale.goto(f"/benefits/batches/{batch.pk}/")
+    page.fill("input[name=reason]", "同意")
+    page.click("#approve")
+    assert "县级已批准" in page.inner_text("#batch-status")
+    stale.fill("input[name=reason]", "同意（重复）")
+    stale.click("#approve")
+    assert "不能执行此步骤" in stale.inner_text(".messages")
+
+    # The bank file is prepared twice (a repeated click from the stale tab): each child once.
+    page.click("#issue-payments")
+    stale.goto(f"/benefits/batches/{batch.pk}/")
+    stale.click("#issue-payments")
+    assert Payment.objects.count() == 2
+    with page.expect_download() as download:
+        page.click("text=银行代发文件（.xlsx）")
+    assert download.value.suggested_filename.endswith(".xlsx")
+
+    # The bank's return: both paid; the batch closes with every yuan traced.
+    for _ in range(2):
+        page.click("#payments button[value=paid]")
+    assert "已发放办结" in page.inner_text("#batch-status")
+    assert sum(p.amount for p in Payment.objects.filter(status="paid")) == Batch.objects.get().total
