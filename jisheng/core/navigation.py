@@ -11,8 +11,15 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 
-def items_for(user: Any) -> list[dict[str, str]]:
+def fully_signed_in(user: Any) -> bool:
+    """Signed in, and past the second factor where the role needs one."""
     if not getattr(user, "is_authenticated", False):
+        return False
+    return not user.needs_totp or user.is_verified()
+
+
+def items_for(user: Any) -> list[dict[str, str]]:
+    if not fully_signed_in(user):
         return []
     items = []
     for config in apps.get_app_configs():
@@ -31,4 +38,8 @@ def items_for(user: Any) -> list[dict[str, str]]:
 def navigation(request: HttpRequest) -> dict[str, Any]:
     from django.conf import settings
 
-    return {"nav_items": items_for(request.user), "demo_mode": settings.DEMO_MODE}
+    return {
+        "nav_items": items_for(request.user),
+        "signed_in": fully_signed_in(request.user),
+        "demo_mode": settings.DEMO_MODE,
+    }

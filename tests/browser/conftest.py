@@ -57,7 +57,7 @@ def login(page: Any, username: str, password: str) -> None:
     page.goto("/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    page.click("main form button[type=submit] >> nth=0")
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
     if "/accounts/otp/" in page.url:
         from django_otp.oath import TOTP
@@ -69,5 +69,5 @@ def login(page: Any, username: str, password: str) -> None:
         assert device is not None
         code = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
         page.fill("input[name=token]", f"{code:06d}")
-        page.click("button[type=submit]")
+        page.click("main form button[type=submit] >> nth=0")
         page.wait_for_url(lambda url: "/accounts/otp/" not in url)
