@@ -1,4 +1,9 @@
+from datetime import timedelta
+from typing import Any
+
 from django.apps import AppConfig
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,3 +14,20 @@ class AuditConfig(AppConfig):
     nav_items = [
         {"label": _("Audit trail"), "url": "audit:events", "roles": ["auditor", "audit_admin"]},
     ]
+
+    def home_cards(self, user: Any) -> list[dict[str, Any]]:
+        if not user.has_role("auditor", "audit_admin"):
+            return []
+        from .models import AuditEvent
+
+        since = timezone.now() - timedelta(days=1)
+        recent = AuditEvent.objects.visible_to(user).filter(at__gte=since)
+        return [
+            {
+                "title": _("Audit events in the last 24 hours"),
+                "value": recent.count(),
+                "url": reverse("audit:events"),
+                "note": _("Failed sign-ins: %(count)d")
+                % {"count": recent.filter(action="account.login_failed").count()},
+            }
+        ]

@@ -95,3 +95,13 @@ def test_auditors_read_the_trail_of_their_area_only(areas, make_user, client_for
 def test_staff_without_an_audit_role_cannot_open_the_trail(areas, make_user, client_for):
     clerk = make_user(areas["township_a"], "counter_clerk")
     assert client_for(clerk).get("/audit/").status_code == 403
+
+
+def test_the_auditor_home_counts_todays_events_and_failed_sign_ins(areas, make_user, client_for):
+    auditor = make_user(areas["township_a"], "auditor")
+    with transaction.atomic():
+        record(by=None, action="account.login_failed", object_repr="cun", area_code=areas["village_a"].code)
+        record(by=None, action="account.login_failed", object_repr="far", area_code=areas["village_b"].code)
+    page = client_for(auditor).get("/").content.decode()
+    assert "最近 24 小时审计事件" in page
+    assert "登录失败：1 次" in page
