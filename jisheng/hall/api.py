@@ -132,7 +132,7 @@ def items(request: HttpRequest) -> list[ServiceItem]:
 
 @router.get("/applications", response=list[ApplicationOut], summary="The caller's work queue (open cases)")
 def application_list(request: HttpRequest, mine: bool = False) -> list[Application]:
-    return list(queries.work_queue(request.user, mine=mine)[:200])
+    return queries.work_queue(request.user, mine=mine, limit=200)
 
 
 @router.post(

@@ -14,16 +14,19 @@ class HallConfig(AppConfig):
             "url": "hall:queue",
             "roles": ["counter_clerk", "township_head", "county_staff", "village_officer", "auditor"],
         },
+        {"label": _("Service catalogue"), "url": "hall:catalogue", "roles": ["system_admin", "city_staff"]},
     ]
+    # The bundled scheduler (jisheng scheduler) runs the sweep hourly; it is idempotent.
+    periodic_commands = [("deadline-sweep", 60)]
 
     def home_cards(self, user: Any) -> list[dict[str, Any]]:
         if not user.has_role("counter_clerk", "township_head", "village_officer"):
             return []
         from django.urls import reverse
 
-        from .queries import work_queue
+        from .queries import open_cases
 
-        mine = work_queue(user, mine=True)
+        mine = open_cases(user, mine=True)
         return [
             {
                 "title": _("My open cases"),

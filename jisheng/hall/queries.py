@@ -13,13 +13,38 @@ from jisheng.areas.models import Area
 from .models import Application, Consultation, QaEntry, ServiceItem
 from .models.cases import OPEN_STATUSES
 
+# A list needs none of the case's JSON documents; decoding them was most of the query time.
+QUEUE_DEFERRED = (
+    "details",
+    "received_materials",
+    "fetched_materials",
+    "decision_reason",
+    "item__legal_basis",
+    "item__summary",
+)
 
-def work_queue(user: Any, *, mine: bool = False) -> QuerySet[Application]:
-    """Open cases the user may see, soonest deadline first (cases waiting for the applicant last)."""
+
+def open_cases(user: Any, *, mine: bool = False) -> QuerySet[Application]:
     cases = Application.objects.visible_to(user).filter(status__in=OPEN_STATUSES)
-    if mine:
-        cases = cases.filter(owner=user)
-    return cases.select_related("item", "owner").order_by("due_on", "id")
+    return cases.filter(owner=user) if mine else cases
+
+
+def work_queue(user: Any, *, mine: bool = False, limit: int = 100) -> list[Application]:
+    """Open cases the user may see: in progress by nearest deadline, then those waiting for the applicant.
+
+    Two queries on purpose: each is an equality on status followed by the deadline order, which the
+    (owner, status, due_on) and (status, due_on) indexes deliver without sorting 100,000 open cases.
+    """
+    result: list[Application] = []
+    for status in OPEN_STATUSES:
+        cases = Application.objects.visible_to(user).filter(status=status)
+        if mine:
+            cases = cases.filter(owner=user)
+        cases = cases.select_related("item", "owner").defer(*QUEUE_DEFERRED).order_by("due_on", "id")
+        result.extend(cases[: limit - len(result)])
+        if len(result) >= limit:
+            break
+    return result
 
 
 def effective_items(on: datetime.date | None = None) -> QuerySet[ServiceItem]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_portal
+from . import views, views_catalogue, views_portal
 
 app_name = "hall"
 URL_PREFIX = ""
@@ -24,6 +24,8 @@ urlpatterns = [
     path("hall/cases/<int:pk>/notice/<int:sequence>", views.case_notice, name="case_notice"),
     path("hall/cases/<int:pk>/<slug:action>", views.case_action, name="case_action"),
     path("hall/new/<slug:code>/", views.case_new, name="new"),
+    path("hall/catalogue/", views_catalogue.catalogue, name="catalogue"),
+    path("hall/catalogue/<int:pk>/", views_catalogue.catalogue_item, name="catalogue_item"),
     path("hall/posts/", views.posts, name="posts"),
     path("hall/accountability/", views.accountability, name="accountability"),
     path("hall/ratings/", views.ratings, name="ratings"),

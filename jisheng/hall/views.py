@@ -19,6 +19,7 @@ from .pdfs import notice_pdf, receipt_pdf
 from .services.common import office_of
 
 CASE_ROLES = ("counter_clerk", "township_head", "county_staff", "village_officer", "auditor")
+QUEUE_ROWS = 50
 SUPERVISE_ROLES = ("township_head", "county_staff", "auditor", "city_staff")
 
 
@@ -29,8 +30,8 @@ def _errors(request: HttpRequest, exc: Exception) -> None:
 
 @role_required(*CASE_ROLES)
 def queue(request: HttpRequest) -> HttpResponse:
-    mine = queries.work_queue(request.user, mine=True)[:200]
-    office = queries.work_queue(request.user)[:200]
+    mine = queries.work_queue(request.user, mine=True, limit=QUEUE_ROWS)
+    office = queries.work_queue(request.user, limit=QUEUE_ROWS)
     return render(
         request, "hall/queue.html", {"mine": mine, "office": office, "items": queries.effective_items()}
     )
