@@ -7,6 +7,7 @@ them; their count follows ``--persons`` (100,000 persons → 100,000 open cases)
 from __future__ import annotations
 
 import datetime
+import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -165,3 +166,29 @@ def measures(ctx: BenchContext) -> Iterator[dict[str, Any]]:
         certificate_pdf(certificate)  # the first PDF loads the fonts
         stats = _p95(lambda: certificate_pdf(certificate), samples=10)
         yield measure("hall.certificate_pdf_p95", stats["p95"], "ms", None, p50=stats["p50"])
+
+    if ctx.wants("hall.http"):
+        from jisheng.hall import loadtest
+        from jisheng.hall.models import Application
+
+        cases = list(
+            Application.objects.filter(number__startswith=BENCH_PREFIX, status="received").order_by("id")[:5]
+        )
+        numbers = list(
+            Application.objects.filter(number__startswith=BENCH_PREFIX).values_list("number", flat=True)[:20]
+        )
+        seconds = float(os.environ.get("JISHENG_LOADTEST_SECONDS", "60"))
+        result = loadtest.run(clerk=clerk, case_ids=[c.pk for c in cases], numbers=numbers, seconds=seconds)
+        ctx.log(f"hall: load test {result}")
+        yield measure(
+            "hall.http_load_throughput",
+            result["throughput"],
+            "req/s",
+            None,
+            clients=50,
+            seconds=seconds,
+            requests=result["requests"],
+            errors=result["errors"],
+            p95_ms=result["p95_ms"],
+            by_kind=result["by_kind"],
+        )
