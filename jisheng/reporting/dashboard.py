@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from jisheng.accounts.decorators import role_required
 from jisheng.areas.codes import normalize_code
@@ -131,7 +132,11 @@ def dashboard_data(request: HttpRequest) -> dict[str, Any]:
                 for row in area_rows
             ],
         },
-        "labels": {"births": _("Births"), "sex_ratio": _("Sex ratio at birth"), "normal": _("Normal range")},
+        "labels": {
+            "births": pgettext("reporting", "Births"),
+            "sex_ratio": _("Sex ratio at birth"),
+            "normal": _("Normal range"),
+        },
         "normal": [sex_ratio.low, sex_ratio.high],
     }
     return {
@@ -177,7 +182,7 @@ def download(request: HttpRequest, table: str) -> HttpResponse:
     area, period = data["area"], data["period"]
     filename = f"{area.code}-{period.key}-{table}.xlsx"
     if table == "areas":
-        headers = [_("Area code"), _("Area"), _("Births"), _("Male"), _("Female")]
+        headers = [_("Area code"), _("Area"), pgettext("reporting", "Births"), _("Male"), _("Female")]
         headers += [indicator.name for indicator in data["area_indicators"]]
         rows = [
             [row["area"].code, row["area"].name, row["births"], row["male"], row["female"]]
@@ -231,7 +236,7 @@ def download(request: HttpRequest, table: str) -> HttpResponse:
             for r in data["completeness"]
         ]
     elif table == "trend":
-        headers = [_("Period"), _("Births"), _("Sex ratio at birth")]
+        headers = [_("Period"), pgettext("reporting", "Births"), _("Sex ratio at birth")]
         rows = [[r["period"], r["births"], r["sex_ratio"]] for r in data["trend_rows"]]
     else:
         raise Http404

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jisheng.areas.codes import code_range
 from jisheng.registry.codes import MARRIED_STATUSES, ContraceptiveMethod, PersonStatus, Sex
@@ -116,7 +117,7 @@ MEASURES: dict[str, Measure] = {
     for measure in [
         Measure(
             "births",
-            _("Births"),
+            pgettext_lazy("reporting", "Births"),
             "area_id",
             _births,
             {

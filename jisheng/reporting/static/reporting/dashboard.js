@@ -14,8 +14,8 @@
       var chart = echarts.init(element);
       chart.setOption({
         tooltip: { trigger: "axis" },
-        legend: { data: [labels.births, labels.sex_ratio] },
-        grid: { left: 40, right: 40, bottom: 60 },
+        legend: { top: 0, data: [labels.births, labels.sex_ratio] },
+        grid: { left: 48, right: 48, top: 48, bottom: 72 },
         xAxis: { type: "category", data: categories, axisLabel: { rotate: categories.length > 8 ? 45 : 0 } },
         yAxis: [{ type: "value", name: labels.births }, { type: "value", name: labels.sex_ratio, scale: true }],
         series: [
