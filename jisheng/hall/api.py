@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from ninja.errors import HttpError
+from ninja.responses import Status
 
 from jisheng.areas.scoping import get_visible_or_404
 from jisheng.certificates.pdf import certificate_pdf
@@ -138,7 +139,7 @@ def application_list(request: HttpRequest, mine: bool = False) -> list[Applicati
 @router.post(
     "/applications", response={201: ApplicationOut}, summary="Submit an application with its materials"
 )
-def application_submit(request: HttpRequest, data: SubmitIn) -> tuple[int, Application]:
+def application_submit(request: HttpRequest, data: SubmitIn) -> Status[Application]:
     from jisheng.registry.models import Person
 
     item = ServiceItem.objects.filter(code=data.item).first()
@@ -158,7 +159,7 @@ def application_submit(request: HttpRequest, data: SubmitIn) -> tuple[int, Appli
             received_materials=data.received_materials,
         )
     )
-    return 201, application
+    return Status(201, application)
 
 
 @router.get("/applications/{int:application_id}", response=ApplicationOut)
