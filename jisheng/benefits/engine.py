@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from jisheng.areas.codes import code_range, normalize_code, prefix_of
 from jisheng.registry.models import Birth, Contraception, Marriage, Person
@@ -98,11 +99,17 @@ def _subjects(queryset: Iterable[tuple]) -> dict[int, Subject]:
     return subjects
 
 
+def _related_rows(queryset: Any, field: str, ids: list[int], columns: tuple[str, ...]) -> Iterator[tuple]:
+    """Rows of ``queryset`` whose ``field`` is one of ``ids``, a chunk of ids per indexed query."""
+    for chunk in _chunks(ids):
+        yield from queryset.filter(**{f"{field}__in": chunk}).values_list(*columns)
+
+
 def load_facts(subjects: dict[int, Subject], needs: set[str]) -> None:
-    """Attach births, marriages and contraception to the subjects, a chunk of ids per query."""
+    """Attach births, marriages and contraception to the subjects, when a condition needs them."""
     ids = list(subjects)
     if "children" in needs:
-        fields = (
+        columns = (
             "mother_id",
             "father_id",
             "sex",
@@ -111,16 +118,15 @@ def load_facts(subjects: dict[int, Subject], needs: set[str]) -> None:
             "child__death_date",
             "child__disability_level",
         )
-        for chunk in _chunks(ids):
-            for role in ("mother_id", "father_id"):
-                for mother, father, sex, day, status, died, level in Birth.objects.filter(
-                    **{f"{role}__in": chunk}
-                ).values_list(*fields):
-                    parent = mother if role == "mother_id" else father
-                    subjects[parent].children.append(ChildFact(sex, day, status, died, level))
+        for role in ("mother_id", "father_id"):
+            for mother, father, sex, day, status, died, level in _related_rows(
+                Birth.objects.all(), role, ids, columns
+            ):
+                parent = mother if role == "mother_id" else father
+                subjects[parent].children.append(ChildFact(sex, day, status, died, level))
     spouses: dict[int, int] = {}
     if "marriages" in needs:
-        fields = (
+        columns = (
             "husband_id",
             "wife_id",
             "date",
@@ -129,25 +135,24 @@ def load_facts(subjects: dict[int, Subject], needs: set[str]) -> None:
             "husband__birth_date",
             "wife__birth_date",
         )
-        for chunk in _chunks(ids):
-            for role in ("husband_id", "wife_id"):
-                for husband, wife, day, kind, divorced, h_birth, w_birth in Marriage.objects.filter(
-                    **{f"{role}__in": chunk}
-                ).values_list(*fields):
-                    me, other = (husband, wife) if role == "husband_id" else (wife, husband)
-                    subjects[me].marriages.append(MarriageFact(day, kind, divorced, h_birth, w_birth, other))
-                    if divorced is None:
-                        spouses[me] = other
+        for role in ("husband_id", "wife_id"):
+            for husband, wife, day, kind, divorced, h_birth, w_birth in _related_rows(
+                Marriage.objects.all(), role, ids, columns
+            ):
+                me, other = (husband, wife) if role == "husband_id" else (wife, husband)
+                subjects[me].marriages.append(MarriageFact(day, kind, divorced, h_birth, w_birth, other))
+                if divorced is None:
+                    spouses[me] = other
         for subject in subjects.values():
             subject.marriages.sort(key=lambda m: m.date)
     if "contraception" in needs:
-        wanted = sorted(set(ids) | set(spouses.values()))
         records: dict[int, list[tuple[str, datetime.date]]] = defaultdict(list)
-        for chunk in _chunks(wanted):
-            for person, method, start in Contraception.objects.filter(person_id__in=chunk).values_list(
-                "person_id", "method", "start_date"
-            ):
-                records[person].append((method, start))
+        fields = ("person_id", "method", "start_date")
+        for person, method, start in _related_rows(Contraception.objects.all(), "person_id", ids, fields):
+            records[person].append((method, start))
+        outside = sorted(set(spouses.values()) - set(subjects))
+        for person, method, start in _related_rows(Contraception.objects.all(), "person_id", outside, fields):
+            records[person].append((method, start))
         for pk, subject in subjects.items():
             subject.contraception = records.get(pk, [])
             if pk in spouses:
@@ -189,8 +194,17 @@ def amount_for(programme: Programme, version: Version, subject: Subject, ctx: Co
     return yuan.quantize(FEN), f"每年 {yuan:.2f} 元"
 
 
-def decide(programme: Programme, version: Version, subject: Subject, ctx: Context) -> Decision:
-    outcomes = [evaluate(spec, subject, ctx) for spec in version.conditions]
+def decide(
+    programme: Programme, version: Version, subject: Subject, ctx: Context, *, quick: bool = False
+) -> Decision:
+    """Every condition with its reason. ``quick`` (a whole-area run) stops at the first condition
+    that fails with no near miss: such a person is neither proposed nor listed, so reasons are moot."""
+    outcomes = []
+    for spec in version.conditions:
+        outcome = evaluate(spec, subject, ctx)
+        if quick and not outcome.ok and not outcome.near:
+            return Decision(subject, False, Decimal("0.00"), [])
+        outcomes.append(outcome)
     failed = [o for o in outcomes if not o.ok]
     if failed:
         reasons = [f"不符合：{o.text}" for o in failed] + [f"符合条件：{o.text}" for o in outcomes if o.ok]
@@ -203,14 +217,12 @@ def decide(programme: Programme, version: Version, subject: Subject, ctx: Contex
     return Decision(subject, True, amount, reasons)
 
 
-def candidates(programme: Programme, version: Version, year: int, area_code: str) -> dict[int, Subject]:
+def candidate_query(programme: Programme, version: Version, year: int, area_code: str) -> Any:
+    """The coarse, indexed selection: the area's code range and each condition's SQL prefilter."""
     ctx = Context(year, version.effective_from, programme.near_months)
-    rows = (
-        Person.objects.filter(residence_area__code__range=code_range(prefix_of(normalize_code(area_code))))
-        .filter(prefilter_of(version.conditions, ctx))
-        .values_list(*PERSON_FIELDS)
-    )
-    return _subjects(rows.iterator(chunk_size=5000))
+    return Person.objects.filter(
+        residence_area__code__range=code_range(prefix_of(normalize_code(area_code)))
+    ).filter(prefilter_of(version.conditions, ctx))
 
 
 def run(
@@ -228,15 +240,15 @@ def run(
         raise ValueError(f"项目 {programme.name} 在 {year} 年没有有效版本")
     ctx = Context(year, version.effective_from, programme.near_months)
     if person_ids is None:
-        subjects = candidates(programme, version, year, area_code)
+        query = candidate_query(programme, version, year, area_code)
+        subjects = _subjects(query.values_list(*PERSON_FIELDS).iterator(chunk_size=5000))
     else:
-        rows = Person.objects.filter(pk__in=person_ids).values_list(*PERSON_FIELDS)
-        subjects = _subjects(rows)
+        subjects = _subjects(Person.objects.filter(pk__in=person_ids).values_list(*PERSON_FIELDS))
     load_facts(subjects, needs_of(version.conditions))
     proposals, near_misses = [], []
     seen_households: set[int] = set()
     for subject in sorted(subjects.values(), key=lambda s: (s.area_code, s.household_id or 0, s.pk)):
-        decision = decide(programme, version, subject, ctx)
+        decision = decide(programme, version, subject, ctx, quick=True)
         if decision.eligible:
             if programme.unit == "household" and subject.household_id is not None:
                 if subject.household_id in seen_households:
