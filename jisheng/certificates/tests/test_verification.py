@@ -94,3 +94,18 @@ def test_the_pdf_is_chinese_and_its_qr_code_carries_the_signed_payload(
     decoded = [barcode.text for barcode in zxingcpp.read_barcodes(image)]
     assert decoded and decoded[0].endswith(f"/verify/{certificate.number}?p={certificate.payload}")
     assert services.verify_payload(decoded[0].split("?p=", 1)[1]).valid
+
+
+def test_the_key_command_rotates_and_keeps_old_public_keys(certificate: Any, capsys: Any) -> None:
+    from django.core.management import call_command
+
+    old = certificate.key_id
+    call_command("certificate-keys", "rotate")
+    listing = capsys.readouterr().out
+    assert old in listing and keys.current_key()[0] != old
+    assert services.verify_payload(certificate.payload).valid
+
+
+def test_the_published_keys_are_offered_as_json(certificate: Any, client: Any) -> None:
+    data = client.get("/verify/keys?format=json").json()
+    assert data["algorithm"] == "Ed25519" and certificate.key_id in data["keys"]
