@@ -138,6 +138,13 @@ BOY_SHARE_BY_ORDER = {1: 105 / 205, 2: 118 / 218, 3: 130 / 230}
 PROVIDERS = ("县妇幼保健院", "乡镇卫生院", "县人民医院", "村卫生室")
 
 
+def add_years(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
 @dataclass
 class Rows:
     households: list[tuple[Any, ...]] = field(default_factory=list)
@@ -274,9 +281,7 @@ class Generator:
             name=self.name(Sex.FEMALE), sex=Sex.FEMALE, birth=wife_birth, relation=Relation.SPOUSE,
             marital=MaritalStatus.WIDOWED if dead_husband else MaritalStatus.MARRIED, **common,
         )  # fmt: skip
-        married = max(
-            husband_birth.replace(year=husband_birth.year + 22), wife_birth.replace(year=wife_birth.year + 20)
-        )
+        married = max(add_years(husband_birth, 22), add_years(wife_birth, 20))
         married += datetime.timedelta(days=rng.randint(0, 6 * 365))
         married = min(married, TODAY - datetime.timedelta(days=30))
         self.rows.marriages.append(
@@ -435,4 +440,14 @@ def generate(*, villages: list[str], persons: int, seed: int, start: int, log: C
             gen.household(limit=1)
         gen.flush()
         reset_sequences(Household, Person, ResidencePeriod, Marriage, Birth, Contraception)
+    analyze()
     return gen.generated
+
+
+def analyze() -> None:
+    """Refresh the planner's statistics after a bulk load. Without them SQLite guesses that the area
+    range of a search is selective and scans the area index instead of the name or ID index."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")

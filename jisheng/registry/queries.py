@@ -88,7 +88,10 @@ def person_search_queryset(user: Any, criteria: SearchCriteria) -> QuerySet[Pers
         queryset = queryset.filter(merged_into__isnull=True)
     condition = text_condition(criteria.q)
     if condition is not None:
-        queryset = queryset.filter(condition)
+        # As a subquery on the primary key, so the planner reads the name/ID index and checks the
+        # area per row; given both ranges side by side, SQLite picks the area index and would scan a
+        # whole county for "zs".
+        queryset = queryset.filter(pk__in=Person.objects.filter(condition).values("pk"))
     if criteria.area_code:
         prefix = criteria.area_code.rstrip("0") or criteria.area_code
         area = Area.objects.filter(code=criteria.area_code.ljust(12, "0")).first()

@@ -1,0 +1,296 @@
+"""Registry measures for `jisheng bench`: generate the county, import 100,000 rows from .xlsx, search
+(by ID, last digits, name prefix, pinyin initials), open a person file, export 10,000 rows.
+
+Each measure goes through the code the pages use (person_search, the person view, the import engine,
+the exporter) and stands beside a baseline doing the same work as one hand-written SQL statement
+through the driver, so the ratio shows what the application adds.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import random
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+from openpyxl import Workbook
+from stdnum.cn import ric
+
+from jisheng.core.bench import BenchContext, measure, percentiles
+
+ORDER = 10
+QUERIES = 200
+IMPORT_ROWS = 100_000
+EXPORT_ROWS = 10_000
+# Imported bench rows carry IDs of 郑州市中原区 (410102), so they can be removed afterwards.
+IMPORT_ID_PREFIX = "410102"
+
+
+def measures(ctx: BenchContext) -> Iterator[dict[str, Any]]:
+    yield from _ensure_county(ctx)
+    user = _county_user()
+    rng = random.Random(ctx.seed)
+    if ctx.wants("import"):
+        yield from _import(ctx)
+    if ctx.wants("search"):
+        yield from _searches(ctx, user, rng)
+    if ctx.wants("person_file"):
+        yield from _person_file(user, rng)
+    if ctx.wants("export"):
+        yield from _export(user)
+
+
+def _ensure_county(ctx: BenchContext) -> Iterator[dict[str, Any]]:
+    from jisheng.accounts import demo as accounts_demo
+    from jisheng.areas import demo as areas_demo
+
+    from . import demo
+
+    quiet = io.StringIO()
+    areas_demo.populate(persons=ctx.persons, seed=ctx.seed, out=quiet)
+    accounts_demo.populate(persons=ctx.persons, seed=ctx.seed, out=quiet)
+    if demo.county_person_count() >= ctx.persons:
+        ctx.log(f"registry: county of {ctx.persons:,} persons already there, generation skipped")
+        return
+    started = time.perf_counter()
+    demo.populate(persons=ctx.persons, seed=ctx.seed, out=_Log(ctx.log))
+    elapsed = time.perf_counter() - started
+    if ctx.wants("generate"):
+        yield measure("generate", elapsed, "s", None)
+
+
+class _Log:
+    def __init__(self, log: Callable[[str], None]) -> None:
+        self.log = log
+
+    def write(self, text: str) -> None:
+        self.log(text)
+
+
+def _county_user() -> Any:
+    from jisheng.accounts.models import User
+
+    return User.objects.get(username="county")
+
+
+def _timed_ms(fn: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    fn()
+    return (time.perf_counter() - started) * 1000
+
+
+def _raw(sql: str, params: list[Any]) -> list[Any]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+# ---- import -------------------------------------------------------------------------------------
+
+
+def _import_file(path: Path, village: str) -> None:
+    rng = random.Random(99)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("人口")
+    sheet.append(["姓名", "身份证号", "性别", "出生日期", "联系电话", "村代码", "地址"])
+    used: set[str] = set()
+    while len(used) < IMPORT_ROWS:
+        birth = datetime.date(1984, 1, 1) + datetime.timedelta(days=rng.randint(0, 14000))
+        seq = rng.randint(1, 999)
+        body = f"{IMPORT_ID_PREFIX}{birth:%Y%m%d}{seq:03d}"
+        number = body + ric.calc_check_digit(body + "0")
+        if number in used:
+            continue
+        used.add(number)
+        sex = "男" if seq % 2 else "女"
+        name = (
+            rng.choice("王李张刘陈杨赵黄周吴") + rng.choice("伟芳娜敏静丽强磊军洋") + rng.choice("华明英兰平")
+        )
+        sheet.append([name, number, sex, f"{birth.year}年{birth.month}月{birth.day}日", "", village, "1组"])
+    book.save(path)
+
+
+def _remove_imported() -> None:
+    """Raw deletes: the ORM's delete would load and history-record 100,000 persons one by one."""
+    low, high = IMPORT_ID_PREFIX + "0" * 12, IMPORT_ID_PREFIX + "9" * 12
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM registry_residenceperiod WHERE person_id IN "
+            "(SELECT id FROM registry_person WHERE id_number BETWEEN %s AND %s)",
+            [low, high],
+        )
+        cursor.execute("DELETE FROM registry_person WHERE id_number BETWEEN %s AND %s", [low, high])
+
+
+def _import(ctx: BenchContext) -> Iterator[dict[str, Any]]:
+    from python_calamine import CalamineWorkbook
+
+    from .imports.engine import run_import
+
+    village = "411723101201"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench-import.xlsx"
+        _import_file(path, village)
+        _remove_imported()
+        started = time.perf_counter()
+        result = run_import(path=path, kind="persons", by=None)
+        elapsed = time.perf_counter() - started
+        ctx.log(f"registry: import {result.summary()}")
+        _remove_imported()
+        # Baseline: read the same sheet and insert the same rows with one INSERT through the driver.
+        started = time.perf_counter()
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()[1:]
+        now = datetime.datetime.now(datetime.UTC)
+        values = [
+            (r[0], r[1], r[1][::-1], "1" if r[2] == "男" else "2", _chinese_date(r[3]), village, now)
+            for r in rows
+        ]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO registry_person (name, id_number, id_reversed, sex, birth_date, residence_area_id, "
+                "created_at, updated_at, name_pinyin, name_initials, name_pinyin_alt, name_initials_alt, "
+                "ethnicity, marital_status, phone, hukou_type, registered_area_code, address, relation_to_head, "
+                "status) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, '', '', '', '', '01', '90', '', '', '', '', '', 'alive')",
+                [(*v, v[-1]) for v in values],
+            )
+        baseline = time.perf_counter() - started
+        _remove_imported()
+    yield measure(
+        "import_xlsx_100k",
+        result.total / elapsed,
+        "rows/s",
+        round(len(values) / baseline, 1),
+        seconds=round(elapsed, 2),
+    )
+
+
+def _chinese_date(text: str) -> datetime.date:
+    year, rest = text.split("年")
+    month, day = rest.rstrip("日").split("月")
+    return datetime.date(int(year), int(month), int(day))
+
+
+# ---- search -------------------------------------------------------------------------------------
+
+
+def _sample(rng: random.Random, column: str, count: int) -> list[str]:
+    high = _raw("SELECT MAX(id) FROM registry_person", [])[0][0] or 1
+    values: list[str] = []
+    while len(values) < count:
+        ids = [rng.randint(1, high) for _ in range(count)]
+        placeholders = ", ".join(["%s"] * len(ids))
+        values += [
+            row[0]
+            for row in _raw(
+                f"SELECT {column} FROM registry_person WHERE id IN ({placeholders}) AND {column} <> ''", ids
+            )
+        ]
+    return values[:count]
+
+
+def _searches(ctx: BenchContext, user: Any, rng: random.Random) -> Iterator[dict[str, Any]]:
+    from .queries import SearchCriteria, person_search
+
+    cases = {
+        "search_id": (_sample(rng, "id_number", QUERIES), "id_number = %s", lambda v: v),
+        "search_id_last6": (
+            [v[-6:] for v in _sample(rng, "id_number", QUERIES)],
+            "id_reversed >= %s AND id_reversed < %s",
+            lambda v: v[::-1],
+        ),
+        "search_name_prefix": (
+            [v[:2] for v in _sample(rng, "name", QUERIES)],
+            "name >= %s AND name < %s",
+            lambda v: v,
+        ),
+        "search_initials": (
+            [v[:3] for v in _sample(rng, "name_initials", QUERIES)],
+            "name_initials >= %s AND name_initials < %s",
+            lambda v: v,
+        ),
+    }
+    prefix_low, prefix_high = user.area.prefix.ljust(12, "0"), user.area.prefix.ljust(12, "9")
+    for name, (queries, where, to_column) in cases.items():
+        if not ctx.wants(name):
+            continue
+        app = [_timed_ms(lambda q=q: person_search(user, SearchCriteria(q=q))) for q in queries]
+        sql = (
+            f"SELECT id, name, id_number, sex, birth_date, residence_area_id, status FROM registry_person "
+            f"WHERE id IN (SELECT id FROM registry_person WHERE {where}) "
+            f"AND residence_area_id BETWEEN %s AND %s LIMIT 50"
+        )
+
+        def params(q: str) -> list[Any]:
+            value = to_column(q)
+            if "%s AND" in where:
+                return [value, value[:-1] + chr(ord(value[-1]) + 1), prefix_low, prefix_high]
+            return [value, prefix_low, prefix_high]
+
+        raw = [_timed_ms(lambda q=q: _raw(sql, params(q))) for q in queries]
+        app_p, raw_p = percentiles(app), percentiles(raw)
+        yield measure(f"{name}_p50", app_p["p50"], "ms", raw_p["p50"], queries=len(queries))
+        yield measure(f"{name}_p95", app_p["p95"], "ms", raw_p["p95"], queries=len(queries))
+
+
+# ---- person file and export ---------------------------------------------------------------------
+
+
+def _person_file(user: Any, rng: random.Random) -> Iterator[dict[str, Any]]:
+    from django.test import RequestFactory
+
+    from . import views
+
+    ids = [int(v) for v in _sample(rng, "CAST(id AS TEXT)", 50)] if connection.vendor == "sqlite" else None
+    if ids is None:
+        ids = [int(v) for v in _sample(rng, "id::text", 50)]
+    factory = RequestFactory()
+    user.is_verified = lambda: True  # what django-otp's middleware sets on a verified session
+
+    def open_file(pk: int) -> None:
+        request = factory.get(f"/registry/persons/{pk}/")
+        request.user = user
+        request.session = {}  # type: ignore[attr-defined]
+        response = views.person_detail(request, pk=pk)
+        assert response.status_code == 200
+
+    app = [_timed_ms(lambda pk=pk: open_file(pk)) for pk in ids]
+    raw = [
+        _timed_ms(
+            lambda pk=pk: _raw(
+                "SELECT p.*, (SELECT COUNT(*) FROM registry_birth b WHERE b.mother_id = p.id), "
+                "(SELECT COUNT(*) FROM registry_marriage m WHERE m.wife_id = p.id OR m.husband_id = p.id) "
+                "FROM registry_person p WHERE p.id = %s",
+                [pk],
+            )
+        )
+        for pk in ids
+    ]
+    app_p, raw_p = percentiles(app), percentiles(raw)
+    yield measure("person_file_p50", app_p["p50"], "ms", raw_p["p50"], files=len(ids))
+    yield measure("person_file_p95", app_p["p95"], "ms", raw_p["p95"], files=len(ids))
+
+
+def _export(user: Any) -> Iterator[dict[str, Any]]:
+    from .exports import COLUMNS, write_persons_xlsx
+    from .queries import SearchCriteria, person_search_queryset
+
+    criteria = SearchCriteria(area_code="411723101000")
+    started = time.perf_counter()
+    rows = person_search_queryset(user, criteria).order_by("residence_area_id", "id").values_list(*COLUMNS)
+    count = write_persons_xlsx(rows[:EXPORT_ROWS].iterator(chunk_size=5000), io.BytesIO())
+    elapsed = time.perf_counter() - started
+    started = time.perf_counter()
+    _raw(
+        "SELECT p.name, p.id_number, p.sex, p.birth_date, p.marital_status, p.phone, h.number, p.residence_area_id, "
+        "p.address, p.status FROM registry_person p LEFT JOIN registry_household h ON h.id = p.household_id "
+        "WHERE p.residence_area_id BETWEEN %s AND %s AND p.merged_into_id IS NULL "
+        "ORDER BY p.residence_area_id, p.id LIMIT %s",
+        ["411723101000", "411723101999", EXPORT_ROWS],
+    )
+    baseline = time.perf_counter() - started
+    yield measure("export_xlsx_10k", elapsed, "s", round(baseline, 3), rows=count)
