@@ -219,7 +219,7 @@ def _searches(ctx: BenchContext, user: Any, rng: random.Random) -> Iterator[dict
         if not ctx.wants(name):
             continue
         app = [_timed_ms(lambda q=q: person_search(user, SearchCriteria(q=q))) for q in queries]
-        raw = [_timed_ms(lambda q=q: _raw_search(where, to_column(q), scope)) for q in queries]
+        raw = [_timed_ms(lambda q=q, w=where, f=to_column: _raw_search(w, f(q), scope)) for q in queries]
         app_p, raw_p = percentiles(app), percentiles(raw)
         yield measure(f"{name}_p50", app_p["p50"], "ms", raw_p["p50"], queries=len(queries))
         yield measure(f"{name}_p95", app_p["p95"], "ms", raw_p["p95"], queries=len(queries))
