@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,6 +29,20 @@ def _uploads(request: HttpRequest, item: ServiceItem) -> list[services.Upload]:
         for upload in request.FILES.getlist(f"m-{material.code}"):
             uploads.append(services.Upload(material.code, upload.name or material.code, upload.read()))
     return uploads
+
+
+def _booking(request: HttpRequest, item: ServiceItem) -> dict[str, str]:
+    """A bookable technical service asks for the day the resident would like to come."""
+    if not item.bookable:
+        return {}
+    raw = request.POST.get("preferred_date", "")
+    try:
+        day = datetime.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValidationError("「预约日期」：请选择希望前来的日期") from exc
+    if day <= timezone.localdate():
+        raise ValidationError("「预约日期」：请选择今天以后的日期")
+    return {"预约日期": day.isoformat()}
 
 
 def _allowed_case(request: HttpRequest, number: str) -> Application:
@@ -92,6 +109,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                         phone=values["phone"],
                         by=None,
                         uploads=_uploads(request, item),
+                        details=_booking(request, item),
                     )
                 except ValidationError as exc:
                     for message in exc.messages:

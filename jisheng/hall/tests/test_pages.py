@@ -97,3 +97,14 @@ def test_marking_a_absent_on_the_posts_page_moves_the_cases(catalogue, resident,
     client_for(staff["clerk2"]).post("/hall/posts/", {"post": staff["post"].pk, "absent": "1"})
     application.refresh_from_db()
     assert application.owner == staff["clerk2"]
+
+
+def test_a_technical_service_is_booked_online_for_a_later_day(client, catalogue, resident, staff) -> None:
+    import datetime
+
+    data = {"name": resident.name, "id_number": resident.id_number, "phone": PHONE}
+    refused = client.post("/portal/items/pre-pregnancy-check/apply", data)
+    assert "预约日期" in refused.content.decode() and not Application.objects.exists()
+    day = (datetime.date.today() + datetime.timedelta(days=7)).isoformat()
+    client.post("/portal/items/pre-pregnancy-check/apply", {**data, "preferred_date": day})
+    assert Application.objects.get().details == {"预约日期": day}
