@@ -92,6 +92,10 @@ class Report(models.Model):
     def audit_area_code(self) -> str:
         return self.area_id
 
+    def scope_url_values(self) -> list[dict[str, str]]:
+        """URL values the scoping test tries: the records behind a real item of this report."""
+        return [{"item": "births"}]
+
     @property
     def period(self) -> Period:
         return parse(self.period_key)
