@@ -67,12 +67,23 @@ def _fill(route: str, values: dict[str, str], default: str) -> str:
     return PARAM.sub(lambda m: values.get(m.group("name"), default), route)
 
 
-def _candidate_values(obj: Any) -> list[tuple[dict[str, str], str]]:
-    candidates: list[tuple[dict[str, str], str]] = [({}, str(obj.pk))]
-    extra = getattr(obj, "scope_url_values", None)
-    if callable(extra):
-        for values in extra():
-            candidates.append((values, str(obj.pk)))
+def _candidate_values(objects: list[Any]) -> list[tuple[dict[str, str], str, Any]]:
+    """URL parameter values to try: each object's pk (and its scope_url_values), each value once.
+
+    Parameters are filled by value, not by model, so one pk stands for every object that has it.
+    """
+    seen: set[tuple[tuple[tuple[str, str], ...], str]] = set()
+    candidates: list[tuple[dict[str, str], str, Any]] = []
+    for obj in objects:
+        options: list[dict[str, str]] = [{}]
+        extra = getattr(obj, "scope_url_values", None)
+        if callable(extra):
+            options.extend(extra())
+        for values in options:
+            key = (tuple(sorted(values.items())), str(obj.pk))
+            if key not in seen:
+                seen.add(key)
+                candidates.append((values, str(obj.pk), obj))
     return candidates
 
 
@@ -82,33 +93,31 @@ def audit_events_in(prefix: str) -> int:
     return AuditEvent.objects.filter(area_code__range=code_range(prefix)).count()
 
 
+def _shows(response: Any, marker: str) -> bool:
+    return response.status_code == 200 and marker in response.content.decode(errors="replace")
+
+
 def check_pages(
     client: Any, other_prefix: str, other_objects: list[Any], marker: str, routes: list[str]
 ) -> list[Leak]:
     leaks: list[Leak] = []
+    candidates = _candidate_values(other_objects)
     for route in routes:
         if route.startswith(SKIP_PREFIXES):
             continue
         if not PARAM.search(route):
             url = "/" + route
-            response = client.get(url)
-            if marker in response.content.decode(errors="replace"):
+            if marker in client.get(url).content.decode(errors="replace"):
                 leaks.append(Leak("GET", url, "shows the sibling township's data"))
             continue
-        for obj in other_objects:
-            for values, default in _candidate_values(obj):
-                url = "/" + _fill(route, values, default)
-                response = client.get(url)
-                if response.status_code == 200 and marker in response.content.decode(errors="replace"):
-                    leaks.append(
-                        Leak("GET", url, f"shows {obj._meta.label} #{obj.pk} of the sibling township")
-                    )
-                before = audit_events_in(other_prefix)
-                client.post(url, {})
-                if audit_events_in(other_prefix) != before:
-                    leaks.append(
-                        Leak("POST", url, f"changed {obj._meta.label} #{obj.pk} of the sibling township")
-                    )
+        for values, default, obj in candidates:
+            url = "/" + _fill(route, values, default)
+            if _shows(client.get(url), marker):
+                leaks.append(Leak("GET", url, f"shows the sibling township's data (e.g. {obj._meta.label})"))
+            before = audit_events_in(other_prefix)
+            client.post(url, {})
+            if audit_events_in(other_prefix) != before:
+                leaks.append(Leak("POST", url, "changed the sibling township's data"))
     return leaks
 
 
@@ -116,37 +125,36 @@ def check_api(client: Any, other_prefix: str, other_objects: list[Any], marker: 
     from jisheng.api import api
 
     leaks: list[Leak] = []
+    candidates = _candidate_values(other_objects)
     schema = api.get_openapi_schema()
     for path, operations in schema["paths"].items():
-        for method in operations:
+        route = path.replace("{", "<").replace("}", ">")
+        for method, operation in operations.items():
             method_upper = method.upper()
-            if not PARAM.search(path.replace("{", "<").replace("}", ">")):
+            if not PARAM.search(route):
                 if method_upper == "GET":
                     # Search-like operations get the marker in every text query parameter, so that a
                     # search that ignores the caller's area is caught too.
                     query = {
                         parameter["name"]: marker
-                        for parameter in operations[method].get("parameters", [])
+                        for parameter in operation.get("parameters", [])
                         if parameter.get("in") == "query"
                         and parameter.get("schema", {}).get("type") == "string"
                     }
                     for params in ({}, query) if query else ({},):
-                        response = client.get(path, params)
-                        if marker in response.content.decode(errors="replace"):
+                        if marker in client.get(path, params).content.decode(errors="replace"):
                             leaks.append(
                                 Leak("GET", f"{path}?{params}", "API shows the sibling township's data")
                             )
                 continue
-            for obj in other_objects:
-                for values, default in _candidate_values(obj):
-                    url = _fill(path.replace("{", "<").replace("}", ">"), values, default)
-                    before = audit_events_in(other_prefix)
-                    response = client.generic(method_upper, url, data="{}", content_type="application/json")
-                    if method_upper == "GET":
-                        if response.status_code == 200 and marker in response.content.decode(
-                            errors="replace"
-                        ):
-                            leaks.append(Leak("GET", url, f"API shows {obj._meta.label} #{obj.pk}"))
-                    elif audit_events_in(other_prefix) != before:
-                        leaks.append(Leak(method_upper, url, f"API changed {obj._meta.label} #{obj.pk}"))
+            for values, default, obj in candidates:
+                url = _fill(route, values, default)
+                before = audit_events_in(other_prefix)
+                response = client.generic(method_upper, url, data="{}", content_type="application/json")
+                if method_upper == "GET" and _shows(response, marker):
+                    leaks.append(
+                        Leak("GET", url, f"API shows the sibling township's data (e.g. {obj._meta.label})")
+                    )
+                elif method_upper != "GET" and audit_events_in(other_prefix) != before:
+                    leaks.append(Leak(method_upper, url, "API changed the sibling township's data"))
     return leaks
