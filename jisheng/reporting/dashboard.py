@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -58,6 +59,7 @@ def _period(request: HttpRequest) -> Period:
 
 
 def _form(request: HttpRequest) -> ReportForm:
+    """The monthly form: dashboards, indicators and the monthly summary are built on it."""
     form = ReportForm.objects.filter(code="village_month").first()
     if form is None:
         services.forms_load(by=request.user)
@@ -234,6 +236,30 @@ def download(request: HttpRequest, table: str) -> HttpResponse:
                 r["timeliness"],
             ]
             for r in data["completeness"]
+        ]
+    elif table == "submissions":
+        headers = [
+            _("Area code"),
+            _("Area"),
+            _("Status"),
+            _("Due"),
+            _("Submitted at"),
+            _("Late"),
+            _("High-importance findings"),
+        ]
+        rows = [
+            [
+                row["area"].code,
+                row["area"].name,
+                row["report"].get_status_display() if row["report"] else _("Not opened"),
+                row["report"].due_date if row["report"] else None,
+                timezone.localtime(row["report"].submitted_at).strftime("%Y-%m-%d %H:%M")
+                if row["report"] and row["report"].submitted_at
+                else None,
+                _("Late") if row["report"] and row["report"].late else "",
+                row["high_findings"],
+            ]
+            for row in queries.submissions(data["form"], period, area)
         ]
     elif table == "trend":
         headers = [_("Period"), pgettext("reporting", "Births"), _("Sex ratio at birth")]

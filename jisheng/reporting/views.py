@@ -68,7 +68,7 @@ def index(request: HttpRequest) -> HttpResponse:
             rows=rows,
             all_approved=bool(rows) and all(row["report"] and row["report"].is_locked for row in rows),
             completeness=queries.completeness(form, period, area),
-            can_review=permissions.can_fill(user, area.code, area.level),
+            can_compile=permissions.can_fill(user, area.code, area.level),
         )
     return render(request, "reporting/index.html", context)
 

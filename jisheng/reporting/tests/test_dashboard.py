@@ -58,7 +58,7 @@ def test_a_township_cannot_open_the_dashboard_of_its_sibling(registry, make_user
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("table", ["areas", "indicators", "completeness", "trend"])
+@pytest.mark.parametrize("table", ["areas", "indicators", "completeness", "trend", "submissions"])
 def test_every_dashboard_table_downloads_as_xlsx(county_client, table):
     response = county_client.get(f"/reporting/dashboard/{table}.xlsx?period=2026-M10")
     assert response.status_code == 200
