@@ -195,10 +195,14 @@ def objection_resolve(*, objection: Objection, upheld: bool, resolution: str, by
 
 @transaction.atomic
 def batch_review(*, batch: Batch, accept: bool, reason: str, by: Any) -> Batch:
-    """Township first review (乡镇初审), after the notice period with every objection decided."""
+    """Township first review (乡镇初审), after the notice period with every objection decided. A
+    programme whose approval chain has no village notice (手术费报销) is reviewed straight away."""
     batch = _locked(batch)
     _require(by, REVIEWERS, batch.area_id)
-    _expect(batch, Batch.Status.NOTICE)
+    if "village_notice" in get_programme(batch.programme_id).approval:
+        _expect(batch, Batch.Status.NOTICE)
+    else:
+        _expect(batch, Batch.Status.PROPOSED, Batch.Status.NOTICE)
     if not reason.strip():
         raise ValidationError("请填写初审意见")
     if batch.notice_end and timezone.localdate() < batch.notice_end:

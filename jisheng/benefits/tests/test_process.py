@@ -210,3 +210,14 @@ def test_an_application_is_checked_against_the_same_rule(areas, staff, babies):
     )
     assert eligible.status == "eligible" and eligible.amount == Decimal("3600.00")
     assert refused.status == "ineligible" and "不符合" in refused.reasons
+
+
+def test_a_programme_without_village_notice_is_reviewed_straight_from_the_proposal(areas, staff):
+    from .factories import sterilise
+
+    sterilise(person(areas["village_a"], "结扎者", "2", D(1990, 1, 1)), D(2025, 4, 1))
+    batch = services.batch_propose(
+        programme_id="surgery_reimbursement", year=2025, area=areas["township_a"], by=staff["township"]
+    )
+    batch = services.batch_review(batch=batch, accept=True, reason="票据齐全", by=staff["township"])
+    assert batch.status == Batch.Status.REVIEWED and batch.total == Decimal("800.00")
