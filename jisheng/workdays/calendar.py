@@ -34,6 +34,12 @@ class _Calendar:
         with self.lock:
             from .models import CalendarDay
 
+            if not CalendarDay.objects.exists():
+                # A database that never got the migration's seed (or was flushed): fill it once from
+                # chinesecalendar rather than refuse every deadline.
+                from .services import calendar_seed
+
+                calendar_seed(by=None)
             counts: dict[int, int] = {}
             working: list[int] = []
             for day, is_working in CalendarDay.objects.order_by("date").values_list("date", "is_working_day"):

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import login
+from tests.browser.test_hall_rules import ensure_roles
 
 PHONE = "13800138000"
 PASSWORD = "Test#Pass2026"
@@ -21,6 +22,7 @@ def hall_world(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
     from jisheng.hall import services
     from jisheng.registry.models import Person
 
+    ensure_roles()
     services.catalogue_load(by=None)
     clerk = make_user(areas["township_a"], "counter_clerk", username="clerk", full_name="李红梅")
     clerk2 = make_user(areas["township_a"], "counter_clerk", username="clerk2", full_name="赵丽娟")
@@ -42,6 +44,7 @@ def hall_world(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
 def test_a_resident_gets_a_verifiable_certificate_online(
     page: Any, hall_world: Any, tmp_path: Path, browser: Any
 ) -> None:
+    page.set_default_timeout(30_000)  # the shared test machine is often busy
     import zxingcpp
     from PIL import Image
 
@@ -61,6 +64,7 @@ def test_a_resident_gets_a_verifiable_certificate_online(
     # The clerk issues one notice listing the missing form.
     clerk_context = browser.new_context(locale="zh-CN", base_url=page.url.split("/portal")[0])
     clerk = clerk_context.new_page()
+    clerk.set_default_timeout(30_000)
     login(clerk, "clerk", PASSWORD)
     clerk.goto("/hall/")
     clerk.click(f"text={number}")
