@@ -16,7 +16,6 @@ PHONE = "13800138000"
 
 
 def ensure_roles() -> None:
-    page.set_default_timeout(30_000)  # the shared test machine is often busy
     """Transactional tests flush the tables, the roles the migrations made included."""
     from jisheng.accounts.models import Role
     from jisheng.accounts.roles import RoleCode
