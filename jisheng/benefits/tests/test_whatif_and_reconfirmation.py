@@ -50,3 +50,24 @@ def test_reconfirmation_stops_the_dead_the_moved_and_those_over_the_age_limit_wi
     assert "已死亡" in reasons["已故"] and "已迁出" in reasons["迁出"]
     assert "满 3 周岁当月起不计" in reasons["满三岁"]
     assert AuditEvent.objects.filter(action="benefits.enrolment_stop").count() == 3
+
+
+def test_the_command_compares_a_draft_rule_file_and_prints_the_difference(areas, tmp_path, capsys):
+    import json
+
+    from django.core.management import call_command
+
+    from jisheng.benefits.rules import RULES_DIR
+
+    person(areas["village_b"], "丙", "1", D(2024, 4, 4))
+    draft = tmp_path / "draft.toml"
+    draft.write_text(
+        (RULES_DIR / "childcare_subsidy.toml").read_text(encoding="utf-8").replace('"3600.00"', '"5000.00"'),
+        encoding="utf-8",
+    )
+    call_command(
+        "benefits", "whatif", "childcare_subsidy", "--year", "2025", "--area", "411723", "--draft", str(draft)
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert out["total"]["total_change"] == "1400.00"
+    assert [row["name"] for row in out["rows"]] == ["射桥镇"]

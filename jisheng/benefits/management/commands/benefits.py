@@ -36,7 +36,8 @@ class Command(BaseCommand):
         what.add_argument("programme")
         what.add_argument("--year", type=int, required=True)
         what.add_argument("--area", required=True)
-        what.add_argument("--yuan", required=True, help="draft amount, e.g. 5000")
+        what.add_argument("--yuan", help="draft amount, e.g. 5000 / 草案金额")
+        what.add_argument("--draft", help="a draft rule file to compare instead / 草案规则文件")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -101,7 +102,18 @@ class Command(BaseCommand):
 
     def whatif(self, options: dict[str, Any]) -> None:
         programme = get_programme(options["programme"])
-        comparison = whatif.compare(programme, options["year"], options["area"], Decimal(options["yuan"]))
+        draft = None
+        if options["draft"]:
+            try:
+                draft = load_file(Path(options["draft"])).version_for(options["year"])
+            except RuleError as exc:
+                raise CommandError(str(exc)) from exc
+            if draft is None:
+                raise CommandError(f"草案在 {options['year']} 年没有有效版本")
+        elif not options["yuan"]:
+            raise CommandError("请给出 --yuan 或 --draft")
+        yuan = Decimal(options["yuan"] or 0)
+        comparison = whatif.compare(programme, options["year"], options["area"], yuan, draft=draft)
         self.stdout.write(json.dumps(comparison.as_dict(), ensure_ascii=False, indent=1))
 
 
