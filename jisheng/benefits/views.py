@@ -54,7 +54,7 @@ def _year(request: HttpRequest, default: int | None = None) -> int:
 
 def _area(request: HttpRequest, raw: str | None) -> Area:
     """The area asked for, if the user may see it; otherwise the user's own area."""
-    user_area: Area = request.user.area  # type: ignore[union-attr]
+    user_area: Area = request.user.area  # type: ignore[union-attr,assignment]
     if raw:
         area = Area.objects.filter(code=raw).first()
         if area is not None and can_see_area(request.user, area.code):

@@ -100,10 +100,17 @@ def test_the_person_timeline_lists_the_benefit_and_its_payment(areas, staff, bab
     services.batch_approve(batch=batch, accept=True, reason="同意", by=None)
     payment = services.payments_issue(batch=batch, by=None)[0]
     services.payment_settle(payment=payment, paid=True, by=None)
-    entries = apps.get_app_config("benefits").person_timeline(baby, staff["township"])
+    entries = apps.get_app_config("benefits").person_timeline(  # type: ignore[attr-defined]
+        baby, staff["township"]
+    )
     titles = [str(e["title"]) for e in entries]
     assert any("育儿补贴" in t for t in titles) and len(entries) == 2
-    assert apps.get_app_config("benefits").person_timeline(baby, staff["other"]) == []
+    assert (
+        apps.get_app_config("benefits").person_timeline(  # type: ignore[attr-defined]
+            baby, staff["other"]
+        )
+        == []
+    )
 
 
 def test_the_seed_000_table_sets_the_systems_2013_figures_beside_the_reported_ones(areas, staff, client_for):
