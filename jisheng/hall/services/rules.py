@@ -83,10 +83,10 @@ def deadline_sweep(*, today: datetime.date | None = None, by: Any = None) -> dic
     Application.objects.filter(id__in=warn_ids).update(warned_on=today)
     overdue = list(
         open_cases.filter(due_on__lt=today, overdue_recorded=False, owner__isnull=False).values_list(
-            "id", "owner_id", "due_on", "number", "area_id"
+            "id", "owner_id", "due_on", "number", "office_id"
         )
     )
-    records = Accountability.objects.bulk_create(
+    Accountability.objects.bulk_create(
         Accountability(
             application_id=i,
             responsible_id=owner,
@@ -94,18 +94,23 @@ def deadline_sweep(*, today: datetime.date | None = None, by: Any = None) -> dic
             detail=f"超过办结时限（{due:%Y-%m-%d}）仍未办结",
             created_at=now,
         )
-        for i, owner, due, _number, _area in overdue
+        for i, owner, due, _number, _office in overdue
     )
     Application.objects.filter(id__in=[row[0] for row in overdue]).update(overdue_recorded=True)
-    for (i, owner, due, number, area), _record in zip(overdue, records, strict=True):
+    # One audit event per office and sweep, naming every case and responsible person: a per-record event
+    # would serialise thousands of writes on the audit chain head.
+    by_office: dict[str, list[dict[str, Any]]] = {}
+    for _i, owner, due, number, office in overdue:
+        by_office.setdefault(office, []).append({"number": number, "responsible": owner, "due_on": due})
+    for office, cases in sorted(by_office.items()):
         record(
             by=by,
             action="hall.accountability",
-            object_type="hall.application",
-            object_id=str(i),
-            object_repr=number,
-            after={"kind": "overdue", "responsible": owner, "due_on": due},
-            area_code=area,
+            object_type="hall.sweep",
+            object_id=f"{today}:{office}",
+            object_repr=f"超期追责 {len(cases)} 件",
+            after={"kind": "overdue", "cases": cases},
+            area_code=office,
         )
     result = {"warned": len(warn_ids), "overdue": len(overdue)}
     if warn_ids:

@@ -66,6 +66,10 @@ def test_a_deadline_crossing_national_day_skips_the_holiday_and_passing_it_creat
     assert services.deadline_sweep(today=D(2026, 10, 12)) == {"warned": 0, "overdue": 1}
     record = Accountability.objects.get(application=application)
     assert record.responsible == staff["clerk"] and record.kind == "overdue"
+    from jisheng.audit.models import AuditEvent
+
+    event = AuditEvent.objects.get(action="hall.accountability")
+    assert event.area_code == "411723101000" and event.after["cases"][0]["number"] == application.number
     assert services.deadline_sweep(today=D(2026, 10, 13))["overdue"] == 0
 
 
