@@ -18,7 +18,7 @@ from typing import Any
 
 from stdnum.cn import ric
 
-from .bulkload import insert_rows, next_ids, now, reset_sequences
+from .bulkload import indexes_rebuilt_after, insert_rows, next_ids, now, reset_sequences
 from .codes import ContraceptiveMethod, HukouType, MaritalStatus, PersonStatus, Relation, Sex
 from .models import Birth, Contraception, Household, Marriage, Person, ResidencePeriod
 from .validation import Refusal, identity_from_id, name_readings, normalize_id_number
@@ -399,13 +399,21 @@ class Generator:
         self.rows = Rows()
 
 
-def generate(*, villages: list[str], persons: int, seed: int, start: int, log: Callable[[str], None]) -> int:
+def generate(
+    *,
+    villages: list[str],
+    persons: int,
+    seed: int,
+    start: int,
+    log: Callable[[str], None],
+    reserved: frozenset[str] = frozenset(),
+) -> int:
     """Add persons until ``persons`` exist in the county (``start`` already do); returns how many were added."""
     from django.db import transaction
 
     existing = set(
         Person.objects.filter(birth_date__gte=datetime.date(1900, 1, 1)).values_list("id_number", flat=True)
-    )
+    ) | set(reserved)
     household_start = Household.objects.filter(area__code__startswith=COUNTY_PREFIX).count()
     gen = Generator(
         rng=random.Random(seed * 1_000_003 + start),
@@ -422,7 +430,8 @@ def generate(*, villages: list[str], persons: int, seed: int, start: int, log: C
     target = persons - start
     planted_target = max(3, target // 1000) if target >= 100 else 0
     planted = 0
-    with transaction.atomic():
+    tables = (Household, Person, ResidencePeriod, Marriage, Birth, Contraception)
+    with transaction.atomic(), indexes_rebuilt_after(*tables):
         households_in_chunk = 0
         while gen.generated < target - planted_target:
             gen.household(limit=target - planted_target - gen.generated)
@@ -439,7 +448,7 @@ def generate(*, villages: list[str], persons: int, seed: int, start: int, log: C
         while gen.generated < target:
             gen.household(limit=1)
         gen.flush()
-        reset_sequences(Household, Person, ResidencePeriod, Marriage, Birth, Contraception)
+        reset_sequences(*tables)
     analyze()
     return gen.generated
 

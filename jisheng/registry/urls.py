@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_duplicates, views_imports
+from . import views, views_duplicates, views_edit, views_imports
 
 app_name = "registry"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("export.xlsx", views.export, name="export"),
     path("persons/<int:pk>/", views.person_detail, name="person"),
     path("persons/<int:pk>/reveal/", views.person_reveal_view, name="person_reveal"),
+    path("persons/new/", views_edit.person_new, name="person_new"),
+    path("persons/<int:pk>/record/<slug:kind>/", views_edit.person_event, name="person_event"),
     path("import/", views_imports.import_start, name="import"),
     path("import/<int:pk>/", views_imports.import_detail, name="import_detail"),
     path("import/<int:pk>/progress/", views_imports.import_progress, name="import_progress"),

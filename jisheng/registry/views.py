@@ -50,6 +50,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "results": person_search(request.user, criteria),
         "statuses": PersonStatus.choices,
         "query_string": request.GET.urlencode(),
+        "can_edit": _can_edit(request.user),
     }
     template = "registry/_results.html" if request.headers.get("HX-Request") else "registry/search.html"
     return render(request, template, context)
@@ -78,9 +79,18 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_visible_or_404(
         Person.objects.select_related("residence_area", "household"), request.user, pk=pk
     )
-    return render(
-        request, "registry/person.html", {"file": person_file(person, request.user), "person": person}
-    )
+    context = {
+        "file": person_file(person, request.user),
+        "person": person,
+        "can_edit": _can_edit(request.user),
+    }
+    return render(request, "registry/person.html", context)
+
+
+def _can_edit(user: Any) -> bool:
+    from .views_edit import EDIT_ROLES
+
+    return bool(user.has_role(*EDIT_ROLES)) and not user.is_read_only
 
 
 @require_POST

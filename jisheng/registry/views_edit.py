@@ -1,0 +1,173 @@
+"""Recording people and events from the person file: each form calls one service; a refusal comes
+back on the form in the service's words (field and reason)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from jisheng.accounts.decorators import role_required
+from jisheng.accounts.roles import RoleCode
+from jisheng.areas.models import Area, Level
+from jisheng.areas.scoping import can_see_area, get_visible_or_404
+
+from . import forms as registry_forms
+from .models import Household, Person
+from .services import (
+    birth_record,
+    contraception_record,
+    death_record,
+    household_add_member,
+    household_create,
+    marriage_record,
+    person_create,
+    person_move,
+)
+from .validation import Refusal, normalize_id_number
+
+EDIT_ROLES = (RoleCode.VILLAGE_OFFICER, RoleCode.COUNTER_CLERK, RoleCode.TOWNSHIP_HEAD, RoleCode.COUNTY_STAFF)
+
+
+def _writer(request: HttpRequest) -> Any:
+    if request.user.is_read_only:  # type: ignore[union-attr]
+        raise PermissionDenied
+    return request.user
+
+
+@role_required(*EDIT_ROLES)
+def person_new(request: HttpRequest) -> HttpResponse:
+    user = _writer(request)
+    form = registry_forms.PersonForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            village = _village(user, form.cleaned_data["village"])
+            person = person_create(
+                by=user,
+                name=form.cleaned_data["name"],
+                id_number=form.cleaned_data["id_number"],
+                residence_area=village,
+                phone=form.cleaned_data["phone"],
+                address=form.cleaned_data["address"],
+            )
+            return redirect("registry:person", pk=person.pk)
+        except Refusal as refusal:
+            form.add_error(None, str(refusal))
+    return render(request, "registry/edit.html", {"form": form, "title": _("New resident"), "person": None})
+
+
+def _village(user: Any, code: str) -> Area:
+    village = Area.objects.filter(code=code, level=Level.VILLAGE).first()
+    if village is None or not can_see_area(user, code):
+        raise Refusal(_("village"), _("is not a village in your area"), code)
+    return village
+
+
+def _record_birth(person: Person, data: dict[str, Any], by: Any) -> None:
+    birth_record(
+        mother=person,
+        date=data["date"],
+        sex=data["sex"],
+        child_name=data["child_name"],
+        child_id_number=data["child_id_number"],
+        weight_grams=data["weight_grams"],
+        place=data["place"],
+        father=_husband_of(person),
+        by=by,
+    )
+
+
+def _husband_of(person: Person) -> Person | None:
+    from .models import Marriage
+
+    marriage = (
+        Marriage.objects.filter(wife=person, divorce_date__isnull=True).select_related("husband").first()
+    )
+    return marriage.husband if marriage else None
+
+
+def _record_contraception(person: Person, data: dict[str, Any], by: Any) -> None:
+    contraception_record(
+        person=person, method=data["method"], start_date=data["start_date"], provider=data["provider"], by=by
+    )
+
+
+def _record_move(person: Person, data: dict[str, Any], by: Any) -> None:
+    village = _village(by, data["village"])
+    person_move(person=person, to_area=village, date=data["date"], note=data["note"], by=by)
+
+
+def _record_death(person: Person, data: dict[str, Any], by: Any) -> None:
+    death_record(person=person, date=data["date"], note=data["note"], by=by)
+
+
+def _record_marriage(person: Person, data: dict[str, Any], by: Any) -> None:
+    number = normalize_id_number(data["spouse_id_number"])
+    spouse = Person.objects.visible_to(by).filter(id_number=number, merged_into__isnull=True).first()
+    if spouse is None:
+        raise Refusal(_("spouse's ID number"), _("no such person in your area"), number)
+    husband, wife = (person, spouse) if person.sex == "1" else (spouse, person)
+    marriage_record(
+        husband=husband,
+        wife=wife,
+        date=data["date"],
+        kind=data["kind"],
+        certificate_number=data["certificate_number"],
+        by=by,
+    )
+
+
+def _record_household(person: Person, data: dict[str, Any], by: Any) -> None:
+    number = data["household_number"].strip()
+    household = Household.objects.visible_to(by).filter(number=number).first()
+    if household is None:
+        if Household.objects.filter(number=number).exists():
+            raise Refusal(_("household number"), _("belongs to another village"), number)
+        household = household_create(by=by, number=number, area=person.residence_area)
+    household_add_member(household=household, person=person, relation=data["relation"], by=by)
+
+
+EVENTS: dict[str, tuple[type[forms.Form], Callable[[Person, dict[str, Any], Any], None]]] = {
+    "birth": (registry_forms.BirthForm, _record_birth),
+    "contraception": (registry_forms.ContraceptionForm, _record_contraception),
+    "move": (registry_forms.MoveForm, _record_move),
+    "death": (registry_forms.DeathForm, _record_death),
+    "marriage": (registry_forms.MarriageForm, _record_marriage),
+    "household": (registry_forms.HouseholdMemberForm, _record_household),
+}
+
+
+def event_titles() -> dict[str, str]:
+    return {
+        "birth": _("Record a birth"),
+        "contraception": _("Record contraception"),
+        "move": _("Record a move"),
+        "death": _("Record a death"),
+        "marriage": _("Record a marriage"),
+        "household": _("Household membership"),
+    }
+
+
+@role_required(*EDIT_ROLES)
+def person_event(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    if kind not in EVENTS:
+        raise Http404
+    person = get_visible_or_404(Person.objects.select_related("residence_area"), request.user, pk=pk)
+    user = _writer(request)
+    form_class, action = EVENTS[kind]
+    extra = {"user": user} if kind == "move" else {}
+    form = form_class(request.POST or None, **extra)
+    if request.method == "POST" and form.is_valid():
+        try:
+            action(person, form.cleaned_data, user)
+            return redirect("registry:person", pk=person.pk)
+        except Refusal as refusal:
+            form.add_error(None, str(refusal))
+    return render(
+        request, "registry/edit.html", {"form": form, "title": event_titles()[kind], "person": person}
+    )
