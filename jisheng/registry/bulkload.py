@@ -98,6 +98,10 @@ def indexes_rebuilt_after(*models_: type[models.Model]) -> Iterator[None]:
             _skip_foreign_key_triggers(cursor)
     yield
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Run any queued foreign-key checks now: PostgreSQL will not build an index on a table
+            # with pending trigger events.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for _name, sql in saved:
             cursor.execute(sql)
 

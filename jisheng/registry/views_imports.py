@@ -54,7 +54,16 @@ def import_start(request: HttpRequest) -> HttpResponse:
                 with stored.open("wb") as handle:
                     for chunk in upload.chunks():
                         handle.write(chunk)
-                headers, mapping, rows = preview(stored, kind)
+                try:
+                    headers, mapping, rows = preview(stored, kind)
+                except Exception:  # any unreadable file: say so instead of failing the page
+                    import_job_update(job=job, stored_path=str(stored), status=ImportJob.Status.FAILED)
+                    error = _("The file could not be read as .xlsx or .csv.")
+                    return render(
+                        request,
+                        "registry/import_start.html",
+                        {"kinds": KIND_NAMES, "jobs": [], "error": error},
+                    )
                 import_job_update(
                     job=job,
                     stored_path=str(stored),
@@ -67,8 +76,11 @@ def import_start(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/import_start.html", {"kinds": KIND_NAMES, "jobs": jobs, "error": error})
 
 
-def _columns(job: ImportJob) -> list[dict[str, Any]]:
-    headers, _guess, _rows = preview(Path(job.stored_path), job.kind)
+def _columns(job: ImportJob) -> tuple[list[dict[str, Any]], list[tuple[int, str]]]:
+    try:
+        headers, _guess, _rows = preview(Path(job.stored_path), job.kind)
+    except Exception:  # an unreadable file has no columns to map
+        return [], []
     return [
         {
             "key": column.key,
