@@ -38,6 +38,19 @@ def _lock_open(application: Application) -> Application:
     return application
 
 
+APPROVING_ROLES = {
+    "village": DECIDING_ROLES,
+    "township": DECIDING_ROLES,
+    "county": ("county_staff",),
+    "city": ("city_staff",),
+}
+
+
+def _require_approver(application: Application, by: Any) -> None:
+    """The township may receive every item, but only the approving level named in the catalogue decides."""
+    require_staff(by, application, APPROVING_ROLES.get(application.item.approving_level, DECIDING_ROLES))
+
+
 def _close(application: Application, status: str, reason: str, rule: str, by: Any) -> None:
     today = timezone.localdate()
     application.status = status
@@ -52,7 +65,7 @@ def _close(application: Application, status: str, reason: str, rule: str, by: An
 @transaction.atomic
 def application_approve(*, application: Application, by: Any, reason: str = "") -> Application:
     application = _lock_open(application)
-    require_staff(by, application, DECIDING_ROLES)
+    _require_approver(application, by)
     if application.status != ApplicationStatus.RECEIVED:
         raise ValidationError("申请正在等待补正材料，补正后才能审批")
     missing = [
@@ -94,7 +107,7 @@ def application_approve(*, application: Application, by: Any, reason: str = "") 
 def application_refuse(*, application: Application, reason: str, rule: str, by: Any) -> Application:
     """不予批准 after review: the written reasons must name the rule applied."""
     application = _lock_open(application)
-    require_staff(by, application, DECIDING_ROLES)
+    _require_approver(application, by)
     if not reason.strip():
         raise ValidationError("「理由」：不予办理必须书面说明理由")
     if not rule.strip():

@@ -205,3 +205,26 @@ def test_loading_the_catalogue_twice_changes_nothing(catalogue) -> None:
     assert services.catalogue_load(by=None)["items"] == 0
     assert catalogue["migrant-marital-certificate"].unconditional
     assert catalogue["additional-birth-approval"].effective_to == D(2021, 8, 19)
+
+
+def test_an_item_approved_by_the_county_cannot_be_approved_at_the_township(
+    catalogue, resident, staff, areas, make_user
+) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    item = catalogue["only-child-honour"]
+    application = services.application_submit(
+        item=item,
+        person=resident,
+        channel="counter",
+        phone=PHONE,
+        by=staff["clerk"],
+        received_materials=[m.code for m in item.materials.all()],
+    )
+    with pytest.raises(PermissionDenied):
+        services.application_approve(application=application, by=staff["head"])
+    county = make_user(areas["county"], "county_staff")
+    assert (
+        services.application_approve(application=application, by=county).certificate.kind
+        == "独生子女父母光荣证"
+    )
