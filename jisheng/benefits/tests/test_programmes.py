@@ -102,3 +102,16 @@ def test_surgery_reimbursement_pays_by_the_kind_of_surgery(village):
         "结扎者": Decimal("800.00"),
         "男扎者": Decimal("400.00"),
     }
+
+
+def test_a_large_run_loads_births_by_semi_join_with_the_same_result(village, monkeypatch):
+    for n in range(6):
+        mother = person(village, f"母{n}", "2", D(1950, 1, 1 + n), hukou_type="agri")
+        child_of(mother, f"子{n}", "1", D(1975, 1, 1))
+    small = engine.run(get_programme("rural_reward"), 2025, village.code)
+    monkeypatch.setattr(engine, "CHUNK", 1)  # six candidates now count as "large"
+    large = engine.run(get_programme("rural_reward"), 2025, village.code)
+    assert [(d.subject.pk, d.amount) for d in large.proposals] == [
+        (d.subject.pk, d.amount) for d in small.proposals
+    ]
+    assert len(large.proposals) == 6
