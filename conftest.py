@@ -42,7 +42,8 @@ def areas(db: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., Any]:
-    from jisheng.accounts.models import Role, User
+    from jisheng.accounts.models import User
+    from jisheng.accounts.services import roles_for
 
     counter = {"n": 0}
 
@@ -51,7 +52,7 @@ def make_user(db: Any) -> Callable[..., Any]:
         user = User.objects.create_user(
             username=username or f"user{counter['n']}", password=TEST_PASSWORD, area=area, full_name=full_name
         )
-        user.roles.set(Role.objects.filter(code__in=roles))
+        user.roles.set(roles_for(list(roles)))
         return user
 
     return make

@@ -14,8 +14,15 @@ from jisheng.areas.models import Area
 from jisheng.audit import services as audit
 
 from .models import AccessToken, Role, User
+from .roles import RoleCode
 
 TOKEN_PREFIX = "jst_"
+
+
+def roles_for(codes: list[str]) -> list[Role]:
+    """The Role rows of the given codes, created if missing (the set is fixed by RoleCode; a database
+    flushed by a test or restored from an old dump may lack some)."""
+    return [Role.objects.get_or_create(code=RoleCode(code).value)[0] for code in codes]
 
 
 @transaction.atomic
@@ -39,7 +46,7 @@ def user_create(
         # After save: saving a new password clears the flag (see passwords.NoReuseValidator).
         User.objects.filter(pk=user.pk).update(must_change_password=True)
         user.must_change_password = True
-    user.roles.set(Role.objects.filter(code__in=roles))
+    user.roles.set(roles_for(roles))
     audit.record(
         by=by,
         action="account.create",
