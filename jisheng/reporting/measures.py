@@ -52,7 +52,7 @@ class Measure:
         return f"{self.area_column}__range"
 
 
-def unindexed(column: str, field: Any) -> Expression:
+def unindexed(column: str, field: Any) -> Expression | F:
     """The column as an expression no index serves, for conditions that hold for most rows.
 
     Without statistics SQLite walks the area (or birth-date) index of a whole county and then reads
