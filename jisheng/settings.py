@@ -49,6 +49,8 @@ DEBUG = env_bool("JISHENG_DEBUG")
 # Demo deployments show a banner and, on the second-factor page, the current code of the demo account.
 DEMO_MODE = env_bool("JISHENG_DEMO")
 ALLOWED_HOSTS = env_list("JISHENG_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+# The address residents reach Jisheng at: certificate QR codes link there.
+PUBLIC_BASE_URL = os.environ.get("JISHENG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("JISHENG_CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
 
 DOMAIN_APPS = [

@@ -34,8 +34,11 @@ class BenchContext:
 def bench_modules() -> list[ModuleType]:
     modules = []
     for app_path in settings.DOMAIN_APPS:
-        if find_spec(f"{app_path}.bench") is not None:
-            modules.append(import_module(f"{app_path}.bench"))
+        if find_spec(f"{app_path}.bench") is None:
+            continue
+        module = import_module(f"{app_path}.bench")
+        if hasattr(module, "measures"):  # jisheng.core.bench is this framework, not a measure
+            modules.append(module)
     return sorted(modules, key=lambda module: getattr(module, "ORDER", 100))
 
 
