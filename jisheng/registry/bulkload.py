@@ -20,8 +20,32 @@ def next_ids(model: type[models.Model]) -> int:
         return int(cursor.fetchone()[0])
 
 
+def reserve_ids(model: type[models.Model], count: int) -> int:
+    """The first of ``count`` consecutive new ids, inside the caller's transaction.
+
+    PostgreSQL: the sequence is advanced by ``count`` under an advisory lock, so concurrent imports
+    never share ids. SQLite: the writer holds the database lock, so MAX(id) + 1 is safe.
+    """
+    if count == 0:
+        return 0
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [table])
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"GREATEST(nextval(pg_get_serial_sequence('{table}', 'id')), "
+                f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table})) + %s - 1)",
+                [count],
+            )
+            last = int(cursor.fetchone()[0])
+            return last - count + 1
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")
+        return int(cursor.fetchone()[0])
+
+
 def columns_of(model: type[models.Model]) -> list[str]:
-    return [field.column for field in model._meta.concrete_fields]
+    return [str(field.column) for field in model._meta.concrete_fields]
 
 
 def insert_rows(model: type[models.Model], rows: Sequence[Sequence[Any]]) -> None:

@@ -117,30 +117,29 @@ def normalize_id_number(value: Any, *, field: str = "id_number") -> str:
     or with its last digits turned to zeros: the number is already lost and only re-typing it into a
     text column helps, which is what the refusal says.
     """
-    label = field_label(field)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        raise Refusal(label, excel_lost_digits(), value)
+        raise Refusal(field_label(field), excel_lost_digits(), value)
     text = normalize_text(str(value or "")).replace(" ", "").upper()
     if not text:
-        raise Refusal(label, _("is required"), value)
+        raise Refusal(field_label(field), _("is required"), value)
     if SCIENTIFIC.match(text):
-        raise Refusal(label, excel_lost_digits(), value)
+        raise Refusal(field_label(field), excel_lost_digits(), value)
     if not re.fullmatch(r"\d{17}[\dX]", text):
-        raise Refusal(label, _("must be 18 characters: 17 digits and a digit or X"), value)
+        raise Refusal(field_label(field), _("must be 18 characters: 17 digits and a digit or X"), value)
     check_ok = ric.calc_check_digit(text) == text[17]
     # Sequence number 000 is never issued, and an ID ending in 000 with a wrong check digit is what
     # Excel leaves of an 18-digit number: both mean the digits were lost, not mistyped.
     if text[14:17] == "000" or (not check_ok and text.endswith("000")):
-        raise Refusal(label, excel_lost_digits(), value)
+        raise Refusal(field_label(field), excel_lost_digits(), value)
     if not check_ok:
-        raise Refusal(label, _("the check digit is wrong (a typing error?)"), value)
+        raise Refusal(field_label(field), _("the check digit is wrong (a typing error?)"), value)
     try:
         birth = datetime.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
-        raise Refusal(label, _("contains an impossible date of birth"), value) from None
+        raise Refusal(field_label(field), _("contains an impossible date of birth"), value) from None
     if not place_existed(text[:6], birth.year):
         raise Refusal(
-            label,
+            field_label(field),
             _("area code %(code)s did not exist in %(year)s, the year of birth")
             % {"code": text[:6], "year": birth.year},
             value,
@@ -175,20 +174,19 @@ def identity_from_id(id_number: str) -> Identity:
 def parse_date(value: Any, *, field: str = "date", required: bool = True) -> datetime.date | None:
     """A date from a cell: a date object, an Excel serial, or 1985年3月2日 / 1985.3.2 / 1985/3/2 /
     1985-03-02 / 19850302 (full-width digits too)."""
-    label = field_label(field)
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return _from_serial(value, label)
+        return _from_serial(value, field)
     text = normalize_text(str(value or ""))
     if not text:
         if required:
-            raise Refusal(label, _("is required"), value)
+            raise Refusal(field_label(field), _("is required"), value)
         return None
     if re.fullmatch(r"\d{1,5}(\.0+)?", text) and len(text.split(".")[0]) < 8:
-        return _from_serial(float(text), label)
+        return _from_serial(float(text), field)
     for pattern in DATE_PATTERNS:
         match = pattern.match(text)
         if match:
@@ -196,13 +194,17 @@ def parse_date(value: Any, *, field: str = "date", required: bool = True) -> dat
             try:
                 return datetime.date(year, month, day)
             except ValueError:
-                raise Refusal(label, _("is not a real date"), value) from None
-    raise Refusal(label, _("is not a date; write it as 1985-03-02, 1985年3月2日 or 1985/3/2"), value)
+                raise Refusal(field_label(field), _("is not a real date"), value) from None
+    raise Refusal(
+        field_label(field), _("is not a date; write it as 1985-03-02, 1985年3月2日 or 1985/3/2"), value
+    )
 
 
-def _from_serial(value: float, label: str) -> datetime.date:
+def _from_serial(value: float, field: str) -> datetime.date:
     if not (EXCEL_SERIAL_RANGE[0] <= value <= EXCEL_SERIAL_RANGE[1]):
-        raise Refusal(label, _("is not a date; write it as 1985-03-02, 1985年3月2日 or 1985/3/2"), value)
+        raise Refusal(
+            field_label(field), _("is not a date; write it as 1985-03-02, 1985年3月2日 or 1985/3/2"), value
+        )
     return EXCEL_EPOCH + datetime.timedelta(days=int(value))
 
 

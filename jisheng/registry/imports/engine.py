@@ -240,9 +240,9 @@ def resolve_persons(
     plan = import_writer.Plan(kind="persons")
     ids = [row["id_number"] for _n, row in checked]
     existing = {
-        person.id_number: person
-        for person in Person.objects.filter(id_number__in=ids, merged_into__isnull=True).select_related(
-            "household"
+        row["id_number"]: row
+        for row in Person.objects.filter(id_number__in=ids, merged_into__isnull=True).values(
+            "pk", "id_number", "residence_area_id", "household__number", *PERSON_COMPARED
         )
     }
     households = {
@@ -298,7 +298,7 @@ def resolve_persons(
                 plan.households.setdefault(household_number, village.code)
             plan.accepted += 1
             continue
-        if current.residence_area_id != village.code:
+        if current["residence_area_id"] != village.code:
             _fail(
                 ctx,
                 result,
@@ -308,7 +308,7 @@ def resolve_persons(
                 _("the person is registered in another village; record a move instead"),
             )
             continue
-        if ctx.by is not None and not current.residence_area_id.startswith(user_prefix(ctx.by) or "-"):
+        if ctx.by is not None and not current["residence_area_id"].startswith(user_prefix(ctx.by) or "-"):
             _fail(
                 ctx,
                 result,
@@ -318,13 +318,13 @@ def resolve_persons(
                 _("the person is registered outside your area"),
             )
             continue
-        changes = {key: value for key, value in values.items() if getattr(current, key) != value}
-        if household_number and (current.household is None or current.household.number != household_number):
+        changes = {key: value for key, value in values.items() if current[key] != value}
+        if household_number and current["household__number"] != household_number:
             changes["household_number"] = household_number
             if household is None:
                 plan.households.setdefault(household_number, village.code)
         if changes:
-            plan.updates.append((current.pk, changes))
+            plan.updates.append((current["pk"], changes))
         else:
             plan.unchanged += 1
         plan.accepted += 1
