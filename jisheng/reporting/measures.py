@@ -20,9 +20,11 @@ from django.db.models import CharField, Count, DateField, Expression, F, Func, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from jisheng.areas.codes import code_range
+from jisheng.areas.codes import PREFIX_LENGTH, code_range
 from jisheng.registry.codes import MARRIED_STATUSES, ContraceptiveMethod, PersonStatus, Sex
 from jisheng.registry.models import Birth, Contraception, Marriage, Person, ResidencePeriod
+
+COUNTY_PREFIX_LENGTH = PREFIX_LENGTH[3]
 
 
 @dataclass(frozen=True)
@@ -176,8 +178,13 @@ MEASURES: dict[str, Measure] = {
 }
 
 
+def _scans(measure: Measure, prefix: str) -> bool:
+    """A county or more of a sequential measure is read in one pass; a township or village by index."""
+    return measure.sequential and len(prefix) <= COUNTY_PREFIX_LENGTH
+
+
 def _in_area(measure: Measure, rows: QuerySet[Any], prefix: str) -> QuerySet[Any]:
-    if measure.sequential:
+    if _scans(measure, prefix):
         return rows.alias(in_area=unindexed(measure.area_column, CharField())).filter(
             in_area__range=code_range(prefix)
         )
@@ -207,7 +214,7 @@ def count_by_village(
     rows = _in_area(measure, measure.rows(start, end), prefix)
     counter = Count(measure.distinct, distinct=True) if measure.distinct else Count("pk")
     area_key = measure.area_column
-    if measure.sequential:  # grouping by the indexed column would lure SQLite back onto the index
+    if _scans(measure, prefix):  # grouping by the indexed column would lure SQLite back onto the index
         rows, area_key = rows.annotate(village=unindexed(measure.area_column, CharField())), "village"
     grouped = rows.order_by().values_list(area_key, *columns).annotate(n=counter)
     result: dict[str, dict[tuple[str, ...], int]] = defaultdict(lambda: defaultdict(int))
