@@ -62,10 +62,7 @@ DOMAIN_APPS = [
     "jisheng.hall",
     "jisheng.certificates",
     "jisheng.benefits",
-    "jisheng.migrants",
     "jisheng.reporting",
-    "jisheng.petitions",
-    "jisheng.outreach",
     "jisheng.demo",
     "jisheng.core",
 ]
