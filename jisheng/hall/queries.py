@@ -47,6 +47,13 @@ def work_queue(user: Any, *, mine: bool = False, limit: int = 100) -> list[Appli
     return result
 
 
+def cases_due_between(start: datetime.date, end: datetime.date) -> QuerySet[Application]:
+    """Cases whose deadline fell in [start, end], whatever became of them: what a reporting period's
+    on-time rate (按时办结率) counts. Those with ``on_time`` set were finished by their deadline; a case
+    still open past its deadline counts as due and not on time."""
+    return Application.objects.filter(due_on__range=(start, end))
+
+
 def effective_items(on: datetime.date | None = None) -> QuerySet[ServiceItem]:
     on = on or timezone.localdate()
     return ServiceItem.objects.filter(effective_from__lte=on).filter(

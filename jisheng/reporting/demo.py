@@ -62,12 +62,7 @@ def _officer(village: Area) -> User:
 
 
 def _manual(rng: random.Random) -> dict[str, int]:
-    target, screen_target, movers, due = (
-        rng.randint(5, 20),
-        rng.randint(20, 60),
-        rng.randint(0, 6),
-        rng.randint(0, 5),
-    )
+    target, screen_target, movers = rng.randint(5, 20), rng.randint(20, 60), rng.randint(0, 6)
     return {
         "campaign_sessions": rng.randint(1, 4),
         "materials_distributed": rng.randint(50, 300),
@@ -78,8 +73,6 @@ def _manual(rng: random.Random) -> dict[str, int]:
         "cancer_screened": screen_target - rng.randint(0, 8),
         "migrants_out_new": movers,
         "migrants_checklist_done": max(0, movers - rng.randint(0, 1)),
-        "hall_cases_due": due,
-        "hall_cases_on_time": due,
     }
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from jisheng.areas.codes import PREFIX_LENGTH, code_range
+from jisheng.hall import queries as hall_queries
 from jisheng.registry.codes import MARRIED_STATUSES, ContraceptiveMethod, PersonStatus, Sex
 from jisheng.registry.models import Birth, Contraception, Marriage, Person, ResidencePeriod
 
@@ -131,6 +132,16 @@ def _married_women_contracepting(start: datetime.date, end: datetime.date) -> Qu
 
 
 SEX = Dimension("sex", dict(Sex.choices))
+
+
+def _hall_cases_due(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
+    return hall_queries.cases_due_between(start, end)
+
+
+def _hall_cases_on_time(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
+    return hall_queries.cases_due_between(start, end).filter(on_time=True)
+
+
 MEASURES: dict[str, Measure] = {
     measure.code: measure
     for measure in [
@@ -173,6 +184,10 @@ MEASURES: dict[str, Measure] = {
             "area_id",
             _married_women_contracepting,
             distinct="person_id",
+        ),
+        Measure("hall_cases_due", _("Service hall cases due"), "area_id", _hall_cases_due),
+        Measure(
+            "hall_cases_on_time", _("Service hall cases finished on time"), "area_id", _hall_cases_on_time
         ),
     ]
 }

@@ -221,7 +221,11 @@ def _describe(row: Any) -> dict[str, Any]:
         if name is None and hasattr(row, f"{attribute}_id"):
             name = getattr(row, attribute).name
     day = next(
-        (getattr(row, f) for f in ("date", "start_date", "death_date", "end_date") if getattr(row, f, None)),
+        (
+            getattr(row, f)
+            for f in ("date", "start_date", "death_date", "end_date", "due_on")
+            if getattr(row, f, None)
+        ),
         None,
     )
     area = (

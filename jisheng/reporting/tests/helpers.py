@@ -66,8 +66,6 @@ MANUAL = {
     "cancer_screened": 18,
     "migrants_out_new": 3,
     "migrants_checklist_done": 3,
-    "hall_cases_due": 4,
-    "hall_cases_on_time": 4,
 }
 
 
