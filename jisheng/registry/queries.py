@@ -168,7 +168,7 @@ def person_file(person: Person, user: Any) -> PersonFile:
     codes = {period.area_code for period in residence} | {person.residence_area_id}
     area_names = {
         area.code: area.full_name()
-        for area in Area.objects.filter(code__in=codes).select_related("parent__parent")
+        for area in Area.objects.filter(code__in=codes).select_related("parent__parent__parent")
     }
     timeline = _registry_timeline(person, marriages, births, contraception, residence, area_names)
     timeline.extend(_other_apps_timeline(person, user))
