@@ -30,6 +30,10 @@ class BenchContext:
     def wants(self, measure: str) -> bool:
         return not self.only or any(measure.startswith(name) for name in self.only)
 
+    def wants_any(self, prefix: str) -> bool:
+        """Whether any measure under ``prefix`` is wanted: a module skips its set-up when none is."""
+        return not self.only or any(name.startswith(prefix) or prefix.startswith(name) for name in self.only)
+
 
 def bench_modules() -> list[ModuleType]:
     modules = []

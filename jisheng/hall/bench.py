@@ -96,6 +96,8 @@ def measures(ctx: BenchContext) -> Iterator[dict[str, Any]]:
     from jisheng.certificates.pdf import certificate_pdf
     from jisheng.hall import services
 
+    if not ctx.wants_any("hall"):
+        return
     count = max(1000, ctx.persons)
     started = time.perf_counter()
     clerk, ids = _setup(count)

@@ -29,6 +29,8 @@ def measures(ctx: BenchContext) -> Iterator[dict[str, Any]]:
     from .models import ReportForm
     from .periods import containing
 
+    if not ctx.wants_any("reporting"):
+        return
     county = Area.objects.filter(code=COUNTY).first()
     if county is None:
         ctx.log("reporting: no demo county, skipped")
