@@ -391,8 +391,28 @@ def _close_if_done(batch: Batch) -> None:
 def application_submit(
     *, person: Person, programme_id: str, year: int, by: Any, bank_account: str = ""
 ) -> Application:
-    """An application by a resident or a village officer, checked at once against the same rule."""
+    """An application by a village officer (or other staff) on a resident's behalf, checked at once
+    against the same rule as the proposals."""
     _require(by, PROPOSERS, person.residence_area_id)
+    return _application_create(
+        person=person, programme_id=programme_id, year=year, by=by, bank_account=bank_account
+    )
+
+
+@transaction.atomic
+def resident_application_submit(
+    *, person: Person, programme_id: str, year: int, bank_account: str = ""
+) -> Application:
+    """A resident's own application on the public portal, once the portal has matched them to the
+    registry. No staff member acts: the audit event has no actor and names the channel."""
+    return _application_create(
+        person=person, programme_id=programme_id, year=year, by=None, bank_account=bank_account, online=True
+    )
+
+
+def _application_create(
+    *, person: Person, programme_id: str, year: int, by: Any, bank_account: str, online: bool = False
+) -> Application:
     programme = get_programme(programme_id)
     decision = engine.explain(programme, year, person)
     version = programme.version_for(year)
@@ -408,7 +428,13 @@ def application_submit(
         bank_account=bank_account.strip(),
         applied_by=by if getattr(by, "is_authenticated", False) else None,
     )
-    record(by=by, action="benefits.application_submit", obj=application, after=model_snapshot(application))
+    record(
+        by=by,
+        action="benefits.application_submit",
+        obj=application,
+        after=model_snapshot(application),
+        reason="群众网上申请" if online else "",
+    )
     return application
 
 

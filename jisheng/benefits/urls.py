@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views, views_reports
+from . import views, views_portal, views_reports
 
 app_name = "benefits"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("apply/", views_portal.apply, name="portal_apply"),
     path("programmes/<str:programme_id>/", views.programme_detail, name="programme"),
     path("run/", views.run_view, name="run"),
     path("whatif/", views.whatif_view, name="whatif"),

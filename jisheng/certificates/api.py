@@ -8,10 +8,10 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from jisheng.areas.scoping import get_visible_or_404
+from jisheng.core.ratelimit import allow
 
 from . import services
 from .models import Certificate
-from .ratelimit import allow
 from .views import REVOKE_ROLES, pdf_response
 
 router = Router(tags=["certificates"])

@@ -9,11 +9,11 @@ from django.views.decorators.http import require_POST
 
 from jisheng.accounts.decorators import role_required, staff_can_change
 from jisheng.areas.scoping import get_visible_or_404
+from jisheng.core.ratelimit import allow
 
 from . import keys, services
 from .models import Certificate
 from .pdf import certificate_pdf
-from .ratelimit import allow
 from .signing import PREFIX
 
 STAFF_ROLES = ("counter_clerk", "township_head", "county_staff", "city_staff", "auditor", "village_officer")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jisheng.certificates.pdf import certificate_pdf
-from jisheng.certificates.ratelimit import allow
+from jisheng.core.ratelimit import allow
 from jisheng.core.text import normalize_text
 
 from . import queries, services
