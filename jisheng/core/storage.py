@@ -16,6 +16,7 @@ class StaticStorage(CompressedManifestStaticFilesStorage):
         return super().create_compressor(**{**kwargs, "use_brotli": False})
 
     def url(self, name: Any, force: bool = False) -> str:
-        if not (settings.STATIC_ROOT / "staticfiles.json").exists():
+        # The manifest is read once when the storage is created; no manifest means no collectstatic yet.
+        if not self.hashed_files:
             return settings.STATIC_URL + str(name)
         return super().url(name, force)
