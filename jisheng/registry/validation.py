@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
@@ -30,11 +29,15 @@ EXCEL_EPOCH = datetime.date(1899, 12, 30)
 EXCEL_SERIAL_RANGE = (1, 73050)
 
 SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
+ID_SHAPE = re.compile(r"\d{17}[\dX]")
+SERIAL_TEXT = re.compile(r"\d{1,5}(\.0+)?")
+PHONE_SHAPE = re.compile(r"\+?\d{7,15}")
 DATE_PATTERNS = [
     re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?$"),
     re.compile(r"^(\d{4})[./\-](\d{1,2})[./\-](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 ]
+SEX_BY_PARITY = (str(Sex.FEMALE), str(Sex.MALE))  # the 17th digit of an ID is odd for men
 SEX_WORDS = {
     "男": Sex.MALE,
     "1": Sex.MALE,
@@ -81,8 +84,7 @@ class Refusal(ValueError):
         super().__init__(f"{field}: {reason}")
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     id_number: str
     birth_date: datetime.date
     sex: str
@@ -124,7 +126,7 @@ def normalize_id_number(value: Any, *, field: str = "id_number") -> str:
         raise Refusal(field_label(field), _("is required"), value)
     if SCIENTIFIC.match(text):
         raise Refusal(field_label(field), excel_lost_digits(), value)
-    if not re.fullmatch(r"\d{17}[\dX]", text):
+    if not ID_SHAPE.fullmatch(text):
         raise Refusal(field_label(field), _("must be 18 characters: 17 digits and a digit or X"), value)
     check_ok = ric.calc_check_digit(text) == text[17]
     # Sequence number 000 is never issued, and an ID ending in 000 with a wrong check digit is what
@@ -167,8 +169,7 @@ def excel_lost_digits() -> str:
 
 def identity_from_id(id_number: str) -> Identity:
     birth = datetime.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
-    sex = Sex.MALE if int(id_number[16]) % 2 else Sex.FEMALE
-    return Identity(id_number=id_number, birth_date=birth, sex=str(sex))
+    return Identity(id_number, birth, SEX_BY_PARITY[int(id_number[16]) % 2])
 
 
 def parse_date(value: Any, *, field: str = "date", required: bool = True) -> datetime.date | None:
@@ -185,7 +186,7 @@ def parse_date(value: Any, *, field: str = "date", required: bool = True) -> dat
         if required:
             raise Refusal(field_label(field), _("is required"), value)
         return None
-    if re.fullmatch(r"\d{1,5}(\.0+)?", text) and len(text.split(".")[0]) < 8:
+    if SERIAL_TEXT.fullmatch(text):
         return _from_serial(float(text), field)
     for pattern in DATE_PATTERNS:
         match = pattern.match(text)
@@ -224,7 +225,7 @@ def normalize_phone(value: Any) -> str:
     text = clean_text(value).replace(" ", "").replace("-", "")
     if not text:
         return ""
-    if not re.fullmatch(r"\+?\d{7,15}", text):
+    if not PHONE_SHAPE.fullmatch(text):
         raise Refusal(field_label("phone"), _("must be a telephone number of 7 to 15 digits"), value)
     return text
 

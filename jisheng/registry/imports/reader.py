@@ -35,7 +35,7 @@ def read_cells(path: Path) -> list[list[Any]]:
         workbook = CalamineWorkbook.from_path(str(path))
         sheet = workbook.get_sheet_by_index(0)
         # skip_empty_area=False keeps leading blank rows, so row numbers match what Excel shows.
-        return [list(row) for row in sheet.to_python(skip_empty_area=False)]
+        return sheet.to_python(skip_empty_area=False)
     if suffix in (".csv", ".txt"):
         return list(csv.reader(io.StringIO(decode_csv(path.read_bytes()))))
     raise ValueError(suffix)

@@ -16,6 +16,7 @@ from ..models import Marriage
 from ..validation import (
     Refusal,
     clean_text,
+    identity_from_id,
     normalize_id_number,
     normalize_name,
     normalize_phone,
@@ -250,16 +251,69 @@ PARSERS: dict[str, dict[str, Callable[[Any], Any]]] = {
 }
 
 
+def _persons_agree_with_id(clean: dict[str, Any]) -> list[tuple[str, Any, str]]:
+    """Birth date and sex are written in the ID number; a row whose columns say otherwise is refused,
+    and a row that leaves them empty takes them from the ID."""
+    if not clean.get("id_number"):
+        return []
+    identity = identity_from_id(clean["id_number"])
+    if clean.get("birth_date") and clean["birth_date"] != identity.birth_date:
+        reason = _("does not agree with the ID number, which says %(expected)s") % {
+            "expected": identity.birth_date.isoformat()
+        }
+        return [("birth_date", clean["birth_date"], reason)]
+    if clean.get("sex") and clean["sex"] != identity.sex:
+        return [("sex", clean["sex"], _("does not agree with the ID number"))]
+    clean["birth_date"], clean["sex"] = identity.birth_date, identity.sex
+    return []
+
+
+# Checks across the fields of one row, run once every field is clean.
+ROW_CHECKS: dict[str, Callable[[dict[str, Any]], list[tuple[str, Any, str]]]] = {
+    "persons": _persons_agree_with_id,
+}
+
+
+REMEMBERED_VALUES = 50_000  # per column of one file
+
+
+def row_checker(kind: str, mapping: dict[str, int]) -> Callable[[list[Any]], dict[str, Any]]:
+    """A function cleaning the mapped cells of one row, or raising RowProblems listing each bad cell.
+
+    Most columns of a register repeat their values from row to row (the village, the sex, the
+    group, the dates, the common names), so each column remembers what its text cells parsed to:
+    at 100,000 rows this halves the time spent checking. Only text is remembered (1, 1.0 and True
+    are equal as keys but not as cells), only values that parsed, and only up to a bound.
+    """
+    fields = [(key, index, PARSERS[kind][key], {}) for key, index in mapping.items()]
+    row_check = ROW_CHECKS.get(kind)
+
+    def check(cells: list[Any]) -> dict[str, Any]:
+        width = len(cells)
+        clean: dict[str, Any] = {}
+        problems: list[tuple[str, Any, str]] = []
+        for key, index, parse, parsed in fields:
+            value = cells[index] if index < width else None
+            if type(value) is str and value in parsed:
+                clean[key] = parsed[value]
+                continue
+            try:
+                clean[key] = parse(value)
+            except Refusal as refusal:
+                problems.append((key, value, refusal.reason))
+                continue
+            if type(value) is str and len(parsed) < REMEMBERED_VALUES:
+                parsed[value] = clean[key]
+        if not problems and row_check is not None:
+            problems = row_check(clean)
+        if problems:
+            raise RowProblems(problems)
+        return clean
+
+    return check
+
+
 def check_row(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
-    """Clean every mapped field of one row; raise RowProblems listing each bad cell."""
-    parsers = PARSERS[kind]
-    clean: dict[str, Any] = {}
-    problems: list[tuple[str, Any, str]] = []
-    for key, value in raw.items():
-        try:
-            clean[key] = parsers[key](value)
-        except Refusal as refusal:
-            problems.append((key, value, refusal.reason))
-    if problems:
-        raise RowProblems(problems)
-    return clean
+    """Clean one row given as {field key: raw value} (forms and tests; the engine uses row_checker)."""
+    keys = list(raw)
+    return row_checker(kind, {key: index for index, key in enumerate(keys)})([raw[key] for key in keys])

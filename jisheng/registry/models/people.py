@@ -62,8 +62,14 @@ class Person(models.Model):
         _("household registration type"), max_length=8, choices=HukouType.choices, blank=True
     )
     registered_area_code = models.CharField(_("place of household registration"), max_length=12, blank=True)
+    # No index of its own: the (residence_area, status) index below serves every look-up by area, and
+    # a redundant index costs each of a million inserts a B-tree update.
     residence_area = models.ForeignKey(
-        "areas.Area", verbose_name=_("residence"), on_delete=models.PROTECT, related_name="residents"
+        "areas.Area",
+        verbose_name=_("residence"),
+        on_delete=models.PROTECT,
+        related_name="residents",
+        db_index=False,
     )
     address = models.CharField(_("address"), max_length=128, blank=True)
     household = models.ForeignKey(
@@ -89,6 +95,7 @@ class Person(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # indexed below, for the few merged records only
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -114,6 +121,14 @@ class Person(models.Model):
             models.Index(fields=["name"]),
             models.Index(fields=["birth_date"]),
             models.Index(fields=["phone"]),
+            # Only merged records: a full index would hold a million NULLs, cost every insert a
+            # B-tree update, and tempt SQLite (without statistics) to answer "merged_into IS NULL"
+            # from it instead of from the ID or name index.
+            models.Index(
+                fields=["merged_into"],
+                name="registry_person_merged_into",
+                condition=models.Q(merged_into__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -153,3 +153,34 @@ def test_births_marriages_and_contraception_import_against_registered_persons(tm
     assert Contraception.objects.get().method == "700"
     for kind, name in (("marriages", "m.csv"), ("births", "b.csv"), ("contraception", "c.csv")):
         assert run_import(path=tmp_path / name, kind=kind, by=None).created == 0
+
+
+def test_a_bad_value_repeated_on_many_rows_is_refused_on_each_row_and_good_repeats_are_kept(tmp_path, areas):
+    village = areas["village_a"].code
+    lines = ["姓名,身份证号,性别,村代码,地址"]
+    births = [datetime.date(1980, 1, day) for day in range(1, 7)]
+    for day, birth in enumerate(births, start=1):
+        sex = "男" if day % 2 else "x"  # the same bad word on rows 3, 5 and 7
+        lines.append(f"陈明,{make_id(birth, '1')},{sex},{village},1组")
+    path = tmp_path / "repeats.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_import(path=path, kind="persons", by=None)
+    assert sorted(error.row for error in result.errors) == [3, 5, 7]
+    assert result.created == 3
+    assert set(Person.objects.values_list("address", flat=True)) == {"1组"}
+
+
+def test_one_import_is_one_transaction_and_one_audit_event_whatever_its_size(tmp_path, areas, monkeypatch):
+    from jisheng.registry.imports import engine
+
+    monkeypatch.setattr(engine, "BATCH_SIZE", 2)  # five batches of checking
+    village = areas["village_a"].code
+    lines = ["姓名,身份证号,村代码"]
+    for day in range(1, 11):
+        lines.append(f"陈明,{make_id(datetime.date(1981, 2, day), '2')},{village}")
+    path = tmp_path / "ten.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_import(path=path, kind="persons", by=None)
+    assert result.created == 10 and Person.objects.count() == 10
+    event = AuditEvent.objects.get(action="registry.import")
+    assert event.after["created"] == 10 and event.after["refused"] == 0
