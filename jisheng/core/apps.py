@@ -11,6 +11,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Shell")
 
     def ready(self) -> None:
+        from . import lookups  # noqa: F401  (registers __any_of)
+
         post_migrate.connect(_after_migrate, dispatch_uid="jisheng.core.statistics")
 
 

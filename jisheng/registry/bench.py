@@ -155,7 +155,7 @@ def _import(ctx: BenchContext) -> Iterator[dict[str, Any]]:
                 "INSERT INTO registry_person (name, id_number, id_reversed, sex, birth_date, residence_area_id, "
                 "created_at, updated_at, name_pinyin, name_initials, name_pinyin_alt, name_initials_alt, "
                 "ethnicity, marital_status, phone, hukou_type, registered_area_code, address, relation_to_head, "
-                "status) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, '', '', '', '', '01', '90', '', '', '', '', '', 'alive')",
+                "status) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, '', '', NULL, NULL, '01', '90', '', '', '', '', '', 'alive')",
                 [(*v, v[-1]) for v in values],
             )
         baseline = time.perf_counter() - started

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from jisheng.audit.services import record
 
-from .bulkload import insert_rows, reserve_ids, roomy_page_cache
+from .bulkload import insert_rows, reserve_ids
 from .codes import MaritalStatus, PersonStatus, Relation
 from .models import Birth, Contraception, Household, Marriage, Person, ResidencePeriod
 from .validation import name_readings
@@ -32,19 +32,30 @@ class Plan:
     unchanged: int = 0
     accepted: int = 0
 
+    # Running totals when this plan sums the batches of a file (see ``add``).
+    created: int = 0
+    updated: int = 0
+
     @property
     def new_count(self) -> int:
         return len(self.creates)
 
+    def add(self, batch: Plan) -> None:
+        self.created += len(batch.creates)
+        self.updated += len(batch.updates)
+        self.unchanged += batch.unchanged
+        self.accepted += batch.accepted
 
-@transaction.atomic
-def write_plans(
-    *, plans: list[Plan], by: Any, file_name: str, sha256: str, area_code: str, refused: int = 0
+
+def write_plan(plan: Plan) -> None:
+    """Write one checked batch inside the import's transaction."""
+    WRITERS[plan.kind](plan)
+
+
+def record_import(
+    *, kind: str, by: Any, file_name: str, sha256: str, area_code: str, counts: Plan, refused: int
 ) -> None:
-    with roomy_page_cache():
-        for plan in plans:
-            WRITERS[plan.kind](plan)
-    kind = plans[0].kind if plans else ""
+    """The import's one audit event, in its transaction, after the last batch."""
     record(
         by=by,
         action="registry.import",
@@ -56,9 +67,9 @@ def write_plans(
             "kind": kind,
             "file": file_name,
             "sha256": sha256,
-            "created": sum(len(plan.creates) for plan in plans),
-            "updated": sum(len(plan.updates) for plan in plans),
-            "unchanged": sum(plan.unchanged for plan in plans),
+            "created": counts.created,
+            "updated": counts.updated,
+            "unchanged": counts.unchanged,
             "refused": refused,
         },
     )

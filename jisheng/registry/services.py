@@ -462,5 +462,8 @@ def import_job_update(*, job: ImportJob, **fields: Any) -> ImportJob:
     return job
 
 
-def import_job_progress(*, job_pk: int, done: int, total: int) -> None:
-    ImportJob.objects.filter(pk=job_pk).update(done_rows=done, total_rows=total)
+def import_job_progress(*, job: ImportJob, done: int, total: int) -> None:
+    """Progress goes to a file beside the upload, not to the database: the import writes inside one
+    transaction, so a row updated there would stay invisible to the page polling it until the end
+    (and on SQLite no other connection may write meanwhile)."""
+    job.progress_path.write_text(f"{done} {total}", encoding="ascii")

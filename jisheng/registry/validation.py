@@ -308,12 +308,13 @@ def check_birth(
 
 
 @lru_cache(maxsize=65536)
-def name_readings(name: str) -> tuple[str, str, str, str]:
+def name_readings(name: str) -> tuple[str, str, str | None, str | None]:
     """(pinyin, initials, alternative pinyin, alternative initials) of a name, lower-case ASCII.
 
     The first reading uses the surname reading (单 shan); the alternative is the everyday reading
-    (单 dan) when it differs, so that whichever one a user types finds the person. Characters are
-    read one by one (cached): a name is not a phrase, and a million names are read in seconds.
+    (单 dan) when it differs, None when it does not, so that whichever one a user types finds the
+    person. Characters are read one by one (cached): a name is not a phrase, and a million names
+    are read in seconds.
     """
     everyday = [reading for reading in (_char_reading(ch) for ch in name) if reading]
     surname_chars, surname_reading = _surname(name)
@@ -324,13 +325,14 @@ def name_readings(name: str) -> tuple[str, str, str, str]:
         preferred = everyday
     pinyin = "".join(preferred)
     initials = "".join(s[0] for s in preferred)
-    alt_pinyin = "".join(everyday)
-    alt_initials = "".join(s[0] for s in everyday)
-    if alt_pinyin == pinyin:
-        alt_pinyin = ""
-    if alt_initials == initials:
-        alt_initials = ""
-    return pinyin[:128], initials[:32], alt_pinyin[:128], alt_initials[:32]
+    alt_pinyin = "".join(everyday)[:128]
+    alt_initials = "".join(s[0] for s in everyday)[:32]
+    return (
+        pinyin[:128],
+        initials[:32],
+        alt_pinyin if alt_pinyin != pinyin[:128] else None,
+        alt_initials if alt_initials != initials[:32] else None,
+    )
 
 
 @lru_cache(maxsize=32768)

@@ -95,6 +95,7 @@ def _columns(job: ImportJob) -> tuple[list[dict[str, Any]], list[tuple[int, str]
 @role_required(*IMPORT_ROLES)
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_visible_or_404(ImportJob.objects.all(), request.user, pk=pk)
+    job.read_live_progress()
     columns, choices = _columns(job) if job.stored_path else ([], [])
     return render(
         request,
@@ -106,6 +107,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*IMPORT_ROLES)
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_visible_or_404(ImportJob.objects.all(), request.user, pk=pk)
+    job.read_live_progress()
     return render(
         request, "registry/_import_progress.html", {"job": job, "errors": job.errors[:ERRORS_SHOWN]}
     )
@@ -159,7 +161,9 @@ def _run_job(job_pk: int, user: Any, dry_run: bool) -> None:
     village = user.area if user.area and user.area.level == Level.VILLAGE else None
 
     def progress(done: int, total: int) -> None:
-        import_job_progress(job_pk=job_pk, done=done, total=total)
+        import_job_progress(job=job, done=done, total=total)
+
+    progress(0, job.total_rows)  # not the last run's figures
 
     try:
         result = run_import(

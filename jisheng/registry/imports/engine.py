@@ -1,7 +1,9 @@
-"""Running one import file: read, map, check every row, resolve references in batches, then write.
+"""Running one import file: read, map, check every row, resolve references and write, in batches.
 
-The same engine serves ``jisheng import`` and the web import. A dry run stops after checking. With
-all-or-nothing, one refused row means nothing is written; otherwise the accepted rows are written.
+The same engine serves ``jisheng import`` and the web import. Rows are checked in a background thread
+(``pipeline``) while earlier batches are resolved and written, all in one transaction. A dry run
+writes nothing. With all-or-nothing, one refused row means nothing is written (the transaction is
+rolled back); otherwise the accepted rows are written.
 Re-importing a file changes nothing: every kind has a natural key (ID number, household number,
 husband+wife+date, mother+date+order, person+method+start) and a row equal to what is stored is
 counted as unchanged.
@@ -11,10 +13,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jisheng.areas.codes import code_range
@@ -22,11 +26,13 @@ from jisheng.areas.models import Area, Level
 from jisheng.areas.scoping import user_prefix
 
 from .. import import_writer
+from ..bulkload import roomy_page_cache
 from ..models import Birth, Contraception, Household, Marriage, Person
 from ..validation import Refusal, check_birth, identity_from_id
 from .kinds import KINDS, column_letter, columns_of, guess_mapping, known_headers
+from .pipeline import checked_batches
 from .reader import find_table, read_cells
-from .rows import RowProblems, row_checker
+from .rows import row_checker
 
 BATCH_SIZE = 5000
 KIND_NAMES = tuple(KINDS)
@@ -147,40 +153,61 @@ def run_import(
             RowError(table.header_row, ", ".join(missing), "", _("this required column is missing"))
         )
         return result
-    check = row_checker(kind, mapping)
     resolve = RESOLVERS[kind]
-    plans: list[import_writer.Plan] = []
-    for start in range(0, len(table.rows), BATCH_SIZE):
-        checked = []
-        for number, cells in table.rows[start : start + BATCH_SIZE]:
-            try:
-                checked.append((number, check(cells)))
-            except RowProblems as problems:
-                for key, value, reason in problems.problems:
-                    result.errors.append(RowError(number, ctx.column_name(key), _shown(value), reason))
-        plans.append(resolve(ctx, checked, result))
-        if progress:
-            progress(min(start + BATCH_SIZE, len(table.rows)), len(table.rows))
-    result.errors.sort(key=lambda error: error.row)
-    result.accepted = sum(plan.accepted for plan in plans)
-    result.created = sum(plan.new_count for plan in plans)
-    result.updated = sum(len(plan.updates) for plan in plans)
-    result.unchanged = sum(plan.unchanged for plan in plans)
-    if dry_run or (all_or_nothing and result.errors):
+    writing = not dry_run
+    counts = import_writer.Plan(kind=kind)  # running totals only
+    try:
+        # One transaction for the whole file: with all-or-nothing it is what undoes the written
+        # batches when a later row is refused; otherwise it costs nothing and one commit writes each
+        # touched index page once instead of once a batch.
+        # A dry run opens none: on SQLite a transaction takes the write lock other users need.
+        with nullcontext() if dry_run else transaction.atomic(), roomy_page_cache():
+            batches = checked_batches(table.rows, row_checker(kind, mapping), BATCH_SIZE)
+            for batch in batches:
+                for number, problems in batch.refused:
+                    for key, value, reason in problems.problems:
+                        result.errors.append(RowError(number, ctx.column_name(key), _shown(value), reason))
+                plan = resolve(ctx, batch.accepted, result)
+                counts.add(plan)
+                if all_or_nothing and result.errors:
+                    writing = False  # keep checking, to list every refused row, but write no more
+                if writing:
+                    import_writer.write_plan(plan)
+                if progress:
+                    progress(batch.start + batch.size, len(table.rows))
+            result.errors.sort(key=lambda error: error.row)
+            result.accepted, result.created = counts.accepted, counts.created
+            result.updated, result.unchanged = counts.updated, counts.unchanged
+            if dry_run:
+                return result
+            if all_or_nothing and result.errors:
+                raise _NothingWritten
+            import_writer.record_import(
+                kind=kind,
+                by=by,
+                file_name=file_name or path.name,
+                sha256=result.sha256,
+                area_code=_audit_area_code(by, default_village),
+                counts=counts,
+                refused=len({error.row for error in result.errors}),
+            )
+    except _NothingWritten:
         return result
-    area_code = getattr(by, "area_id", None) or (default_village.code if default_village else "411723000000")
-    # One transaction for the whole file, whether or not all-or-nothing was chosen: the accepted rows
-    # are known by now, and one commit writes each touched index page once instead of once a batch.
-    import_writer.write_plans(
-        plans=plans,
-        by=by,
-        file_name=file_name or path.name,
-        sha256=result.sha256,
-        area_code=area_code,
-        refused=len({error.row for error in result.errors}),
-    )
     result.written = True
     return result
+
+
+class _NothingWritten(Exception):
+    """Raised inside the import's transaction to undo it when all-or-nothing meets a refused row."""
+
+
+def _audit_area_code(by: Any, default_village: Area | None) -> str:
+    if getattr(by, "area_id", None):
+        return str(by.area_id)
+    if default_village is not None:
+        return default_village.code
+    root = Area.objects.filter(parent__isnull=True).order_by("code").first()
+    return root.code if root else ""
 
 
 def _shown(value: Any) -> str:
@@ -234,14 +261,20 @@ def resolve_persons(
     ids = [row["id_number"] for _n, row in checked]
     existing = {
         row["id_number"]: row
-        for row in Person.objects.filter(id_number__in=ids, merged_into__isnull=True).values(
-            "pk", "id_number", "residence_area_id", "household__number", *PERSON_COMPARED
+        for row in Person.objects.filter(id_number__any_of=ids, merged_into__isnull=True).values(
+            # household_id, not household__number: the join made PostgreSQL hash the whole
+            # household table for every batch.
+            "pk",
+            "id_number",
+            "residence_area_id",
+            "household_id",
+            *PERSON_COMPARED,
         )
     }
     households = {
         h.number: h
         for h in Household.objects.filter(
-            number__in=[r.get("household_number") for _n, r in checked if r.get("household_number")]
+            number__any_of=[r.get("household_number") for _n, r in checked if r.get("household_number")]
         )
     }
     for number, row in checked:
@@ -297,7 +330,7 @@ def resolve_persons(
             )
             continue
         changes = {key: value for key, value in values.items() if current[key] != value}
-        if household_number and current["household__number"] != household_number:
+        if household_number and (household is None or current["household_id"] != household.pk):
             changes["household_number"] = household_number
             if household is None:
                 plan.households.setdefault(household_number, village.code)
@@ -313,7 +346,9 @@ def resolve_households(
     ctx: Context, checked: list[tuple[int, dict[str, Any]]], result: ImportResult
 ) -> import_writer.Plan:
     plan = import_writer.Plan(kind="households")
-    existing = {h.number: h for h in Household.objects.filter(number__in=[r["number"] for _n, r in checked])}
+    existing = {
+        h.number: h for h in Household.objects.filter(number__any_of=[r["number"] for _n, r in checked])
+    }
     for number, row in checked:
         if not _first_time(ctx, result, number, ("household", row["number"]), "number", row["number"]):
             continue
@@ -338,7 +373,7 @@ def resolve_households(
 
 
 def _persons_by_id(ctx: Context, numbers: list[str]) -> dict[str, Person]:
-    return {p.id_number: p for p in ctx.persons().filter(id_number__in=numbers, merged_into__isnull=True)}
+    return {p.id_number: p for p in ctx.persons().filter(id_number__any_of=numbers, merged_into__isnull=True)}
 
 
 def resolve_marriages(

@@ -43,14 +43,18 @@ class Person(models.Model):
     """
 
     name = models.CharField(_("name"), max_length=32)
-    name_pinyin = models.CharField(max_length=128, db_index=True, blank=True)
-    name_initials = models.CharField(max_length=32, db_index=True, blank=True)
-    # The everyday reading of a heteronym surname (单 dan beside shan), blank when there is none.
-    name_pinyin_alt = models.CharField(max_length=128, db_index=True, blank=True)
-    name_initials_alt = models.CharField(max_length=32, db_index=True, blank=True)
+    # The search columns are indexed in Meta, not with db_index: a field's db_index makes Django add
+    # a second, varchar_pattern_ops index on PostgreSQL for LIKE, which the range searches here never
+    # use and every insert pays for.
+    name_pinyin = models.CharField(max_length=128, blank=True)
+    name_initials = models.CharField(max_length=32, blank=True)
+    # The everyday reading of a heteronym surname (单 dan beside shan), NULL when there is none: few
+    # names have one, and a partial index over the non-NULL rows costs the other inserts nothing.
+    name_pinyin_alt = models.CharField(max_length=128, null=True, blank=True)
+    name_initials_alt = models.CharField(max_length=32, null=True, blank=True)
     # The ID number reversed, so "the last digits" is a prefix range scan on an index.
-    id_reversed = models.CharField(max_length=18, db_index=True, blank=True)
-    id_number = models.CharField(_("resident ID number"), max_length=18, db_index=True)
+    id_reversed = models.CharField(max_length=18, blank=True)
+    id_number = models.CharField(_("resident ID number"), max_length=18)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("date of birth"))
     ethnicity = models.CharField(_("ethnicity"), max_length=2, default="01", help_text="GB 3304 code")
@@ -118,6 +122,20 @@ class Person(models.Model):
         verbose_name_plural = _("persons")
         indexes = [
             models.Index(fields=["residence_area", "status"]),
+            models.Index(fields=["id_number"], name="registry_person_id_number"),
+            models.Index(fields=["id_reversed"], name="registry_person_id_reversed"),
+            models.Index(fields=["name_pinyin"], name="registry_person_pinyin"),
+            models.Index(fields=["name_initials"], name="registry_person_initials"),
+            models.Index(
+                fields=["name_pinyin_alt"],
+                name="registry_person_pinyin_alt",
+                condition=models.Q(name_pinyin_alt__isnull=False),
+            ),
+            models.Index(
+                fields=["name_initials_alt"],
+                name="registry_person_initials_alt",
+                condition=models.Q(name_initials_alt__isnull=False),
+            ),
             models.Index(fields=["name"]),
             models.Index(fields=["birth_date"]),
             models.Index(fields=["phone"]),

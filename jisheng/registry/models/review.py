@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -102,6 +104,20 @@ class ImportJob(models.Model):
 
     def audit_area_code(self) -> str:
         return self.area_id
+
+    @property
+    def progress_path(self) -> Path:
+        return Path(f"{self.stored_path}.progress")
+
+    def read_live_progress(self) -> None:
+        """While checking or importing, take done/total rows from the file the import thread writes."""
+        if self.status not in (self.Status.CHECKING, self.Status.IMPORTING) or not self.stored_path:
+            return
+        try:
+            done, total = (int(part) for part in self.progress_path.read_text(encoding="ascii").split())
+        except (OSError, ValueError):
+            return
+        self.done_rows, self.total_rows = done, total
 
     @property
     def percent(self) -> int:

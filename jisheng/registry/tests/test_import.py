@@ -184,3 +184,39 @@ def test_one_import_is_one_transaction_and_one_audit_event_whatever_its_size(tmp
     assert result.created == 10 and Person.objects.count() == 10
     event = AuditEvent.objects.get(action="registry.import")
     assert event.after["created"] == 10 and event.after["refused"] == 0
+
+
+def test_all_or_nothing_undoes_batches_already_written_when_a_later_row_is_refused(
+    tmp_path, areas, monkeypatch
+):
+    from jisheng.registry.imports import engine
+
+    monkeypatch.setattr(engine, "BATCH_SIZE", 2)  # rows 2–3 and 4–5 are written before row 7 is seen
+    village = areas["village_a"].code
+    lines = ["姓名,身份证号,村代码,户号"]
+    for day in range(1, 6):
+        lines.append(f"陈明,{make_id(datetime.date(1981, 3, day), '1')},{village},H{day}")
+    lines.append(f"陈明,411723198103069999,{village},H6")  # a wrong check digit
+    path = tmp_path / "late-error.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_import(path=path, kind="persons", by=None, all_or_nothing=True)
+    assert not result.written and [error.row for error in result.errors] == [7]
+    assert not Person.objects.exists() and not Household.objects.exists()
+    assert not AuditEvent.objects.filter(action="registry.import").exists()
+
+
+def test_refusals_checked_in_the_background_are_worded_in_the_callers_language(messy_xlsx, areas):
+    with translation.override("en"):
+        result = run_import(path=messy_xlsx, kind="persons", by=None, dry_run=True)
+        lines = [str(error) for error in result.errors]
+    assert any(line.startswith("row 9, column C") and "does not agree" in line for line in lines)
+
+
+def test_a_failure_while_checking_reaches_the_caller():
+    from jisheng.registry.imports.pipeline import checked_batches
+
+    def broken(cells):
+        raise RuntimeError("disk gone")
+
+    with pytest.raises(RuntimeError, match="disk gone"):
+        list(checked_batches([(2, ["x"])], broken, 10))

@@ -57,3 +57,27 @@ def test_with_all_or_nothing_a_refused_row_blocks_the_commit(tmp_path, areas, of
     job.refresh_from_db()
     assert job.status == ImportJob.Status.CHECKED
     assert not Person.objects.exists()
+
+
+def test_the_progress_bar_shows_what_the_running_import_has_reached(tmp_path, areas, officer, client_for):
+    from jisheng.registry.services import import_job_progress
+
+    stored = tmp_path / "upload.xlsx"
+    stored.write_bytes(b"")
+    job = ImportJob.objects.create(
+        kind="persons",
+        file_name="花名册.xlsx",
+        stored_path=str(stored),
+        area=areas["village_a"],
+        created_by=officer,
+        status=ImportJob.Status.IMPORTING,
+        total_rows=0,
+    )
+    import_job_progress(job=job, done=2500, total=10000)
+    page = client_for(officer).get(f"/registry/import/{job.pk}/progress/").content.decode()
+    assert "2500" in page and "10000" in page and 'value="25"' in page
+    job.status = ImportJob.Status.DONE
+    job.done_rows = job.total_rows = 10000
+    job.save()
+    page = client_for(officer).get(f"/registry/import/{job.pk}/progress/").content.decode()
+    assert 'value="100"' in page
