@@ -71,3 +71,20 @@ def get_visible_or_404(queryset: models.QuerySet[ModelT], user: Any, **lookup: A
 def can_see_area(user: Any, code: str) -> bool:
     prefix = user_prefix(user)
     return prefix is not None and code.startswith(prefix)
+
+
+def visible_area(user: Any, code: str) -> Any:
+    """The Area with this code (6 or 9 digits are padded, full-width digits accepted) if it exists and
+    the user may see it; None otherwise, so that a malformed, unknown and foreign code look alike."""
+    from django.core.exceptions import ValidationError
+
+    from .codes import normalize_code
+    from .models import Area  # the models import this module, so not at the top
+
+    try:
+        padded = normalize_code(code)
+    except ValidationError:
+        return None
+    if not can_see_area(user, padded):
+        return None
+    return Area.objects.filter(code=padded).first()

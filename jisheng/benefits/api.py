@@ -9,11 +9,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from jisheng.areas.models import Area
-from jisheng.areas.scoping import can_see_area, get_visible_or_404
+from jisheng.areas.scoping import get_visible_or_404, visible_area
 
 from . import engine, services
 from .models import Batch
@@ -55,9 +56,9 @@ def _batch_out(batch: Batch) -> dict[str, Any]:
 
 
 def _area_for(request: HttpRequest, code: str) -> Area:
-    area = Area.objects.filter(code=code.ljust(12, "0")).first()
-    if area is None or not can_see_area(request.user, area.code):
-        raise HttpError(404, "地区不存在或不在您的辖区内")
+    area: Area | None = visible_area(request.user, code)
+    if area is None:
+        raise HttpError(404, _("No such area, or it is outside your area."))
     return area
 
 

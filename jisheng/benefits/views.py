@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from jisheng.accounts.decorators import role_required
 from jisheng.areas.models import Area
-from jisheng.areas.scoping import can_see_area, get_visible_or_404
+from jisheng.areas.scoping import get_visible_or_404, visible_area
 
 from . import engine, queries, services, whatif
 from .models import Batch, Line, Objection, Payment
@@ -55,11 +55,7 @@ def _year(request: HttpRequest, default: int | None = None) -> int:
 def _area(request: HttpRequest, raw: str | None) -> Area:
     """The area asked for, if the user may see it; otherwise the user's own area."""
     user_area: Area = request.user.area  # type: ignore[union-attr,assignment]
-    if raw:
-        area = Area.objects.filter(code=raw).first()
-        if area is not None and can_see_area(request.user, area.code):
-            return area
-    return user_area
+    return (visible_area(request.user, raw) if raw else None) or user_area
 
 
 @role_required(*STAFF)

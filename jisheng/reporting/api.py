@@ -8,12 +8,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from jisheng.areas.codes import normalize_code
 from jisheng.areas.models import Area
-from jisheng.areas.scoping import can_see_area, get_visible_or_404
+from jisheng.areas.scoping import get_visible_or_404, visible_area
 
 from . import clock, definitions, queries, services
 from .models import Report, ReportForm
@@ -94,13 +94,9 @@ def _area(request: HttpRequest, code: str) -> Area:
     user: Any = request.user
     if not code:
         return user.area
-    try:
-        padded = normalize_code(code)
-    except ValidationError as exc:
-        raise HttpError(400, "；".join(exc.messages)) from exc
-    area = Area.objects.filter(code=padded).first()
-    if area is None or not can_see_area(user, padded):
-        raise HttpError(404, "区划不存在或不在您的管辖范围内")
+    area: Area | None = visible_area(user, code)
+    if area is None:
+        raise HttpError(404, _("No such area, or it is outside your area."))
     return area
 
 
