@@ -8,6 +8,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
@@ -102,7 +103,7 @@ def _uploads(materials: list[MaterialIn]) -> list[services.Upload]:
             for m in materials
         ]
     except (binascii.Error, ValueError) as exc:
-        raise HttpError(400, "「材料」：content_base64 不是有效的 Base64") from exc
+        raise HttpError(400, _("“Material”: content_base64 is not valid Base64")) from exc
 
 
 def _case(request: HttpRequest, application_id: int) -> Application:
@@ -115,7 +116,7 @@ def _run(call):  # type: ignore[no-untyped-def]
     try:
         return call()
     except PermissionDenied as exc:
-        raise HttpError(403, str(exc) or "无权办理") from exc
+        raise HttpError(403, str(exc) or _("Not allowed.")) from exc
     except ValidationError as exc:
         raise HttpError(400, " ".join(exc.messages)) from exc
 
@@ -144,10 +145,10 @@ def application_submit(request: HttpRequest, data: SubmitIn) -> Status[Applicati
 
     item = ServiceItem.objects.filter(code=data.item).first()
     if item is None:
-        raise HttpError(400, f"「事项」：没有“{data.item}”这个事项")
+        raise HttpError(400, _("“Service item”: there is no item “%(item)s”") % {"item": data.item})
     person = Person.objects.visible_to(request.user).filter(id_number=data.id_number.strip().upper()).first()
     if person is None:
-        raise HttpError(400, "「身份证号码」：在您的管辖范围内没有找到此人")
+        raise HttpError(400, _("“ID number”: no such person in your area"))
     application = _run(
         lambda: services.application_submit(
             item=item,
@@ -184,7 +185,7 @@ def application_receipt(request: HttpRequest, application_id: int) -> HttpRespon
 def application_certificate(request: HttpRequest, application_id: int) -> HttpResponse:
     application = _case(request, application_id)
     if application.certificate is None:
-        raise HttpError(404, "尚未发证")
+        raise HttpError(404, _("No certificate has been issued yet"))
     return _pdf(certificate_pdf(application.certificate), application.certificate.number)
 
 
@@ -194,7 +195,7 @@ def application_certificate(request: HttpRequest, application_id: int) -> HttpRe
 def application_notice_pdf(request: HttpRequest, application_id: int, sequence: int) -> HttpResponse:
     notice = _case(request, application_id).notices.filter(sequence=sequence).first()
     if notice is None:
-        raise HttpError(404, "没有这份告知书")
+        raise HttpError(404, _("There is no such notice"))
     return _pdf(notice_pdf(notice), notice.number)
 
 

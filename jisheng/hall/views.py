@@ -153,7 +153,7 @@ def case_new(request: HttpRequest, code: str) -> HttpResponse:
             .first()
         )
         if person is None:
-            messages.error(request, "「身份证号码」：在您的管辖范围内没有找到此人")
+            messages.error(request, _("“ID number”: no such person in your area"))
         else:
             try:
                 application = services.application_submit(

@@ -39,9 +39,9 @@ def _booking(request: HttpRequest, item: ServiceItem) -> dict[str, str]:
     try:
         day = datetime.date.fromisoformat(raw)
     except ValueError as exc:
-        raise ValidationError("「预约日期」：请选择希望前来的日期") from exc
+        raise ValidationError(_("“Appointment date”: choose the day you would like to come")) from exc
     if day <= timezone.localdate():
-        raise ValidationError("「预约日期」：请选择今天以后的日期")
+        raise ValidationError(_("“Appointment date”: choose a day after today"))
     return {"预约日期": day.isoformat()}
 
 
@@ -98,7 +98,11 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
             person = Person.objects.filter(id_number=values["id_number"], name=values["name"]).first()
             if person is None:
                 messages.error(
-                    request, "身份核验未通过：「姓名」与「身份证号码」与人口信息不一致，请到窗口办理"
+                    request,
+                    _(
+                        "Identity check failed: the “name” and “ID number” do not match the registry; "
+                        "please apply at the counter"
+                    ),
                 )
             else:
                 try:

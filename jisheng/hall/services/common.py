@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jisheng.areas.models import Area
 from jisheng.areas.scoping import can_see_area
@@ -43,9 +44,9 @@ def office_of(area: Area) -> Area:
 
 def require_staff(by: Any, application: Application | None, roles: tuple[str, ...]) -> None:
     if by is None or not getattr(by, "is_authenticated", False) or by.is_read_only or not by.has_role(*roles):
-        raise PermissionDenied("无权办理此事项")
+        raise PermissionDenied(_("You may not handle this service item."))
     if application is not None and not can_see_area(by, application.area_id):
-        raise PermissionDenied("该申请不在您的管辖范围内")
+        raise PermissionDenied(_("This application is outside your area."))
 
 
 def content_type_of(content: bytes) -> str | None:
@@ -59,11 +60,19 @@ def check_uploads(uploads: list[Upload], valid_codes: set[str]) -> None:
     errors = []
     for index, upload in enumerate(uploads, start=1):
         if upload.material_code not in valid_codes:
-            errors.append(f"第 {index} 个文件「材料」：该事项没有“{upload.material_code}”这项材料")
+            errors.append(
+                _("File %(index)s, “material”: this service item has no material “%(code)s”")
+                % {"index": index, "code": upload.material_code}
+            )
         if len(upload.content) > MAX_UPLOAD_BYTES:
-            errors.append(f"第 {index} 个文件「{upload.name}」：超过 10 MB")
+            errors.append(
+                _("File %(index)s “%(name)s”: larger than 10 MB") % {"index": index, "name": upload.name}
+            )
         if content_type_of(upload.content) is None:
-            errors.append(f"第 {index} 个文件「{upload.name}」：只接受 JPG、PNG 照片或 PDF 文件")
+            errors.append(
+                _("File %(index)s “%(name)s”: only JPG or PNG photos and PDF files are accepted")
+                % {"index": index, "name": upload.name}
+            )
     if errors:
         raise ValidationError(errors)
 

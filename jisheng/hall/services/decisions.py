@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jisheng.audit.services import model_snapshot, record
 from jisheng.certificates.services import certificate_issue
@@ -34,7 +35,7 @@ def _lock_open(application: Application) -> Application:
         .get(pk=application.pk)
     )
     if not application.is_open:
-        raise ValidationError("该申请已经办结")
+        raise ValidationError(_("This application is already concluded"))
     return application
 
 
@@ -67,14 +68,19 @@ def application_approve(*, application: Application, by: Any, reason: str = "") 
     application = _lock_open(application)
     _require_approver(application, by)
     if application.status != ApplicationStatus.RECEIVED:
-        raise ValidationError("申请正在等待补正材料，补正后才能审批")
+        raise ValidationError(
+            _("The application is waiting for materials; it can be decided once they are in")
+        )
     missing = [
         m.name
         for m in application.item.materials.all()
         if m.required and m.code not in application.present_materials
     ]
     if missing:
-        raise ValidationError("以下必需材料尚未收齐，请先出具一次性告知：" + "、".join(missing))
+        raise ValidationError(
+            _("These required materials are missing; give a one-time notice first: %(materials)s")
+            % {"materials": "、".join(missing)}
+        )
     before = model_snapshot(application, DECISION_FIELDS)
     _close(application, ApplicationStatus.APPROVED, reason.strip() or "材料齐全，符合规定，予以办理", "", by)
     if application.item.certificate:
@@ -109,9 +115,9 @@ def application_refuse(*, application: Application, reason: str, rule: str, by: 
     application = _lock_open(application)
     _require_approver(application, by)
     if not reason.strip():
-        raise ValidationError("「理由」：不予办理必须书面说明理由")
+        raise ValidationError(_("“Reason”: a refusal must give its reason in writing"))
     if not rule.strip():
-        raise ValidationError("「依据」：不予办理必须写明所依据的规定条款")
+        raise ValidationError(_("“Rule”: a refusal must cite the rule it rests on"))
     before = model_snapshot(application, DECISION_FIELDS)
     _close(application, ApplicationStatus.REFUSED, reason.strip(), rule.strip()[:200], by)
     application.save()
@@ -133,11 +139,15 @@ def application_decline(*, application: Application, reason: str, rule: str, by:
     application = _lock_open(application)
     if application.item.unconditional:
         raise UnconditionalAcceptance(
-            f"“{application.item.name}”实行无条件受理，不得拒绝受理；材料不全的请出具一次性告知"
+            _(
+                "“%(item)s” is accepted unconditionally and may not be refused; "
+                "if materials are missing, give a one-time notice"
+            )
+            % {"item": application.item.name}
         )
     require_staff(by, application, DECIDING_ROLES)
     if not reason.strip() or not rule.strip():
-        raise ValidationError("「理由」「依据」：不予受理必须写明理由和所依据的规定")
+        raise ValidationError(_("“Reason” and “rule”: refusing to accept must give the reason and the rule"))
     before = model_snapshot(application, DECISION_FIELDS)
     _close(application, ApplicationStatus.REFUSED, "不予受理：" + reason.strip(), rule.strip()[:200], by)
     application.save()
@@ -159,9 +169,9 @@ def refusal_overturn(*, application: Application, reason: str, by: Any) -> Appli
     application = Application.objects.select_for_update().select_related("item").get(pk=application.pk)
     require_staff(by, application, SUPERVISING_ROLES)
     if application.status != ApplicationStatus.REFUSED or application.decided_by is None:
-        raise ValidationError("只有被拒绝的申请才能复核撤销")
+        raise ValidationError(_("Only a refused application can be reviewed and reopened"))
     if not reason.strip():
-        raise ValidationError("「理由」：复核撤销必须说明理由")
+        raise ValidationError(_("“Reason”: reopening after a review must give a reason"))
     from jisheng.workdays import services as workdays
 
     before = model_snapshot(application, DECISION_FIELDS)
@@ -205,9 +215,11 @@ def application_handover(*, application: Application, to_user: Any, reason: str,
         or not to_user.has_role(*DECIDING_ROLES)
         or not application.area_id.startswith(to_user.area.prefix)
     ):
-        raise ValidationError("「接手人」：只能移交给本乡镇有办理权限的工作人员")
+        raise ValidationError(
+            _("“Receiver”: hand over only to staff of this township who may handle the item")
+        )
     if not reason.strip():
-        raise ValidationError("「原因」：移交必须说明原因")
+        raise ValidationError(_("“Reason”: a handover must give its reason"))
     before = model_snapshot(application, ["owner"])
     Handover.objects.create(
         application=application,

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jisheng.audit.services import model_snapshot, record
 from jisheng.workdays import services as workdays
@@ -48,11 +49,11 @@ EDITABLE_FIELDS = {
 def rating_submit(*, application: Application, level: int, comment: str = "") -> Rating:
     """The resident rates a finished case once; 1–2 go on the follow-up list with a 15-working-day limit."""
     if application.is_open:
-        raise ValidationError("办结后才能评价")
+        raise ValidationError(_("An application can be rated once it is concluded"))
     if not 1 <= level <= 5:
-        raise ValidationError("「评价」：请选择 1 到 5 星")
+        raise ValidationError(_("“Rating”: choose 1 to 5 stars"))
     if Rating.objects.filter(application=application).exists():
-        raise ValidationError("该申请已经评价过")
+        raise ValidationError(_("This application has already been rated"))
     today = timezone.localdate()
     rating = Rating.objects.create(
         application=application,
@@ -69,7 +70,7 @@ def rating_submit(*, application: Application, level: int, comment: str = "") ->
 def rating_reply(*, rating: Rating, reply: str, by: Any) -> Rating:
     require_staff(by, rating.application, ("counter_clerk", "township_head"))
     if not reply.strip():
-        raise ValidationError("「回复」：请填写整改或回复情况")
+        raise ValidationError(_("“Reply”: describe the correction or the reply"))
     rating.reply, rating.replied_by, rating.replied_at = reply.strip(), by, timezone.now()
     rating.save(update_fields=["reply", "replied_by", "replied_at"])
     record(by=by, action="hall.rating_reply", obj=rating, after={"reply": rating.reply})
@@ -82,7 +83,7 @@ def consultation_log(
 ) -> Consultation:
     require_staff(by, None, ("counter_clerk", "township_head", "village_officer"))
     if not question.strip() or not answer.strip():
-        raise ValidationError("「问题」「答复」：都必须填写")
+        raise ValidationError(_("“Question” and “answer”: both are required"))
     consultation = Consultation.objects.create(
         office=office,
         asker=asker.strip()[:64] or "群众",
@@ -157,7 +158,9 @@ def catalogue_item_update(*, item: ServiceItem, changes: dict[str, Any], by: Any
     require_staff(by, None, ("system_admin", "city_staff"))
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
-        raise ValidationError(f"这些字段不能在此修改：{', '.join(sorted(unknown))}")
+        raise ValidationError(
+            _("These fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
+        )
     before = model_snapshot(item)
     for name, value in changes.items():
         setattr(item, name, value)

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jisheng.audit.services import model_snapshot, record
 from jisheng.certificates.services import next_in_sequence
@@ -64,18 +65,23 @@ def application_submit(
     received_on = timezone.localdate(received_at)
     if channel == Channel.ONLINE:
         if by is not None and getattr(by, "is_authenticated", False):
-            raise ValidationError("「渠道」：工作人员代为申请请选择窗口、代办或上门办理")
+            raise ValidationError(
+                _("“Channel”: staff applying for a resident choose the counter, a proxy or a home visit")
+            )
     else:
         require_staff(by, None, INTAKE_ROLES.get(Channel(channel), ()))
         from jisheng.areas.scoping import can_see_area
 
         if not can_see_area(by, person.residence_area_id):
-            raise PermissionDenied("申请人不在您的管辖范围内")
+            raise PermissionDenied(_("The applicant is outside your area."))
     if not item.is_effective(received_on):
-        raise ValidationError(f"「事项」：“{item.name}”在 {received_on} 不在有效期内")
+        raise ValidationError(
+            _("“Service item”: “%(item)s” is not in force on %(day)s")
+            % {"item": item.name, "day": received_on}
+        )
     phone = "".join(ch for ch in phone if ch.isdigit())
     if len(phone) != 11:
-        raise ValidationError("「手机号码」：请填写 11 位手机号码")
+        raise ValidationError(_("“Mobile number”: enter an 11-digit mobile number"))
     materials = {m.code: m for m in item.materials.all()}
     check_uploads(uploads, set(materials))
     received = sorted({code for code in (received_materials or []) if code in materials})
@@ -139,18 +145,21 @@ def notice_issue(*, application: Application, problems: list[dict[str, str]], by
     application = Application.objects.select_for_update().select_related("item").get(pk=application.pk)
     require_staff(by, application, ("counter_clerk", "township_head"))
     if application.status != ApplicationStatus.RECEIVED:
-        raise ValidationError("只能对办理中的申请出具一次性告知")
+        raise ValidationError(_("A one-time notice can only be given for an application in progress"))
     materials = {m.code: m.name for m in application.item.materials.all()}
     cleaned = []
     for index, problem in enumerate(problems, start=1):
         code = problem.get("code", "")
         if code not in materials:
-            raise ValidationError(f"第 {index} 项「材料」：该事项没有“{code}”这项材料")
+            raise ValidationError(
+                _("Line %(index)s, “material”: this service item has no material “%(code)s”")
+                % {"index": index, "code": code}
+            )
         cleaned.append(
             {"code": code, "name": materials[code], "problem": (problem.get("problem") or "缺少")[:100]}
         )
     if not cleaned:
-        raise ValidationError("一次性告知必须列出至少一项缺少或有问题的材料")
+        raise ValidationError(_("A one-time notice must list at least one missing or faulty material"))
     previous = application.notices.order_by("-sequence").first()
     if previous is not None:
         resubmitted = {
@@ -159,8 +168,11 @@ def notice_issue(*, application: Application, problems: list[dict[str, str]], by
         late = [p["name"] for p in cleaned if p["code"] not in resubmitted]
         if late:
             raise ValidationError(
-                "一次性告知已经出具过；再次告知只能针对之后新提交的材料，以下材料不能再次告知："
-                + "、".join(late)
+                _(
+                    "A one-time notice was already given; a further notice may only concern materials "
+                    "submitted since, so these cannot be noticed again: %(materials)s"
+                )
+                % {"materials": "、".join(late)}
             )
     today = timezone.localdate()
     remaining = workdays.working_days_between(today, application.due_on) if application.due_on else 0
@@ -211,13 +223,13 @@ def application_resubmit(
     if by is not None:
         require_staff(by, application, ("counter_clerk", "township_head", "village_officer"))
     if application.status != ApplicationStatus.AWAITING_CORRECTION:
-        raise ValidationError("该申请当前不需要补正材料")
+        raise ValidationError(_("This application is not waiting for materials"))
     uploads = uploads or []
     materials = {m.code for m in application.item.materials.all()}
     check_uploads(uploads, materials)
     received = [code for code in (received_materials or []) if code in materials]
     if not uploads and not received:
-        raise ValidationError("「补正材料」：请至少提交一项材料")
+        raise ValidationError(_("“Materials”: submit at least one"))
     notice = application.notices.order_by("-sequence").first()
     assert notice is not None
     before = model_snapshot(application, ["status", "due_on"])

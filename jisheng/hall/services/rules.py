@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jisheng.audit.services import model_snapshot, record
 from jisheng.workdays import services as workdays
@@ -22,7 +23,7 @@ def post_create(*, office: Any, name: str, holder_a: Any, holder_b: Any, by: Any
     if by is not None:
         require_staff(by, None, SUPERVISING_ROLES)
     if holder_a == holder_b:
-        raise ValidationError("「B角」：A角和B角不能是同一人")
+        raise ValidationError(_("“B role”: the A and B roles cannot be held by the same person"))
     post = Post.objects.create(office=office, name=name, holder_a=holder_a, holder_b=holder_b)
     record(by=by, action="hall.post_create", obj=post, after=model_snapshot(post))
     return post

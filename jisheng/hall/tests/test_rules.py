@@ -228,3 +228,21 @@ def test_an_item_approved_by_the_county_cannot_be_approved_at_the_township(
         services.application_approve(application=application, by=county).certificate.kind
         == "独生子女父母光荣证"
     )
+
+
+def test_a_refusal_without_reason_is_refused_in_chinese_and_in_english_when_english_is_chosen(
+    catalogue, resident, staff
+) -> None:
+    from django.utils import translation
+
+    application = online(catalogue["birth-registration"], resident, uploads=[upload("registration-form")])
+    with pytest.raises(ValidationError) as chinese:
+        services.application_refuse(
+            application=application, reason=" ", rule="条例第十八条", by=staff["clerk"]
+        )
+    assert chinese.value.messages == ["「理由」：不予办理必须书面说明理由"]
+    with translation.override("en"), pytest.raises(ValidationError) as english:
+        services.application_refuse(
+            application=application, reason=" ", rule="条例第十八条", by=staff["clerk"]
+        )
+    assert english.value.messages == ["“Reason”: a refusal must give its reason in writing"]
