@@ -1,9 +1,10 @@
 """Running one import file: read, map, check every row, resolve references and write, in batches.
 
 The same engine serves ``jisheng import`` and the web import. Rows are checked in a background thread
-(``pipeline``) while earlier batches are resolved and written, all in one transaction. A dry run
-writes nothing. With all-or-nothing, one refused row means nothing is written (the transaction is
-rolled back); otherwise the accepted rows are written.
+(``pipeline``) while earlier batches are resolved and written. A dry run writes nothing. With
+all-or-nothing the file is one transaction, and one refused row means nothing is written (the
+transaction is rolled back); otherwise the accepted rows are written, up to WRITE_ROWS rows
+per transaction.
 Re-importing a file changes nothing: every kind has a natural key (ID number, household number,
 husband+wife+date, mother+date+order, person+method+start) and a row equal to what is stored is
 counted as unchanged.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,8 @@ from .pipeline import checked_batches
 from .reader import find_table, read_cells
 from .rows import row_checker
 
-BATCH_SIZE = 5000
+BATCH_SIZE = 5000  # rows checked and resolved together
+WRITE_ROWS = 25_000  # rows written per transaction unless all-or-nothing
 KIND_NAMES = tuple(KINDS)
 
 
@@ -156,14 +158,31 @@ def run_import(
     resolve = RESOLVERS[kind]
     writing = not dry_run
     counts = import_writer.Plan(kind=kind)  # running totals only
+
+    def audit(part: import_writer.Plan, refused: int) -> None:
+        import_writer.record_import(
+            kind=kind,
+            by=by,
+            file_name=file_name or path.name,
+            sha256=result.sha256,
+            area_code=_audit_area_code(by, default_village),
+            counts=part,
+            refused=refused,
+        )
+
+    parts = _Parts(audit)
+
+    # All-or-nothing writes the file in one transaction, which is what undoes the batches already
+    # written when a later row is refused. Otherwise each batch commits on its own with its audit
+    # event, a transaction per WRITE_ROWS rows: SQLite has one writer at a time and every page view
+    # writes its session, so one long transaction would stall everybody else's pages for the length
+    # of a large import, while a commit per 5,000-row batch cost SQLite 2 s more per 100,000 rows.
+    whole_file = transaction.atomic() if all_or_nothing and not dry_run else nullcontext()
     try:
-        # One transaction for the whole file: with all-or-nothing it is what undoes the written
-        # batches when a later row is refused; otherwise it costs nothing and one commit writes each
-        # touched index page once instead of once a batch.
-        # A dry run opens none: on SQLite a transaction takes the write lock other users need.
-        with nullcontext() if dry_run else transaction.atomic(), roomy_page_cache():
+        with whole_file, roomy_page_cache(), parts:
             batches = checked_batches(table.rows, row_checker(kind, mapping), BATCH_SIZE)
             for batch in batches:
+                errors_before = len(result.errors)
                 for number, problems in batch.refused:
                     for key, value, reason in problems.problems:
                         result.errors.append(RowError(number, ctx.column_name(key), _shown(value), reason))
@@ -171,30 +190,64 @@ def run_import(
                 counts.add(plan)
                 if all_or_nothing and result.errors:
                     writing = False  # keep checking, to list every refused row, but write no more
-                if writing:
+                if writing and all_or_nothing:
                     import_writer.write_plan(plan)
+                elif writing:
+                    parts.write(plan, {error.row for error in result.errors[errors_before:]})
                 if progress:
                     progress(batch.start + batch.size, len(table.rows))
+            parts.commit()
             result.errors.sort(key=lambda error: error.row)
             result.accepted, result.created = counts.accepted, counts.created
             result.updated, result.unchanged = counts.updated, counts.unchanged
             if dry_run:
                 return result
-            if all_or_nothing and result.errors:
-                raise _NothingWritten
-            import_writer.record_import(
-                kind=kind,
-                by=by,
-                file_name=file_name or path.name,
-                sha256=result.sha256,
-                area_code=_audit_area_code(by, default_village),
-                counts=counts,
-                refused=len({error.row for error in result.errors}),
-            )
+            if all_or_nothing:
+                if result.errors:
+                    raise _NothingWritten
+                audit(counts, 0)
     except _NothingWritten:
         return result
     result.written = True
     return result
+
+
+class _Parts:
+    """Batches written as they come, committed WRITE_ROWS rows at a time, each part with its audit
+    event. Written as they come, so the checking thread keeps working beside the inserts; committed
+    in parts, so SQLite's one write lock is released now and then for everybody else."""
+
+    def __init__(self, audit: Callable[[import_writer.Plan, int], None]) -> None:
+        self.audit = audit
+        self.open: ExitStack | None = None
+        self.part: import_writer.Plan | None = None
+        self.refused: set[int] = set()
+
+    def write(self, plan: import_writer.Plan, refused_rows: set[int]) -> None:
+        if self.open is None:
+            self.open = ExitStack()
+            self.open.enter_context(transaction.atomic())
+            self.part = import_writer.Plan(kind=plan.kind)
+        assert self.part is not None
+        import_writer.write_plan(plan)
+        self.part.add(plan)
+        self.refused |= refused_rows
+        if self.part.created + self.part.updated >= WRITE_ROWS:
+            self.commit()
+
+    def commit(self) -> None:
+        if self.open is not None and self.part is not None:
+            self.audit(self.part, len(self.refused))
+            self.open.close()
+        self.open, self.part, self.refused = None, None, set()
+
+    def __enter__(self) -> _Parts:
+        return self
+
+    def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
+        if self.open is not None:  # an exception left a part open: roll it back
+            self.open.__exit__(kind, error, traceback)
+            self.open = None
 
 
 class _NothingWritten(Exception):
