@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.utils import translation
 from openpyxl import Workbook
 from stdnum.cn import ric
@@ -186,7 +187,9 @@ def test_large_imports_commit_in_parts_each_audited_unless_all_or_nothing_is_cho
     result = run_import(path=path, kind="persons", by=None)
     assert result.created == 10 and Person.objects.count() == 10
     parts = AuditEvent.objects.filter(action="registry.import").order_by("pk")
-    assert [event.after["created"] for event in parts] == [4, 4, 2]
+    # SQLite commits in parts, to let other writers in; PostgreSQL needs not.
+    expected = [4, 4, 2] if connection.vendor == "sqlite" else [10]
+    assert [event.after["created"] for event in parts] == expected
     Person.objects.all().delete()
     AuditEvent.objects.filter(action="registry.import").delete()
     assert run_import(path=path, kind="persons", by=None, all_or_nothing=True).created == 10
