@@ -32,19 +32,21 @@ class Plan:
     unchanged: int = 0
     accepted: int = 0
 
-    # Running totals when this plan sums the batches of a file (see ``add``).
+
+@dataclass
+class Counts:
+    """What a file, or a part of it, did: the running totals of its plans."""
+
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
+    accepted: int = 0
 
-    @property
-    def new_count(self) -> int:
-        return len(self.creates)
-
-    def add(self, batch: Plan) -> None:
-        self.created += len(batch.creates)
-        self.updated += len(batch.updates)
-        self.unchanged += batch.unchanged
-        self.accepted += batch.accepted
+    def add(self, plan: Plan) -> None:
+        self.created += len(plan.creates)
+        self.updated += len(plan.updates)
+        self.unchanged += plan.unchanged
+        self.accepted += plan.accepted
 
 
 def write_plan(plan: Plan) -> None:
@@ -53,9 +55,9 @@ def write_plan(plan: Plan) -> None:
 
 
 def record_import(
-    *, kind: str, by: Any, file_name: str, sha256: str, area_code: str, counts: Plan, refused: int
+    *, kind: str, by: Any, file_name: str, sha256: str, area_code: str, counts: Counts, refused: int
 ) -> None:
-    """The import's one audit event, in its transaction, after the last batch."""
+    """The audit event of an import's transaction (the whole file, or one part of it)."""
     record(
         by=by,
         action="registry.import",

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from contextlib import ExitStack, nullcontext
-from dataclasses import dataclass, field
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -28,86 +27,15 @@ from jisheng.areas.scoping import user_prefix
 
 from .. import import_writer
 from ..bulkload import roomy_page_cache
-from ..models import Birth, Contraception, Household, Marriage, Person
-from ..validation import Refusal, check_birth, identity_from_id
-from .kinds import KINDS, column_letter, columns_of, guess_mapping, known_headers
+from .kinds import KINDS, columns_of, guess_mapping, known_headers
 from .pipeline import checked_batches
 from .reader import find_table, read_cells
+from .resolve import RESOLVERS, Context, ImportResult, RowError, shown
 from .rows import row_checker
 
 BATCH_SIZE = 5000  # rows checked and resolved together
-# Rows written per transaction on SQLite unless all-or-nothing. PostgreSQL's readers and writers do
-# not wait for one another, so there the whole file is one transaction (about 2 s faster).
-WRITE_ROWS = 25_000
+WRITE_ROWS = 25_000  # rows per transaction on SQLite unless all-or-nothing (see run_import)
 KIND_NAMES = tuple(KINDS)
-
-
-@dataclass
-class RowError:
-    row: int
-    column: str
-    value: str
-    reason: str
-
-    def __str__(self) -> str:
-        return _("row %(row)s, column %(column)s, value %(value)s: %(reason)s") % {
-            "row": self.row,
-            "column": self.column,
-            "value": self.value or _("(empty)"),
-            "reason": self.reason,
-        }
-
-
-@dataclass
-class ImportResult:
-    kind: str
-    total: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    written: bool = False
-    dry_run: bool = False
-    sha256: str = ""
-    accepted: int = 0
-
-    def summary(self) -> str:
-        if self.dry_run:
-            head = _("Dry run, nothing written.")
-        elif self.written:
-            head = _("Imported.")
-        else:
-            head = _("Nothing written: some rows were refused and all-or-nothing was chosen.")
-        return _(
-            "%(head)s Rows: %(total)s; new: %(created)s; changed: %(updated)s; unchanged: %(unchanged)s; refused: %(refused)s."
-        ) % {
-            "head": head,
-            "total": self.total,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "refused": len({error.row for error in self.errors}),
-        }
-
-
-@dataclass
-class Context:
-    kind: str
-    by: Any
-    villages: dict[str, Area]
-    default_village: Area | None
-    headers: list[str]
-    mapping: dict[str, int]
-    seen_keys: dict[Any, int] = field(default_factory=dict)
-
-    def column_name(self, key: str) -> str:
-        index = self.mapping.get(key)
-        if index is None:
-            return key
-        return f"{column_letter(index)}({self.headers[index]})"
-
-    def persons(self) -> Any:
-        return Person.objects.all() if self.by is None else Person.objects.visible_to(self.by)
 
 
 def file_sha256(path: Path) -> str:
@@ -159,55 +87,51 @@ def run_import(
         return result
     resolve = RESOLVERS[kind]
     writing = not dry_run
-    counts = import_writer.Plan(kind=kind)  # running totals only
+    counts = import_writer.Counts()
 
-    def audit(part: import_writer.Plan, refused: int) -> None:
+    def audit(part: import_writer.Counts, refused: int) -> None:
         import_writer.record_import(
             kind=kind,
             by=by,
             file_name=file_name or path.name,
             sha256=result.sha256,
-            area_code=_audit_area_code(by, default_village),
+            area_code=area_code,
             counts=part,
             refused=refused,
         )
 
-    parts = _Parts(audit)
-
+    area_code = "" if dry_run else _audit_area_code(by, default_village)
+    # Batches are written as they come, so the checking thread keeps working beside the inserts.
     # All-or-nothing writes the file in one transaction, which is what undoes the batches already
-    # written when a later row is refused. Otherwise each batch commits on its own with its audit
-    # event, a transaction per WRITE_ROWS rows on SQLite: SQLite has one writer at a time and every page view
-    # writes its session, so one long transaction would stall everybody else's pages for the length
-    # of a large import, while a commit per 5,000-row batch cost SQLite 2 s more per 100,000 rows.
-    whole_file = transaction.atomic() if all_or_nothing and not dry_run else nullcontext()
+    # written when a later row is refused. Otherwise, on SQLite, a transaction per WRITE_ROWS rows:
+    # SQLite has one writer at a time and every page view writes its session, so one long
+    # transaction would stall everybody else's pages for a large import, while a commit per
+    # 5,000-row batch cost 2 s more per 100,000 rows. PostgreSQL's readers and writers do not wait
+    # for one another, so there the file is one transaction.
+    commit_every = WRITE_ROWS if connection.vendor == "sqlite" and not all_or_nothing else None
     try:
-        with whole_file, roomy_page_cache(), parts:
-            batches = checked_batches(table.rows, row_checker(kind, mapping), BATCH_SIZE)
-            for batch in batches:
+        with roomy_page_cache(), _Parts(audit, commit_every) as parts:
+            for batch in checked_batches(table.rows, row_checker(kind, mapping), BATCH_SIZE):
                 errors_before = len(result.errors)
                 for number, problems in batch.refused:
                     for key, value, reason in problems.problems:
-                        result.errors.append(RowError(number, ctx.column_name(key), _shown(value), reason))
+                        result.errors.append(RowError(number, ctx.column_name(key), shown(value), reason))
                 plan = resolve(ctx, batch.accepted, result)
                 counts.add(plan)
                 if all_or_nothing and result.errors:
                     writing = False  # keep checking, to list every refused row, but write no more
-                if writing and all_or_nothing:
-                    import_writer.write_plan(plan)
-                elif writing:
+                if writing:
                     parts.write(plan, {error.row for error in result.errors[errors_before:]})
                 if progress:
                     progress(batch.start + batch.size, len(table.rows))
-            parts.commit()
             result.errors.sort(key=lambda error: error.row)
             result.accepted, result.created = counts.accepted, counts.created
             result.updated, result.unchanged = counts.updated, counts.unchanged
             if dry_run:
                 return result
-            if all_or_nothing:
-                if result.errors:
-                    raise _NothingWritten
-                audit(counts, 0)
+            if all_or_nothing and result.errors:
+                raise _NothingWritten  # leaving the open part with an exception rolls it back
+            parts.commit()
     except _NothingWritten:
         return result
     result.written = True
@@ -215,39 +139,37 @@ def run_import(
 
 
 class _Parts:
-    """Batches written as they come, committed WRITE_ROWS rows at a time, each part with its audit
-    event. Written as they come, so the checking thread keeps working beside the inserts; committed
-    in parts, so SQLite's one write lock is released now and then for everybody else."""
+    """Plans written in transactions of ``commit_every`` rows (None: one for the whole file), each
+    transaction with its audit event. Leaving it with an exception rolls back the open one."""
 
-    def __init__(self, audit: Callable[[import_writer.Plan, int], None]) -> None:
+    def __init__(self, audit: Callable[[import_writer.Counts, int], None], commit_every: int | None) -> None:
         self.audit = audit
+        self.commit_every = commit_every
         self.open: ExitStack | None = None
-        self.part: import_writer.Plan | None = None
+        self.part = import_writer.Counts()
         self.refused: set[int] = set()
 
     def write(self, plan: import_writer.Plan, refused_rows: set[int]) -> None:
         if self.open is None:
             self.open = ExitStack()
             self.open.enter_context(transaction.atomic())
-            self.part = import_writer.Plan(kind=plan.kind)
-        assert self.part is not None
         import_writer.write_plan(plan)
         self.part.add(plan)
         self.refused |= refused_rows
-        if connection.vendor == "sqlite" and self.part.created + self.part.updated >= WRITE_ROWS:
+        if self.commit_every is not None and self.part.created + self.part.updated >= self.commit_every:
             self.commit()
 
     def commit(self) -> None:
-        if self.open is not None and self.part is not None:
+        if self.open is not None:
             self.audit(self.part, len(self.refused))
             self.open.close()
-        self.open, self.part, self.refused = None, None, set()
+        self.open, self.part, self.refused = None, import_writer.Counts(), set()
 
     def __enter__(self) -> _Parts:
         return self
 
     def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
-        if self.open is not None:  # an exception left a part open: roll it back
+        if self.open is not None:
             self.open.__exit__(kind, error, traceback)
             self.open = None
 
@@ -263,352 +185,3 @@ def _audit_area_code(by: Any, default_village: Area | None) -> str:
         return default_village.code
     root = Area.objects.filter(parent__isnull=True).order_by("code").first()
     return root.code if root else ""
-
-
-def _shown(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value)
-
-
-def _fail(ctx: Context, result: ImportResult, number: int, key: str, value: Any, reason: str) -> None:
-    result.errors.append(RowError(number, ctx.column_name(key), _shown(value), reason))
-
-
-def _village_of(ctx: Context, result: ImportResult, number: int, row: dict[str, Any]) -> Area | None:
-    code = row.get("village_code") or (ctx.default_village.code if ctx.default_village else "")
-    if not code:
-        _fail(ctx, result, number, "village_code", "", _("is required (no default village was given)"))
-        return None
-    village = ctx.villages.get(code)
-    if village is None:
-        _fail(ctx, result, number, "village_code", code, _("is not a village in your area"))
-    return village
-
-
-def _first_time(ctx: Context, result: ImportResult, number: int, key: Any, column: str, value: Any) -> bool:
-    earlier = ctx.seen_keys.get(key)
-    if earlier is not None:
-        _fail(ctx, result, number, column, value, _("repeats row %(row)s of this file") % {"row": earlier})
-        return False
-    ctx.seen_keys[key] = number
-    return True
-
-
-PERSON_COMPARED = (
-    "name",
-    "ethnicity",
-    "marital_status",
-    "phone",
-    "relation_to_head",
-    "address",
-    "hukou_type",
-    "status",
-)
-
-
-def resolve_persons(
-    ctx: Context, checked: list[tuple[int, dict[str, Any]]], result: ImportResult
-) -> import_writer.Plan:
-    plan = import_writer.Plan(kind="persons")
-    ids = [row["id_number"] for _n, row in checked]
-    existing = {
-        row["id_number"]: row
-        for row in Person.objects.filter(id_number__any_of=ids, merged_into__isnull=True).values(
-            # household_id, not household__number: the join made PostgreSQL hash the whole
-            # household table for every batch.
-            "pk",
-            "id_number",
-            "residence_area_id",
-            "household_id",
-            *PERSON_COMPARED,
-        )
-    }
-    households = {
-        h.number: h
-        for h in Household.objects.filter(
-            number__any_of=[r.get("household_number") for _n, r in checked if r.get("household_number")]
-        )
-    }
-    for number, row in checked:
-        if not _first_time(ctx, result, number, ("person", row["id_number"]), "id_number", row["id_number"]):
-            continue
-        village = _village_of(ctx, result, number, row)
-        if village is None:
-            continue
-        household_number = row.get("household_number", "")
-        household = households.get(household_number) if household_number else None
-        if household is not None and household.area_id != village.code:
-            _fail(ctx, result, number, "household_number", household_number, _("belongs to another village"))
-            continue
-        values = {
-            key: row[key]
-            for key in PERSON_COMPARED
-            if key in row and (row[key] != "" or key in ("phone", "address"))
-        }
-        current = existing.get(row["id_number"])
-        if current is None:
-            plan.creates.append(
-                {
-                    **values,
-                    "id_number": row["id_number"],
-                    "birth_date": row["birth_date"],
-                    "sex": row["sex"],
-                    "residence_area_id": village.code,
-                    "household_number": household_number,
-                }
-            )
-            if household_number and household is None:
-                plan.households.setdefault(household_number, village.code)
-            plan.accepted += 1
-            continue
-        if current["residence_area_id"] != village.code:
-            _fail(
-                ctx,
-                result,
-                number,
-                "village_code",
-                village.code,
-                _("the person is registered in another village; record a move instead"),
-            )
-            continue
-        if ctx.by is not None and not current["residence_area_id"].startswith(user_prefix(ctx.by) or "-"):
-            _fail(
-                ctx,
-                result,
-                number,
-                "id_number",
-                row["id_number"],
-                _("the person is registered outside your area"),
-            )
-            continue
-        changes = {key: value for key, value in values.items() if current[key] != value}
-        if household_number and (household is None or current["household_id"] != household.pk):
-            changes["household_number"] = household_number
-            if household is None:
-                plan.households.setdefault(household_number, village.code)
-        if changes:
-            plan.updates.append((current["pk"], changes))
-        else:
-            plan.unchanged += 1
-        plan.accepted += 1
-    return plan
-
-
-def resolve_households(
-    ctx: Context, checked: list[tuple[int, dict[str, Any]]], result: ImportResult
-) -> import_writer.Plan:
-    plan = import_writer.Plan(kind="households")
-    existing = {
-        h.number: h for h in Household.objects.filter(number__any_of=[r["number"] for _n, r in checked])
-    }
-    for number, row in checked:
-        if not _first_time(ctx, result, number, ("household", row["number"]), "number", row["number"]):
-            continue
-        village = _village_of(ctx, result, number, row)
-        if village is None:
-            continue
-        current = existing.get(row["number"])
-        values: dict[str, Any] = {key: row[key] for key in ("address", "hukou_type") if key in row}
-        if current is None:
-            plan.creates.append({**values, "number": row["number"], "area_id": village.code})
-        elif current.area_id != village.code:
-            _fail(ctx, result, number, "number", row["number"], _("belongs to another village"))
-            continue
-        else:
-            changes = {key: value for key, value in values.items() if getattr(current, key) != value}
-            if changes:
-                plan.updates.append((current.pk, changes))
-            else:
-                plan.unchanged += 1
-        plan.accepted += 1
-    return plan
-
-
-def _persons_by_id(ctx: Context, numbers: list[str]) -> dict[str, Person]:
-    return {p.id_number: p for p in ctx.persons().filter(id_number__any_of=numbers, merged_into__isnull=True)}
-
-
-def resolve_marriages(
-    ctx: Context, checked: list[tuple[int, dict[str, Any]]], result: ImportResult
-) -> import_writer.Plan:
-    plan = import_writer.Plan(kind="marriages")
-    people = _persons_by_id(ctx, [r[k] for _n, r in checked for k in ("husband_id", "wife_id")])
-    existing = {
-        (m.husband_id, m.wife_id, m.date): m
-        for m in Marriage.objects.filter(wife__in=[p.pk for p in people.values()])
-    }
-    for number, row in checked:
-        husband, wife = people.get(row["husband_id"]), people.get(row["wife_id"])
-        if husband is None or wife is None:
-            column = "husband_id" if husband is None else "wife_id"
-            _fail(
-                ctx,
-                result,
-                number,
-                column,
-                row[column],
-                _("no such person in your area; import the persons first"),
-            )
-            continue
-        if husband.sex != "1" or wife.sex != "2":
-            _fail(
-                ctx,
-                result,
-                number,
-                "husband_id" if husband.sex != "1" else "wife_id",
-                row["husband_id"] if husband.sex != "1" else row["wife_id"],
-                _("the sexes of husband and wife do not fit"),
-            )
-            continue
-        if row["date"] < max(husband.birth_date, wife.birth_date):
-            _fail(ctx, result, number, "date", row["date"], _("is before one of the spouses was born"))
-            continue
-        key = (husband.pk, wife.pk, row["date"])
-        if not _first_time(ctx, result, number, ("marriage", key), "date", row["date"]):
-            continue
-        current = existing.get(key)
-        divorce = row.get("divorce_date")
-        if current is None:
-            plan.creates.append(
-                {
-                    "husband_id": husband.pk,
-                    "wife_id": wife.pk,
-                    "date": row["date"],
-                    "kind": row.get("kind") or Marriage.Kind.FIRST,
-                    "certificate_number": row.get("certificate_number", ""),
-                    "divorce_date": divorce,
-                    "area_id": wife.residence_area_id,
-                }
-            )
-        elif divorce and current.divorce_date != divorce:
-            plan.updates.append((current.pk, {"divorce_date": divorce}))
-        else:
-            plan.unchanged += 1
-        plan.accepted += 1
-    return plan
-
-
-def resolve_births(
-    ctx: Context, checked: list[tuple[int, dict[str, Any]]], result: ImportResult
-) -> import_writer.Plan:
-    plan = import_writer.Plan(kind="births")
-    people = _persons_by_id(ctx, [r[k] for _n, r in checked for k in ("mother_id", "father_id") if r.get(k)])
-    mothers = [p.pk for p in people.values() if p.sex == "2"]
-    recorded: dict[int, list[tuple[Any, int]]] = {}
-    for mother_id, date, order in Birth.objects.filter(mother__in=mothers).values_list(
-        "mother_id", "date", "birth_order"
-    ):
-        recorded.setdefault(mother_id, []).append((date, order))
-    for number, row in checked:
-        mother = people.get(row["mother_id"])
-        if mother is None or mother.sex != "2":
-            _fail(
-                ctx,
-                result,
-                number,
-                "mother_id",
-                row["mother_id"],
-                _("no such woman in your area; import the persons first"),
-            )
-            continue
-        father = people.get(row["father_id"]) if row.get("father_id") else None
-        if row.get("father_id") and father is None:
-            _fail(ctx, result, number, "father_id", row["father_id"], _("no such person in your area"))
-            continue
-        others = recorded.setdefault(mother.pk, [])
-        order = row.get("birth_order") or 1 + sum(1 for d, _o in others if d <= row["date"])
-        if (row["date"], order) in others:
-            plan.unchanged += 1
-            plan.accepted += 1
-            continue
-        try:
-            check_birth(
-                mother_birth_date=mother.birth_date, date=row["date"], birth_order=order, other_births=others
-            )
-            if row.get("child_id"):
-                identity = identity_from_id(row["child_id"])
-                if identity.birth_date != row["date"] or identity.sex != row["sex"]:
-                    raise Refusal(
-                        "child_id",
-                        _("does not agree with the date of birth or sex of the child"),
-                        row["child_id"],
-                    )
-        except Refusal as refusal:
-            key = "child_id" if refusal.field == "child_id" else _field_key(refusal) or "date"
-            _fail(ctx, result, number, key, refusal.value, refusal.reason)
-            continue
-        others.append((row["date"], order))
-        plan.creates.append({**row, "birth_order": order, "mother": mother, "father": father})
-        plan.accepted += 1
-    return plan
-
-
-def _field_key(refusal: Refusal) -> str:
-    from ..validation import field_label
-
-    for key in ("date", "birth_order"):
-        if refusal.field == field_label(key):
-            return key
-    return ""
-
-
-def resolve_contraception(
-    ctx: Context, checked: list[tuple[int, dict[str, Any]]], result: ImportResult
-) -> import_writer.Plan:
-    plan = import_writer.Plan(kind="contraception")
-    people = _persons_by_id(ctx, [r["id_number"] for _n, r in checked])
-    existing = set(
-        Contraception.objects.filter(person__in=[p.pk for p in people.values()]).values_list(
-            "person_id", "method", "start_date"
-        )
-    )
-    for number, row in checked:
-        person = people.get(row["id_number"])
-        if person is None:
-            _fail(
-                ctx,
-                result,
-                number,
-                "id_number",
-                row["id_number"],
-                _("no such person in your area; import the persons first"),
-            )
-            continue
-        if row["start_date"] < person.birth_date:
-            _fail(ctx, result, number, "start_date", row["start_date"], _("is before the person was born"))
-            continue
-        if row.get("end_date") and row["end_date"] < row["start_date"]:
-            _fail(ctx, result, number, "end_date", row["end_date"], _("is before the start date"))
-            continue
-        key = (person.pk, row["method"], row["start_date"])
-        if not _first_time(ctx, result, number, ("contraception", key), "start_date", row["start_date"]):
-            continue
-        if key in existing:
-            plan.unchanged += 1
-        else:
-            plan.creates.append(
-                {
-                    "person_id": person.pk,
-                    "method": row["method"],
-                    "start_date": row["start_date"],
-                    "end_date": row.get("end_date"),
-                    "provider": row.get("provider", ""),
-                    "area_id": person.residence_area_id,
-                }
-            )
-        plan.accepted += 1
-    return plan
-
-
-RESOLVERS: dict[
-    str, Callable[[Context, list[tuple[int, dict[str, Any]]], ImportResult], import_writer.Plan]
-] = {
-    "persons": resolve_persons,
-    "households": resolve_households,
-    "marriages": resolve_marriages,
-    "births": resolve_births,
-    "contraception": resolve_contraception,
-}

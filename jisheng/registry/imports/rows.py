@@ -311,9 +311,3 @@ def row_checker(kind: str, mapping: dict[str, int]) -> Callable[[list[Any]], dic
         return clean
 
     return check
-
-
-def check_row(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
-    """Clean one row given as {field key: raw value} (forms and tests; the engine uses row_checker)."""
-    keys = list(raw)
-    return row_checker(kind, {key: index for index, key in enumerate(keys)})([raw[key] for key in keys])
