@@ -23,6 +23,7 @@ from jisheng.areas.scoping import get_visible_or_404
 
 from .imports.engine import KIND_NAMES, file_sha256, preview, run_import
 from .imports.kinds import KINDS, column_letter
+from .imports.reader import UnreadableFile
 from .models import ImportJob
 from .permissions import IMPORT_ROLES
 from .services import import_job_create, import_job_progress, import_job_update
@@ -56,9 +57,13 @@ def import_start(request: HttpRequest) -> HttpResponse:
                         handle.write(chunk)
                 try:
                     headers, mapping, rows = preview(stored, kind)
-                except Exception:  # any unreadable file: say so instead of failing the page
+                except Exception as problem:  # any unreadable file: say so instead of failing the page
                     import_job_update(job=job, stored_path=str(stored), status=ImportJob.Status.FAILED)
-                    error = _("The file could not be read as .xlsx or .csv.")
+                    error = (
+                        str(problem)
+                        if isinstance(problem, UnreadableFile)
+                        else _("The file could not be read as .xlsx or .csv.")
+                    )
                     return render(
                         request,
                         "registry/import_start.html",

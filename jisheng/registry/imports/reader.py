@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from jisheng.core.text import normalize_text
 
 HEADER_SEARCH_ROWS = 10
@@ -27,18 +29,33 @@ class Table:
     rows: list[tuple[int, list[Any]]]  # (row number, cells) of non-blank rows below the header
 
 
+class UnreadableFile(ValueError):
+    """The file is not a spreadsheet this reader can open; the message says so in the user's language."""
+
+
 def read_cells(path: Path) -> list[list[Any]]:
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
-        from python_calamine import CalamineWorkbook
+        from python_calamine import CalamineError, CalamineWorkbook, PasswordError, XmlError, ZipError
 
-        workbook = CalamineWorkbook.from_path(str(path))
-        sheet = workbook.get_sheet_by_index(0)
-        # skip_empty_area=False keeps leading blank rows, so row numbers match what Excel shows.
-        return sheet.to_python(skip_empty_area=False)
+        try:
+            sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+            # skip_empty_area=False keeps leading blank rows, so row numbers match what Excel shows.
+            return sheet.to_python(skip_empty_area=False)
+        except PasswordError:
+            raise UnreadableFile(_("The workbook is protected by a password; save it without one.")) from None
+        except (CalamineError, XmlError, ZipError, IndexError):
+            raise UnreadableFile(
+                _("The file cannot be read as a spreadsheet; open it in Excel or WPS and save it as .xlsx.")
+            ) from None
     if suffix in (".csv", ".txt"):
-        return list(csv.reader(io.StringIO(decode_csv(path.read_bytes()))))
-    raise ValueError(suffix)
+        try:
+            return list(csv.reader(io.StringIO(decode_csv(path.read_bytes()))))
+        except (UnicodeDecodeError, csv.Error):
+            raise UnreadableFile(
+                _("The file is not text in UTF-8 or GBK; save it as .csv or .xlsx again.")
+            ) from None
+    raise UnreadableFile(_("Only .xlsx and .csv files can be imported."))
 
 
 def decode_csv(data: bytes) -> str:

@@ -230,3 +230,13 @@ def test_a_failure_while_checking_reaches_the_caller():
 
     with pytest.raises(RuntimeError, match="disk gone"):
         list(checked_batches([(2, ["x"])], broken, 10))
+
+
+def test_a_file_that_is_not_a_spreadsheet_is_refused_in_chinese_without_a_traceback(tmp_path, areas):
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "花名册.xlsx"
+    path.write_bytes(b"not a zip file")
+    with translation.override("zh-hans"), pytest.raises(CommandError, match="另存为 .xlsx"):
+        call_command("import", "persons", str(path), stdout=io.StringIO())
+    assert not Person.objects.exists()

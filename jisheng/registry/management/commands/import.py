@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from jisheng.accounts.models import User
 from jisheng.areas.models import Area
 from jisheng.registry.imports.engine import KIND_NAMES, run_import
+from jisheng.registry.imports.reader import UnreadableFile
 
 
 class Command(BaseCommand):
@@ -39,14 +40,17 @@ class Command(BaseCommand):
             village = Area.objects.filter(code=options["village"]).first()
             if village is None:
                 raise CommandError(f"没有此村 / no such village: {options['village']}")
-        result = run_import(
-            path=path,
-            kind=options["kind"],
-            by=by,
-            default_village=village,
-            dry_run=options["dry_run"],
-            all_or_nothing=options["all_or_nothing"],
-        )
+        try:
+            result = run_import(
+                path=path,
+                kind=options["kind"],
+                by=by,
+                default_village=village,
+                dry_run=options["dry_run"],
+                all_or_nothing=options["all_or_nothing"],
+            )
+        except UnreadableFile as error:
+            raise CommandError(str(error)) from None
         for error in result.errors:
             self.stdout.write(str(error))
         self.stdout.write(result.summary())
