@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from jisheng.accounts.decorators import role_required, staff_can_change
 from jisheng.areas.scoping import get_visible_or_404
+from jisheng.audit.disclosure import disclosure_record
 from jisheng.core.ratelimit import allow
 
 from . import keys, services
@@ -82,12 +83,24 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*STAFF_ROLES)
 def certificate_download(request: HttpRequest, pk: int) -> HttpResponse:
     certificate = get_visible_or_404(Certificate.objects.select_related("issuer"), request.user, pk=pk)
+    # The PDF carries the holder's full ID number: handing it over is a disclosure like a reveal.
+    disclosure_record(
+        by=request.user,
+        kind="certificate_pdf",
+        count=1,
+        fields=("name", "id_number"),
+        object_type=Certificate._meta.label_lower,
+        object_id=str(certificate.pk),
+        object_repr=certificate.number,
+        area_code=certificate.audit_area_code(),
+    )
     return pdf_response(certificate)
 
 
 def pdf_response(certificate: Certificate) -> HttpResponse:
     response = HttpResponse(certificate_pdf(certificate), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{certificate.number}.pdf"'
+    response["Cache-Control"] = "no-store"
     return response
 
 

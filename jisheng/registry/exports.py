@@ -7,11 +7,14 @@ from typing import IO, Any
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+
+from jisheng.core.spreadsheets import xlsx_text_cell
 
 from .codes import MaritalStatus, PersonStatus, Sex
 
 MAX_EXPORT_ROWS = 200_000
+# What an export discloses, as its audit event names it.
+EXPORT_PERSONAL_FIELDS = ("name", "id_number", "sex", "birth_date", "marital_status", "phone", "address")
 COLUMNS = (
     "name",
     "id_number",
@@ -52,21 +55,17 @@ def write_persons_xlsx(rows: Iterable[tuple[Any, ...]], out: IO[bytes]) -> int:
     statuses = dict(PersonStatus.choices)
     count = 0
     for name, id_number, sex, birth, marital_status, phone, household, village, address, status in rows:
-        id_cell = WriteOnlyCell(sheet, value=id_number)
-        id_cell.number_format = "@"
-        phone_cell = WriteOnlyCell(sheet, value=phone)
-        phone_cell.number_format = "@"
         sheet.append(
             [
-                name,
-                id_cell,
+                xlsx_text_cell(sheet, name),
+                xlsx_text_cell(sheet, id_number, keep_digits=True),
                 str(sexes.get(sex, sex)),
                 birth,
                 str(marital.get(marital_status, marital_status)),
-                phone_cell,
-                household or "",
+                xlsx_text_cell(sheet, phone, keep_digits=True),
+                xlsx_text_cell(sheet, household or ""),
                 village,
-                address,
+                xlsx_text_cell(sheet, address),
                 str(statuses.get(status, status)),
             ]
         )

@@ -6,7 +6,7 @@ app_name = "registry"
 
 urlpatterns = [
     path("", views.search, name="search"),
-    path("export.xlsx", views.export, name="export"),
+    path("export/", views.export, name="export"),
     path("persons/<int:pk>/", views.person_detail, name="person"),
     path("persons/<int:pk>/reveal/", views.person_reveal_view, name="person_reveal"),
     path("persons/new/", views_edit.person_new, name="person_new"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,9 +14,10 @@ from django.views.decorators.http import require_POST
 
 from jisheng.accounts.decorators import role_required
 from jisheng.areas.scoping import get_visible_or_404
+from jisheng.audit.disclosure import clean_reason, disclosure_record
 
 from .codes import PersonStatus
-from .exports import COLUMNS, MAX_EXPORT_ROWS, write_persons_xlsx
+from .exports import COLUMNS, EXPORT_PERSONAL_FIELDS, MAX_EXPORT_ROWS, write_persons_xlsx
 from .models import Person
 from .permissions import READ_ROLES
 from .queries import SearchCriteria, person_file, person_search, person_search_queryset
@@ -58,20 +59,51 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @role_required(*READ_ROLES)
 def export(request: HttpRequest) -> HttpResponse:
-    criteria = criteria_from(request.GET)
-    rows = (
-        person_search_queryset(request.user, criteria)
-        .order_by("residence_area_id", "id")
-        .values_list(*COLUMNS)
-    )
+    """An export of full ID numbers and phones is a disclosure: the page first says how many persons
+    the filter holds and asks why; the file is handed over only on POST, after its audit event."""
+    params = request.POST if request.method == "POST" else request.GET
+    criteria = criteria_from(params)
+    queryset = person_search_queryset(request.user, criteria)
+    count = min(queryset.count(), MAX_EXPORT_ROWS)
+    context: dict[str, Any] = {"criteria": criteria, "count": count, "params": params, "error": ""}
+    if request.method != "POST":
+        return render(request, "registry/export.html", context)
+    try:
+        reason = clean_reason(request.POST.get("reason"))
+    except ValidationError as exc:
+        context["error"] = " ".join(exc.messages)
+        context["reason"] = request.POST.get("reason", "")
+        return render(request, "registry/export.html", context, status=400)
+    rows = queryset.order_by("residence_area_id", "id").values_list(*COLUMNS)
     out = io.BytesIO()
-    write_persons_xlsx(rows[:MAX_EXPORT_ROWS].iterator(chunk_size=5000), out)
+    written = write_persons_xlsx(rows[:MAX_EXPORT_ROWS].iterator(chunk_size=5000), out)
+    disclosure_record(
+        by=request.user,
+        kind="registry_export",
+        count=written,
+        fields=EXPORT_PERSONAL_FIELDS,
+        filters=criteria_filters(criteria),
+        reason=reason,
+    )
     response = HttpResponse(
         out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="persons-{stamp}.xlsx"'
+    response["Cache-Control"] = "no-store"
     return response
+
+
+def criteria_filters(criteria: SearchCriteria) -> dict[str, Any]:
+    """The filter of an export as the audit event keeps it."""
+    return {
+        "q": criteria.q,
+        "area": criteria.area_code,
+        "status": criteria.status,
+        "age_min": criteria.age_min,
+        "age_max": criteria.age_max,
+        "household": criteria.household,
+    }
 
 
 @role_required(*READ_ROLES)

@@ -103,7 +103,7 @@ def test_export_keeps_id_numbers_as_text(areas, make_user, client_for, people):
     from openpyxl import load_workbook
 
     client = client_for(make_user(areas["township_a"], "counter_clerk"))
-    response = client.get("/registry/export.xlsx", {"q": "zs"})
+    response = client.post("/registry/export/", {"q": "zs", "reason": "核对名单"})
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][1] == people["zhangsan"].id_number
