@@ -86,6 +86,7 @@ def measures(ctx: BenchContext) -> Iterator[dict[str, Any]]:
             seconds,
             "s",
             round(base_seconds, 3),
+            year=YEAR,
             proposed=len(result.proposals),
             candidates=result.candidates,
             baseline_rows=base_rows["n"],

@@ -26,7 +26,6 @@ from .validation import Refusal, identity_from_id, name_readings, normalize_id_n
 COUNTY_PREFIX = "411723"
 # ID numbers keep the code of the place of first registration: 平舆县 was 412827 (驻马店地区) until 2000.
 OLD_COUNTY_PREFIX = "412827"
-TODAY = datetime.date(2026, 11, 1)  # fixed, so a seed gives the same county on any day
 CHUNK_HOUSEHOLDS = 20_000
 
 SURNAMES = (
@@ -167,6 +166,10 @@ class Generator:
     residence_id: int
     household_index: int
     used_ids: set[str]
+    # The county runs up to the day it is generated (births, marriages and methods included), so a
+    # month's report or benchmark right after generation has that month's events; a seed gives the
+    # same county for the same day.
+    today: datetime.date
     sequence: dict[tuple[datetime.date, str], int] = field(default_factory=lambda: defaultdict(int))
     stamp: datetime.datetime = field(default_factory=now)
     rows: Rows = field(default_factory=Rows)
@@ -196,7 +199,7 @@ class Generator:
 
     def birth_between(self, oldest: int, youngest: int) -> datetime.date:
         days = self.rng.randint(youngest * 365, oldest * 365 + 364)
-        return TODAY - datetime.timedelta(days=days)
+        return self.today - datetime.timedelta(days=days)
 
     def phone(self) -> str:
         return "1" + self.rng.choice("3589") + "".join(self.rng.choices("0123456789", k=9))
@@ -226,7 +229,7 @@ class Generator:
         self.person_id += 1
         number = id_number or self.id_number(birth, sex)
         pinyin, initials, alt_pinyin, alt_initials = name_readings(name)
-        age = (TODAY - birth).days // 365
+        age = (self.today - birth).days // 365
         if status == PersonStatus.ALIVE and 18 <= age <= 45 and self.rng.random() < 0.12:
             status = PersonStatus.AWAY
         phone = (
@@ -268,11 +271,11 @@ class Generator:
         husband_birth = self.birth_between(78, 24)
         wife_birth = min(
             husband_birth + datetime.timedelta(days=rng.randint(-700, 1500)),
-            TODAY - datetime.timedelta(days=21 * 365),
+            self.today - datetime.timedelta(days=21 * 365),
         )
-        husband_age = (TODAY - husband_birth).days // 365
+        husband_age = (self.today - husband_birth).days // 365
         dead_husband = husband_age > 68 and rng.random() < 0.2
-        death = TODAY - datetime.timedelta(days=rng.randint(30, 3000)) if dead_husband else None
+        death = self.today - datetime.timedelta(days=rng.randint(30, 3000)) if dead_husband else None
         husband = self.person(
             name=self.name(Sex.MALE, surname), sex=Sex.MALE, birth=husband_birth, relation=Relation.HEAD,
             marital=MaritalStatus.MARRIED, status=PersonStatus.DEAD if dead_husband else PersonStatus.ALIVE, death=death, **common,
@@ -283,7 +286,7 @@ class Generator:
         )  # fmt: skip
         married = max(add_years(husband_birth, 22), add_years(wife_birth, 20))
         married += datetime.timedelta(days=rng.randint(0, 6 * 365))
-        married = min(married, TODAY - datetime.timedelta(days=30))
+        married = min(married, self.today - datetime.timedelta(days=30))
         self.rows.marriages.append(
             (
                 self.marriage_id,
@@ -301,11 +304,11 @@ class Generator:
         last_birth = None
         day = married + datetime.timedelta(days=rng.randint(300, 900))
         for order in range(1, children + 1):
-            if day > TODAY - datetime.timedelta(days=20) or (day - wife_birth).days > 44 * 365:
+            if day > self.today or (day - wife_birth).days > 44 * 365:
                 break
             boy = rng.random() < BOY_SHARE_BY_ORDER.get(order, 0.56)
             sex = Sex.MALE if boy else Sex.FEMALE
-            age = (TODAY - day).days // 365
+            age = (self.today - day).days // 365
             child = self.person(
                 name=self.name(sex, surname), sex=sex, birth=day, relation=Relation.CHILD,
                 marital=MaritalStatus.MARRIED if age >= 26 else MaritalStatus.UNMARRIED, **common,
@@ -317,10 +320,10 @@ class Generator:
             self.birth_id += 1
             last_birth = day
             day += datetime.timedelta(days=rng.randint(500, 2200))
-        wife_age = (TODAY - wife_birth).days // 365
+        wife_age = (self.today - wife_birth).days // 365
         if last_birth is not None and 15 <= wife_age <= 49 and not dead_husband and rng.random() < 0.88:
             method = self.weighted(METHODS)
-            start = min(last_birth + datetime.timedelta(days=rng.randint(60, 400)), TODAY)
+            start = min(last_birth + datetime.timedelta(days=rng.randint(60, 400)), self.today)
             person = husband if method == ContraceptiveMethod.MALE_STERILISATION else wife
             self.rows.contraception.append(
                 (self.contraception_id, person, method, start, None, rng.choice(PROVIDERS), village)
@@ -328,12 +331,12 @@ class Generator:
             self.contraception_id += 1
         if husband_age < 58 and self.generated and rng.random() < 0.35 and limit - 2 - children >= 1:
             parent_birth = husband_birth - datetime.timedelta(days=rng.randint(22 * 365, 32 * 365))
-            old = (TODAY - parent_birth).days // 365
+            old = (self.today - parent_birth).days // 365
             dead = old > 75 and rng.random() < 0.3
             self.person(
                 name=self.name(Sex.FEMALE), sex=Sex.FEMALE, birth=parent_birth, relation=Relation.PARENT,
                 marital=MaritalStatus.WIDOWED, status=PersonStatus.DEAD if dead else PersonStatus.ALIVE,
-                death=TODAY - datetime.timedelta(days=rng.randint(30, 2000)) if dead else None, **common,
+                death=self.today - datetime.timedelta(days=rng.randint(30, 2000)) if dead else None, **common,
             )  # fmt: skip
 
     def _single(self, common: dict[str, Any]) -> None:
@@ -383,13 +386,36 @@ class Generator:
             candidate = body + ric.calc_check_digit(body + "0")
             try:
                 normalize_id_number(candidate)
+                born = identity_from_id(candidate).birth_date
             except Refusal:
+                continue
+            # A swap in the year can land in the future (2030, 2206): a typist's slip the registry
+            # would refuse, so it is no duplicate a county could hold.
+            if born > self.today or born.year < 1900:
                 continue
             if candidate not in self.used_ids:
                 return candidate
         return ""
 
+    def check(self) -> None:
+        """The rows pass the checks an import applies: a valid ID whose birth date and sex are the
+        person's, nobody born in the future or dead before birth. A generator bug fails loudly here
+        instead of planting impossible persons in every benchmark."""
+        for row in self.rows.persons:
+            name, number, sex, birth, death = row[1], row[7], row[8], row[9], row[20]
+            identity = identity_from_id(number)
+            problem = ""
+            if identity.birth_date != birth or identity.sex != sex:
+                problem = "ID disagrees with birth date or sex"
+            elif birth > self.today:
+                problem = "born in the future"
+            elif death is not None and not birth <= death <= self.today:
+                problem = "impossible date of death"
+            if problem:
+                raise ValueError(f"generated person {name} {number}: {problem}")
+
     def flush(self) -> None:
+        self.check()
         insert_rows(Household, self.rows.households)
         insert_rows(Person, self.rows.persons)
         insert_rows(ResidencePeriod, self.rows.residence)
@@ -407,6 +433,7 @@ def generate(
     start: int,
     log: Callable[[str], None],
     reserved: frozenset[str] = frozenset(),
+    today: datetime.date | None = None,
 ) -> int:
     """Add persons until ``persons`` exist in the county (``start`` already do); returns how many were added."""
     from django.db import transaction
@@ -426,6 +453,7 @@ def generate(
         residence_id=next_ids(ResidencePeriod),
         household_index=household_start,
         used_ids=existing,
+        today=today or datetime.date.today(),
     )
     target = persons - start
     planted_target = max(3, target // 1000) if target >= 100 else 0

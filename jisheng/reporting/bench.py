@@ -68,6 +68,7 @@ def _county_month(ctx: BenchContext, form: Any, period: Any, county: Any) -> Ite
         "s",
         round(baseline, 3),
         period=period.key,
+        births_in_period=births,
         villages=villages,
         items=len(spec.items),
         cpu_s=round(cpu, 3),
