@@ -32,8 +32,10 @@ def catalogue(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request, _("%(count)s items updated from the policy files.") % {"count": result["items"]}
             )
-        except (ValidationError, PermissionDenied, OSError, KeyError, ValueError) as exc:
-            messages.error(request, str(exc))
+        except (ValidationError, PermissionDenied) as exc:
+            # A policy file with mistakes: one message per mistake, each naming its file and line.
+            for message in getattr(exc, "messages", [str(exc)]):
+                messages.error(request, message)
         return redirect("hall:catalogue")
     return render(
         request, "hall/catalogue.html", {"items": ServiceItem.objects.prefetch_related("materials")}

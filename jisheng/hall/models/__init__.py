@@ -8,8 +8,8 @@ from .cases import (
     Post,
     SubmittedFile,
 )
-from .catalogue import Category, Level, Material, QaEntry, ServiceItem
-from .followup import Accountability, AccountabilityKind, Consultation, Rating
+from .catalogue import Category, Level, Material, QaEntry, ServiceItem, ServiceOffice
+from .followup import Accountability, AccountabilityKind, Consultation, Rating, RatingLevel
 
 __all__ = [
     "Accountability",
@@ -27,6 +27,8 @@ __all__ = [
     "Post",
     "QaEntry",
     "Rating",
+    "RatingLevel",
     "ServiceItem",
+    "ServiceOffice",
     "SubmittedFile",
 ]

@@ -47,6 +47,15 @@ class ServiceItem(models.Model):
         help_text=_("False means unconditional acceptance (无条件受理)."),
     )
     bookable = models.BooleanField(_("bookable service"), default=False)
+    # What a 办事指南 must say beyond the limits above (the provinces' guide standards).
+    conditions = models.JSONField(_("conditions"), default=list, blank=True)
+    legal_time_limit = models.PositiveSmallIntegerField(
+        _("legal time limit (working days)"), null=True, blank=True
+    )
+    legal_time_limit_basis = models.CharField(_("basis of the legal time limit"), max_length=200, blank=True)
+    special_steps = models.JSONField(_("special steps"), default=list, blank=True)
+    visits = models.PositiveSmallIntegerField(_("visits to the hall"), default=1)
+    fee_basis = models.CharField(_("basis of the fee"), max_length=200, blank=True)
     effective_from = models.DateField(_("effective from"))
     effective_to = models.DateField(_("effective until"), null=True, blank=True)
 
@@ -79,6 +88,11 @@ class Material(models.Model):
         default=False,
         help_text=_("Then the applicant need not bring it."),
     )
+    originals = models.PositiveSmallIntegerField(_("originals"), default=1)
+    copies = models.PositiveSmallIntegerField(_("copies"), default=0)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    # A non-empty list means the office hands out a blank form with these fields (downloadable as PDF).
+    form_fields = models.JSONField(_("fields of the blank form"), default=list, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -86,6 +100,30 @@ class Material(models.Model):
         constraints = [models.UniqueConstraint(fields=["item", "code"], name="hall_material_unique_code")]
         verbose_name = _("required material")
         verbose_name_plural = _("required materials")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceOffice(models.Model):
+    """Where and when residents are served, and where they complain: the guide's contact block.
+
+    ``code`` is a township's area code, or "default" for what every office shares (hours, hotlines).
+    """
+
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    address = models.CharField(_("address"), max_length=128, blank=True)
+    hours = models.CharField(_("office hours"), max_length=128, blank=True)
+    phone = models.CharField(_("consultation phone"), max_length=64, blank=True)
+    complaint_phone = models.CharField(_("complaint phone"), max_length=64, blank=True)
+    complaint_channels = models.JSONField(_("complaint channels"), default=list, blank=True)
+    catalogue_version = models.CharField(max_length=16)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("service office")
+        verbose_name_plural = _("service offices")
 
     def __str__(self) -> str:
         return self.name

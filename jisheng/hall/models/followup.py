@@ -46,11 +46,24 @@ class Accountability(models.Model):
         return self.application.area_id
 
 
-class Rating(models.Model):
-    """好差评: 1–2 are bad ratings, followed up within 15 working days."""
+class RatingLevel(models.IntegerChoices):
+    """The five levels of the national 好差评 scheme; the two lowest are bad ratings (差评)."""
 
+    VERY_SATISFIED = 5, _("Very satisfied")
+    SATISFIED = 4, _("Satisfied")
+    FAIRLY_SATISFIED = 3, _("Fairly satisfied")
+    DISSATISFIED = 2, _("Dissatisfied")
+    VERY_DISSATISFIED = 1, _("Very dissatisfied")
+
+
+class Rating(models.Model):
+    """好差评: one per case (a counter visit or an online case); a bad one is followed up within 15
+    working days, its reply recorded, and the resident may appeal the reply once."""
+
+    # One-to-one: the database itself refuses a second rating of the same visit or online case.
     application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="rating")
-    level = models.PositiveSmallIntegerField(_("rating"))
+    channel = models.CharField(_("channel"), max_length=12, blank=True)
+    level = models.PositiveSmallIntegerField(_("rating"), choices=RatingLevel.choices)
     comment = models.CharField(_("comment"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("rated at"))
     follow_up_due = models.DateField(_("follow-up due"), null=True, blank=True)
@@ -59,21 +72,38 @@ class Rating(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    appeal = models.CharField(_("appeal"), max_length=300, blank=True)
+    appealed_at = models.DateTimeField(_("appealed at"), null=True, blank=True)
+    appeal_due = models.DateField(_("appeal answer due"), null=True, blank=True)
+    appeal_reply = models.TextField(_("answer to the appeal"), blank=True)
+    appeal_replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    appeal_replied_at = models.DateTimeField(_("appeal answered at"), null=True, blank=True)
 
     scope_area_path = "application__area"
     objects = ScopedManager()
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(level__gte=1, level__lte=5), name="hall_rating_level_one_to_five"
+            )
+        ]
         verbose_name = _("service rating")
         verbose_name_plural = _("service ratings")
 
     def __str__(self) -> str:
-        return f"{self.application.number} {self.level}"
+        return f"{self.application.number} {self.get_level_display()}"
 
     @property
     def is_bad(self) -> bool:
-        return self.level <= 2
+        return self.level <= RatingLevel.DISSATISFIED
+
+    @property
+    def may_appeal(self) -> bool:
+        return bool(self.reply) and self.appealed_at is None
 
     def audit_area_code(self) -> str:
         return self.application.area_id

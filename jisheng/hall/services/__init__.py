@@ -1,6 +1,6 @@
 """Every state change of the service hall. Split by theme; import from here."""
 
-from .common import Upload
+from .common import MAX_UPLOAD_BYTES, Upload
 from .decisions import (
     application_approve,
     application_decline,
@@ -8,17 +8,28 @@ from .decisions import (
     application_refuse,
     refusal_overturn,
 )
-from .followup import catalogue_item_update, catalogue_load, consultation_log, rating_reply, rating_submit
+from .followup import (
+    catalogue_item_update,
+    catalogue_load,
+    consultation_log,
+    rating_appeal,
+    rating_appeal_answer,
+    rating_reply,
+    rating_submit,
+)
 from .intake import (
     UnconditionalAcceptance,
     application_resubmit,
     application_submit,
     missing_materials,
     notice_issue,
+    outstanding_materials,
 )
+from .materials import material_view_record
 from .rules import deadline_sweep, post_create, post_set_absent
 
 __all__ = [
+    "MAX_UPLOAD_BYTES",
     "UnconditionalAcceptance",
     "Upload",
     "application_approve",
@@ -31,10 +42,14 @@ __all__ = [
     "catalogue_load",
     "consultation_log",
     "deadline_sweep",
+    "material_view_record",
     "missing_materials",
     "notice_issue",
+    "outstanding_materials",
     "post_create",
     "post_set_absent",
+    "rating_appeal",
+    "rating_appeal_answer",
     "rating_reply",
     "rating_submit",
     "refusal_overturn",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +13,20 @@ from django.utils.translation import gettext as _
 from jisheng.audit.services import model_snapshot, record
 from jisheng.workdays import services as workdays
 
-from ..models import Application, Consultation, Material, QaEntry, Rating, ServiceItem
-from .common import require_staff
+from .. import policy
+from ..models import (
+    Application,
+    Consultation,
+    Material,
+    QaEntry,
+    Rating,
+    RatingLevel,
+    ServiceItem,
+    ServiceOffice,
+)
+from . import tell
+from .common import SUPERVISING_ROLES, require_staff
 
-POLICY_DIR = Path(__file__).resolve().parent.parent.parent / "policy" / "hall"
 BAD_RATING_FOLLOW_UP_DAYS = 15
 ITEM_FIELDS = [
     "name",
@@ -34,6 +43,10 @@ ITEM_FIELDS = [
     "bookable",
     "effective_from",
     "effective_to",
+    "conditions",
+    "legal_time_limit",
+    "visits",
+    "fee_basis",
 ]
 EDITABLE_FIELDS = {
     "time_limit_counter",
@@ -46,21 +59,34 @@ EDITABLE_FIELDS = {
 
 
 @transaction.atomic
-def rating_submit(*, application: Application, level: int, comment: str = "") -> Rating:
-    """The resident rates a finished case once; 1–2 go on the follow-up list with a 15-working-day limit."""
+def rating_submit(*, application: Application, level: int | str | None, comment: str = "") -> Rating:
+    """The resident rates a concluded case once (好差评: a counter visit or an online case).
+
+    Nothing is chosen for them: a missing or unknown level is refused. 不满意 and 非常不满意 are bad
+    ratings and go on the follow-up list with 15 working days to reply.
+    """
+    try:
+        chosen = RatingLevel(int(level or 0))
+    except ValueError as exc:
+        levels = " / ".join(str(choice.label) for choice in RatingLevel)
+        raise ValidationError(_("“Rating”: choose one of %(levels)s") % {"levels": levels}) from exc
+    application = Application.objects.select_for_update().get(pk=application.pk)
     if application.is_open:
         raise ValidationError(_("An application can be rated once it is concluded"))
-    if not 1 <= level <= 5:
-        raise ValidationError(_("“Rating”: choose 1 to 5 stars"))
     if Rating.objects.filter(application=application).exists():
         raise ValidationError(_("This application has already been rated"))
     today = timezone.localdate()
     rating = Rating.objects.create(
         application=application,
-        level=level,
+        channel=application.channel,
+        level=chosen,
         comment=comment.strip()[:300],
         created_at=timezone.now(),
-        follow_up_due=workdays.due_date(today, BAD_RATING_FOLLOW_UP_DAYS) if level <= 2 else None,
+        follow_up_due=(
+            workdays.due_date(today, BAD_RATING_FOLLOW_UP_DAYS)
+            if chosen <= RatingLevel.DISSATISFIED
+            else None
+        ),
     )
     record(by=None, action="hall.rate", obj=rating, after=model_snapshot(rating))
     return rating
@@ -68,12 +94,57 @@ def rating_submit(*, application: Application, level: int, comment: str = "") ->
 
 @transaction.atomic
 def rating_reply(*, rating: Rating, reply: str, by: Any) -> Rating:
+    """The office's follow-up of a bad rating (回访整改), recorded with who answered and when."""
     require_staff(by, rating.application, ("counter_clerk", "township_head"))
+    rating = Rating.objects.select_for_update().select_related("application").get(pk=rating.pk)
     if not reply.strip():
         raise ValidationError(_("“Reply”: describe the correction or the reply"))
+    if rating.reply:
+        raise ValidationError(_("This rating has already been answered"))
     rating.reply, rating.replied_by, rating.replied_at = reply.strip(), by, timezone.now()
     rating.save(update_fields=["reply", "replied_by", "replied_at"])
     record(by=by, action="hall.rating_reply", obj=rating, after={"reply": rating.reply})
+    tell.rating_answered(rating.application, by)
+    return rating
+
+
+@transaction.atomic
+def rating_appeal(*, rating: Rating, text: str) -> Rating:
+    """The resident, unhappy with the reply, appeals once (申诉); the township head answers within
+    15 working days."""
+    rating = Rating.objects.select_for_update().select_related("application").get(pk=rating.pk)
+    if not rating.reply:
+        raise ValidationError(_("There is no reply to appeal against yet"))
+    if rating.appealed_at is not None:
+        raise ValidationError(_("This reply has already been appealed"))
+    if not text.strip():
+        raise ValidationError(_("“Appeal”: say what is wrong with the reply"))
+    rating.appeal = text.strip()[:300]
+    rating.appealed_at = timezone.now()
+    rating.appeal_due = workdays.due_date(timezone.localdate(), BAD_RATING_FOLLOW_UP_DAYS)
+    rating.save(update_fields=["appeal", "appealed_at", "appeal_due"])
+    record(by=None, action="hall.rating_appeal", obj=rating, after={"appeal": rating.appeal})
+    return rating
+
+
+@transaction.atomic
+def rating_appeal_answer(*, rating: Rating, answer: str, by: Any) -> Rating:
+    """The township head (not the clerk whose reply is appealed) answers the appeal."""
+    require_staff(by, rating.application, SUPERVISING_ROLES)
+    rating = Rating.objects.select_for_update().select_related("application").get(pk=rating.pk)
+    if rating.appealed_at is None:
+        raise ValidationError(_("This rating has not been appealed"))
+    if rating.appeal_reply:
+        raise ValidationError(_("This appeal has already been answered"))
+    if not answer.strip():
+        raise ValidationError(_("“Answer”: describe the review of the appeal"))
+    rating.appeal_reply, rating.appeal_replied_by, rating.appeal_replied_at = (
+        answer.strip(),
+        by,
+        timezone.now(),
+    )
+    rating.save(update_fields=["appeal_reply", "appeal_replied_by", "appeal_replied_at"])
+    record(by=by, action="hall.rating_appeal_answer", obj=rating, after={"answer": rating.appeal_reply})
     return rating
 
 
@@ -99,16 +170,16 @@ def consultation_log(
 
 @transaction.atomic
 def catalogue_load(*, by: Any, directory: Path | None = None) -> dict[str, int]:
-    """Load items.toml and qa.toml; items are matched by code, their materials replaced. Idempotent."""
-    directory = directory or POLICY_DIR
-    items_data = tomllib.loads((directory / "items.toml").read_text(encoding="utf-8"))
-    qa_data = tomllib.loads((directory / "qa.toml").read_text(encoding="utf-8"))
-    version = str(items_data["version"])
+    """Load items.toml, offices.toml and qa.toml after checking them all (policy.load refuses a file
+    with mistakes, naming each line); items are matched by code, their materials replaced. Idempotent."""
+    catalogue = policy.load(directory)
+    version = catalogue.version
     changed = 0
-    for raw in items_data["item"]:
-        values = {name: raw.get(name) for name in ITEM_FIELDS}
-        values["effective_to"] = raw.get("effective_to")
+    for raw in catalogue.items:
+        values: dict[str, Any] = {name: raw.get(name) for name in ITEM_FIELDS}
         values["certificate"] = raw.get("certificate", "")
+        values["legal_time_limit_basis"] = raw.get("legal_time_limit_basis", "")
+        values["special_steps"] = [dict(step) for step in raw.get("step", [])]
         item = ServiceItem.objects.filter(code=raw["code"]).first()
         if item is not None and item.catalogue_version == version:
             continue
@@ -124,6 +195,10 @@ def catalogue_load(*, by: Any, directory: Path | None = None) -> dict[str, int]:
                 name=m["name"],
                 required=m.get("required", True),
                 registry_fetchable=m.get("registry", False),
+                originals=m.get("originals", 1),
+                copies=m.get("copies", 0),
+                note=m.get("note", ""),
+                form_fields=list(m.get("form_fields", [])),
                 position=index,
             )
             for index, m in enumerate(raw.get("material", []))
@@ -137,8 +212,22 @@ def catalogue_load(*, by: Any, directory: Path | None = None) -> dict[str, int]:
             area_code="",
         )
         changed += 1
-    qa_version = str(qa_data["version"])
-    for raw in qa_data["entry"]:
+    offices = [{**catalogue.default_office, "code": "default"}, *catalogue.offices]
+    for raw in offices:
+        ServiceOffice.objects.update_or_create(
+            code=raw["code"],
+            defaults={
+                "name": raw.get("name", ""),
+                "address": raw.get("address", ""),
+                "hours": raw.get("hours", ""),
+                "phone": raw.get("phone", ""),
+                "complaint_phone": raw.get("complaint_phone", ""),
+                "complaint_channels": list(raw.get("complaint_channels", [])),
+                "catalogue_version": catalogue.offices_version,
+            },
+        )
+    ServiceOffice.objects.exclude(code__in=[raw["code"] for raw in offices]).delete()
+    for raw in catalogue.questions:
         QaEntry.objects.update_or_create(
             code=raw["code"],
             defaults={
@@ -146,10 +235,10 @@ def catalogue_load(*, by: Any, directory: Path | None = None) -> dict[str, int]:
                 "answer": raw["answer"],
                 "source": raw["source"],
                 "keywords": raw.get("keywords", ""),
-                "catalogue_version": qa_version,
+                "catalogue_version": catalogue.qa_version,
             },
         )
-    return {"items": changed, "questions": len(qa_data["entry"])}
+    return {"items": changed, "questions": len(catalogue.questions)}
 
 
 @transaction.atomic
