@@ -5,6 +5,8 @@ from importlib.util import find_spec
 
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import include, path
 
 from jisheng.accounts import views as account_views
@@ -12,8 +14,20 @@ from jisheng.core import views as core_views
 
 from .api import api
 
+
+def root(request: HttpRequest) -> HttpResponse:
+    """Residents arrive at the portal; signed-in staff get their home page (staff sign in by a link)."""
+    if not request.user.is_authenticated:
+        return redirect("hall:portal")
+    return account_views.home(request)
+
+
+# Error pages in the shell, in the user's language, with a way back.
+handler403 = core_views.forbidden
+handler404 = core_views.not_found
+
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", root, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("jisheng.accounts.urls")),
     path("api/v1/", api.urls),

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 BENEFIT_ROLES = [
@@ -81,7 +82,7 @@ class BenefitsConfig(AppConfig):
         for line in Line.objects.visible_to(user).filter(person=person).select_related("batch"):
             entries.append(
                 {
-                    "date": line.batch.created_at.date(),
+                    "date": timezone.localdate(line.batch.created_at),
                     "title": _("Benefit proposed: %(name)s %(year)s")
                     % {"name": line.batch.programme_name, "year": line.batch.year},
                     "detail": f"{line.amount} 元 · {line.batch.get_status_display()}",
@@ -96,7 +97,7 @@ class BenefitsConfig(AppConfig):
         ):
             entries.append(
                 {
-                    "date": payment.settled_at.date() if payment.settled_at else None,
+                    "date": timezone.localdate(payment.settled_at) if payment.settled_at else None,
                     "title": _("Benefit payment %(status)s") % {"status": payment.get_status_display()},
                     "detail": f"{payment.programme_id} {payment.period} {payment.amount} 元 {payment.failure_reason}".strip(),
                     "url": reverse("benefits:batch", args=[payment.line.batch_id]),
@@ -105,7 +106,7 @@ class BenefitsConfig(AppConfig):
         for enrolment in Enrolment.objects.visible_to(user).filter(person=person, status="stopped"):
             entries.append(
                 {
-                    "date": enrolment.stopped_at.date() if enrolment.stopped_at else None,
+                    "date": timezone.localdate(enrolment.stopped_at) if enrolment.stopped_at else None,
                     "title": _("Benefit stopped"),
                     "detail": f"{enrolment.programme_id}: {enrolment.stop_reason}",
                     "url": reverse("benefits:enrolments"),

@@ -3,6 +3,8 @@ from typing import Any
 from django.apps import apps
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -23,3 +25,24 @@ def home_cards(user: Any) -> list[dict[str, Any]]:
         if callable(provider):
             cards.extend(provider(user))
     return cards
+
+
+def _way_back(request: HttpRequest) -> str:
+    """Where the error page's button leads: the page the user came from on this site, else their home."""
+    referer = request.headers.get("Referer", "")
+    if (
+        referer
+        and url_has_allowed_host_and_scheme(referer, {request.get_host()})
+        and referer != request.build_absolute_uri()
+    ):
+        return referer
+    return "/" if request.user.is_authenticated else "/portal/"
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """403 in the shell, in the user's language, with a way back (Django's default is a bare page)."""
+    return render(request, "403.html", {"way_back": _way_back(request)}, status=403)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", {"way_back": _way_back(request)}, status=404)

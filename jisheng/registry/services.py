@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jisheng.areas.models import Area, Level
@@ -205,7 +206,7 @@ def person_set_status(*, person: Person, status: str, by: Any, note: str = "") -
 @transaction.atomic
 def death_record(*, person: Person, date: datetime.date, by: Any, note: str = "") -> Person:
     ensure_may_change(by, person.residence_area_id)
-    if date < person.birth_date or date > datetime.date.today():
+    if date < person.birth_date or date > timezone.localdate():
         raise Refusal(_("date of death"), _("must lie between the birth and today"), date)
     before = model_snapshot(person, ["status", "death_date"])
     person.status = PersonStatus.DEAD
@@ -319,7 +320,7 @@ def marriage_record(
             **{"husband" if person is husband else "wife": person}, divorce_date__isnull=True
         ).exists():
             raise Refusal(label, _("is still married; record the divorce first"), person.name)
-    if date > datetime.date.today():
+    if date > timezone.localdate():
         raise Refusal(_("date of marriage"), _("lies in the future"), date)
     marriage = Marriage.objects.create(
         husband=husband,

@@ -61,6 +61,11 @@ def duplicate_decide(request: HttpRequest, pk: int) -> HttpResponse:
     note = request.POST.get("note", "")
     try:
         if decision == "merge":
+            # Merging cannot be undone: it asks for a ticked confirmation and a reason (kept in the audit).
+            if request.POST.get("confirm") != "yes":
+                raise Refusal(_("confirmation"), _("tick the box to confirm that merging cannot be undone"))
+            if not note.strip():
+                raise Refusal(_("reason for merging"), _("give the reason for merging"))
             survivor_pk = request.POST.get("survivor", "")
             if survivor_pk not in (str(candidate.person_a_id), str(candidate.person_b_id)):
                 raise Refusal(_("survivor"), _("choose which record to keep"))

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import datetime
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,6 +13,7 @@ from jisheng.accounts.decorators import role_required
 
 from . import services
 from .models import CalendarDay
+from .seed import holiday_name
 
 ADMIN_ROLES = ("system_admin",)
 
@@ -30,7 +30,7 @@ class ImportForm(forms.Form):
 
 @role_required(*ADMIN_ROLES)
 def calendar_view(request: HttpRequest) -> HttpResponse:
-    today = datetime.date.today()
+    today = timezone.localdate()
     try:
         year = int(request.GET.get("year", today.year))
     except ValueError:
@@ -64,6 +64,8 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
         for day in CalendarDay.objects.filter(date__year=year)
         if day.is_working_day != (day.date.weekday() < 5)
     ]
+    for day in special:
+        day.note = holiday_name(day.note)
     return render(
         request,
         "workdays/calendar.html",

@@ -65,7 +65,7 @@ def test_a_merge_keeps_every_event_and_is_audited(areas, make_user, client_for, 
     assert "陈红" in client.get(f"/registry/duplicates/{pair.pk}/").content.decode()
     client.post(
         f"/registry/duplicates/{pair.pk}/decide/",
-        {"decision": "merge", "survivor": survivor.pk, "note": "同一人"},
+        {"decision": "merge", "survivor": survivor.pk, "note": "同一人", "confirm": "yes"},
     )
     duplicate.refresh_from_db()
     assert duplicate.merged_into_id == survivor.pk

@@ -1,0 +1,142 @@
+"""Audit actions in words: the trail stores a dotted code ("hall.approve"); people read a sentence.
+
+The code's first part is the kind of action (whose work it is), the filter the viewer offers; the
+whole code names the action. An action not listed here is shown by its kind, never as a bare code.
+"""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+KINDS: dict[str, Promise] = {
+    "account": _("Accounts and sign-in"),
+    "token": _("Accounts and sign-in"),
+    "area": _("Areas"),
+    "workdays": _("Working-day calendar"),
+    "registry": _("Population registry"),
+    "person": _("Personal data shown"),
+    "disclosure": _("Personal data disclosed"),
+    "hall": _("Service hall"),
+    "certificates": _("Certificates"),
+    "benefits": _("Benefits"),
+    "reporting": _("Reports"),
+}
+
+ACTIONS: dict[str, Promise] = {
+    "account.create": _("Account created"),
+    "account.login": _("Signed in"),
+    "account.login_failed": _("Failed sign-in"),
+    "account.logout": _("Signed out"),
+    "account.password_change": _("Password changed"),
+    "account.totp_enrol": _("Authenticator enrolled"),
+    "account.totp_verify": _("Second factor verified"),
+    "account.unlock": _("Account unlocked"),
+    "token.create": _("API token created"),
+    "token.revoke": _("API token revoked"),
+    "area.import": _("Areas imported"),
+    "area.merge": _("Areas merged"),
+    "area.rename": _("Area renamed"),
+    "workdays.seed": _("Working-day calendar loaded"),
+    "workdays.import": _("Working-day calendar imported"),
+    "workdays.set_day": _("Calendar day changed"),
+    "registry.person_create": _("Person registered"),
+    "registry.person_update": _("Person's details changed"),
+    "registry.person_status": _("Person's status changed"),
+    "registry.person_move": _("Move recorded"),
+    "registry.birth_record": _("Birth recorded"),
+    "registry.death_record": _("Death recorded"),
+    "registry.marriage_record": _("Marriage recorded"),
+    "registry.marriage_divorce": _("Divorce recorded"),
+    "registry.contraception_record": _("Contraception recorded"),
+    "registry.household_create": _("Household created"),
+    "registry.household_update": _("Household changed"),
+    "registry.household_add_member": _("Household member added"),
+    "registry.household_remove_member": _("Household member removed"),
+    "registry.duplicates_scan": _("Duplicates looked for"),
+    "registry.duplicate_merge": _("Persons merged"),
+    "registry.duplicate_distinct": _("Duplicate pair judged distinct"),
+    "registry.import": _("Data imported"),
+    "registry.import_upload": _("Import file uploaded"),
+    "registry.demo_generate": _("Demo data generated"),
+    "person.reveal_id": _("Full ID number shown"),
+    "person.reveal_phone": _("Full phone number shown"),
+    "disclosure.registry_export": _("Registry data exported"),
+    "disclosure.certificate_pdf": _("Certificate PDF downloaded"),
+    "hall.submit": _("Application received"),
+    "hall.resubmit": _("Corrections received"),
+    "hall.resubmit_partial": _("Some corrections received"),
+    "hall.notice": _("Correction notice issued"),
+    "hall.approve": _("Application approved"),
+    "hall.refuse": _("Application refused"),
+    "hall.decline": _("Application declined"),
+    "hall.overturn": _("Decision overturned"),
+    "hall.handover": _("Case handed over"),
+    "hall.accountability": _("Accountability recorded"),
+    "hall.deadline_warn": _("Deadline warning"),
+    "hall.consult": _("Consultation recorded"),
+    "hall.rate": _("Service rated"),
+    "hall.rating_reply": _("Rating answered"),
+    "hall.post_create": _("Counter post created"),
+    "hall.post_absent": _("Post holder absent"),
+    "hall.post_return": _("Post holder back"),
+    "hall.catalogue_load": _("Service catalogue loaded"),
+    "hall.catalogue_edit": _("Service catalogue changed"),
+    "certificates.issue": _("Certificate issued"),
+    "certificates.revoke": _("Certificate revoked"),
+    "certificates.revoke_request": _("Certificate revocation requested"),
+    "certificates.revoke_reject": _("Certificate revocation rejected"),
+    "certificates.rotate_key": _("Signing key rotated"),
+    "benefits.application_submit": _("Benefit application received"),
+    "benefits.batch_propose": _("Beneficiaries proposed"),
+    "benefits.batch_start_notice": _("Public notice started"),
+    "benefits.batch_review": _("Batch reviewed"),
+    "benefits.batch_approve": _("Batch approved"),
+    "benefits.payments_issue": _("Payments issued"),
+    "benefits.payment_settle": _("Payment settled"),
+    "benefits.payment_reissue": _("Payment reissued"),
+    "benefits.objection_record": _("Objection recorded"),
+    "benefits.objection_resolve": _("Objection resolved"),
+    "benefits.enrolment_stop": _("Benefit stopped"),
+    "benefits.enrolments_reconfirm": _("Beneficiaries reconfirmed"),
+    "reporting.form_load": _("Report forms loaded"),
+    "reporting.open": _("Report period opened"),
+    "reporting.save": _("Report saved"),
+    "reporting.submit": _("Report submitted"),
+    "reporting.verify": _("Report verified"),
+    "reporting.approve": _("Report approved"),
+    "reporting.return": _("Report returned"),
+    "reporting.unlock": _("Report unlocked"),
+    "reporting.compile": _("Report compiled"),
+    "reporting.figures_store": _("Figures stored"),
+}
+
+OTHER_KIND = _("Other")
+
+
+def kind_of(action: str) -> str:
+    return action.split(".", 1)[0]
+
+
+def kind_label(action: str) -> str:
+    return str(KINDS.get(kind_of(action), OTHER_KIND))
+
+
+def action_label(action: str) -> str:
+    """The action in words; an unlisted one says at least whose work it was."""
+    label = ACTIONS.get(action)
+    return str(label) if label is not None else kind_label(action)
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    """One entry per kind label (sign-in and tokens share one), keyed by the first prefix."""
+    seen: dict[str, str] = {}
+    for prefix, label in KINDS.items():
+        seen.setdefault(str(label), prefix)
+    return [(prefix, label) for label, prefix in seen.items()]
+
+
+def prefixes_of_kind(kind: str) -> list[str]:
+    """Every prefix that shares ``kind``'s label (choosing sign-in also finds token events)."""
+    label = KINDS.get(kind)
+    return [prefix for prefix, other in KINDS.items() if other == label] if label is not None else []
