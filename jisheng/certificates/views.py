@@ -11,7 +11,6 @@ from jisheng.accounts.decorators import role_required, staff_can_change
 from jisheng.areas.scoping import get_visible_or_404
 from jisheng.audit.disclosure import disclosure_record
 from jisheng.core.ratelimit import allow
-from jisheng.core.text import normalize_text
 
 from . import keys, services
 from .models import Certificate
@@ -28,8 +27,7 @@ def _limited(request: HttpRequest) -> HttpResponse:
 
 def verify_form(request: HttpRequest) -> HttpResponse:
     """Public: type a certificate number or paste the QR text."""
-    # Typed on a phone: full-width characters and stray spaces are normalised before anything is looked up.
-    query = normalize_text(request.GET.get("q", ""))
+    query = request.GET.get("q", "").strip()
     if not query:
         return render(request, "certificates/verify.html", {})
     if not allow(request, "verify"):

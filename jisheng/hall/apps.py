@@ -24,16 +24,29 @@ class HallConfig(AppConfig):
             return []
         from django.urls import reverse
 
-        from .queries import open_cases
+        from .queries import queue_counts
 
-        mine = open_cases(user, mine=True)
+        # The same query as the queue's header, so the card and the queue cannot disagree.
+        counts = queue_counts(user)
+        if not user.has_role("counter_clerk", "township_head"):
+            # A village officer owns no case (a proxy application goes to the township's counter): the
+            # village's open cases are what the officer follows.
+            return [
+                {
+                    "title": _("Open cases of my area"),
+                    "value": counts["open"],
+                    "url": reverse("hall:queue"),
+                    "note": _("%(today)s due today, %(overdue)s overdue")
+                    % {"today": counts["due_today"], "overdue": counts["overdue"]},
+                }
+            ]
         return [
             {
                 "title": _("My open cases"),
-                "value": mine.count(),
+                "value": counts["mine"],
                 "url": reverse("hall:queue"),
-                "note": _("%(count)s with one working day left")
-                % {"count": mine.filter(warned_on__isnull=False).count()},
+                "note": _("%(today)s due today, %(overdue)s overdue")
+                % {"today": counts["mine_due_today"], "overdue": counts["mine_overdue"]},
             }
         ]
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,7 +19,18 @@ from jisheng.accounts.models import User
 from jisheng.areas.scoping import get_visible_or_404
 
 from . import queries, services
-from .models import Accountability, Application, Consultation, Post, QaEntry, Rating, ServiceItem
+from .models import (
+    Accountability,
+    Application,
+    ApplicationStatus,
+    Consultation,
+    Post,
+    QaEntry,
+    Rating,
+    ServiceItem,
+    SubmittedFile,
+)
+from .models.cases import OPEN_STATUSES
 from .pdfs import notice_pdf, receipt_pdf
 from .services.common import office_of
 
@@ -28,12 +44,43 @@ def _errors(request: HttpRequest, exc: Exception) -> None:
         messages.error(request, message)
 
 
+def _queue_filter(params: Any) -> queries.QueueFilter:
+    """The queue's filters from the query string; anything unrecognised is ignored, never an error."""
+    status = params.get("status", "")
+    due = params.get("due", "")
+    try:
+        due_by = datetime.date.fromisoformat(params.get("due_by", ""))
+    except ValueError:
+        due_by = None
+    return queries.QueueFilter(
+        q=params.get("q", "").strip()[:40],
+        item=params.get("item", "").strip()[:48],
+        status=status if status in OPEN_STATUSES else "",
+        due=due if due in queries.DUE_CHOICES else "",
+        due_by=due_by,
+    )
+
+
 @role_required(*CASE_ROLES)
 def queue(request: HttpRequest) -> HttpResponse:
-    mine = queries.work_queue(request.user, mine=True, limit=QUEUE_ROWS)
-    office = queries.work_queue(request.user, limit=QUEUE_ROWS)
+    how = _queue_filter(request.GET)
+    mine = queries.work_queue(request.user, mine=True, limit=QUEUE_ROWS, how=how)
+    office = queries.work_queue(request.user, limit=QUEUE_ROWS, how=how)
+    items = list(queries.effective_items())
     return render(
-        request, "hall/queue.html", {"mine": mine, "office": office, "items": queries.effective_items()}
+        request,
+        "hall/queue.html",
+        {
+            "mine": mine,
+            "office": office,
+            "items": items,
+            "how": how,
+            "counts": queries.queue_counts(request.user),
+            "statuses": [(s.value, s.label) for s in OPEN_STATUSES],
+            "same_day_items": [item for item in items if item.time_limit_counter == 0],
+            "can_apply": request.user.has_role("counter_clerk", "township_head", "village_officer")  # type: ignore[union-attr]
+            and not request.user.is_read_only,  # type: ignore[union-attr]
+        },
     )
 
 
@@ -49,6 +96,11 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {"m": m, "present": m.code in present, "fetched": m.code in application.fetched_materials}
         for m in application.item.materials.all()
     ]
+    outstanding = (
+        services.outstanding_materials(application)
+        if application.status == ApplicationStatus.AWAITING_CORRECTION
+        else []
+    )
     colleagues = (
         User.objects.visible_to(request.user)
         .filter(roles__code__in=["counter_clerk", "township_head"])
@@ -60,6 +112,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "application": application,
             "materials": materials,
+            "outstanding": outstanding,
+            "files": application.files.all(),
             "notices": application.notices.all(),
             "events": application.events.all(),
             "handovers": application.handovers.select_related("from_user", "to_user"),
@@ -130,6 +184,28 @@ def case_receipt(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*CASE_ROLES)
+def case_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
+    """A submitted photo or PDF, shown in the browser: scoped to the case, never cached, and recorded
+    as a disclosure of personal data like any other reading of a resident's papers."""
+    submitted = get_visible_or_404(
+        SubmittedFile.objects.select_related("application"), request.user, pk=file_pk, application_id=pk
+    )
+    try:
+        with default_storage.open(submitted.file.name or "", "rb") as handle:
+            content = handle.read()
+    except FileNotFoundError as exc:
+        raise Http404(_("The file is no longer on the server.")) from exc
+    services.material_view_record(submitted=submitted, by=request.user)
+    response = HttpResponse(content, content_type=submitted.content_type)
+    response["Content-Disposition"] = (
+        content_disposition_header(as_attachment=False, filename=submitted.original_name) or "inline"
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@role_required(*CASE_ROLES)
 def case_notice(request: HttpRequest, pk: int, sequence: int) -> HttpResponse:
     application = get_visible_or_404(Application.objects.all(), request.user, pk=pk)
     return HttpResponse(
@@ -163,6 +239,7 @@ def case_new(request: HttpRequest, code: str) -> HttpResponse:
                     phone=request.POST.get("phone", "") or person.phone,
                     by=request.user,
                     received_materials=request.POST.getlist("received"),
+                    uploads=_uploads(request, item),
                 )
                 messages.success(
                     request, _("Application %(number)s recorded.") % {"number": application.number}
@@ -170,7 +247,30 @@ def case_new(request: HttpRequest, code: str) -> HttpResponse:
                 return redirect("hall:case", pk=application.pk)
             except (ValidationError, PermissionDenied) as exc:
                 _errors(request, exc)
-    return render(request, "hall/new.html", {"item": item, "channels": channels})
+    return render(
+        request,
+        "hall/new.html",
+        {
+            "item": item,
+            "channels": channels,
+            "values": request.POST if request.method == "POST" else {},
+            "received": request.POST.getlist("received") if request.method == "POST" else [],
+            "is_village_officer": request.user.has_role("village_officer"),  # type: ignore[union-attr]
+        },
+    )
+
+
+def _uploads(request: HttpRequest, item: ServiceItem) -> list[services.Upload]:
+    """Photos or PDFs attached per material (``m-<code>``); the service checks their kind and size."""
+    uploads = []
+    for material in item.materials.all():
+        for upload in request.FILES.getlist(f"m-{material.code}"):
+            if upload.size and upload.size > services.MAX_UPLOAD_BYTES:
+                raise ValidationError(_("File “%(name)s”: larger than 10 MB") % {"name": upload.name})
+            uploads.append(
+                services.Upload(material_code=material.code, name=upload.name or "", content=upload.read())
+            )
+    return uploads
 
 
 @role_required("counter_clerk", "township_head", "auditor", "county_staff")

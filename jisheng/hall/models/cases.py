@@ -180,6 +180,10 @@ class SubmittedFile(models.Model):
     def audit_area_code(self) -> str:
         return self.application.area_id
 
+    def scope_url_values(self) -> list[dict[str, str]]:
+        # The file page's URL names the case and the file; the scoping test fills both from here.
+        return [{"pk": str(self.application_id), "file_pk": str(self.pk)}]
+
 
 class Notice(models.Model):
     """一次性告知: every missing or defective material of one round, named at once."""

@@ -91,12 +91,15 @@ def application_submit(
 
     area = person.residence_area
     office = office_of(area)
-    limit = item.time_limit(online=channel == Channel.ONLINE)
     accepted_on = workdays.acceptance_day(received_on)
     post = on_duty_post(office)
     staff_at_counter = channel in (Channel.COUNTER, Channel.HOME_VISIT) and by.has_role(
         "counter_clerk", "township_head"
     )
+    # The counter's limit (often the same day) holds only when the person who receives it can finish it
+    # there. A village officer's proxy application travels to the township like an online one, so it
+    # gets the online limit; the same-day limit would make it overdue before it arrived.
+    limit = item.time_limit(online=not staff_at_counter)
     owner = by if staff_at_counter else (post.on_duty if post else None)
     sequence = next_in_sequence(f"application-{office.code[:9]}-{received_on:%Y%m%d}")
     application = Application.objects.create(
@@ -210,6 +213,21 @@ def previous_received_after(application: Application, notice: Notice) -> list[st
     return list(application.details.get("received_after_notice", {}).get(str(notice.sequence), []))
 
 
+def outstanding_materials(application: Application, notice: Notice | None = None) -> list[dict[str, str]]:
+    """The materials the latest notice named that have not been handed in (or uploaded) since it.
+
+    A material named as defective counts as corrected only when a new one arrives after the notice:
+    the copy on file before it is the one found wanting.
+    """
+    notice = notice or application.notices.order_by("-sequence").first()
+    if notice is None:
+        return []
+    corrected = {f.material_code for f in application.files.filter(submitted_at__gte=notice.issued_at)} | set(
+        previous_received_after(application, notice)
+    )
+    return [p for p in notice.problems if p["code"] not in corrected]
+
+
 @transaction.atomic
 def application_resubmit(
     *,
@@ -218,7 +236,8 @@ def application_resubmit(
     uploads: list[Upload] | None = None,
     received_materials: list[str] | None = None,
 ) -> Application:
-    """The applicant hands in the corrections; the clock resumes with the working days that were left."""
+    """The applicant hands in the corrections; the clock resumes with the working days that were left
+    once everything the latest notice named has come in, and stays stopped until then."""
     application = Application.objects.select_for_update().select_related("item").get(pk=application.pk)
     if by is not None:
         require_staff(by, application, ("counter_clerk", "township_head", "village_officer"))
@@ -240,6 +259,32 @@ def application_resubmit(
         after_notice[str(notice.sequence)] = sorted(
             set(after_notice.get(str(notice.sequence), [])) | set(received)
         )
+    still_missing = outstanding_materials(application, notice)
+    if still_missing:
+        # A partial correction: what came in is on file, the clock stays stopped and the notice stays
+        # open for the rest; restarting it now would count days the applicant still owes materials.
+        application.save()
+        handed_in = sorted(set(received) | {u.material_code for u in uploads})
+        names = {m.code: m.name for m in application.item.materials.all()}
+        event(
+            application,
+            "已补正部分材料："
+            + "、".join(names.get(code, code) for code in handed_in)
+            + "；仍缺："
+            + "、".join(p["name"] for p in still_missing)
+            + "。办理时限继续暂停",
+        )
+        record(
+            by=by,
+            action="hall.resubmit_partial",
+            obj=application,
+            before=before,
+            after={
+                "received": handed_in,
+                "still_missing": [p["code"] for p in still_missing],
+            },
+        )
+        return application
     today = timezone.localdate()
     remaining = max(0, application.time_limit - application.working_days_used)
     application.due_on = workdays.add_working_days(workdays.acceptance_day(today), remaining)

@@ -27,8 +27,9 @@ def make_objects(*, area: Any, marker: str) -> list[Any]:
         channel="online",
         phone="13800138000",
         by=None,
+        uploads=[services.Upload(material_code="photo", name=f"{marker}.pdf", content=b"%PDF-1.4\n")],
     )
-    return [application, post]
+    return [application, post, application.files.get()]
 
 
 __all__ = ["Application", "Post", "make_objects"]
