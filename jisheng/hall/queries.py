@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from jisheng.areas.models import Area
 
-from .models import Application, Consultation, QaEntry, ServiceItem
+from .models import Application, ApplicationStatus, Consultation, QaEntry, ServiceItem
 from .models.cases import OPEN_STATUSES
 
 # Only what a queue row shows (hall/_rows.html): building model instances of whole cases, items and
@@ -24,10 +25,29 @@ QUEUE_FIELDS = (
     "overdue_recorded",
     "area",
     "office",
+    "time_limit",
     "item__name",
     "owner__username",
     "owner__full_name",
 )
+
+
+DUE_CHOICES = ("overdue", "today", "warned")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the clerk narrowed the work list to; empty fields filter nothing."""
+
+    q: str = ""
+    item: str = ""
+    status: str = ""
+    due: str = ""
+    due_by: datetime.date | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.q or self.item or self.status or self.due or self.due_by)
 
 
 def open_cases(user: Any, *, mine: bool = False) -> QuerySet[Application]:
@@ -35,21 +55,77 @@ def open_cases(user: Any, *, mine: bool = False) -> QuerySet[Application]:
     return cases.filter(owner=user) if mine else cases
 
 
-def work_queue(user: Any, *, mine: bool = False, limit: int = 100) -> list[Application]:
+def queue_counts(user: Any, today: datetime.date | None = None) -> dict[str, int]:
+    """The figures of the queue's header and of the home card, in one query, so the two always agree.
+
+    Overdue: in progress with the deadline passed; due today: in progress with today's deadline; a case
+    waiting for the applicant's correction has its clock stopped and is neither.
+    """
+    today = today or timezone.localdate()
+    running = Q(status=ApplicationStatus.RECEIVED)
+    mine = Q(owner=user)
+    return open_cases(user).aggregate(
+        open=Count("id"),
+        overdue=Count("id", filter=running & Q(due_on__lt=today)),
+        due_today=Count("id", filter=running & Q(due_on=today)),
+        awaiting=Count("id", filter=Q(status=ApplicationStatus.AWAITING_CORRECTION)),
+        mine=Count("id", filter=mine),
+        mine_overdue=Count("id", filter=mine & running & Q(due_on__lt=today)),
+        mine_due_today=Count("id", filter=mine & running & Q(due_on=today)),
+    )
+
+
+def _filtered(cases: QuerySet[Application], how: QueueFilter, today: datetime.date) -> QuerySet[Application]:
+    words = how.q.split()
+    for word in words:
+        condition = Q(applicant_name__icontains=word) | Q(number__icontains=word.upper())
+        digits = word.upper()
+        if digits[:-1].isdigit() and (digits[-1].isdigit() or digits[-1] == "X"):
+            # ID digits: the clerk types the tail they read off the card, or any run of it.
+            condition |= Q(applicant_id_number__contains=digits)
+        cases = cases.filter(condition)
+    if how.item:
+        cases = cases.filter(item__code=how.item)
+    if how.due == "overdue":
+        cases = cases.filter(status=ApplicationStatus.RECEIVED, due_on__lt=today)
+    elif how.due == "today":
+        cases = cases.filter(status=ApplicationStatus.RECEIVED, due_on=today)
+    elif how.due == "warned":
+        cases = cases.filter(status=ApplicationStatus.RECEIVED, warned_on__isnull=False)
+    if how.due_by is not None:
+        cases = cases.filter(due_on__lte=how.due_by)
+    return cases
+
+
+def work_queue(
+    user: Any, *, mine: bool = False, limit: int = 100, how: QueueFilter | None = None
+) -> list[Application]:
     """Open cases the user may see: in progress by nearest deadline, then those waiting for the applicant.
 
     Two queries on purpose: each is an equality on status followed by the deadline order, which the
     (owner, status, due_on) and (status, due_on) indexes deliver without sorting 100,000 open cases.
     """
+    how = how or QueueFilter()
+    today = timezone.localdate()
+    statuses = [s for s in OPEN_STATUSES if not how.status or s == how.status]
     result: list[Application] = []
-    for status in OPEN_STATUSES:
-        cases = Application.objects.visible_to(user).filter(status=status)
+    for status in statuses:
+        cases: QuerySet[Application] = Application.objects.visible_to(user).filter(status=status)
         if mine:
             cases = cases.filter(owner=user)
+        cases = _filtered(cases, how, today)
         cases = cases.select_related("item", "owner").only(*QUEUE_FIELDS).order_by("due_on", "id")
         result.extend(cases[: limit - len(result)])
         if len(result) >= limit:
             break
+    for case in result:
+        # Read by hall/_rows.html to colour the row; computed here so the template needs no date maths.
+        case.overdue_now = bool(  # type: ignore[attr-defined]
+            case.status == ApplicationStatus.RECEIVED and case.due_on and case.due_on < today
+        )
+        case.due_today = bool(  # type: ignore[attr-defined]
+            case.status == ApplicationStatus.RECEIVED and case.due_on == today
+        )
     return result
 
 
