@@ -20,7 +20,7 @@ def render_pdf(template: str, context: dict[str, Any]) -> bytes:
 
 
 def certificate_pdf(certificate: Any) -> bytes:
-    from .services import qr_text
+    from .services import qr_text, verification_url
     from .signing import mask_id_number
 
     return render_pdf(
@@ -28,6 +28,7 @@ def certificate_pdf(certificate: Any) -> bytes:
         {
             "certificate": certificate,
             "qr": qr_data_uri(qr_text(certificate)),
+            "verification_url": verification_url(certificate),
             "masked_id": mask_id_number(certificate.holder_id_number),
         },
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,8 +10,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jisheng.audit.services import model_snapshot, record
+from jisheng.core.text import normalize_text
 
 from . import keys
 from .models import Certificate, NumberSequence
@@ -29,13 +31,36 @@ def next_in_sequence(key: str) -> int:
     return sequence.last
 
 
+# The random part of a certificate number: no 0/O, 1/I/L, so a number read aloud or typed is unambiguous.
+NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+NUMBER_RANDOM_LENGTH = 6
+
+
 def public_base_url() -> str:
-    return os.environ.get("JISHENG_PUBLIC_URL", getattr(settings, "PUBLIC_BASE_URL", "http://127.0.0.1:8000"))
+    """The address residents reach Jisheng at (setting JISHENG_PUBLIC_URL)."""
+    return str(settings.PUBLIC_BASE_URL).rstrip("/")
+
+
+def verification_url(certificate: Certificate) -> str:
+    """The public verification page of a certificate, as printed under its QR code."""
+    return f"{public_base_url()}/verify/{certificate.number}"
 
 
 def qr_text(certificate: Certificate) -> str:
     """What the QR code holds: the public verification page, carrying the signed payload."""
-    return f"{public_base_url().rstrip('/')}/verify/{certificate.number}?p={certificate.payload}"
+    return f"{verification_url(certificate)}?p={certificate.payload}"
+
+
+def normalize_number(text: str) -> str:
+    """A number as typed on a phone: full-width characters and lower case are accepted."""
+    return normalize_text(text).replace(" ", "").upper()
+
+
+def certificate_number(issuer_code: str, year: int, sequence: int) -> str:
+    """ZS-<township>-<year>-<sequence>-<random>: the sequence keeps the office's count readable; the
+    random part means a number cannot be guessed from its neighbour (the public page answers by number)."""
+    random_part = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_RANDOM_LENGTH))
+    return f"ZS-{issuer_code[:9]}-{year}-{sequence:05d}-{random_part}"
 
 
 @transaction.atomic
@@ -52,7 +77,7 @@ def certificate_issue(
 ) -> Certificate:
     now = timezone.now()
     sequence = next_in_sequence(f"certificate-{issuer.code[:9]}-{now:%Y}")
-    number = f"ZS-{issuer.code[:9]}-{now:%Y}-{sequence:05d}"
+    number = certificate_number(issuer.code, now.year, sequence)
     kid, private = keys.current_key()
     claims = {
         "no": number,
@@ -143,35 +168,43 @@ class Verification:
         )
 
 
-def _status(certificate: Certificate | None, claims: dict[str, Any] | None = None) -> Verification:
+def _status(certificate: Certificate | None) -> Verification:
+    """Validity and what the holder shows anyway when handing the certificate over; never the office's
+    internal reasons (a revocation's reason stays on the staff page)."""
     if certificate is None:
-        return Verification(False, "查无此证：系统中没有这个编号的证书", None, claims or {})
+        return Verification(False, _("No such certificate: no certificate with this number was issued here"))
     if certificate.revoked_at is not None:
         when = timezone.localtime(certificate.revoked_at)
         return Verification(
             False,
-            f"证书已于 {when:%Y-%m-%d} 撤销，原因：{certificate.revoked_reason}",
+            _("This certificate was revoked on %(day)s and is no longer valid") % {"day": f"{when:%Y-%m-%d}"},
             certificate,
-            claims or {},
         )
-    return Verification(True, "证书有效：由本系统签发，未被撤销", certificate, claims or {})
+    return Verification(True, _("Valid: issued by this system and not revoked"), certificate)
 
 
 def verify_number(number: str) -> Verification:
     """What the public page says about a certificate number (validity and masked identity only)."""
-    return _status(Certificate.objects.filter(number=number.strip()).first())
+    return _status(Certificate.objects.filter(number=normalize_number(number)).first())
 
 
 def verify_payload(payload: str, *, number: str | None = None) -> Verification:
-    """Check a QR payload's signature, then the certificate's current status (revocation)."""
+    """Check a QR payload's signature, then the certificate's current status (revocation).
+
+    When the payload names another number than the one asked about, or differs from the one on record,
+    nothing of any holder is shown: the claims of a swapped QR code must not be displayed as if valid.
+    """
+    payload = normalize_text(payload).replace(" ", "")
     try:
         claims = verify_offline(payload, keys.public_keys())
     except PayloadInvalid as exc:
         return Verification(False, str(exc))
     claimed_number = str(claims.data.get("no", ""))
-    if number is not None and claimed_number != number.strip():
-        return Verification(False, "二维码内容与证书编号不符：二维码被篡改或替换", None, claims.data)
+    if number is not None and claimed_number != normalize_number(number):
+        return Verification(
+            False, _("The QR code does not belong to this certificate number: it was altered or swapped")
+        )
     certificate = Certificate.objects.filter(number=claimed_number).first()
-    if certificate is not None and certificate.payload != payload.strip():
-        return Verification(False, "二维码内容与登记的证书不一致", None, claims.data)
-    return _status(certificate, claims.data)
+    if certificate is not None and certificate.payload != payload:
+        return Verification(False, _("The QR code differs from the certificate on record"))
+    return _status(certificate)

@@ -11,6 +11,7 @@ from jisheng.accounts.decorators import role_required, staff_can_change
 from jisheng.areas.scoping import get_visible_or_404
 from jisheng.audit.disclosure import disclosure_record
 from jisheng.core.ratelimit import allow
+from jisheng.core.text import normalize_text
 
 from . import keys, services
 from .models import Certificate
@@ -27,7 +28,8 @@ def _limited(request: HttpRequest) -> HttpResponse:
 
 def verify_form(request: HttpRequest) -> HttpResponse:
     """Public: type a certificate number or paste the QR text."""
-    query = request.GET.get("q", "").strip()
+    # Typed on a phone: full-width characters and stray spaces are normalised before anything is looked up.
+    query = normalize_text(request.GET.get("q", ""))
     if not query:
         return render(request, "certificates/verify.html", {})
     if not allow(request, "verify"):

@@ -17,7 +17,7 @@ from jisheng.core.ratelimit import allow
 from jisheng.core.text import normalize_text
 
 from . import queries, services
-from .models import Application, ServiceItem
+from .models import Application, RatingLevel, ServiceItem
 from .pdfs import notice_pdf, receipt_pdf
 
 SESSION_KEY = "hall_portal_cases"
@@ -61,19 +61,6 @@ def _remember(request: HttpRequest, number: str) -> None:
 
 def index(request: HttpRequest) -> HttpResponse:
     return render(request, "hall/portal/index.html", {"items": queries.effective_items()})
-
-
-def guide(request: HttpRequest, code: str) -> HttpResponse:
-    item = get_object_or_404(ServiceItem.objects.prefetch_related("materials"), code=code)
-    return render(request, "hall/portal/guide.html", {"item": item})
-
-
-def pledges(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "hall/portal/pledges.html",
-        {"items": ServiceItem.objects.all(), "offices": queries.office_pledges()},
-    )
 
 
 def questions(request: HttpRequest) -> HttpResponse:
@@ -152,6 +139,7 @@ def case(request: HttpRequest, number: str) -> HttpResponse:
             "notices": application.notices.all(),
             "materials": application.item.materials.all(),
             "rating": getattr(application, "rating", None),
+            "rating_levels": RatingLevel.choices,
         },
     )
 

@@ -60,7 +60,8 @@ def test_a_session_idle_for_thirty_minutes_has_expired(areas, make_user, client_
     Session.objects.filter(session_key=client.session.session_key).update(
         expire_date=timezone.now() - timedelta(seconds=1)
     )
-    response = client.get("/")
+    # A staff page sends the expired session to sign in (the site root now leads to the residents' portal).
+    response = client.get("/accounts/profile/")
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/")
 

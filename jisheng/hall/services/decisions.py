@@ -14,6 +14,7 @@ from jisheng.audit.services import model_snapshot, record
 from jisheng.certificates.services import certificate_issue
 
 from ..models import Accountability, AccountabilityKind, Application, ApplicationStatus, Handover
+from .certificate_details import certificate_details
 from .common import DECIDING_ROLES, SUPERVISING_ROLES, event, require_staff
 from .intake import UnconditionalAcceptance
 
@@ -90,7 +91,7 @@ def application_approve(*, application: Application, by: Any, reason: str = "") 
             issuer=application.office,
             holder_name=application.applicant_name,
             holder_id_number=application.applicant_id_number,
-            details={str(k): str(v) for k, v in application.details.items() if isinstance(v, str)},
+            details=certificate_details(application),
             source_ref=application.number,
             by=by,
         )
