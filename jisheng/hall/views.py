@@ -26,7 +26,6 @@ from .models import (
     Consultation,
     Post,
     QaEntry,
-    Rating,
     ServiceItem,
     SubmittedFile,
 )
@@ -298,26 +297,6 @@ def accountability(request: HttpRequest) -> HttpResponse:
         :300
     ]
     return render(request, "hall/accountability.html", {"records": records})
-
-
-@role_required("counter_clerk", "township_head", "auditor", "county_staff")
-def ratings(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        rating = get_visible_or_404(
-            Rating.objects.select_related("application"), request.user, pk=request.POST.get("rating") or 0
-        )
-        try:
-            services.rating_reply(rating=rating, reply=request.POST.get("reply", ""), by=request.user)
-        except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
-        return redirect("hall:ratings")
-    bad = (
-        Rating.objects.visible_to(request.user)
-        .filter(level__lte=2)
-        .select_related("application")
-        .order_by("replied_at", "follow_up_due")
-    )
-    return render(request, "hall/ratings.html", {"ratings": bad[:300]})
 
 
 @role_required("counter_clerk", "township_head", "village_officer", "auditor", "county_staff")
