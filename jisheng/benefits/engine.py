@@ -20,6 +20,7 @@ from django.db import connection
 
 from jisheng.areas.codes import code_range, normalize_code, prefix_of
 from jisheng.registry.models import Birth, Contraception, Marriage, Person
+from jisheng.registry.queries import live_persons, merged_away
 
 from .conditions import (
     ChildFact,
@@ -130,8 +131,10 @@ def load_facts(subjects: dict[int, Subject], needs: set[str], source: Any = None
             "child__disability_level",
         )
         for role in ("mother_id", "father_id"):
+            # a birth whose child record was merged away is the survivor's birth told twice
+            births = Birth.objects.exclude(child__in=merged_away())
             for mother, father, sex, day, status, died, level in _related_rows(
-                Birth.objects.all(), role, ids, columns, source
+                births, role, ids, columns, source
             ):
                 parent = mother if role == "mother_id" else father
                 subjects[parent].children.append(ChildFact(sex, day, status, died, level))
@@ -233,8 +236,8 @@ def decide(
 def candidate_query(programme: Programme, version: Version, year: int, area_code: str) -> Any:
     """The coarse, indexed selection: the area's code range and each condition's SQL prefilter."""
     ctx = Context(year, version.effective_from, programme.near_months)
-    return Person.objects.filter(
-        residence_area__code__range=code_range(prefix_of(normalize_code(area_code)))
+    return live_persons(
+        Person.objects.filter(residence_area__code__range=code_range(prefix_of(normalize_code(area_code))))
     ).filter(prefilter_of(version.conditions, ctx))
 
 
@@ -258,7 +261,9 @@ def run(
         subjects = _subjects(query.values_list(*PERSON_FIELDS).iterator(chunk_size=5000))
         source = query.values("pk")
     else:
-        subjects = _subjects(Person.objects.filter(pk__in=person_ids).values_list(*PERSON_FIELDS))
+        subjects = _subjects(
+            live_persons(Person.objects.filter(pk__in=person_ids)).values_list(*PERSON_FIELDS)
+        )
     load_facts(subjects, needs_of(version.conditions), source)
     proposals, near_misses = [], []
     seen_households: set[int] = set()
@@ -285,6 +290,9 @@ def explain(programme: Programme, year: int, person: Person, version: Version | 
         return result.proposals[0]
     ctx = Context(year, version.effective_from, programme.near_months)
     subjects = _subjects(Person.objects.filter(pk=person.pk).values_list(*PERSON_FIELDS))
+    if person.merged_into_id is not None:
+        # a merged-away record is history: its survivor is the one who may receive the benefit
+        return Decision(subjects[person.pk], False, Decimal("0.00"), ["不符合：该档案已合并到另一档案"])
     load_facts(subjects, needs_of(version.conditions))
     return decide(programme, version, subjects[person.pk], ctx)
 

@@ -13,7 +13,20 @@ from openpyxl import Workbook
 
 from .models import Batch, Payment
 
-BANK_HEADER = ["序号", "付款编号", "姓名", "身份证号", "银行账号", "金额（元）", "项目", "期间", "次数"]
+BANK_HEADER = [
+    "序号",
+    "付款编号",
+    "姓名",
+    "身份证号",
+    "收款账号",
+    "账户户名",
+    "开户银行",
+    "账户类型",
+    "金额（元）",
+    "项目",
+    "期间",
+    "次数",
+]
 
 
 def _bank_rows(batch: Batch, payments: Iterable[Payment]) -> list[list[str]]:
@@ -24,6 +37,9 @@ def _bank_rows(batch: Batch, payments: Iterable[Payment]) -> list[list[str]]:
             p.line.name,
             p.line.id_number,
             p.bank_account,
+            p.account_holder,
+            p.bank_name,
+            p.get_account_kind_display() if p.account_kind else "",
             f"{p.amount:.2f}",
             batch.programme_name,
             p.period,
@@ -62,10 +78,9 @@ def _workbook(
 def bank_file_xlsx(batch: Batch, payments: Iterable[Payment]) -> bytes:
     rows: list[list[Any]] = []
     for row in _bank_rows(batch, payments):
-        rows.append(
-            [int(row[0]), row[1], row[2], row[3], row[4], Decimal(row[5]), row[6], row[7], int(row[8])]
-        )
-    return _workbook("银行代发", BANK_HEADER, rows, text_columns={1, 3, 4, 7}, money_columns={5})
+        rows.append([*row[:8], Decimal(row[8]), row[9], row[10], int(row[11])])
+        rows[-1][0] = int(row[0])
+    return _workbook("银行代发", BANK_HEADER, rows, text_columns={1, 3, 4, 10}, money_columns={8})
 
 
 def report_xlsx(rows: Iterable[Any]) -> bytes:

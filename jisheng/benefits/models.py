@@ -11,6 +11,34 @@ from django.utils.translation import gettext_lazy as _
 
 from jisheng.areas.scoping import ScopedManager
 
+# A batch that may still change or pay: one per programme, area and year (proposing again returns it).
+OPEN_BATCH_STATUSES = ("proposed", "notice", "reviewed", "approved", "paying")
+# An application still being decided or waiting to be paid: one per person, programme and year.
+OPEN_APPLICATION_STATUSES = ("eligible", "verifying")
+
+
+class PayeeAccount(models.Model):
+    """Where the money goes: a bank card, or the financial account of a social security card (社保卡),
+    with the bank and the account holder's name. Validated by ``payee.clean_account``."""
+
+    class Kind(models.TextChoices):
+        BANK_CARD = "bank_card", _("Bank card")
+        SOCIAL_SECURITY_CARD = "ssc", _("Social security card")
+
+    account_kind = models.CharField(_("account type"), max_length=10, choices=Kind.choices, blank=True)
+    bank_account = models.CharField(_("bank account"), max_length=32, blank=True)
+    bank_name = models.CharField(_("bank"), max_length=64, blank=True)
+    account_holder = models.CharField(_("account holder"), max_length=32, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def masked_account(self) -> str:
+        from .payee import mask_account
+
+        return mask_account(self.bank_account)
+
 
 class Batch(models.Model):
     """One programme, one period (the year), one area: proposal → notice → review → approval → payment."""
@@ -56,6 +84,14 @@ class Batch(models.Model):
         verbose_name_plural = _("benefit batches")
         ordering = ["-year", "-id"]
         indexes = [models.Index(fields=["area", "status"]), models.Index(fields=["programme_id", "year"])]
+        constraints = [
+            # twenty "propose" clicks or retried requests at once make one batch, whatever the route
+            models.UniqueConstraint(
+                fields=["programme_id", "area", "year"],
+                condition=Q(status__in=OPEN_BATCH_STATUSES),
+                name="benefits_one_open_batch",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.programme_name} {self.year} {self.area_id}"
@@ -68,7 +104,7 @@ class Batch(models.Model):
         return self.area_id
 
 
-class Line(models.Model):
+class Line(PayeeAccount):
     """One proposed beneficiary of a batch: the amount, the rule version and the reasons it was computed."""
 
     class Status(models.TextChoices):
@@ -87,7 +123,6 @@ class Line(models.Model):
     amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2)
     reasons = models.TextField(_("reasons"))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PROPOSED)
-    bank_account = models.CharField(_("bank account"), max_length=32, blank=True)
 
     scope_area_path = "area"
     objects = ScopedManager()
@@ -138,7 +173,7 @@ class Objection(models.Model):
         return self.area_id
 
 
-class Payment(models.Model):
+class Payment(PayeeAccount):
     """One transfer to one person for one programme and period. At most one payment that is not
     failed may exist per (person, programme, period): the database refuses a second, whatever the
     route (a retried export, two approvals racing, two batches covering the same person)."""
@@ -154,7 +189,6 @@ class Payment(models.Model):
     programme_id = models.CharField(max_length=40)
     period = models.CharField(max_length=10)
     amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2)
-    bank_account = models.CharField(_("bank account"), max_length=32, blank=True)
     attempt = models.PositiveSmallIntegerField(default=1)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.ISSUED)
     failure_reason = models.CharField(_("failure reason"), max_length=128, blank=True)
@@ -190,12 +224,24 @@ class Payment(models.Model):
         return self.area_id
 
 
-class Application(models.Model):
-    """A resident's (or a village officer's on their behalf) application, checked by the same rule."""
+class Application(PayeeAccount):
+    """A resident's (or a village officer's on their behalf) application, checked by the same rule.
+
+    An online application names who applies and how they are related to the beneficiary; unless the
+    registry shows the applicant is the beneficiary or a parent, it waits for the village officer to
+    verify with documents (VERIFYING) and nothing is paid on it meanwhile."""
 
     class Status(models.TextChoices):
         ELIGIBLE = "eligible", _("Eligible")
         INELIGIBLE = "ineligible", _("Not eligible")
+        VERIFYING = "verifying", _("Awaiting verification by the village officer")
+        REJECTED = "rejected", _("Refused after verification")
+
+    class Relation(models.TextChoices):
+        SELF = "self", _("Self")
+        MOTHER = "mother", _("Mother")
+        FATHER = "father", _("Father")
+        GUARDIAN = "guardian", _("Other guardian")
 
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
@@ -205,11 +251,23 @@ class Application(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices)
     amount = models.DecimalField(_("amount (yuan)"), default=0, max_digits=14, decimal_places=2)
     reasons = models.TextField(_("reasons"))
-    bank_account = models.CharField(_("bank account"), max_length=32, blank=True)
+    applicant_name = models.CharField(_("applicant"), max_length=32, blank=True)
+    applicant_id_number = models.CharField(_("applicant's ID number"), max_length=18, blank=True)
+    relation = models.CharField(
+        _("relation to the beneficiary"), max_length=10, choices=Relation.choices, blank=True
+    )
+    applicant = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     applied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     applied_at = models.DateTimeField(auto_now_add=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verification_note = models.TextField(_("verification note"), blank=True)
 
     scope_area_path = "area"
     objects = ScopedManager()
@@ -217,6 +275,13 @@ class Application(models.Model):
     class Meta:
         verbose_name = _("benefit application")
         ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "programme_id", "year"],
+                condition=Q(status__in=OPEN_APPLICATION_STATUSES),
+                name="benefits_one_open_application",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.programme_id} {self.year} {self.person_id}"

@@ -19,18 +19,22 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from jisheng.accounts.permissions import ensure_different_person
 from jisheng.areas.models import Area
 from jisheng.audit.services import model_snapshot, record
 from jisheng.registry.models import Person
 
 from . import engine
-from .models import Application, Batch, Enrolment, Line, Objection, Payment
+from .models import OPEN_BATCH_STATUSES, Application, Batch, Enrolment, Line, Objection, Payment
+from .payee import Account, account_problem, mask_account
 from .rules import Version, get_programme
 
 PROPOSERS = ("village_officer", "counter_clerk", "township_head", "county_staff")
 REVIEWERS = ("township_head",)
 APPROVERS = ("county_staff",)
 PAYERS = ("county_staff",)
+# who records a payee's account on a line: the township (and the county, which pays)
+ACCOUNT_RECORDERS = ("township_head", "counter_clerk", "county_staff")
 
 
 def can_act(user: Any, roles: tuple[str, ...]) -> bool:
@@ -67,26 +71,45 @@ def batch_propose(
     batch of the same programme and year is left out, so two batches never cover one person."""
     _require(by, PROPOSERS, area.code)
     programme = get_programme(programme_id)
+    open_batches = Batch.objects.filter(
+        programme_id=programme.id, area=area, year=year, status__in=OPEN_BATCH_STATUSES
+    )
+    existing = open_batches.first()
+    if existing is not None:
+        return existing  # a retried or repeated proposal: the batch already being worked on
     result = engine.run(programme, year, area.code, version=version)
+    try:
+        with transaction.atomic():
+            batch = Batch.objects.create(
+                programme_id=programme.id,
+                programme_name=programme.name,
+                version=result.version.version,
+                year=year,
+                area=area,
+                created_by=by if getattr(by, "is_authenticated", False) else None,
+            )
+    except IntegrityError as exc:
+        # another request proposed the same batch between our check and our insert
+        existing = open_batches.first()
+        if existing is not None:
+            return existing
+        raise ValidationError(f"{programme.name} {year} 年该地区已有一个正在办理的批次") from exc
     taken = set(
         Line.objects.filter(batch__programme_id=programme_id, batch__year=year)
         .exclude(batch__status=Batch.Status.REJECTED)
         .exclude(status=Line.Status.WITHDRAWN)
+        .exclude(batch=batch)
         .values_list("person_id", flat=True)
     )
-    batch = Batch.objects.create(
-        programme_id=programme.id,
-        programme_name=programme.name,
-        version=result.version.version,
-        year=year,
-        area=area,
-        created_by=by if getattr(by, "is_authenticated", False) else None,
-    )
-    accounts = dict(
-        Application.objects.filter(programme_id=programme_id, status=Application.Status.ELIGIBLE)
+    # the account an eligible application gave (a verified applicant's, never one awaiting checks)
+    accounts = {
+        person_id: {"account_kind": kind, "bank_account": number, "bank_name": bank, "account_holder": holder}
+        for person_id, kind, number, bank, holder in Application.objects.filter(
+            programme_id=programme_id, year=year, status=Application.Status.ELIGIBLE
+        )
         .exclude(bank_account="")
-        .values_list("person_id", "bank_account")
-    )
+        .values_list("person_id", "account_kind", "bank_account", "bank_name", "account_holder")
+    }
     lines = [
         Line(
             batch=batch,
@@ -97,7 +120,7 @@ def batch_propose(
             id_number=d.subject.id_number,
             amount=d.amount,
             reasons="\n".join(d.reasons),
-            bank_account=accounts.get(d.subject.pk, ""),
+            **accounts.get(d.subject.pk, {}),
         )
         for d in result.proposals
         if d.subject.pk not in taken
@@ -233,6 +256,9 @@ def batch_approve(*, batch: Batch, accept: bool, reason: str, by: Any) -> Batch:
     batch = _locked(batch)
     _require(by, APPROVERS, batch.area_id)
     _expect(batch, Batch.Status.REVIEWED)
+    ensure_different_person(
+        by, step="approve", earlier={"propose": batch.created_by, "review": batch.reviewed_by}
+    )
     if not reason.strip():
         raise ValidationError("请填写审批意见")
     before = model_snapshot(batch)
@@ -279,9 +305,17 @@ def payments_issue(*, batch: Batch, by: Any) -> list[Payment]:
     batch = _locked(batch)
     _require(by, PAYERS, batch.area_id)
     _expect(batch, Batch.Status.APPROVED, Batch.Status.PAYING)
+    ensure_different_person(by, step="issue", earlier={"approve": batch.approved_by})
     created, skipped = 0, 0
     # a line with any payment is done here: failed ones go through payment_reissue, never a new file
     already = set(Payment.objects.filter(line__batch=batch).values_list("line_id", flat=True))
+    lacking = lines_lacking_account(batch, exclude=already)
+    if lacking:
+        names = "、".join(line.name for line, _problem in lacking[:10])
+        more = f"等 {len(lacking)} 人" if len(lacking) > 10 else ""
+        raise ValidationError(
+            f"{len(lacking)} 条名单缺少有效的收款账户（{names}{more}），请先登记账户再生成银行代发文件"
+        )
     for line in batch.lines.filter(status=Line.Status.APPROVED).order_by("id"):
         if line.pk in already:
             continue
@@ -294,7 +328,10 @@ def payments_issue(*, batch: Batch, by: Any) -> list[Payment]:
                     programme_id=batch.programme_id,
                     period=batch.period,
                     amount=line.amount,
+                    account_kind=line.account_kind,
                     bank_account=line.bank_account,
+                    bank_name=line.bank_name,
+                    account_holder=line.account_holder,
                 )
                 created += 1
         except IntegrityError:
@@ -320,6 +357,7 @@ def payment_settle(*, payment: Payment, paid: bool, by: Any, reason: str = "") -
     """Mark one bank-file line paid or failed, as the bank's return file says."""
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     _require(by, PAYERS, payment.area_id)
+    ensure_different_person(by, step="pay", earlier={"approve": payment.line.batch.approved_by})
     if payment.status != Payment.Status.ISSUED:
         raise ValidationError(f"该笔付款已标记为“{payment.get_status_display()}”")
     if not paid and not reason.strip():
@@ -343,15 +381,26 @@ def payment_settle(*, payment: Payment, paid: bool, by: Any, reason: str = "") -
 
 
 @transaction.atomic
-def payment_reissue(*, payment: Payment, by: Any, bank_account: str = "") -> Payment:
-    """Issue a failed payment again as a new attempt. The unique constraint makes this safe to retry:
-    once a live attempt exists, another is refused with a clear message."""
+def payment_reissue(*, payment: Payment, by: Any, account: Account | None = None) -> Payment:
+    """Issue a failed payment again as a new attempt, to ``account`` when the bank returned it for a
+    wrong account (the line keeps the corrected account), else to the line's current account. The
+    unique constraint makes this safe to retry: once a live attempt exists, another is refused."""
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     _require(by, PAYERS, payment.area_id)
+    line = payment.line
+    ensure_different_person(by, step="issue", earlier={"approve": line.batch.approved_by})
     if payment.status != Payment.Status.FAILED:
         raise ValidationError("只有失败的付款可以重新发放")
-    if payment.line.payments.filter(attempt__gt=payment.attempt).exists():
+    if line.payments.filter(attempt__gt=payment.attempt).exists():
         raise ValidationError("该笔付款已重新发放过")
+    if account is not None:
+        _check_holder(line, account)
+        for field, value in account.as_fields().items():
+            setattr(line, field, value)
+        line.save(update_fields=list(account.as_fields()))
+    problem = account_problem(line.account_kind, line.bank_account, line.bank_name, line.account_holder)
+    if problem:
+        raise ValidationError(f"收款账户无效：{problem}")
     try:
         with transaction.atomic():
             again = Payment.objects.create(
@@ -361,7 +410,10 @@ def payment_reissue(*, payment: Payment, by: Any, bank_account: str = "") -> Pay
                 programme_id=payment.programme_id,
                 period=payment.period,
                 amount=payment.amount,
-                bank_account=bank_account.strip() or payment.bank_account,
+                account_kind=line.account_kind,
+                bank_account=line.bank_account,
+                bank_name=line.bank_name,
+                account_holder=line.account_holder,
                 attempt=payment.attempt + 1,
             )
     except IntegrityError as exc:
@@ -373,10 +425,85 @@ def payment_reissue(*, payment: Payment, by: Any, bank_account: str = "") -> Pay
         by=by,
         action="benefits.payment_reissue",
         obj=again,
-        before=model_snapshot(payment),
-        after=model_snapshot(again),
+        before=_masked(model_snapshot(payment)),
+        after=_masked(model_snapshot(again)),
     )
     return again
+
+
+def _masked(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """An audit snapshot with the account number masked: the trail says which account, not the number."""
+    if snapshot.get("bank_account"):
+        snapshot["bank_account"] = mask_account(str(snapshot["bank_account"]))
+    return snapshot
+
+
+def lines_lacking_account(batch: Batch, *, exclude: set[int] | None = None) -> list[tuple[Line, str]]:
+    """The approved (or proposed) lines without an account the bank can pay to, with the reason."""
+    lacking = []
+    for line in batch.lines.exclude(status=Line.Status.WITHDRAWN).order_by("area_id", "id"):
+        if exclude and line.pk in exclude:
+            continue
+        problem = account_problem(line.account_kind, line.bank_account, line.bank_name, line.account_holder)
+        if problem:
+            lacking.append((line, problem))
+    return lacking
+
+
+def allowed_holders(person_id: int) -> set[str]:
+    """Whose account a benefit may be paid to: the beneficiary's own or a registered parent's."""
+    from jisheng.registry.models import Birth
+
+    names = set(Person.objects.filter(pk=person_id).values_list("name", flat=True))
+    birth = Birth.objects.filter(child_id=person_id).select_related("mother", "father").first()
+    if birth is not None:
+        names |= {parent.name for parent in (birth.mother, birth.father) if parent is not None}
+    return names
+
+
+def _check_holder(line: Line, account: Account) -> None:
+    if account.holder not in allowed_holders(line.person_id):
+        raise ValidationError(
+            {
+                "account_holder": f"“账户户名”：{account.holder} 不是 {line.name} 本人或登记的父母，不能作为收款人"
+            }
+        )
+
+
+@transaction.atomic
+def line_account_set(*, line: Line, account: Account, by: Any) -> Line:
+    """Record (or correct) the payee account of one line, as the township collects it. A line whose
+    payment is with the bank keeps its account; a returned one is corrected through re-issuing."""
+    line = Line.objects.select_for_update().select_related("batch").get(pk=line.pk)
+    _require(by, ACCOUNT_RECORDERS, line.area_id)
+    if (
+        line.batch.status in (Batch.Status.CLOSED, Batch.Status.REJECTED)
+        or line.status == Line.Status.WITHDRAWN
+    ):
+        raise ValidationError("该名单已结束或已撤回，不能登记账户")
+    if line.payments.exclude(status=Payment.Status.FAILED).exists():
+        raise ValidationError("该名单已生成付款，不能再修改账户")
+    _check_holder(line, account)
+    before = {
+        "account": mask_account(line.bank_account),
+        "holder": line.account_holder,
+        "bank": line.bank_name,
+    }
+    for field, value in account.as_fields().items():
+        setattr(line, field, value)
+    line.save(update_fields=list(account.as_fields()))
+    record(
+        by=by,
+        action="benefits.line_account_set",
+        obj=line,
+        before=before,
+        after={
+            "account": mask_account(line.bank_account),
+            "holder": line.account_holder,
+            "bank": line.bank_name,
+        },
+    )
+    return line
 
 
 def _close_if_done(batch: Batch) -> None:
@@ -385,57 +512,6 @@ def _close_if_done(batch: Batch) -> None:
     )
     if not open_lines.exists() and batch.status == Batch.Status.PAYING:
         Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.CLOSED)
-
-
-@transaction.atomic
-def application_submit(
-    *, person: Person, programme_id: str, year: int, by: Any, bank_account: str = ""
-) -> Application:
-    """An application by a village officer (or other staff) on a resident's behalf, checked at once
-    against the same rule as the proposals."""
-    _require(by, PROPOSERS, person.residence_area_id)
-    return _application_create(
-        person=person, programme_id=programme_id, year=year, by=by, bank_account=bank_account
-    )
-
-
-@transaction.atomic
-def resident_application_submit(
-    *, person: Person, programme_id: str, year: int, bank_account: str = ""
-) -> Application:
-    """A resident's own application on the public portal, once the portal has matched them to the
-    registry. No staff member acts: the audit event has no actor and names the channel."""
-    return _application_create(
-        person=person, programme_id=programme_id, year=year, by=None, bank_account=bank_account, online=True
-    )
-
-
-def _application_create(
-    *, person: Person, programme_id: str, year: int, by: Any, bank_account: str, online: bool = False
-) -> Application:
-    programme = get_programme(programme_id)
-    decision = engine.explain(programme, year, person)
-    version = programme.version_for(year)
-    application = Application.objects.create(
-        person=person,
-        area_id=person.residence_area_id,
-        programme_id=programme.id,
-        year=year,
-        version=version.version if version else "",
-        status=Application.Status.ELIGIBLE if decision.eligible else Application.Status.INELIGIBLE,
-        amount=decision.amount,
-        reasons="\n".join(decision.reasons),
-        bank_account=bank_account.strip(),
-        applied_by=by if getattr(by, "is_authenticated", False) else None,
-    )
-    record(
-        by=by,
-        action="benefits.application_submit",
-        obj=application,
-        after=model_snapshot(application),
-        reason="群众网上申请" if online else "",
-    )
-    return application
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_portal, views_reports
+from . import views, views_accounts, views_portal, views_reports
 
 app_name = "benefits"
 urlpatterns = [
@@ -15,6 +15,7 @@ urlpatterns = [
     path("batches/<int:pk>/review/", views.batch_review, name="batch_review"),
     path("batches/<int:pk>/approve/", views.batch_approve, name="batch_approve"),
     path("batches/<int:pk>/pay/", views.payments_issue, name="payments_issue"),
+    path("batches/<int:pk>/accounts/", views_accounts.batch_accounts, name="batch_accounts"),
     path("batches/<int:pk>/bank.xlsx", views.bank_file, {"fmt": "xlsx"}, name="bank_xlsx"),
     path("batches/<int:pk>/bank.csv", views.bank_file, {"fmt": "csv"}, name="bank_csv"),
     path("lines/<int:pk>/objections/", views.objection_add, name="objection_add"),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("payments/<int:pk>/reissue/", views.payment_reissue, name="payment_reissue"),
     path("reports/", views_reports.report, name="report"),
     path("applications/", views_reports.applications, name="applications"),
+    path("applications/<int:pk>/verify/", views_accounts.application_verify, name="application_verify"),
     path("enrolments/", views_reports.enrolments, name="enrolments"),
     path("enrolments/reconfirm/", views_reports.enrolments_reconfirm, name="enrolments_reconfirm"),
     path("enrolments/<int:pk>/stop/", views_reports.enrolment_stop, name="enrolment_stop"),

@@ -16,11 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jisheng.accounts.decorators import role_required
+from jisheng.accounts.permissions import may_take
 from jisheng.areas.models import Area
 from jisheng.areas.scoping import get_visible_or_404, visible_area
 
 from . import engine, queries, services, whatif
 from .models import Batch, Line, Objection, Payment
+from .payee import clean_account
 from .rules import get_programme, programmes
 
 STAFF = (
@@ -149,8 +151,12 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "programme": get_programme(batch.programme_id),
             "can_propose": services.can_act(user, services.PROPOSERS),
             "can_review": services.can_act(user, services.REVIEWERS),
-            "can_approve": services.can_act(user, services.APPROVERS),
-            "can_pay": services.can_act(user, services.PAYERS),
+            # four eyes: a step the user may not take (having taken an earlier one) is not offered
+            "can_approve": services.can_act(user, services.APPROVERS)
+            and may_take(user, earlier={"propose": batch.created_by, "review": batch.reviewed_by}),
+            "can_pay": services.can_act(user, services.PAYERS)
+            and may_take(user, earlier={"approve": batch.approved_by}),
+            "lacking_accounts": len(services.lines_lacking_account(batch)),
             "notice_over": batch.notice_end is not None and timezone.localdate() >= batch.notice_end,
         },
     )
@@ -304,13 +310,19 @@ def payment_settle(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*STAFF)
 def payment_reissue(request: HttpRequest, pk: int) -> HttpResponse:
     payment = get_visible_or_404(Payment.objects.select_related("line"), request.user, pk=pk)
-    _message_errors(
-        request,
-        lambda: services.payment_reissue(
-            payment=payment, bank_account=request.POST.get("bank_account", ""), by=request.user
-        ),
-        _("Payment issued again."),
-    )
+
+    def reissue() -> None:
+        account = None
+        if request.POST.get("bank_account", "").strip():  # a corrected account; blank: the line's own
+            account = clean_account(
+                kind=request.POST.get("account_kind", ""),
+                number=request.POST.get("bank_account", ""),
+                bank_name=request.POST.get("bank_name", ""),
+                holder=request.POST.get("account_holder", ""),
+            )
+        services.payment_reissue(payment=payment, account=account, by=request.user)
+
+    _message_errors(request, reissue, _("Payment issued again."))
     return redirect("benefits:batch", pk=payment.line.batch_id)
 
 

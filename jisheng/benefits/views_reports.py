@@ -14,10 +14,13 @@ from django.views.decorators.http import require_POST
 from jisheng.accounts.decorators import role_required
 from jisheng.areas.scoping import get_visible_or_404
 from jisheng.registry.models import Person
+from jisheng.registry.queries import person_by_id_number
 
+from . import applications as application_services
 from . import queries, services
 from .exports import report_xlsx
-from .models import Application, Enrolment
+from .models import Application, Enrolment, PayeeAccount
+from .payee import clean_account
 from .rules import get_programme, programmes
 from .views import STAFF, _area, _message_errors
 
@@ -63,7 +66,7 @@ def applications(request: HttpRequest) -> HttpResponse:
     """Apply on a resident's behalf (checked at once by the rule) and list earlier applications."""
     if request.method == "POST":
         id_number = request.POST.get("id_number", "").strip().upper()
-        person = Person.objects.visible_to(request.user).filter(id_number=id_number).first()
+        person = person_by_id_number(id_number, within=Person.objects.visible_to(request.user))
         if person is None:
             messages.error(request, _("No resident with this ID number in your area."))
         else:
@@ -71,23 +74,42 @@ def applications(request: HttpRequest) -> HttpResponse:
                 year = int(request.POST.get("year") or timezone.localdate().year)
             except ValueError:
                 year = timezone.localdate().year
-            _message_errors(
-                request,
-                lambda: services.application_submit(
+
+            def submit() -> None:
+                account = None
+                if request.POST.get("bank_account", "").strip():
+                    account = clean_account(
+                        kind=request.POST.get("account_kind", ""),
+                        number=request.POST.get("bank_account", ""),
+                        bank_name=request.POST.get("bank_name", ""),
+                        holder=request.POST.get("account_holder", ""),
+                    )
+                application_services.application_submit(
                     person=person,
                     programme_id=request.POST.get("programme", ""),
                     year=year,
-                    bank_account=request.POST.get("bank_account", ""),
+                    account=account,
                     by=request.user,
-                ),
-                _("Application checked and recorded."),
-            )
+                )
+
+            _message_errors(request, submit, _("Application checked and recorded."))
         return redirect("benefits:applications")
-    items = Application.objects.visible_to(request.user).select_related("person")[:100]
+    items = Application.objects.visible_to(request.user).select_related("person")
+    status = request.GET.get("status", "")
+    if status in Application.Status.values:
+        items = items.filter(status=status)
     return render(
         request,
         "benefits/applications.html",
-        {"applications": items, "programmes": programmes().values(), "year": timezone.localdate().year},
+        {
+            "applications": items[:100],
+            "programmes": programmes().values(),
+            "year": timezone.localdate().year,
+            "statuses": Application.Status.choices,
+            "status": status,
+            "kinds": PayeeAccount.Kind.choices,
+            "can_verify": services.can_act(request.user, application_services.VERIFIERS),
+        },
     )
 
 

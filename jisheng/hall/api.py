@@ -142,11 +142,14 @@ def application_list(request: HttpRequest, mine: bool = False) -> list[Applicati
 )
 def application_submit(request: HttpRequest, data: SubmitIn) -> Status[Application]:
     from jisheng.registry.models import Person
+    from jisheng.registry.queries import person_by_id_number
 
     item = ServiceItem.objects.filter(code=data.item).first()
     if item is None:
         raise HttpError(400, _("“Service item”: there is no item “%(item)s”") % {"item": data.item})
-    person = Person.objects.visible_to(request.user).filter(id_number=data.id_number.strip().upper()).first()
+    person = person_by_id_number(
+        data.id_number.strip().upper(), within=Person.objects.visible_to(request.user)
+    )
     if person is None:
         raise HttpError(400, _("“ID number”: no such person in your area"))
     application = _run(

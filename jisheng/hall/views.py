@@ -221,11 +221,10 @@ def case_new(request: HttpRequest, code: str) -> HttpResponse:
     )  # type: ignore[union-attr]
     if request.method == "POST":
         from jisheng.registry.models import Person
+        from jisheng.registry.queries import person_by_id_number
 
-        person = (
-            Person.objects.visible_to(request.user)
-            .filter(id_number=request.POST.get("id_number", "").strip().upper())
-            .first()
+        person = person_by_id_number(
+            request.POST.get("id_number", "").strip().upper(), within=Person.objects.visible_to(request.user)
         )
         if person is None:
             messages.error(request, _("“ID number”: no such person in your area"))

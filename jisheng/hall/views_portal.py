@@ -80,9 +80,9 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                 request, _("Too many attempts from your address. Please wait a minute and try again.")
             )
         else:
-            from jisheng.registry.models import Person
+            from jisheng.registry.queries import person_by_id_number
 
-            person = Person.objects.filter(id_number=values["id_number"], name=values["name"]).first()
+            person = person_by_id_number(values["id_number"], name=values["name"])
             if person is None:
                 messages.error(
                     request,

@@ -247,3 +247,40 @@ def _other_apps_timeline(person: Person, user: Any) -> list[dict[str, Any]]:
             for entry in provider(person, user) or []:
                 entries.append({"date": None, "title": "", "detail": "", "url": "", **entry})
     return entries
+
+
+# --- live persons: a record merged into another is history, never a resident ---------------------
+
+
+def live_persons(queryset: QuerySet[Person] | None = None) -> QuerySet[Person]:
+    """The persons not merged away (of ``queryset``, default all). Everything that pays, counts or
+    identifies a resident reads through this, so a merged duplicate is never paid, counted or found twice."""
+    base = Person.objects.all() if queryset is None else queryset
+    return base.filter(merged_into__isnull=True)
+
+
+def merged_away() -> QuerySet[Any]:
+    """The primary keys of merged-away records, as a subquery for tables that refer to persons
+    (a birth whose child record was merged away is the same birth as the survivor's). The partial
+    index on ``merged_into`` makes it a read of the few merged rows."""
+    return Person.objects.filter(merged_into__isnull=False).values("pk")
+
+
+def person_by_id_number(
+    id_number: str, *, within: QuerySet[Person] | None = None, name: str | None = None
+) -> Person | None:
+    """An ID look-up: the live person with this number (and name, when given) among ``within``
+    (default all); a number (and name) that only a merged-away record carries leads to its survivor."""
+    base = Person.objects.all() if within is None else within
+    matches = base.filter(id_number=id_number)
+    if name is not None:
+        matches = matches.filter(name=name)
+    found = live_persons(matches).order_by("pk").first()
+    if found is not None:
+        return found
+    merged = matches.filter(merged_into__isnull=False).order_by("pk").first()
+    seen: set[int] = set()
+    while merged is not None and merged.merged_into_id is not None and merged.pk not in seen:
+        seen.add(merged.pk)  # a chain of merges (A into B, B into C) ends at the live record
+        merged = base.filter(pk=merged.merged_into_id).first()
+    return merged if merged is not None and merged.merged_into_id is None else None

@@ -23,7 +23,8 @@ from django.utils.translation import pgettext_lazy
 from jisheng.areas.codes import PREFIX_LENGTH, code_range
 from jisheng.hall import queries as hall_queries
 from jisheng.registry.codes import MARRIED_STATUSES, ContraceptiveMethod, PersonStatus, Sex
-from jisheng.registry.models import Birth, Contraception, Marriage, Person, ResidencePeriod
+from jisheng.registry.models import Birth, Contraception, Marriage, ResidencePeriod
+from jisheng.registry.queries import live_persons, merged_away
 
 COUNTY_PREFIX_LENGTH = PREFIX_LENGTH[3]
 
@@ -68,7 +69,8 @@ def unindexed(column: str, field: Any) -> Expression | F:
 
 
 def _births(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
-    return Birth.objects.filter(date__range=(start, end))
+    # a birth whose child record was merged away is the survivor's birth told twice
+    return Birth.objects.filter(date__range=(start, end)).exclude(child__in=merged_away())
 
 
 def _marriages(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
@@ -81,7 +83,7 @@ def _contraception_new(start: datetime.date, end: datetime.date) -> QuerySet[Any
 
 def _deaths(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
     # No index on death_date: one sequential pass over the persons.
-    return Person.objects.alias(died=unindexed("death_date", DateField())).filter(died__range=(start, end))
+    return live_persons().alias(died=unindexed("death_date", DateField())).filter(died__range=(start, end))
 
 
 def _moves_in(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
@@ -111,11 +113,15 @@ def _years_before(day: datetime.date, years: int) -> datetime.date:
 
 def _married_women(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
     """A stock at the period's end: married women aged 15–49 living in the village."""
-    return Person.objects.alias(born=unindexed("birth_date", DateField())).filter(
-        sex=Sex.FEMALE,
-        marital_status__in=MARRIED_STATUSES,
-        born__range=_age_window(end),
-        status__in=(PersonStatus.ALIVE, PersonStatus.AWAY),
+    return (
+        live_persons()
+        .alias(born=unindexed("birth_date", DateField()))
+        .filter(
+            sex=Sex.FEMALE,
+            marital_status__in=MARRIED_STATUSES,
+            born__range=_age_window(end),
+            status__in=(PersonStatus.ALIVE, PersonStatus.AWAY),
+        )
     )
 
 

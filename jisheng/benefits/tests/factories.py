@@ -49,3 +49,17 @@ def marry(husband: Person, wife: Person, day: datetime.date, kind: str = "21") -
 def sterilise(who: Person, day: datetime.date, method: str | None = None) -> Contraception:
     method = method or ("810" if who.sex == "2" else "820")
     return Contraception.objects.create(person=who, method=method, start_date=day, area=who.residence_area)
+
+
+# Luhn-valid UnionPay numbers (62…): the bank's own check digit holds, as on real cards.
+CARD = "6228481234567890128"
+OTHER_CARD = "6217001234567890122"
+
+
+def give_accounts(batch: Any, number: str = CARD) -> None:
+    """Every line of the batch gets a valid bank card in the beneficiary's name (set directly: the
+    service that records accounts is tested on its own)."""
+    batch.lines.update(account_kind="bank_card", bank_account=number, bank_name="中国农业银行平舆县支行")
+    for line in batch.lines.all():
+        line.account_holder = line.name
+        line.save(update_fields=["account_holder"])

@@ -10,7 +10,7 @@ from django.apps import apps
 from jisheng.benefits import services
 from jisheng.benefits.models import Batch
 
-from .factories import person
+from .factories import give_accounts, person
 
 D = datetime.date
 
@@ -20,6 +20,7 @@ def staff(areas, make_user):
     return {
         "township": make_user(areas["township_a"], "township_head"),
         "county": make_user(areas["county"], "county_staff"),
+        "payer": make_user(areas["county"], "county_staff"),
         "other": make_user(areas["township_b"], "township_head"),
     }
 
@@ -87,7 +88,9 @@ def test_decisions_through_the_api_follow_the_process_and_a_repeat_is_a_conflict
         county, f"/api/v1/benefits/batches/{batch['id']}/decisions", {"step": "approve", "reason": "同意"}
     )
     assert first.status_code == 200 and again.status_code == 409
-    paid = post(county, f"/api/v1/benefits/batches/{batch['id']}/decisions", {"step": "pay"}).json()
+    give_accounts(Batch.objects.get(pk=batch["id"]))
+    payer = client_for(staff["payer"])  # four eyes: the approver does not pay
+    paid = post(payer, f"/api/v1/benefits/batches/{batch['id']}/decisions", {"step": "pay"}).json()
     assert paid["status"] == "paying"
 
 
@@ -98,6 +101,7 @@ def test_the_person_timeline_lists_the_benefit_and_its_payment(areas, staff, bab
     services.batch_start_notice(batch=batch, by=None, start=D(2020, 1, 1))
     services.batch_review(batch=batch, accept=True, reason="无异议", by=None)
     services.batch_approve(batch=batch, accept=True, reason="同意", by=None)
+    give_accounts(batch)
     payment = services.payments_issue(batch=batch, by=None)[0]
     services.payment_settle(payment=payment, paid=True, by=None)
     entries = apps.get_app_config("benefits").person_timeline(  # type: ignore[attr-defined]

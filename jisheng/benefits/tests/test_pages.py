@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from jisheng.benefits import services
 from jisheng.benefits.models import Batch
 
-from .factories import person
+from .factories import give_accounts, person
 
 D = datetime.date
 
@@ -87,7 +87,7 @@ def test_the_bank_files_keep_accounts_as_text_and_amounts_with_two_decimals(area
     batch = services.batch_propose(
         programme_id="childcare_subsidy", year=2025, area=areas["township_a"], by=None
     )
-    batch.lines.update(bank_account="6228480012345678901")
+    give_accounts(batch)
     services.batch_start_notice(batch=batch, by=None, days=7, start=D(2020, 1, 1))
     services.batch_review(batch=batch, accept=True, reason="无异议", by=None)
     services.batch_approve(batch=batch, accept=True, reason="同意", by=None)
@@ -97,15 +97,13 @@ def test_the_bank_files_keep_accounts_as_text_and_amounts_with_two_decimals(area
     book = load_workbook(io.BytesIO(client.get(f"/benefits/batches/{batch.pk}/bank.xlsx").content))
     rows = list(book.active.iter_rows(values_only=True))
     assert len(rows) == 3  # header and two payments, once each
-    assert rows[1][4] == "6228480012345678901" and book.active.cell(row=2, column=5).data_type == "s"
-    assert sorted(r[5] for r in rows[1:]) == [3300, 3600]
-    assert book.active.cell(row=2, column=6).number_format == "0.00"
+    assert rows[1][4] == "6228481234567890128" and book.active.cell(row=2, column=5).data_type == "s"
+    assert {r[5] for r in rows[1:]} <= {"王小一", "李小二", "王小三"}  # the account holder beside it
+    assert sorted(r[8] for r in rows[1:]) == [3300, 3600]
+    assert book.active.cell(row=2, column=9).number_format == "0.00"
     text = client.get(f"/benefits/batches/{batch.pk}/bank.csv").content.decode("utf-8-sig")
     lines = list(csv.reader(io.StringIO(text)))
-    assert [line[5] for line in lines[1:]] == ["3600.00", "3300.00"] or [line[5] for line in lines[1:]] == [
-        "3300.00",
-        "3600.00",
-    ]
+    assert sorted(line[8] for line in lines[1:]) == ["3300.00", "3600.00"]
 
 
 def test_the_what_if_page_shows_the_difference_by_township(areas, staff, babies, client_for):

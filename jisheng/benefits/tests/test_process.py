@@ -8,10 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from jisheng.audit.models import AuditEvent
-from jisheng.benefits import services
+from jisheng.benefits import applications, services
 from jisheng.benefits.models import Batch, Line, Payment
+from jisheng.benefits.payee import clean_account
 
-from .factories import person
+from .factories import OTHER_CARD, give_accounts, person
 
 D = datetime.date
 
@@ -22,6 +23,7 @@ def staff(areas, make_user):
         "village": make_user(areas["village_a"], "village_officer"),
         "township": make_user(areas["township_a"], "township_head"),
         "county": make_user(areas["county"], "county_staff"),
+        "payer": make_user(areas["county"], "county_staff"),
         "auditor": make_user(areas["county"], "auditor"),
         "other_township": make_user(areas["township_b"], "township_head"),
     }
@@ -50,6 +52,7 @@ def through_notice(batch, staff):
 def approved(areas, staff):
     batch = through_notice(propose(areas, staff), staff)
     batch = services.batch_review(batch=batch, accept=True, reason="公示无异议", by=staff["township"])
+    give_accounts(batch)
     return services.batch_approve(batch=batch, accept=True, reason="同意", by=staff["county"])
 
 
@@ -107,8 +110,8 @@ def test_approving_twice_is_refused_and_creates_no_second_event(areas, staff, ba
 
 def test_retrying_the_payment_export_creates_no_new_payments(areas, staff, babies):
     batch = approved(areas, staff)
-    first = services.payments_issue(batch=batch, by=staff["county"])
-    second = services.payments_issue(batch=batch, by=staff["county"])
+    first = services.payments_issue(batch=batch, by=staff["payer"])
+    second = services.payments_issue(batch=batch, by=staff["payer"])
     assert [p.pk for p in first] == [p.pk for p in second]
     assert Payment.objects.count() == 3
     assert sum(p.amount for p in first) == Decimal("10500.00")
@@ -126,7 +129,7 @@ def test_the_database_refuses_a_second_live_payment_for_the_same_person_programm
     areas, staff, babies
 ):
     batch = approved(areas, staff)
-    payment = services.payments_issue(batch=batch, by=staff["county"])[0]
+    payment = services.payments_issue(batch=batch, by=staff["payer"])[0]
     with pytest.raises(IntegrityError), transaction.atomic():
         Payment.objects.create(
             line=payment.line,
@@ -169,7 +172,7 @@ def test_a_payment_already_made_through_another_batch_is_skipped_cleanly(areas, 
         period="2025",
         amount=line.amount,
     )
-    payments = services.payments_issue(batch=batch, by=staff["county"])
+    payments = services.payments_issue(batch=batch, by=staff["payer"])
     assert {p.line.name for p in payments} == {"李小二", "王小三"}
     event = AuditEvent.objects.filter(action="benefits.payments_issue").latest("id")
     assert event.after == {"created": 2, "skipped_already_paid": 1}
@@ -177,16 +180,20 @@ def test_a_payment_already_made_through_another_batch_is_skipped_cleanly(areas, 
 
 def test_a_failed_line_is_reissued_once_and_the_batch_closes_when_all_are_paid(areas, staff, babies):
     batch = approved(areas, staff)
-    payments = services.payments_issue(batch=batch, by=staff["county"])
-    failed = services.payment_settle(payment=payments[0], paid=False, reason="账号不存在", by=staff["county"])
+    payments = services.payments_issue(batch=batch, by=staff["payer"])
+    failed = services.payment_settle(payment=payments[0], paid=False, reason="账号不存在", by=staff["payer"])
     for payment in payments[1:]:
-        services.payment_settle(payment=payment, paid=True, by=staff["county"])
-    again = services.payment_reissue(payment=failed, bank_account="6228480000000000001", by=staff["county"])
+        services.payment_settle(payment=payment, paid=True, by=staff["payer"])
+    corrected = clean_account(
+        kind="bank_card", number=OTHER_CARD, bank_name="中国工商银行", holder=failed.line.name
+    )
+    again = services.payment_reissue(payment=failed, account=corrected, by=staff["payer"])
+    assert again.bank_account == OTHER_CARD != failed.bank_account
     with pytest.raises(ValidationError, match="已重新发放"):
-        services.payment_reissue(payment=failed, by=staff["county"])
+        services.payment_reissue(payment=failed, by=staff["payer"])
     with pytest.raises(ValidationError):
-        services.payment_settle(payment=payments[1], paid=True, by=staff["county"])
-    services.payment_settle(payment=again, paid=True, by=staff["county"])
+        services.payment_settle(payment=payments[1], paid=True, by=staff["payer"])
+    services.payment_settle(payment=again, paid=True, by=staff["payer"])
     batch.refresh_from_db()
     assert batch.status == Batch.Status.CLOSED
     paid = Payment.objects.filter(status="paid")
@@ -195,17 +202,17 @@ def test_a_failed_line_is_reissued_once_and_the_batch_closes_when_all_are_paid(a
 
 def test_a_village_officer_cannot_apply_for_a_resident_of_another_village(areas, staff, babies):
     with pytest.raises(PermissionDenied):
-        services.application_submit(
+        applications.application_submit(
             person=babies[1], programme_id="childcare_subsidy", year=2025, by=staff["village"]
         )
 
 
 def test_an_application_is_checked_against_the_same_rule(areas, staff, babies):
-    eligible = services.application_submit(
+    eligible = applications.application_submit(
         person=babies[2], programme_id="childcare_subsidy", year=2025, by=staff["village"]
     )
     old = person(areas["village_a"], "大孩子", "1", D(2020, 5, 5))
-    refused = services.application_submit(
+    refused = applications.application_submit(
         person=old, programme_id="childcare_subsidy", year=2025, by=staff["village"]
     )
     assert eligible.status == "eligible" and eligible.amount == Decimal("3600.00")

@@ -1,0 +1,190 @@
+"""Applications for a benefit: by staff on a resident's behalf, or by the resident on the portal.
+
+An online application names who applies and their relation to the beneficiary. Knowing a child's
+name and ID number is not enough to be paid for the child: the application is accepted at once only
+when the registry shows the applicant is the beneficiary or the child's registered mother or father;
+otherwise (a grandparent raising the child, a guardian the registry does not record, a stranger) it
+waits for the village officer to verify with documents, and nothing is paid on it meanwhile. The
+payee account must be the applicant's or the beneficiary's, and one person has at most one open
+application per programme and year (a database constraint, so two requests racing make one).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from jisheng.audit.services import model_snapshot, record
+from jisheng.registry.models import Birth, Person
+from jisheng.registry.queries import person_by_id_number
+
+from . import engine
+from .models import OPEN_APPLICATION_STATUSES, Application
+from .payee import Account, mask_account
+from .rules import get_programme
+from .services import PROPOSERS, _require, allowed_holders
+
+VERIFIERS = ("village_officer", "township_head")
+
+
+def registered_applicant(person: Person, *, name: str, id_number: str, relation: str) -> Person | None:
+    """The registry's record of the applicant when it shows the stated relation, else None."""
+    applicant = person_by_id_number(id_number, name=name)
+    if applicant is None:
+        return None
+    if relation == Application.Relation.SELF:
+        return applicant if applicant.pk == person.pk else None
+    birth = Birth.objects.filter(child_id=person.pk).first()
+    if birth is None:
+        return None
+    if relation == Application.Relation.MOTHER and birth.mother_id == applicant.pk:
+        return applicant
+    if relation == Application.Relation.FATHER and birth.father_id == applicant.pk:
+        return applicant
+    return None  # a guardian other than a parent is not recorded in the registry: verified by hand
+
+
+@transaction.atomic
+def application_submit(
+    *, person: Person, programme_id: str, year: int, by: Any, account: Account | None = None
+) -> Application:
+    """An application by a village officer (or other staff) on a resident's behalf, checked at once
+    against the same rule as the proposals; the officer has seen the documents at the counter."""
+    _require(by, PROPOSERS, person.residence_area_id)
+    if account is not None and account.holder not in allowed_holders(person.pk):
+        raise ValidationError(
+            {
+                "account_holder": f"“账户户名”：{account.holder} 不是 {person.name} 本人或登记的父母，不能作为收款人"
+            }
+        )
+    return _create(person=person, programme_id=programme_id, year=year, by=by, account=account, fields={})
+
+
+@transaction.atomic
+def resident_application_submit(
+    *,
+    person: Person,
+    programme_id: str,
+    year: int,
+    applicant_name: str,
+    applicant_id_number: str,
+    relation: str,
+    account: Account | None = None,
+) -> Application:
+    """A resident's own application on the public portal, once the portal has matched the
+    beneficiary to the registry. No staff member acts: the audit event has no actor and names the
+    channel."""
+    if relation not in Application.Relation.values:
+        raise ValidationError({"relation": "“与申请对象的关系”：请选择"})
+    if account is not None and account.holder not in (applicant_name, person.name):
+        raise ValidationError({"account_holder": "“账户户名”：收款账户须为申请人本人或申请对象本人的账户"})
+    applicant = registered_applicant(
+        person, name=applicant_name, id_number=applicant_id_number, relation=relation
+    )
+    fields = {
+        "applicant_name": applicant_name,
+        "applicant_id_number": applicant_id_number,
+        "relation": relation,
+        "applicant": applicant,
+    }
+    return _create(
+        person=person,
+        programme_id=programme_id,
+        year=year,
+        by=None,
+        account=account,
+        fields=fields,
+        needs_verification=applicant is None,
+    )
+
+
+def _create(
+    *,
+    person: Person,
+    programme_id: str,
+    year: int,
+    by: Any,
+    account: Account | None,
+    fields: dict[str, Any],
+    needs_verification: bool = False,
+) -> Application:
+    programme = get_programme(programme_id)
+    open_one = Application.objects.filter(
+        person=person, programme_id=programme.id, year=year, status__in=OPEN_APPLICATION_STATUSES
+    )
+    if open_one.exists():
+        raise ValidationError(_already_open(programme.name, year))
+    decision = engine.explain(programme, year, person)
+    version = programme.version_for(year)
+    if not decision.eligible:
+        status = Application.Status.INELIGIBLE
+    elif needs_verification:
+        status = Application.Status.VERIFYING
+    else:
+        status = Application.Status.ELIGIBLE
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                person=person,
+                area_id=person.residence_area_id,
+                programme_id=programme.id,
+                year=year,
+                version=version.version if version else "",
+                status=status,
+                amount=decision.amount,
+                reasons="\n".join(decision.reasons),
+                applied_by=by if getattr(by, "is_authenticated", False) else None,
+                **(account.as_fields() if account else {}),
+                **fields,
+            )
+    except IntegrityError as exc:  # a second request for the same person raced this one
+        raise ValidationError(_already_open(programme.name, year)) from exc
+    record(
+        by=by,
+        action="benefits.application_submit",
+        obj=application,
+        after=_masked(model_snapshot(application)),
+        reason="群众网上申请" if by is None else "",
+    )
+    return application
+
+
+def _already_open(programme_name: str, year: int) -> str:
+    return f"此人 {year} 年的{programme_name}已有一份正在办理的申请，不能重复申请"
+
+
+def _masked(snapshot: dict[str, Any]) -> dict[str, Any]:
+    for key in ("bank_account", "applicant_id_number"):
+        if snapshot.get(key):
+            snapshot[key] = mask_account(str(snapshot[key]))
+    return snapshot
+
+
+@transaction.atomic
+def application_verify(*, application: Application, accept: bool, note: str, by: Any) -> Application:
+    """The village officer has seen the applicant's documents (户口簿, 出生医学证明, guardianship):
+    accepted, the application counts as eligible and its account may be paid; refused, it is closed."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    _require(by, VERIFIERS, application.area_id)
+    if application.status != Application.Status.VERIFYING:
+        raise ValidationError(f"该申请当前状态为“{application.get_status_display()}”，无需核实")
+    if not note.strip():
+        raise ValidationError({"note": "“核实意见”：请写明查验了哪些材料"})
+    before = _masked(model_snapshot(application))
+    application.status = Application.Status.ELIGIBLE if accept else Application.Status.REJECTED
+    application.verified_by = by if getattr(by, "is_authenticated", False) else None
+    application.verified_at = timezone.now()
+    application.verification_note = note.strip()
+    application.save()
+    record(
+        by=by,
+        action="benefits.application_verify",
+        obj=application,
+        before=before,
+        after=_masked(model_snapshot(application)),
+        reason=note,
+    )
+    return application
