@@ -25,7 +25,7 @@ from .imports.engine import KIND_NAMES, file_sha256, preview, run_import
 from .imports.kinds import KINDS, column_letter
 from .imports.reader import UnreadableFile
 from .models import ImportJob
-from .permissions import IMPORT_ROLES
+from .permissions import IMPORT_ROLES, reviews_imports
 from .services import import_job_create, import_job_progress, import_job_update
 
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
@@ -77,8 +77,15 @@ def import_start(request: HttpRequest) -> HttpResponse:
                     total_rows=rows,
                 )
                 return redirect("registry:import_detail", pk=job.pk)
-    jobs = ImportJob.objects.visible_to(request.user).filter(created_by=request.user)[:20]
-    return render(request, "registry/import_start.html", {"kinds": KIND_NAMES, "jobs": jobs, "error": error})
+    jobs = ImportJob.objects.visible_to(request.user).select_related("created_by", "area")
+    if not reviews_imports(request.user):
+        jobs = jobs.filter(created_by=request.user)
+    jobs = jobs[:20]
+    return render(
+        request,
+        "registry/import_start.html",
+        {"kinds": KIND_NAMES, "jobs": jobs, "error": error, "reviewing": reviews_imports(request.user)},
+    )
 
 
 def _columns(job: ImportJob) -> tuple[list[dict[str, Any]], list[tuple[int, str]]]:
