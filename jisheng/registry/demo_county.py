@@ -21,7 +21,7 @@ from stdnum.cn import ric
 from .bulkload import indexes_rebuilt_after, insert_rows, next_ids, now, reset_sequences
 from .codes import ContraceptiveMethod, HukouType, MaritalStatus, PersonStatus, Relation, Sex
 from .models import Birth, Contraception, Household, Marriage, Person, ResidencePeriod
-from .validation import Refusal, identity_from_id, name_readings, normalize_id_number
+from .validation import Refusal, identity_from_id, normalize_id_number, search_columns
 
 COUNTY_PREFIX = "411723"
 # ID numbers keep the code of the place of first registration: 平舆县 was 412827 (驻马店地区) until 2000.
@@ -228,7 +228,7 @@ class Generator:
         pk = self.person_id
         self.person_id += 1
         number = id_number or self.id_number(birth, sex)
-        pinyin, initials, alt_pinyin, alt_initials = name_readings(name)
+        pinyin, initials, alt_pinyin, alt_initials, simplified_key = search_columns(name)
         age = (self.today - birth).days // 365
         if status == PersonStatus.ALIVE and 18 <= age <= 45 and self.rng.random() < 0.12:
             status = PersonStatus.AWAY
@@ -240,7 +240,7 @@ class Generator:
         row = (
             pk, name, pinyin, initials, alt_pinyin, alt_initials, number[::-1], number, sex, birth,
             "03" if self.rng.random() < 0.005 else "01", marital, phone, hukou, village, village, address,
-            household_id, relation, status, death, None, None, self.stamp, self.stamp,
+            household_id, relation, status, death, None, None, self.stamp, self.stamp, simplified_key,
         )  # fmt: skip
         self.rows.persons.append(row)
         self.rows.residence.append((self.residence_id, pk, village, birth, death, ""))

@@ -1,4 +1,10 @@
-"""Forms for recording people and events; values are checked again by the services."""
+"""Forms for recording people and events; values are checked again by the services.
+
+Every field that takes an ID number, a phone, a name or a date cleans it with ``jisheng.core.text``,
+the same functions the import, the portal and the API use: a full-width ID with a lower-case x is
+accepted at the counter as it is in a spreadsheet, and a refusal shows on its field with every other
+value the clerk typed kept (a bound Django form re-renders what was posted).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from jisheng.areas.codes import code_range
 from jisheng.areas.models import Area, Level
 from jisheng.areas.scoping import user_prefix
+from jisheng.core import text
 
 from .codes import ContraceptiveMethod, Relation, Sex
 from .models import Marriage
@@ -27,11 +34,51 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+class IdNumberField(forms.CharField):
+    """A resident ID number, checked by GB 11643 (check digit, birth date) and normalised."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 32)  # room for full-width digits and spaces between groups
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> str:
+        value = super().clean(value)
+        return text.check_id_number(value).number if value else ""
+
+
+class PhoneField(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 32)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> str:
+        return text.normalize_phone(super().clean(value))
+
+
+class NameField(forms.CharField):
+    """A name as written (traditional characters stay), without spaces."""
+
+    def clean(self, value: Any) -> str:
+        value = super().clean(value)
+        return text.normalize_name(value) if value else ""
+
+
+class TypedDateField(forms.DateField):
+    """A date from the picker, or typed as 1988年3月5日, 1988.3.5 or 19880305 where it has none."""
+
+    widget = DateInput
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        return text.parse_date(value, serials=False)
+
+
 class PersonForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=32)
-    id_number = forms.CharField(label=_("resident ID number"), max_length=24)
+    name = NameField(label=_("name"), max_length=40)
+    id_number = IdNumberField(label=_("resident ID number"))
     village = forms.ChoiceField(label=_("village"))
-    phone = forms.CharField(label=_("phone"), max_length=20, required=False)
+    phone = PhoneField(label=_("phone"), required=False)
     address = forms.CharField(label=_("address"), max_length=128, required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -40,10 +87,10 @@ class PersonForm(forms.Form):
 
 
 class BirthForm(forms.Form):
-    child_name = forms.CharField(label=_("child's name"), max_length=32)
-    date = forms.DateField(label=_("date of birth"), widget=DateInput)
+    child_name = NameField(label=_("child's name"), max_length=40)
+    date = TypedDateField(label=_("date of birth"))
     sex = forms.ChoiceField(label=_("sex"), choices=Sex.choices)
-    child_id_number = forms.CharField(label=_("child's ID number"), max_length=24, required=False)
+    child_id_number = IdNumberField(label=_("child's ID number"), required=False)
     weight_grams = forms.IntegerField(
         label=_("birth weight (g)"), min_value=300, max_value=8000, required=False
     )
@@ -52,13 +99,13 @@ class BirthForm(forms.Form):
 
 class ContraceptionForm(forms.Form):
     method = forms.ChoiceField(label=_("method"), choices=ContraceptiveMethod.choices)
-    start_date = forms.DateField(label=_("start date"), widget=DateInput)
+    start_date = TypedDateField(label=_("start date"))
     provider = forms.CharField(label=_("provider"), max_length=64, required=False)
 
 
 class MoveForm(forms.Form):
     village = forms.ChoiceField(label=_("new village"))
-    date = forms.DateField(label=_("date"), widget=DateInput)
+    date = TypedDateField(label=_("date"))
     note = forms.CharField(label=_("note"), max_length=128, required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -67,13 +114,13 @@ class MoveForm(forms.Form):
 
 
 class DeathForm(forms.Form):
-    date = forms.DateField(label=_("date of death"), widget=DateInput)
+    date = TypedDateField(label=_("date of death"))
     note = forms.CharField(label=_("note"), max_length=128, required=False)
 
 
 class MarriageForm(forms.Form):
-    spouse_id_number = forms.CharField(label=_("spouse's ID number"), max_length=24)
-    date = forms.DateField(label=_("date of marriage"), widget=DateInput)
+    spouse_id_number = IdNumberField(label=_("spouse's ID number"))
+    date = TypedDateField(label=_("date of marriage"))
     kind = forms.ChoiceField(label=_("kind"), choices=Marriage.Kind.choices)
     certificate_number = forms.CharField(
         label=_("marriage certificate number"), max_length=32, required=False

@@ -18,7 +18,7 @@ from jisheng.audit.services import record
 from .bulkload import insert_rows, reserve_ids
 from .codes import MaritalStatus, PersonStatus, Relation
 from .models import Birth, Contraception, Household, Marriage, Person, ResidencePeriod
-from .validation import name_readings
+from .validation import search_columns
 
 WRITE_BATCH = 2000
 
@@ -108,7 +108,7 @@ def write_persons(plan: Plan) -> None:
     first_period = reserve_ids(ResidencePeriod, len(plan.creates))
     for offset, row in enumerate(plan.creates):
         pk = first_id + offset
-        pinyin, initials, alt_pinyin, alt_initials = name_readings(row["name"])
+        pinyin, initials, alt_pinyin, alt_initials, simplified_key = search_columns(row["name"])
         number = row["id_number"]
         village = row["residence_area_id"]
         household = household_ids[row["household_number"]] if row.get("household_number") else None
@@ -118,7 +118,7 @@ def write_persons(plan: Plan) -> None:
                 row["birth_date"].isoformat(), row.get("ethnicity") or "01", row.get("marital_status") or MaritalStatus.UNSTATED,
                 row.get("phone", ""), row.get("hukou_type", ""), village, village, row.get("address", ""),
                 household, row.get("relation_to_head", ""), row.get("status") or PersonStatus.ALIVE,
-                None, None, None, stamp, stamp,
+                None, None, None, stamp, stamp, simplified_key,
             )
         )  # fmt: skip
         residence_rows.append((first_period + offset, pk, village, row["birth_date"].isoformat(), None, ""))

@@ -8,6 +8,7 @@ pinyin and the initials (each with the alternative reading of heteronym surnames
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import re
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from django.db.models import Q, QuerySet
 
 from jisheng.areas.codes import code_range
 from jisheng.areas.models import Area
-from jisheng.core.text import normalize_text
+from jisheng.core.text import InputError, normalize_code, normalize_phone, normalize_text, simplified
 
 from .models import Birth, Contraception, Household, Marriage, Person, ResidencePeriod
 
@@ -58,6 +59,9 @@ def text_condition(q: str) -> Q | None:
     text = normalize_text(q).replace(" ", "")
     if not text:
         return None
+    if text.startswith("+"):  # a phone typed with its country prefix, +86 138…
+        with contextlib.suppress(InputError):
+            text = normalize_phone(text)
     upper = text.upper()
     if re.fullmatch(r"\d{17}[\dX]", upper):
         return Q(id_number=upper)
@@ -78,7 +82,13 @@ def text_condition(q: str) -> Q | None:
         return condition
     if re.fullmatch(r"[\w\-]+", text) and any(ch.isdigit() for ch in text) and text.isascii():
         return Q(household__number=text)
-    return _prefix("name", text)
+    # Names are kept as written; a name with traditional characters also carries its simplified key,
+    # so 张伟 finds 張偉, and 張偉 typed finds both 張偉 and 张伟.
+    key = simplified(text)
+    condition = _prefix("name", text) | _prefix("name_simplified", key)
+    if key != text:
+        condition |= _prefix("name", key)
+    return condition
 
 
 def person_search_queryset(user: Any, criteria: SearchCriteria) -> QuerySet[Person]:
@@ -272,7 +282,8 @@ def person_by_id_number(
     """An ID look-up: the live person with this number (and name, when given) among ``within``
     (default all); a number (and name) that only a merged-away record carries leads to its survivor."""
     base = Person.objects.all() if within is None else within
-    matches = base.filter(id_number=id_number)
+    # Typed at a counter or a portal: full-width digits, a lower-case x, spaces between groups.
+    matches = base.filter(id_number=normalize_code(id_number))
     if name is not None:
         matches = matches.filter(name=name)
     found = live_persons(matches).order_by("pk").first()

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,7 +30,7 @@ from .services import (
     person_create,
     person_move,
 )
-from .validation import Refusal, normalize_id_number
+from .validation import Refusal, id_warnings, normalize_id_number
 
 EDIT_ROLES = (RoleCode.VILLAGE_OFFICER, RoleCode.COUNTER_CLERK, RoleCode.TOWNSHIP_HEAD, RoleCode.COUNTY_STAFF)
 
@@ -55,10 +56,21 @@ def person_new(request: HttpRequest) -> HttpResponse:
                 phone=form.cleaned_data["phone"],
                 address=form.cleaned_data["address"],
             )
+            _warn_about_id(request, person.id_number)
             return redirect("registry:person", pk=person.pk)
         except Refusal as refusal:
             form.add_error(None, str(refusal))
     return render(request, "registry/edit.html", {"form": form, "title": _("New resident"), "person": None})
+
+
+def _warn_about_id(request: HttpRequest, id_number: str) -> None:
+    """The ID's area code never refuses a person (see core.text), but what it says is shown to the
+    clerk on the person page after saving, to be checked against the identity card."""
+    for warning in id_warnings(id_number):
+        messages.warning(
+            request,
+            _("Resident ID number %(number)s: %(warning)s") % {"number": id_number, "warning": warning},
+        )
 
 
 def _village(user: Any, code: str) -> Area:
@@ -165,6 +177,8 @@ def person_event(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             action(person, form.cleaned_data, user)
+            if form.cleaned_data.get("child_id_number"):
+                _warn_about_id(request, form.cleaned_data["child_id_number"])
             return redirect("registry:person", pk=person.pk)
         except Refusal as refusal:
             form.add_error(None, str(refusal))

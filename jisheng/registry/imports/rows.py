@@ -11,11 +11,14 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from jisheng.core.text import InputError, parse_whole_number
+
 from ..codes import ContraceptiveMethod, HukouType, MaritalStatus, PersonStatus, Relation
 from ..models import Marriage
 from ..validation import (
     Refusal,
     clean_text,
+    id_warnings,
     identity_from_id,
     normalize_id_number,
     normalize_name,
@@ -172,16 +175,10 @@ def parse_village_code(value: Any) -> str:
 
 
 def parse_int(value: Any, *, low: int, high: int) -> int | None:
-    text = clean_text(value)
-    if not text:
-        return None
     try:
-        number = int(float(text))
-    except ValueError:
-        raise Refusal("", _("must be a whole number"), value) from None
-    if not (low <= number <= high):
-        raise Refusal("", _("must be between %(low)s and %(high)s") % {"low": low, "high": high}, value)
-    return number
+        return parse_whole_number(value, low=low, high=high)  # 3, "3.0", "３", "1,200"
+    except InputError as error:
+        raise Refusal("", error.reason, value) from None
 
 
 def parse_yes_no(value: Any) -> bool:
@@ -268,6 +265,17 @@ def _persons_agree_with_id(clean: dict[str, Any]) -> list[tuple[str, Any, str]]:
     return []
 
 
+ID_KEYS = ("id_number", "husband_id", "wife_id", "mother_id", "father_id", "child_id")
+
+
+def id_row_warnings(clean: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(field key, ID number, warning) for each ID of an accepted row whose area code the clerk should
+    check against the card (see core.text.id_area_warnings); the row is imported all the same."""
+    return [
+        (key, clean[key], warning) for key in ID_KEYS if clean.get(key) for warning in id_warnings(clean[key])
+    ]
+
+
 # Checks across the fields of one row, run once every field is clean.
 ROW_CHECKS: dict[str, Callable[[dict[str, Any]], list[tuple[str, Any, str]]]] = {
     "persons": _persons_agree_with_id,
@@ -308,6 +316,9 @@ def row_checker(kind: str, mapping: dict[str, int]) -> Callable[[list[Any]], dic
             problems = row_check(clean)
         if problems:
             raise RowProblems(problems)
+        warnings = id_row_warnings(clean)
+        if warnings:
+            clean["warnings"] = warnings
         return clean
 
     return check

@@ -103,12 +103,17 @@ class Person(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The name in simplified characters when it is written in traditional ones (張偉 → 张伟), NULL
+    # otherwise: the name is kept as written, and a search typed in simplified characters finds it.
+    # Declared last: the bulk loads give rows in column order, and the older columns keep their places.
+    name_simplified = models.CharField(max_length=32, null=True, blank=True)
     history = HistoricalRecords(
         excluded_fields=[
             "name_pinyin",
             "name_initials",
             "name_pinyin_alt",
             "name_initials_alt",
+            "name_simplified",
             "id_reversed",
             "updated_at",
         ]
@@ -136,6 +141,11 @@ class Person(models.Model):
                 name="registry_person_initials_alt",
                 condition=models.Q(name_initials_alt__isnull=False),
             ),
+            models.Index(
+                fields=["name_simplified"],
+                name="registry_person_simplified",
+                condition=models.Q(name_simplified__isnull=False),
+            ),
             models.Index(fields=["name"]),
             models.Index(fields=["birth_date"]),
             models.Index(fields=["phone"]),
@@ -157,11 +167,15 @@ class Person(models.Model):
 
     def fill_search_fields(self) -> None:
         """Keep the derived search columns in step with name and ID (services and bulk loads call it)."""
-        from ..validation import name_readings
+        from ..validation import search_columns
 
-        self.name_pinyin, self.name_initials, self.name_pinyin_alt, self.name_initials_alt = name_readings(
-            self.name
-        )
+        (
+            self.name_pinyin,
+            self.name_initials,
+            self.name_pinyin_alt,
+            self.name_initials_alt,
+            self.name_simplified,
+        ) = search_columns(self.name)
         self.id_reversed = self.id_number[::-1]
 
     @property

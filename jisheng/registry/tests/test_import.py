@@ -206,7 +206,7 @@ def test_all_or_nothing_undoes_batches_already_written_when_a_later_row_is_refus
     lines = ["姓名,身份证号,村代码,户号"]
     for day in range(1, 6):
         lines.append(f"陈明,{make_id(datetime.date(1981, 3, day), '1')},{village},H{day}")
-    lines.append(f"陈明,411723198103069999,{village},H6")  # a wrong check digit
+    lines.append(f"陈明,411723198103069998,{village},H6")  # a wrong check digit (…9 is right)
     path = tmp_path / "late-error.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = run_import(path=path, kind="persons", by=None, all_or_nothing=True)

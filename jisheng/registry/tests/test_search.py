@@ -108,3 +108,62 @@ def test_export_keeps_id_numbers_as_text(areas, make_user, client_for, people):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][1] == people["zhangsan"].id_number
     assert sheet.cell(row=2, column=2).data_type == "s"
+
+
+# ---- names in traditional characters: kept as written, found in simplified ------------------------
+
+
+@pytest.fixture
+def traditional(areas):
+    return make_person(area=areas["village_a"], name="張偉", sex=Sex.MALE, birth=datetime.date(1988, 3, 5))
+
+
+def test_a_name_in_traditional_characters_is_kept_as_written_and_found_in_simplified(
+    areas, make_user, traditional
+):
+    user = make_user(areas["township_a"], "counter_clerk")
+    assert traditional.name == "張偉" and traditional.name_simplified == "张伟"
+    assert names(user, q="张伟") == ["張偉"]
+    assert names(user, q="张") == ["張偉"]
+
+
+def test_typing_traditional_characters_finds_simplified_names_too(areas, make_user, traditional, people):
+    user = make_user(areas["township_a"], "counter_clerk")
+    make_person(area=areas["village_a"], name="张伟", sex=Sex.MALE, birth=datetime.date(1990, 3, 5))
+    assert sorted(names(user, q="張偉")) == ["张伟", "張偉"]
+    assert sorted(names(user, q="張")) == ["张三", "张伟", "張偉"]
+
+
+def test_pinyin_and_initials_still_find_a_traditional_name(areas, make_user, traditional):
+    user = make_user(areas["township_a"], "counter_clerk")
+    assert names(user, q="zhangwei") == ["張偉"]
+    assert names(user, q="zw") == ["張偉"]
+
+
+def test_a_phone_typed_with_its_country_prefix_finds_the_person(areas, make_user, people):
+    user = make_user(areas["township_a"], "counter_clerk")
+    assert "张三" in names(user, q="+86 138 0000 0000")
+
+
+def test_an_id_look_up_accepts_full_width_digits_and_a_lower_case_x(people):
+    from jisheng.registry.queries import person_by_id_number
+
+    number = people["zhangsan"].id_number
+    typed = number.lower().translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert person_by_id_number(f" {typed[:6]} {typed[6:]} ") == people["zhangsan"]
+
+
+def test_the_migration_fills_the_simplified_key_of_names_already_registered(areas, traditional):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from jisheng.registry.models import Person
+
+    Person.objects.filter(pk=traditional.pk).update(name_simplified=None)
+    migration = importlib.import_module("jisheng.registry.migrations.0006_backfill_name_simplified")
+    migration.fill(apps, SimpleNamespace(connection=connection))
+    traditional.refresh_from_db()
+    assert traditional.name_simplified == "张伟"
