@@ -4,6 +4,8 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
@@ -59,7 +61,7 @@ def verify(request: HttpRequest, data: VerifyIn) -> VerifyOut:
         kind=certificate.kind if certificate else None,
         holder=result.masked_name,
         id_number=result.masked_id,
-        issued_on=certificate.issued_at.date() if certificate else None,
+        issued_on=timezone.localdate(certificate.issued_at) if certificate else None,
     )
 
 
@@ -79,8 +81,10 @@ def certificate_pdf(request: HttpRequest, certificate_id: int) -> HttpResponse:
 def certificate_revoke(request: HttpRequest, certificate_id: int, data: RevokeIn) -> Certificate:
     certificate = get_visible_or_404(Certificate.objects.all(), request.user, pk=certificate_id)
     if not request.user.has_role(*REVOKE_ROLES) or request.user.is_read_only:  # type: ignore[union-attr]
-        raise HttpError(403, "无权撤销证书")
+        raise HttpError(403, _("You may not ask for this certificate to be revoked."))
     try:
-        return services.certificate_revoke(certificate=certificate, reason=data.reason, by=request.user)
+        # Step one only: a township head decides on the request in the certificate's page.
+        services.certificate_revoke_request(certificate=certificate, reason=data.reason, by=request.user)
+        return certificate
     except ValidationError as exc:
         raise HttpError(400, " ".join(exc.messages)) from exc

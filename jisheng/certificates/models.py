@@ -60,3 +60,50 @@ class NumberSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}={self.last}"
+
+
+class RevocationRequest(models.Model):
+    """Revoking a certificate takes two people: a clerk asks, with a reason; a township head decides.
+
+    A revocation cannot be undone (the public verification page says so from then on), so no one
+    revokes on their own.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the township head")
+        APPROVED = "approved", _("Approved: certificate revoked")
+        REJECTED = "rejected", _("Rejected")
+
+    certificate = models.ForeignKey(
+        Certificate, verbose_name=_("certificate"), on_delete=models.PROTECT, related_name="revocations"
+    )
+    reason = models.CharField(_("reason for revocation"), max_length=200)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("note on the decision"), max_length=200, blank=True)
+
+    scope_area_path = "certificate__area"
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("revocation request")
+        verbose_name_plural = _("revocation requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certificate"],
+                condition=models.Q(status="pending"),
+                name="one_pending_revocation_per_certificate",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate.number} {self.get_status_display()}"
+
+    def audit_area_code(self) -> str:
+        return self.certificate.area_id

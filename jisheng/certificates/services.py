@@ -7,16 +7,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jisheng.accounts.permissions import ensure_different_person
+from jisheng.areas.scoping import can_see_area
 from jisheng.audit.services import model_snapshot, record
 from jisheng.core.text import normalize_text
 
 from . import keys
-from .models import Certificate, NumberSequence
+from .models import Certificate, NumberSequence, RevocationRequest
 from .signing import PayloadInvalid, mask_id_number, mask_name, sign, verify_offline
 
 
@@ -105,19 +107,85 @@ def certificate_issue(
     return certificate
 
 
+# Who may ask for a revocation, and who decides: a township head, never the one who asked.
+REVOKE_REQUEST_ROLES = ("counter_clerk", "township_head", "county_staff")
+REVOKE_APPROVE_ROLES = ("township_head",)
+
+
+def _may(by: Any, roles: tuple[str, ...], area_code: str) -> bool:
+    return (
+        by is not None
+        and not getattr(by, "is_read_only", False)
+        and by.has_role(*roles)
+        and can_see_area(by, area_code)
+    )
+
+
 @transaction.atomic
-def certificate_revoke(*, certificate: Certificate, reason: str, by: Any) -> Certificate:
-    if getattr(by, "is_read_only", False):
-        raise ValidationError("只读角色不能撤销证书")
-    reason = reason.strip()
+def certificate_revoke_request(*, certificate: Certificate, reason: str, by: Any) -> RevocationRequest:
+    """Step one of a revocation: a clerk asks, giving the reason; the certificate stays valid until a
+    township head approves."""
+    if not _may(by, REVOKE_REQUEST_ROLES, certificate.area_id):
+        raise PermissionDenied(_("You may not ask for this certificate to be revoked."))
+    reason = " ".join(reason.split())
     if not reason:
-        raise ValidationError("「撤销原因」：必须填写撤销原因")
+        raise ValidationError({"reason": _("Reason for revocation: give the reason.")})
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if certificate.revoked_at is not None:
-        raise ValidationError("该证书已经撤销")
+        raise ValidationError(_("This certificate has already been revoked."))
+    if certificate.revocations.filter(status=RevocationRequest.Status.PENDING).exists():
+        raise ValidationError(_("A revocation of this certificate is already waiting for the township head."))
+    request = RevocationRequest.objects.create(
+        certificate=certificate, reason=reason[:200], requested_by=by, requested_at=timezone.now()
+    )
+    record(
+        by=by,
+        action="certificates.revoke_request",
+        obj=certificate,
+        after={"request": request.pk, "reason": request.reason},
+        reason=request.reason,
+    )
+    return request
+
+
+@transaction.atomic
+def certificate_revoke_decide(
+    *, revocation: RevocationRequest, approve: bool, note: str, by: Any
+) -> RevocationRequest:
+    """Step two: a township head other than the requester approves (the certificate is revoked, for
+    good) or rejects (with a note saying why)."""
+    revocation = (
+        RevocationRequest.objects.select_for_update().select_related("certificate").get(pk=revocation.pk)
+    )
+    certificate = revocation.certificate
+    if not _may(by, REVOKE_APPROVE_ROLES, certificate.area_id):
+        raise PermissionDenied(_("Only a township head may decide on a revocation."))
+    ensure_different_person(by, step="approve", earlier={"申请撤销": revocation.requested_by})
+    if revocation.status != RevocationRequest.Status.PENDING:
+        raise ValidationError(_("This revocation request has already been decided."))
+    note = " ".join(note.split())
+    if not approve and not note:
+        raise ValidationError({"note": _("Say why the revocation is rejected.")})
+    revocation.status = RevocationRequest.Status.APPROVED if approve else RevocationRequest.Status.REJECTED
+    revocation.decided_by = by
+    revocation.decided_at = timezone.now()
+    revocation.decision_note = note[:200]
+    revocation.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    if not approve:
+        record(
+            by=by,
+            action="certificates.revoke_reject",
+            obj=certificate,
+            after={"request": revocation.pk, "note": revocation.decision_note},
+            reason=revocation.decision_note,
+        )
+        return revocation
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if certificate.revoked_at is not None:
+        raise ValidationError(_("This certificate has already been revoked."))
     before = model_snapshot(certificate, ["revoked_at", "revoked_reason"])
-    certificate.revoked_at = timezone.now()
-    certificate.revoked_reason = reason[:200]
+    certificate.revoked_at = revocation.decided_at
+    certificate.revoked_reason = revocation.reason
     certificate.revoked_by = by
     certificate.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
     record(
@@ -125,10 +193,15 @@ def certificate_revoke(*, certificate: Certificate, reason: str, by: Any) -> Cer
         action="certificates.revoke",
         obj=certificate,
         before=before,
-        after=model_snapshot(certificate, ["revoked_at", "revoked_reason"]),
-        reason=reason,
+        after={
+            **model_snapshot(certificate, ["revoked_at", "revoked_reason"]),
+            "request": revocation.pk,
+            "requested_by": revocation.requested_by.username,
+            "note": revocation.decision_note,
+        },
+        reason=revocation.reason,
     )
-    return certificate
+    return revocation
 
 
 @transaction.atomic

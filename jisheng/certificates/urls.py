@@ -13,4 +13,5 @@ urlpatterns = [
     path("certificates/<int:pk>/", views.certificate_detail, name="detail"),
     path("certificates/<int:pk>/pdf", views.certificate_download, name="pdf"),
     path("certificates/<int:pk>/revoke", views.certificate_revoke, name="revoke"),
+    path("certificates/<int:pk>/revoke/decide", views.certificate_revoke_decide, name="revoke_decide"),
 ]

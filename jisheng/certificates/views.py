@@ -1,20 +1,22 @@
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jisheng.accounts.decorators import role_required, staff_can_change
+from jisheng.accounts.permissions import may_take
 from jisheng.areas.scoping import get_visible_or_404
 from jisheng.audit.disclosure import disclosure_record
 from jisheng.core.ratelimit import allow
 from jisheng.core.text import normalize_text
 
 from . import keys, services
-from .models import Certificate
+from .models import Certificate, RevocationRequest
 from .pdf import certificate_pdf
 from .signing import PREFIX
 
@@ -72,13 +74,32 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
 @role_required(*STAFF_ROLES)
 def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     certificate = get_visible_or_404(Certificate.objects.select_related("issuer"), request.user, pk=pk)
+    user = request.user
+    pending = certificate.revocations.filter(status=RevocationRequest.Status.PENDING).first()
+    # The holder's full ID number is masked as in the registry; showing it goes through the registry's
+    # audited reveal, on the registry's record of the holder when the registry has one.
+    holder = (
+        apps.get_model("registry", "Person")
+        .objects.visible_to(user)
+        .filter(id_number=certificate.holder_id_number, merged_into__isnull=True)
+        .first()
+    )
     return render(
         request,
         "certificates/detail.html",
         {
             "certificate": certificate,
-            "can_revoke": staff_can_change(request.user) and request.user.has_role(*REVOKE_ROLES),
-        },  # type: ignore[union-attr]
+            "holder": holder,
+            "pending": pending,
+            "revocations": certificate.revocations.select_related("requested_by", "decided_by"),
+            "can_request": pending is None
+            and staff_can_change(user)
+            and user.has_role(*services.REVOKE_REQUEST_ROLES),  # type: ignore[union-attr]
+            "can_decide": pending is not None
+            and staff_can_change(user)
+            and user.has_role(*services.REVOKE_APPROVE_ROLES)  # type: ignore[union-attr]
+            and may_take(user, earlier={"request": pending.requested_by}),
+        },
     )
 
 
@@ -106,17 +127,52 @@ def pdf_response(certificate: Certificate) -> HttpResponse:
     return response
 
 
+def _confirmed(request: HttpRequest) -> bool:
+    """Irreversible steps carry a ticked "I understand this cannot be undone" box."""
+    if request.POST.get("confirm") == "yes":
+        return True
+    messages.error(request, _("Tick the box to confirm: this step cannot be undone."))
+    return False
+
+
 @require_POST
 @role_required(*REVOKE_ROLES)
 def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Step one: ask for the revocation; a township head decides (certificate_revoke_decide)."""
     certificate = get_visible_or_404(Certificate.objects.all(), request.user, pk=pk)
     if not staff_can_change(request.user):
         raise Http404
+    if _confirmed(request):
+        try:
+            services.certificate_revoke_request(
+                certificate=certificate, reason=request.POST.get("reason", ""), by=request.user
+            )
+            messages.success(request, _("The revocation has been requested; a township head decides on it."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    return redirect("certificates:detail", pk=certificate.pk)
+
+
+@require_POST
+@role_required(*services.REVOKE_APPROVE_ROLES)
+def certificate_revoke_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = get_visible_or_404(Certificate.objects.all(), request.user, pk=pk)
+    revocation = certificate.revocations.filter(status=RevocationRequest.Status.PENDING).first()
+    if revocation is None or not staff_can_change(request.user):
+        raise Http404
+    approve = request.POST.get("decision") == "approve"
+    if approve and not _confirmed(request):
+        return redirect("certificates:detail", pk=certificate.pk)
     try:
-        services.certificate_revoke(
-            certificate=certificate, reason=request.POST.get("reason", ""), by=request.user
+        services.certificate_revoke_decide(
+            revocation=revocation, approve=approve, note=request.POST.get("note", ""), by=request.user
         )
-        messages.success(request, _("The certificate has been revoked."))
+        messages.success(
+            request,
+            _("The certificate has been revoked.") if approve else _("The revocation request was rejected."),
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("Only a township head may decide on a revocation."))
     return redirect("certificates:detail", pk=certificate.pk)

@@ -50,8 +50,10 @@ def test_a_tampered_payload_fails_with_a_clear_message(certificate: Any) -> None
 
 
 def test_a_revoked_certificate_fails_and_says_when(certificate: Any, make_user: Any, areas: Any) -> None:
+    clerk = make_user(areas["township_a"], "counter_clerk")
     head = make_user(areas["township_a"], "township_head")
-    services.certificate_revoke(certificate=certificate, reason="骗取证件", by=head)
+    revocation = services.certificate_revoke_request(certificate=certificate, reason="骗取证件", by=clerk)
+    services.certificate_revoke_decide(revocation=revocation, approve=True, note="", by=head)
     result = services.verify_payload(certificate.payload)
     # The public answer says it was revoked, never the office's internal reason.
     assert not result.valid and "撤销" in result.message and "骗取证件" not in result.message
