@@ -179,9 +179,15 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # Lockout: 5 failures for one username within 15 minutes lock it for 15 minutes.
+# Reverse proxies (addresses or networks) whose X-Forwarded-For is believed; see core.clientaddress.
+TRUSTED_PROXIES = [item.strip() for item in os.environ.get("JISHENG_TRUSTED_PROXIES", "").split(",") if item.strip()]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Keyed on the username AND the address together: five wrong passwords from an attacker's address
+# lock that address out of that account, not the real user at their desk. Spraying many usernames
+# from one address is slowed by jisheng.accounts.throttle.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "jisheng.core.clientaddress.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False

@@ -17,7 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -30,7 +31,7 @@ from jisheng.areas.models import Area
 from jisheng.audit import services as audit
 from jisheng.core.views import home_cards
 
-from . import services
+from . import services, throttle
 from .decorators import role_required
 from .models import AccessToken, User
 from .roles import ROLE_DUTIES, RoleCode
@@ -39,6 +40,22 @@ from .roles import ROLE_DUTIES, RoleCode
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # An address that keeps failing waits before it may try again; answered before the
+        # password is hashed, so guessing costs the guesser time and the server nothing.
+        wait = throttle.seconds_to_wait(request)
+        if wait:
+            # An unbound form: a bound one would validate, and validating authenticates.
+            form = self.get_form_class()(request, initial={"username": request.POST.get("username", "")})
+            message = _("Too many failed sign-ins from this address. Try again in %(seconds)s seconds.") % {
+                "seconds": wait
+            }
+            context = self.get_context_data(form=form, throttled=message)
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
 
 
 @require_POST
@@ -83,7 +100,7 @@ def otp_view(request: HttpRequest) -> HttpResponse:
                     audit.record(by=user, action="account.totp_enrol", obj=user)
                 audit.record(by=user, action="account.totp_verify", obj=user)
             otp_login(request, device)
-            return redirect(request.GET.get("next") or "home")
+            return redirect(_safe_next(request))
         form.add_error("token", _("The code is wrong or has expired. Try the current code."))
     qr_svg = None
     if enrolling:
@@ -102,6 +119,16 @@ def otp_view(request: HttpRequest) -> HttpResponse:
             "demo_code": demo_code,
         },
     )
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """The ``next`` page after the second factor, if it is a page of this site; else the home page."""
+    target = request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return str(reverse("home"))
 
 
 def _base32(key: bytes) -> str:
