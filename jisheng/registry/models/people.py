@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -7,6 +9,16 @@ from simple_history.models import HistoricalRecords
 from jisheng.areas.scoping import ScopedManager
 
 from ..codes import HukouType, MaritalStatus, PersonStatus, Relation, Sex
+
+# Derived from name and ID number by fill_search_fields; never edited on their own.
+SEARCH_COLUMNS = (
+    "name_pinyin",
+    "name_initials",
+    "name_pinyin_alt",
+    "name_initials_alt",
+    "name_simplified",
+    "id_reversed",
+)
 
 
 class Household(models.Model):
@@ -161,6 +173,15 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Whatever path saves a person (a service, an admin, another app's test data), the search
+        # columns follow the name and ID, so a name in traditional characters is always findable.
+        self.fill_search_fields()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"name", "id_number"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, *SEARCH_COLUMNS}
+        super().save(*args, **kwargs)
 
     def audit_area_code(self) -> str:
         return self.residence_area_id

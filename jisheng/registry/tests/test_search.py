@@ -4,7 +4,7 @@ import pytest
 
 from jisheng.registry.codes import Sex
 from jisheng.registry.queries import SearchCriteria, person_search
-from jisheng.registry.tests.scoping import make_person
+from jisheng.registry.tests.scoping import make_id, make_person
 
 
 @pytest.fixture
@@ -167,3 +167,19 @@ def test_the_migration_fills_the_simplified_key_of_names_already_registered(area
     migration.fill(apps, SimpleNamespace(connection=connection))
     traditional.refresh_from_db()
     assert traditional.name_simplified == "张伟"
+
+
+def test_any_path_that_saves_a_person_fills_the_simplified_key(areas):
+    from jisheng.registry.models import Person
+
+    person = Person.objects.create(
+        name="陳麗華",
+        id_number=make_id(datetime.date(1990, 1, 1), Sex.FEMALE),
+        sex=Sex.FEMALE,
+        birth_date=datetime.date(1990, 1, 1),
+        residence_area=areas["village_a"],
+    )
+    assert Person.objects.get(pk=person.pk).name_simplified == "陈丽华"
+    person.name = "陈丽华"
+    person.save(update_fields=["name"])
+    assert Person.objects.get(pk=person.pk).name_simplified is None
