@@ -29,8 +29,8 @@ from .. import import_writer
 from ..bulkload import roomy_page_cache
 from .kinds import KINDS, columns_of, guess_mapping, known_headers
 from .pipeline import checked_batches
-from .reader import find_table, read_cells
-from .resolve import RESOLVERS, Context, ImportResult, RowError, shown
+from .reader import Table, find_table, read_cells
+from .resolve import RESOLVERS, Context, ImportResult, RowError, references_of_refused_row, shown
 from .rows import row_checker
 
 BATCH_SIZE = 5000  # rows checked and resolved together
@@ -46,10 +46,10 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def preview(path: Path, kind: str) -> tuple[list[str], dict[str, int], int]:
-    """Headers, guessed mapping and row count, for the mapping step of the web import."""
+def preview(path: Path, kind: str) -> tuple[Table, dict[str, int]]:
+    """The table and the guessed mapping, for the mapping step of the web import."""
     table = find_table(read_cells(path), known_headers(kind))
-    return table.headers, guess_mapping(kind, table.headers), len(table.rows)
+    return table, guess_mapping(kind, table.headers)
 
 
 def visible_villages(by: Any) -> dict[str, Area]:
@@ -78,7 +78,10 @@ def run_import(
     table = find_table(read_cells(path), known_headers(kind))
     mapping = mapping if mapping is not None else guess_mapping(kind, table.headers)
     result.total = len(table.rows)
-    ctx = Context(kind, by, visible_villages(by), default_village, table.headers, mapping)
+    result.labels = table.labels
+    ctx = Context(
+        kind, by, visible_villages(by), default_village, table.headers, mapping, labels=table.labels
+    )
     missing = [str(c.label) for c in columns_of(kind) if c.required and c.key not in mapping]
     if missing:
         result.errors.append(
@@ -113,9 +116,16 @@ def run_import(
         with roomy_page_cache(), _Parts(audit, commit_every) as parts:
             for batch in checked_batches(table.rows, row_checker(kind, mapping), BATCH_SIZE):
                 errors_before = len(result.errors)
+                ctx.cells = dict(table.rows[batch.start : batch.start + batch.size])
                 for number, problems in batch.refused:
                     for key, value, reason in problems.problems:
                         result.errors.append(RowError(number, ctx.column_name(key), shown(value), reason))
+                    references_of_refused_row(ctx, result, number, problems.clean)
+                for number, clean in batch.accepted:
+                    for key, _id, warning in clean.pop("warnings", ()):
+                        result.warnings.append(
+                            RowError(number, ctx.column_name(key), ctx.typed(number, key, _id), warning)
+                        )
                 plan = resolve(ctx, batch.accepted, result)
                 counts.add(plan)
                 if all_or_nothing and result.errors:
@@ -124,7 +134,9 @@ def run_import(
                     parts.write(plan, {error.row for error in result.errors[errors_before:]})
                 if progress:
                     progress(batch.start + batch.size, len(table.rows))
-            result.errors.sort(key=lambda error: error.row)
+            result.errors.sort(key=lambda error: error.row)  # stable: a row's problems stay in order
+            refused_rows = {error.row for error in result.errors}
+            result.refused_cells = [(number, cells) for number, cells in table.rows if number in refused_rows]
             result.accepted, result.created = counts.accepted, counts.created
             result.updated, result.unchanged = counts.updated, counts.unchanged
             if dry_run:

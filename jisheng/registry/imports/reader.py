@@ -9,9 +9,10 @@ stay those the user sees in Excel. Nothing is opened before ``guard`` has checke
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ class Table:
     headers: list[str]
     header_row: int  # 1-based, as Excel numbers rows
     rows: list[tuple[int, list[Any]]]  # (row number, cells) of non-blank rows below the header
+    labels: list[str] = field(default_factory=list)  # the headers as typed, for messages and files
 
 
 def read_cells(path: Path) -> list[list[Any]]:
@@ -87,16 +89,34 @@ def find_table(cells: list[list[Any]], known_headers: set[str]) -> Table:
         if score > best_score and not is_blank(row):
             best_index, best_score = index, score
     header_cells = cells[best_index] if cells else []
-    headers = []
+    headers, labels = [], []
     for position, cell in enumerate(header_cells):
-        text = header_text(cell)
+        text, label = header_text(cell), typed(cell)
         if not text and best_index > 0 and position < len(cells[best_index - 1]):
             # A merged group heading above ("出生" over 日期/地点) stands in for an empty cell.
             text = header_text(cells[best_index - 1][position])
+            label = typed(cells[best_index - 1][position])
         headers.append(text or f"#{position + 1}")
+        labels.append(label or headers[-1])
     rows = [
         (number, row)
         for number, row in enumerate(cells[best_index + 1 :], start=best_index + 2)
         if not is_blank(row)
     ]
-    return Table(headers=headers, header_row=best_index + 1, rows=rows)
+    return Table(headers=headers, header_row=best_index + 1, rows=rows, labels=labels)
+
+
+def typed(cell: Any) -> str:
+    """A cell as the person typed it, as near as a spreadsheet lets us know: text unchanged, a whole
+    number without ".0", a date without a time of midnight."""
+    if cell is None:
+        return ""
+    if isinstance(cell, bool):
+        return "TRUE" if cell else "FALSE"
+    if isinstance(cell, float) and cell.is_integer() and abs(cell) < 1e15:
+        return str(int(cell))
+    if isinstance(cell, datetime.datetime) and cell.time() == datetime.time():
+        return cell.date().isoformat()
+    if isinstance(cell, datetime.date | datetime.time):
+        return cell.isoformat()
+    return str(cell).strip()

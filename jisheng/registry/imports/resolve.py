@@ -7,6 +7,7 @@ to the result's errors, naming row, column, value and reason.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,8 @@ from jisheng.areas.scoping import user_prefix
 from .. import import_writer
 from ..models import Birth, Contraception, Household, Marriage, Person
 from ..validation import Refusal, check_birth, identity_from_id
-from .kinds import column_letter
+from .kinds import column_letter, columns_of
+from .reader import typed
 
 
 @dataclass
@@ -46,6 +48,9 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)  # accepted rows the clerk should look at
+    labels: list[str] = field(default_factory=list)  # the file's headers as typed
+    refused_cells: list[tuple[int, list[Any]]] = field(default_factory=list)  # refused rows as read
     written: bool = False
     dry_run: bool = False
     sha256: str = ""
@@ -67,7 +72,12 @@ class ImportResult:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "refused": len({error.row for error in self.errors}),
-        }
+        } + (
+            _(" Rows with warnings (imported, please check): %(count)s.")
+            % {"count": len({warning.row for warning in self.warnings})}
+            if self.warnings
+            else ""
+        )
 
 
 @dataclass
@@ -79,27 +89,37 @@ class Context:
     headers: list[str]
     mapping: dict[str, int]
     seen_keys: dict[Any, int] = field(default_factory=dict)
+    labels: list[str] = field(default_factory=list)  # headers as typed in the file
+    cells: dict[int, list[Any]] = field(default_factory=dict)  # row number → cells, of the batch
 
     def column_name(self, key: str) -> str:
         index = self.mapping.get(key)
         if index is None:
             return key
-        return f"{column_letter(index)}({self.headers[index]})"
+        names = self.labels if index < len(self.labels) else self.headers
+        return f"{column_letter(index)}({names[index]})"
+
+    def typed(self, number: int, key: str, value: Any) -> str:
+        """The cell of that row and field as typed in the file; value (what it was read as) when the
+        field has no column (a default village) or the row is not at hand."""
+        index = self.mapping.get(key)
+        cells = self.cells.get(number)
+        if index is None or cells is None:
+            return shown(value)
+        return typed(cells[index]) if index < len(cells) else ""
 
     def persons(self) -> Any:
         return Person.objects.all() if self.by is None else Person.objects.visible_to(self.by)
 
 
 def shown(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return typed(value)
 
 
 def _fail(ctx: Context, result: ImportResult, number: int, key: str, value: Any, reason: str) -> None:
-    result.errors.append(RowError(number, ctx.column_name(key), shown(value), reason))
+    result.errors.append(RowError(number, ctx.column_name(key), ctx.typed(number, key, value), reason))
 
 
 def _village_of(ctx: Context, result: ImportResult, number: int, row: dict[str, Any]) -> Area | None:
@@ -111,6 +131,15 @@ def _village_of(ctx: Context, result: ImportResult, number: int, row: dict[str, 
     if village is None:
         _fail(ctx, result, number, "village_code", code, _("is not a village in your area"))
     return village
+
+
+def references_of_refused_row(ctx: Context, result: ImportResult, number: int, clean: dict[str, Any]) -> None:
+    """For a row already refused for its cells: the reference checks that need only the cells that did
+    parse (today the village), so the person correcting the row learns of every problem at once."""
+    if any(column.key == "village_code" for column in columns_of(ctx.kind)) and (
+        "village_code" in clean or "village_code" not in ctx.mapping
+    ):
+        _village_of(ctx, result, number, clean)
 
 
 def _first_time(ctx: Context, result: ImportResult, number: int, key: Any, column: str, value: Any) -> bool:
@@ -268,15 +297,16 @@ def resolve_marriages(
     for number, row in checked:
         husband, wife = people.get(row["husband_id"]), people.get(row["wife_id"])
         if husband is None or wife is None:
-            column = "husband_id" if husband is None else "wife_id"
-            _fail(
-                ctx,
-                result,
-                number,
-                column,
-                row[column],
-                _("no such person in your area; import the persons first"),
-            )
+            for column, person in (("husband_id", husband), ("wife_id", wife)):
+                if person is None:  # both, when both are missing: every problem at once
+                    _fail(
+                        ctx,
+                        result,
+                        number,
+                        column,
+                        row[column],
+                        _("no such person in your area; import the persons first"),
+                    )
             continue
         if husband.sex != "1" or wife.sex != "2":
             _fail(
@@ -402,11 +432,14 @@ def resolve_contraception(
                 _("no such person in your area; import the persons first"),
             )
             continue
+        refused = False
         if row["start_date"] < person.birth_date:
             _fail(ctx, result, number, "start_date", row["start_date"], _("is before the person was born"))
-            continue
+            refused = True
         if row.get("end_date") and row["end_date"] < row["start_date"]:
             _fail(ctx, result, number, "end_date", row["end_date"], _("is before the start date"))
+            refused = True
+        if refused:
             continue
         key = (person.pk, row["method"], row["start_date"])
         if not _first_time(ctx, result, number, ("contraception", key), "start_date", row["start_date"]):

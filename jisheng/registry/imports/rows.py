@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from jisheng.core.text import InputError, parse_whole_number
 
-from ..codes import ContraceptiveMethod, HukouType, MaritalStatus, PersonStatus, Relation
+from ..codes import ContraceptiveMethod, HukouType, MaritalStatus, PersonStatus, Relation, Sex
 from ..models import Marriage
 from ..validation import (
     Refusal,
@@ -133,8 +133,9 @@ NO_WORDS = {"", "否", "无", "0", "n", "no", "false"}
 
 
 class RowProblems(Exception):
-    def __init__(self, problems: list[tuple[str, Any, str]]) -> None:
-        self.problems = problems  # (field key, raw value, reason)
+    def __init__(self, problems: list[tuple[str, Any, str]], clean: dict[str, Any] | None = None) -> None:
+        self.problems = problems  # (field key, the cell as typed, reason)
+        self.clean = clean or {}  # the fields that did parse, for the checks that need the database
         super().__init__(problems)
 
 
@@ -254,15 +255,20 @@ def _persons_agree_with_id(clean: dict[str, Any]) -> list[tuple[str, Any, str]]:
     if not clean.get("id_number"):
         return []
     identity = identity_from_id(clean["id_number"])
+    problems = []
     if clean.get("birth_date") and clean["birth_date"] != identity.birth_date:
         reason = _("does not agree with the ID number, which says %(expected)s") % {
             "expected": identity.birth_date.isoformat()
         }
-        return [("birth_date", clean["birth_date"], reason)]
+        problems.append(("birth_date", clean["birth_date"], reason))
     if clean.get("sex") and clean["sex"] != identity.sex:
-        return [("sex", clean["sex"], _("does not agree with the ID number"))]
-    clean["birth_date"], clean["sex"] = identity.birth_date, identity.sex
-    return []
+        reason = _("does not agree with the ID number, which says %(expected)s") % {
+            "expected": Sex(identity.sex).label
+        }
+        problems.append(("sex", clean["sex"], reason))
+    if not problems:
+        clean["birth_date"], clean["sex"] = identity.birth_date, identity.sex
+    return problems
 
 
 ID_KEYS = ("id_number", "husband_id", "wife_id", "mother_id", "father_id", "child_id")
@@ -276,7 +282,8 @@ def id_row_warnings(clean: dict[str, Any]) -> list[tuple[str, str, str]]:
     ]
 
 
-# Checks across the fields of one row, run once every field is clean.
+# Checks across the fields of one row, run on the fields that parsed (a field that did not is left
+# out of the dict), so that a row's problems are all listed at once.
 ROW_CHECKS: dict[str, Callable[[dict[str, Any]], list[tuple[str, Any, str]]]] = {
     "persons": _persons_agree_with_id,
 }
@@ -312,10 +319,15 @@ def row_checker(kind: str, mapping: dict[str, int]) -> Callable[[list[Any]], dic
                 continue
             if type(value) is str and len(parsed) < REMEMBERED_VALUES:
                 parsed[value] = clean[key]
-        if not problems and row_check is not None:
-            problems = row_check(clean)
+        if row_check is not None:
+            problems += row_check(clean)
         if problems:
-            raise RowProblems(problems)
+            # Quote each cell as typed (女, not the code 2 it was read as), in the file's column order.
+            typed = [
+                (key, cells[mapping[key]] if mapping[key] < width else None, why) for key, _v, why in problems
+            ]
+            typed.sort(key=lambda problem: mapping[problem[0]])
+            raise RowProblems(typed, clean)
         warnings = id_row_warnings(clean)
         if warnings:
             clean["warnings"] = warnings

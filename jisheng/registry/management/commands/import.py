@@ -7,6 +7,7 @@ from jisheng.accounts.models import User
 from jisheng.areas.models import Area
 from jisheng.registry.imports.engine import KIND_NAMES, run_import
 from jisheng.registry.imports.reader import UnreadableFile
+from jisheng.registry.imports.refused import write_refused_rows
 
 
 class Command(BaseCommand):
@@ -25,6 +26,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--village", help="12-digit village code for rows without one / 默认村代码")
         parser.add_argument("--user", help="username the import is recorded as (default: the system)")
+        parser.add_argument(
+            "--refused",
+            type=Path,
+            help="write the refused rows with their reasons to this .xlsx / 被拒绝的行及原因另存为 .xlsx",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
@@ -53,4 +59,10 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         for error in result.errors:
             self.stdout.write(str(error))
+        for warning in result.warnings:
+            self.stdout.write(str(warning))
+        if options["refused"]:
+            written = write_refused_rows(result, options["refused"])
+            if written:
+                self.stdout.write(f"{options['refused']}: {written}")
         self.stdout.write(result.summary())
