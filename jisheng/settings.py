@@ -180,7 +180,9 @@ X_FRAME_OPTIONS = "DENY"
 
 # Lockout: 5 failures for one username within 15 minutes lock it for 15 minutes.
 # Reverse proxies (addresses or networks) whose X-Forwarded-For is believed; see core.clientaddress.
-TRUSTED_PROXIES = [item.strip() for item in os.environ.get("JISHENG_TRUSTED_PROXIES", "").split(",") if item.strip()]
+TRUSTED_PROXIES = [
+    item.strip() for item in os.environ.get("JISHENG_TRUSTED_PROXIES", "").split(",") if item.strip()
+]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 # Keyed on the username AND the address together: five wrong passwords from an attacker's address

@@ -8,6 +8,8 @@ from django.dispatch import receiver
 
 from jisheng.audit import services as audit
 
+from . import throttle
+
 
 @receiver(user_logged_in)
 def audit_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
@@ -24,6 +26,8 @@ def audit_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 @receiver(user_login_failed)
 def audit_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+    if request is not None:
+        throttle.failed(request)
     with transaction.atomic():
         audit.record(
             by=None,

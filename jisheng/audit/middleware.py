@@ -2,6 +2,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from jisheng.core.clientaddress import client_address
+
 from .context import client_ip
 
 
@@ -10,8 +12,9 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        # Behind a reverse proxy set JISHENG_TRUST_PROXY and the proxy's X-Forwarded-For is used.
-        token = client_ip.set(request.META.get("REMOTE_ADDR"))
+        # Behind a reverse proxy, JISHENG_TRUSTED_PROXIES names it and the client's address is read
+        # from its X-Forwarded-For (core.clientaddress); otherwise the connection's own address.
+        token = client_ip.set(client_address(request))
         try:
             return self.get_response(request)
         finally:

@@ -1,26 +1,49 @@
-"""A small fixed-window rate limit for public look-ups (per client address), kept in Django's cache."""
+"""Fixed-window rate limits for public pages and sign-in, counted in the database.
+
+The counter is one row per scope, client and window, incremented by a single atomic statement (see
+core.models.Counter), so the limit holds across all of gunicorn's workers.
+"""
 
 from __future__ import annotations
 
+import datetime
+import random
 import time
 
-from django.core.cache import cache
+from django.db import connection, transaction
 from django.http import HttpRequest
+from django.utils import timezone
+
+from .clientaddress import client_address
+from .models import Counter
+
+__all__ = ["allow", "client_address", "hit", "peek"]
 
 
-def client_address(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", "unknown"))
+def hit(key: str, *, window: int) -> int:
+    """Add one to the counter ``key`` (which should name its window) and return the new count."""
+    now = timezone.now()
+    expires = now + datetime.timedelta(seconds=window + 1)
+    quote = connection.ops.quote_name
+    table, key_, count = quote(Counter._meta.db_table), quote("key"), quote("count")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({key_}, {count}, updated_at, expires_at) VALUES (%s, 1, %s, %s) "
+            f"ON CONFLICT ({key_}) DO UPDATE SET {count} = {table}.{count} + 1, "
+            f"updated_at = excluded.updated_at RETURNING {count}",
+            [key, now, expires],
+        )
+        row = cursor.fetchone()
+    if random.random() < 0.01:  # now and then, forget windows that have passed
+        Counter.objects.filter(expires_at__lt=now).delete()
+    return int(row[0]) if row else 1
+
+
+def peek(key: str) -> Counter | None:
+    return Counter.objects.filter(key=key, expires_at__gte=timezone.now()).first()
 
 
 def allow(request: HttpRequest, scope: str, *, limit: int = 30, window: int = 60) -> bool:
     """True while this address has made at most ``limit`` requests of ``scope`` in the current window."""
     bucket = int(time.time() // window)
-    key = f"ratelimit:{scope}:{client_address(request)}:{bucket}"
-    if cache.add(key, 1, timeout=window + 1):
-        return True
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=window + 1)
-        count = 1
-    return count <= limit
+    return hit(f"rate:{scope}:{client_address(request)}:{bucket}", window=window) <= limit
