@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jisheng.audit.disclosure import disclosure_record
 from jisheng.certificates.pdf import certificate_pdf
 from jisheng.core.ratelimit import allow
-from jisheng.core.text import normalize_text
+from jisheng.core.text import normalize_code, normalize_text
 
 from . import queries, services
 from .models import Application, RatingLevel, ServiceItem
@@ -190,10 +191,23 @@ def certificate(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404
     if application.certificate.revoked_at is not None:
         raise PermissionDenied
+    # The resident fetches their own certificate, but it carries a full ID number: logged as a
+    # disclosure to the holder, so the trail shows every copy that left the system.
+    disclosure_record(
+        by=None,
+        kind="certificate_pdf_to_holder",
+        count=1,
+        fields=("name", "id_number"),
+        object_type="certificates.certificate",
+        object_id=str(application.certificate.pk),
+        object_repr=application.certificate.number,
+        area_code=application.certificate.audit_area_code(),
+    )
     return _pdf(certificate_pdf(application.certificate), application.certificate.number)
 
 
 def _pdf(content: bytes, name: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    response["Cache-Control"] = "no-store"
     return response
