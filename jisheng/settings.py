@@ -59,6 +59,7 @@ DOMAIN_APPS = [
     "jisheng.audit",
     "jisheng.workdays",
     "jisheng.registry",
+    "jisheng.messaging",
     "jisheng.hall",
     "jisheng.certificates",
     "jisheng.benefits",
@@ -231,6 +232,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("JISHENG_LOG_LEVEL", "WARNING")},
 }
+
+# Messages to residents: the SMS sender (a dotted path; the default writes DATA_DIR/sms-outbox.jsonl) and
+# the gateway's address, token and signature for jisheng.messaging.senders.HttpGatewaySender.
+JISHENG_SMS_SENDER = os.environ.get("JISHENG_SMS_SENDER", "jisheng.messaging.senders.FileSender")
+JISHENG_SMS_URL = os.environ.get("JISHENG_SMS_URL", "")
+JISHENG_SMS_TOKEN = os.environ.get("JISHENG_SMS_TOKEN", "")
+JISHENG_SMS_SIGN = os.environ.get("JISHENG_SMS_SIGN", "")
 
 # Lockout is per account (an office shares one NAT address, so locking by IP would lock the office).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

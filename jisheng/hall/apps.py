@@ -19,6 +19,13 @@ class HallConfig(AppConfig):
     # The bundled scheduler (jisheng scheduler) runs the sweep hourly; it is idempotent.
     periodic_commands = [("deadline-sweep", 60)]
 
+    def ready(self) -> None:
+        from jisheng.workdays.services import official_year_loaded
+
+        from .services.calendar_change import on_official_year_loaded
+
+        official_year_loaded.connect(on_official_year_loaded, dispatch_uid="hall.deadlines_recompute")
+
     def home_cards(self, user: Any) -> list[dict[str, Any]]:
         if not user.has_role("counter_clerk", "township_head", "village_officer"):
             return []

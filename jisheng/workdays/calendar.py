@@ -27,6 +27,7 @@ class _Calendar:
         self.loaded_at = 0.0
         self.working: list[int] = []
         self.years: frozenset[int] = frozenset()
+        self.provisional: frozenset[int] = frozenset()
 
     def ensure(self) -> None:
         if time.monotonic() - self.loaded_at < RELOAD_SECONDS and self.years:
@@ -40,15 +41,27 @@ class _Calendar:
                 from .services import calendar_seed
 
                 calendar_seed(by=None)
+            # The next year runs on a provisional calendar until its official one is loaded, so the hall
+            # keeps accepting multi-day cases across the new year.
+            from django.utils import timezone
+
+            from .services import calendar_fill_provisional
+
+            calendar_fill_provisional(by=None, through_year=timezone.localdate().year + 1)
             counts: dict[int, int] = {}
             working: list[int] = []
-            for day, is_working in CalendarDay.objects.order_by("date").values_list("date", "is_working_day"):
+            provisional: set[int] = set()
+            rows = CalendarDay.objects.order_by("date").values_list("date", "is_working_day", "source")
+            for day, is_working, source in rows:
                 counts[day.year] = counts.get(day.year, 0) + 1
                 if is_working:
                     working.append(day.toordinal())
+                if source == "provisional":
+                    provisional.add(day.year)
             years = {year for year, count in counts.items() if count == (366 if _is_leap(year) else 365)}
             self.working = working
             self.years = frozenset(years)
+            self.provisional = frozenset(provisional & years)
             self.loaded_at = time.monotonic()
 
     def invalidate(self) -> None:
@@ -69,6 +82,24 @@ def invalidate() -> None:
 def covered_years() -> frozenset[int]:
     _calendar.ensure()
     return _calendar.years
+
+
+def provisional_years() -> frozenset[int]:
+    """Covered years whose calendar is still the provisional one (no State Council notice loaded)."""
+    _calendar.ensure()
+    return _calendar.provisional
+
+
+def is_provisional(day: datetime.date | None) -> bool:
+    """A deadline falling in a provisional year was counted (at least partly) on provisional days:
+    provisional years always follow the official ones."""
+    return day is not None and day.year in provisional_years()
+
+
+def official_until() -> datetime.date | None:
+    """The last day of the official calendar (the day the State Council's notices run out)."""
+    official = [year for year in covered_years() if year not in _calendar.provisional]
+    return datetime.date(max(official), 12, 31) if official else None
 
 
 def _require(year: int) -> None:

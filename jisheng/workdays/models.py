@@ -8,6 +8,7 @@ class DaySource(models.TextChoices):
     CHINESECALENDAR = "chinesecalendar", _("chinesecalendar package")
     IMPORT = "import", _("imported file")
     ADMIN = "admin", _("set by an administrator")
+    PROVISIONAL = "provisional", _("provisional: statutory holidays only, until the State Council's notice")
 
 
 class CalendarDay(models.Model):

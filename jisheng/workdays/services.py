@@ -8,6 +8,7 @@ import io
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 
 from jisheng.audit.services import record
 
@@ -18,10 +19,22 @@ from .calendar import (  # noqa: F401 - the public counting interface of this ap
     add_working_days,
     covered_years,
     due_date,
+    is_provisional,
+    official_until,
+    provisional_years,
     working_days_between,
 )
 from .models import CalendarDay, DaySource
-from .seed import chinesecalendar_rows, chinesecalendar_years, days_of_year
+from .seed import chinesecalendar_rows, chinesecalendar_years, days_of_year, provisional_rows
+
+# Sent inside the transaction that replaces a provisional year with an official one (an import, or a
+# newer chinesecalendar), with ``year``, ``previous_working`` (the provisional working days) and ``by``:
+# deadlines counted on the provisional days are
+# recomputed by the apps that hold them (the hall), in the same transaction.
+official_year_loaded = Signal()
+
+# How long before the official calendar runs out the administrator and the scheduler's log say so.
+WARN_DAYS = 60
 
 WORKING_WORDS = {"班", "上班", "工作日", "1", "work", "workday", "working"}
 REST_WORDS = {"休", "休息", "节假日", "假", "0", "rest", "holiday", "off"}
@@ -43,11 +56,15 @@ def calendar_seed(*, by: object, years: list[int] | None = None, replace: bool =
     unless ``replace`` (an imported or edited year is not overwritten by accident)."""
     seeded = []
     present = set(CalendarDay.objects.dates("date", "year").values_list("date__year", flat=True))
+    provisional = _provisional_in_table()
     for year in years or list(chinesecalendar_years()):
-        if year in present and not replace:
+        if year in present and year not in provisional and not replace:
             continue
+        previous = _working_days_of(year)
         _replace_year(year, list(chinesecalendar_rows(year)), DaySource.CHINESECALENDAR)
         seeded.append(year)
+        if year in provisional:
+            official_year_loaded.send(sender=CalendarDay, year=year, previous_working=previous, by=by)
     if seeded:
         record(
             by=by,
@@ -102,6 +119,8 @@ def calendar_import_csv(*, text: str, by: object, source_name: str = "") -> int:
     """Replace one year with weekends and weekdays as usual, except the holidays and make-up working
     days the file lists. Returns the year."""
     year, overrides = parse_year_csv(text)
+    was_provisional = year in _provisional_in_table()
+    previous = _working_days_of(year)
     rows = []
     for day in days_of_year(year):
         working, note = overrides.get(day, (day.weekday() < 5, ""))
@@ -116,7 +135,54 @@ def calendar_import_csv(*, text: str, by: object, source_name: str = "") -> int:
         after={str(day): working for day, (working, _note) in sorted(overrides.items())},
         area_code="",
     )
+    if was_provisional:
+        official_year_loaded.send(sender=CalendarDay, year=year, previous_working=previous, by=by)
     return year
+
+
+def _working_days_of(year: int) -> frozenset[datetime.date]:
+    return frozenset(
+        CalendarDay.objects.filter(date__year=year, is_working_day=True).values_list("date", flat=True)
+    )
+
+
+def _provisional_in_table() -> set[int]:
+    return set(
+        CalendarDay.objects.filter(source=DaySource.PROVISIONAL)
+        .dates("date", "year")
+        .values_list("date__year", flat=True)
+    )
+
+
+@transaction.atomic
+def calendar_fill_provisional(*, by: object, through_year: int) -> list[int]:
+    """Give the years after the last one in the table, up to ``through_year``, a provisional calendar:
+    weekends and the statutory holidays, no make-up working days. Returns the years filled."""
+    last = CalendarDay.objects.order_by("-date").values_list("date", flat=True).first()
+    if last is None:
+        return []
+    years = list(range(last.year + 1, through_year + 1))
+    for year in years:
+        _replace_year(year, list(provisional_rows(year)), DaySource.PROVISIONAL)
+    if years:
+        record(
+            by=by,
+            action="workdays.provisional",
+            object_type="workdays.year",
+            object_id=",".join(str(y) for y in years),
+            object_repr=f"暂定工作日历 {years[0]}–{years[-1]}",
+            after={"years": years},
+            area_code="",
+        )
+    return years
+
+
+def calendar_outlook(today: datetime.date) -> dict[str, object] | None:
+    """When the official calendar runs out within WARN_DAYS: its last day and the year to load."""
+    until = official_until()
+    if until is None or (until - today).days > WARN_DAYS:
+        return None
+    return {"official_until": until, "year": until.year + 1, "days_left": max(0, (until - today).days)}
 
 
 @transaction.atomic

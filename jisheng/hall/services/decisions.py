@@ -14,6 +14,7 @@ from jisheng.audit.services import model_snapshot, record
 from jisheng.certificates.services import certificate_issue
 
 from ..models import Accountability, AccountabilityKind, Application, ApplicationStatus, Handover
+from . import tell
 from .certificate_details import certificate_details
 from .common import DECIDING_ROLES, SUPERVISING_ROLES, event, require_staff
 from .intake import UnconditionalAcceptance
@@ -100,6 +101,7 @@ def application_approve(*, application: Application, by: Any, reason: str = "") 
     if application.certificate:
         text += f"，发放{application.certificate.kind}（编号 {application.certificate.number}）"
     event(application, text)
+    tell.approved(application, by)
     record(
         by=by,
         action="hall.approve",

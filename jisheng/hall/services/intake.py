@@ -15,6 +15,7 @@ from jisheng.certificates.services import next_in_sequence
 from jisheng.workdays import services as workdays
 
 from ..models import Application, ApplicationStatus, Channel, Handover, Notice, Post, ServiceItem
+from . import tell
 from .common import Upload, check_uploads, event, office_of, require_staff, store_uploads
 
 INTAKE_ROLES = {
@@ -198,6 +199,7 @@ def notice_issue(*, application: Application, problems: list[dict[str, str]], by
         application,
         "一次性告知：" + "；".join(f"{p['name']}（{p['problem']}）" for p in cleaned) + "。办理时限暂停计算",
     )
+    tell.notice_issued(application, [p["name"] for p in cleaned], by)
     record(
         by=by,
         action="hall.notice",

@@ -1,8 +1,9 @@
 """`jisheng scheduler`: the bundled scheduler for periodic work, for offices without cron or systemd timers.
 
 Apps declare their periodic commands on their AppConfig as ``periodic_commands = [("deadline-sweep", 60)]``
-(command name, interval in minutes). Each command runs in-process, one after another; a failure is
-logged and the others go on.
+(command and its arguments, interval in minutes). Every command runs once at start and then at its
+interval, in-process, one after another; a failure is logged and the others go on. `jisheng serve`
+starts this command next to the web server, so an office needs no second command.
 """
 
 import logging
@@ -38,10 +39,12 @@ class Command(BaseCommand):
                 if now >= next_run[name]:
                     self.stdout.write(f"scheduler: {name}")
                     try:
-                        call_command(name, stdout=self.stdout, stderr=self.stderr)
+                        call_command(*name.split(), stdout=self.stdout, stderr=self.stderr)
                     except Exception:  # one failing job must not stop the others
                         logger.exception("periodic command %s failed", name)
                     next_run[name] = now + minutes * 60
+                    # The scheduler's output is its log; under `serve` it goes to a pipe or a file.
+                    self.stdout.flush()
             if options["once"]:
                 return
             time.sleep(30)

@@ -1,38 +1,95 @@
-"""`jisheng serve`: Jisheng under gunicorn, the production server, with static files from whitenoise."""
+"""`jisheng serve`: Jisheng under gunicorn, the production server, with static files from whitenoise.
+
+It also runs the periodic work (`jisheng scheduler`: deadline sweeps and warnings, message sending) so
+that one command is a whole office. The scheduler runs once per `serve`, never once per worker: `serve`
+is a small supervisor with two children, gunicorn (`serve --web-only`) and the scheduler. A scheduler
+that dies is started again after a pause; when gunicorn ends, the scheduler is stopped and `serve`
+exits with gunicorn's status. Signals (TERM, INT, HUP for a graceful reload) are passed on.
+
+The supervisor is a separate parent rather than a thread or a child of gunicorn's arbiter: the arbiter
+reaps every child it has (it would take the scheduler's exit status from us), and a thread in the
+arbiter would be running while gunicorn forks its workers.
+"""
+
+from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
-from gunicorn.app.base import BaseApplication
 
-from jisheng.wsgi import application
+# A Unix socket path must fit in sun_path (108 bytes on Linux, with its terminating NUL).
+MAX_SOCKET_PATH = 100
+RESTART_PAUSE_SECONDS = 10
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, options: dict[str, Any]) -> None:
-        self.options = options
-        super().__init__()
+def control_socket_options(data_dir: Path) -> dict[str, Any]:
+    """gunicorn's control socket lives in the data directory, so two instances on one host never share
+    one (its default is a single path under the user's home); a path too long for a socket turns it off."""
+    path = data_dir / "gunicorn.ctl"
+    if len(str(path).encode()) > MAX_SOCKET_PATH:
+        return {"control_socket_disable": True}
+    return {"control_socket": str(path)}
 
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
 
-    def load(self) -> Any:
-        return application
+def _jisheng_command(*arguments: str) -> list[str]:
+    return [sys.executable, "-m", "jisheng", *arguments]
 
 
 class Command(BaseCommand):
-    help = "Serve Jisheng with gunicorn (threads, several workers)."
+    help = "Serve Jisheng with gunicorn (threads, several workers) and run the periodic work alongside."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=int(os.environ.get("JISHENG_WORKERS", "3")))
         parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument(
+            "--no-scheduler",
+            action="store_true",
+            help="do not run the periodic work here (another host or a system timer runs it)",
+        )
+        parser.add_argument("--web-only", action="store_true", help=argparse_suppress())
 
     def handle(self, *args: object, **options: Any) -> None:
-        self.stdout.write(f"Jisheng: http://{options['host']}:{options['port']}/")
+        if options["web_only"] or options["no_scheduler"]:
+            self.stdout.write(f"Jisheng: http://{options['host']}:{options['port']}/")
+            self.stdout.flush()
+            self._gunicorn(options)
+            return
+        web_arguments = [
+            "serve",
+            "--web-only",
+            f"--host={options['host']}",
+            f"--port={options['port']}",
+            f"--workers={options['workers']}",
+            f"--threads={options['threads']}",
+        ]
+        sys.exit(Supervisor(self.stdout).run(_jisheng_command(*web_arguments), _jisheng_command("scheduler")))
+
+    def _gunicorn(self, options: dict[str, Any]) -> None:
+        from gunicorn.app.base import BaseApplication
+
+        from jisheng.wsgi import application
+
+        class _Gunicorn(BaseApplication):  # type: ignore[misc]
+            def __init__(self, config: dict[str, Any]) -> None:
+                self.config = config
+                super().__init__()
+
+            def load_config(self) -> None:
+                for key, value in self.config.items():
+                    self.cfg.set(key, value)
+
+            def load(self) -> Any:
+                return application
+
         _Gunicorn(
             {
                 "bind": f"{options['host']}:{options['port']}",
@@ -42,5 +99,59 @@ class Command(BaseCommand):
                 "accesslog": "-",
                 "timeout": 120,
                 "graceful_timeout": 10,
+                **control_socket_options(Path(settings.DATA_DIR)),
             }
         ).run()
+
+
+def argparse_suppress() -> str:
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+class Supervisor:
+    """Runs the web server and the scheduler as children; see the module's docstring."""
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+        self.stopping = False
+        self.web: subprocess.Popen[bytes] | None = None
+        self.scheduler: subprocess.Popen[bytes] | None = None
+
+    def _forward(self, signum: int, _frame: object) -> None:
+        if signum != signal.SIGHUP:
+            self.stopping = True
+        for child in (self.web, self.scheduler):
+            if child is not None and child.poll() is None:
+                child.send_signal(signum)
+
+    def run(self, web_command: list[str], scheduler_command: list[str]) -> int:
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, self._forward)
+        self.web = subprocess.Popen(web_command)
+        self.scheduler = subprocess.Popen(scheduler_command)
+        restart_at = 0.0
+        while True:
+            status = self.web.poll()
+            if status is not None:
+                self._stop_scheduler()
+                return status
+            if self.scheduler is None and not self.stopping and time.monotonic() >= restart_at:
+                self.out.write("scheduler: starting again")
+                self.scheduler = subprocess.Popen(scheduler_command)
+            elif self.scheduler is not None and self.scheduler.poll() is not None and not self.stopping:
+                self.out.write(f"scheduler: exited with {self.scheduler.returncode}; restarting shortly")
+                self.scheduler = None
+                restart_at = time.monotonic() + RESTART_PAUSE_SECONDS
+            time.sleep(1)
+
+    def _stop_scheduler(self) -> None:
+        if self.scheduler is None or self.scheduler.poll() is not None:
+            return
+        self.scheduler.terminate()
+        try:
+            self.scheduler.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.scheduler.kill()
+            self.scheduler.wait()

@@ -26,6 +26,9 @@ class Command(BaseCommand):
         imp.add_argument("file")
         sub.add_parser("seed", help="fill missing years from chinesecalendar")
         sub.add_parser("years", help="list the years the calendar covers")
+        sub.add_parser(
+            "check", help="say when the official calendar runs out and which year's notice to load"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -54,6 +57,22 @@ class Command(BaseCommand):
         elif action == "seed":
             years = services.calendar_seed(by=None)
             self.stdout.write(f"新增年份 / years added: {years or '-'}")
+        elif action == "check":
+            from django.utils import timezone
+
+            outlook = services.calendar_outlook(timezone.localdate())
+            provisional = sorted(services.provisional_years())
+            if outlook:
+                self.stdout.write(
+                    f"工作日历：正式日历至 {outlook['official_until']} 止（还有 {outlook['days_left']} 天），"
+                    f"请导入国务院办公厅 {outlook['year']} 年部分节假日安排（jisheng workdays import FILE）"
+                    f" / the official calendar ends on {outlook['official_until']}: load {outlook['year']}"
+                )
+            if provisional:
+                self.stdout.write(
+                    f"工作日历：{'、'.join(map(str, provisional))} 年按法定节假日暂定计算（无调休）"
+                    f" / provisional years: {provisional}"
+                )
         else:
             years = sorted(services.covered_years())
             self.stdout.write(f"{years[0]}–{years[-1]}" if years else "-")
