@@ -243,4 +243,21 @@ def home(request: HttpRequest) -> HttpResponse:
         {"role": RoleCode(code).label, "text": ROLE_DUTIES[RoleCode(code)]}
         for code in sorted(request.user.role_codes())  # type: ignore[union-attr]
     ]
-    return render(request, "accounts/home.html", {"duties": duties, "cards": home_cards(request.user)})
+    return render(
+        request,
+        "accounts/home.html",
+        {"duties": duties, "cards": home_cards(request.user), "actions": home_actions(request.user)},
+    )
+
+
+def home_actions(user: Any) -> list[dict[str, Any]]:
+    """The daily actions offered on the home page (登记出生, 代办 …), from every app whose AppConfig has
+    ``home_actions(user)``: one tap from the home page on the phone the village officer works with."""
+    from django.apps import apps
+
+    actions: list[dict[str, Any]] = []
+    for config in apps.get_app_configs():
+        provider = getattr(config, "home_actions", None)
+        if callable(provider):
+            actions.extend(provider(user))
+    return actions

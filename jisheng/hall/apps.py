@@ -26,6 +26,14 @@ class HallConfig(AppConfig):
 
         official_year_loaded.connect(on_official_year_loaded, dispatch_uid="hall.deadlines_recompute")
 
+    def home_actions(self, user: Any) -> list[dict[str, Any]]:
+        """代办: a proxy application is the village officer's daily hall action."""
+        from django.urls import reverse
+
+        if not user.has_role("village_officer") or user.is_read_only:
+            return []
+        return [{"label": _("Apply on a resident's behalf"), "url": reverse("hall:queue") + "#new"}]
+
     def home_cards(self, user: Any) -> list[dict[str, Any]]:
         if not user.has_role("counter_clerk", "township_head", "village_officer"):
             return []

@@ -17,6 +17,18 @@ class RegistryConfig(AppConfig):
         {"label": _("Duplicates"), "url": "registry:duplicates", "roles": list(DUPLICATE_ROLES)},
     ]
 
+    def home_actions(self, user: Any) -> list[dict[str, Any]]:
+        """The village officer's daily registry actions, straight from the home page."""
+        from django.urls import reverse
+
+        if not user.has_role("village_officer") or user.is_read_only:
+            return []
+        return [
+            {"label": _("Register a birth"), "url": reverse("registry:pick_person", args=["birth"])},
+            {"label": _("Record a marriage"), "url": reverse("registry:pick_person", args=["marriage"])},
+            {"label": _("Record a move in"), "url": reverse("registry:move_in")},
+        ]
+
     def home_cards(self, user: Any) -> list[dict[str, Any]]:
         from django.urls import reverse
 
