@@ -223,8 +223,12 @@ CACHES = {
         "LOCATION": str(DATA_DIR / "cache"),
     }
 }
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploaded files above 1 MB go to a temporary file while received, not into the worker's memory;
+# views that take files set their own limits (core.uploads.limit_uploads), and no request may carry
+# more than 20 files at all.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
 LOGGING = {
     "version": 1,

@@ -93,5 +93,9 @@ def upload_refusal(request: HttpRequest) -> str:
     return str(getattr(request, "_upload_refusal", ""))
 
 
+def nothing_submitted(reason: str) -> str:
+    return _("Nothing was submitted: %(reason)s") % {"reason": reason}
+
+
 def _megabytes(size: int) -> str:
     return f"{size / MB:g}"

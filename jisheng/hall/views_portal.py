@@ -16,12 +16,16 @@ from jisheng.audit.disclosure import disclosure_record
 from jisheng.certificates.pdf import certificate_pdf
 from jisheng.core.ratelimit import allow
 from jisheng.core.text import normalize_code, normalize_text
+from jisheng.core.uploads import MB, limit_uploads, nothing_submitted, upload_refusal
 
 from . import queries, services
 from .models import Application, RatingLevel, ServiceItem
 from .pdfs import notice_pdf, receipt_pdf
 
 SESSION_KEY = "hall_portal_cases"
+# An anonymous application brings photos and scans of its materials: bounded in number, per file and
+# in all, and streamed to disk while received (core.uploads), so one request cannot store 100 MB.
+PORTAL_UPLOADS = {"max_files": 10, "max_file_bytes": services.MAX_UPLOAD_BYTES, "max_total_bytes": 30 * MB}
 
 
 def _uploads(request: HttpRequest, item: ServiceItem) -> list[services.Upload]:
@@ -70,13 +74,17 @@ def questions(request: HttpRequest) -> HttpResponse:
     return render(request, "hall/portal/questions.html", {"entries": entries[:50], "q": query})
 
 
+@limit_uploads(**PORTAL_UPLOADS)
 def apply(request: HttpRequest, code: str) -> HttpResponse:
     item = get_object_or_404(ServiceItem.objects.prefetch_related("materials"), code=code)
     values = {"name": "", "id_number": "", "phone": ""}
     if request.method == "POST":
         values = {key: normalize_text(request.POST.get(key, "")) for key in values}
-        values["id_number"] = values["id_number"].upper()
-        if not allow(request, "portal-apply", limit=10):
+        values["id_number"] = normalize_code(values["id_number"])
+        refusal = upload_refusal(request)
+        if refusal:
+            messages.error(request, nothing_submitted(refusal))
+        elif not allow(request, "portal-apply", limit=10):
             messages.error(
                 request, _("Too many attempts from your address. Please wait a minute and try again.")
             )
@@ -145,9 +153,14 @@ def case(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
+@limit_uploads(**PORTAL_UPLOADS)
 @require_POST
 def resubmit(request: HttpRequest, number: str) -> HttpResponse:
     application = _allowed_case(request, number)
+    refusal = upload_refusal(request)
+    if refusal:
+        messages.error(request, nothing_submitted(refusal))
+        return redirect("hall:portal_case", number=number)
     try:
         services.application_resubmit(
             application=application, uploads=_uploads(request, application.item), by=None
