@@ -5,6 +5,9 @@ import sys
 
 
 def main() -> None:
+    # Files the service creates (the SQLite database and its journal, keys, uploads, backups, logs)
+    # are readable by the service's own user only.
+    os.umask(0o077)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jisheng.settings")
     from django.core.management import execute_from_command_line
 

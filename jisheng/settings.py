@@ -8,6 +8,7 @@ JISHENG_ALLOWED_HOSTS  comma-separated; default localhost names
 JISHENG_SECURE    "1" when served over HTTPS: secure cookies and HSTS
 """
 
+import contextlib
 import os
 import secrets
 from datetime import timedelta
@@ -30,6 +31,11 @@ def env_list(name: str, default: str) -> list[str]:
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("JISHENG_DATA_DIR", "data")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+# The data directory holds the database, keys and uploads: no other user of the machine may even list
+# it, whatever the modes of files created before this rule. A directory owned by someone else (a
+# read-only check run) is left as it is.
+with contextlib.suppress(PermissionError):
+    DATA_DIR.chmod(0o700)
 MEDIA_ROOT = DATA_DIR / "uploads"
 KEYS_DIR = DATA_DIR / "keys"
 
@@ -157,6 +163,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "jisheng.accounts.passwords.CharacterClassValidator"},
     {"NAME": "jisheng.accounts.passwords.NoReuseValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    # Django's list of 20,000 common passwords, compared case-insensitively: refuses Password1,
+    # Qwerty123 and the like that pass the character-class rule.
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 PASSWORD_MAX_AGE_DAYS = 90
 PASSWORD_HISTORY_SIZE = 5
@@ -227,6 +236,8 @@ CACHES = {
 # views that take files set their own limits (core.uploads.limit_uploads), and no request may carry
 # more than 20 files at all.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 

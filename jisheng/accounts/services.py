@@ -7,8 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jisheng.areas.models import Area
 from jisheng.audit import services as audit
@@ -17,6 +19,7 @@ from .models import AccessToken, Role, User
 from .roles import RoleCode
 
 TOKEN_PREFIX = "jst_"
+MAX_TOKEN_DAYS = 90
 
 
 def roles_for(codes: list[str]) -> list[Role]:
@@ -62,11 +65,30 @@ def user_set_password(*, user: User, password: str, by: Any) -> None:
     user.set_password(password)
     user.save()
     audit.record(by=by, action="account.password_change", obj=user)
+    tokens_revoke_all(user=user, by=by, reason="password changed")
+
+
+@transaction.atomic
+def tokens_revoke_all(*, user: User, by: Any, reason: str) -> int:
+    """Revoke every live API token of a user: a new password must also lock out whoever held the
+    old one through a token (sessions end by themselves, their hash covers the password)."""
+    now = timezone.now()
+    live = AccessToken.objects.select_for_update().filter(
+        user=user, revoked_at__isnull=True, expires_at__gt=now
+    )
+    ids = list(live.values_list("pk", flat=True))
+    if ids:
+        AccessToken.objects.filter(pk__in=ids).update(revoked_at=now)
+        audit.record(by=by, action="token.revoke_all", obj=user, after={"tokens": len(ids)}, reason=reason)
+    return len(ids)
 
 
 @transaction.atomic
 def token_create(*, user: User, name: str, days: int = 90, by: Any) -> tuple[AccessToken, str]:
-    """Create a token and return it with its key; the key is shown once and never stored."""
+    """Create a token and return it with its key; the key is shown once and never stored. A token
+    lives at most 90 days (MAX_TOKEN_DAYS)."""
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise ValidationError(_("A token lives between 1 and %(max)s days.") % {"max": MAX_TOKEN_DAYS})
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = AccessToken.objects.create(
         user=user,

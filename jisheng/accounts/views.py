@@ -72,6 +72,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         with transaction.atomic():
             audit.record(by=self.request.user, action="account.password_change", obj=self.request.user)
+            services.tokens_revoke_all(user=form.user, by=self.request.user, reason="password changed")
         messages.success(self.request, _("Your password has been changed."))
         return response
 

@@ -22,4 +22,8 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         policy = DOCS_POLICY if request.path.startswith("/api/v1/docs") else POLICY
         response.headers.setdefault("Content-Security-Policy", policy)
+        # Pages are drawn from personal data (a person's file, a case, a search, an export): no
+        # browser or proxy may keep a copy. Static files never reach here (WhiteNoise answers them
+        # first, with their own long cache); a view that sets its own Cache-Control keeps it.
+        response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jisheng.accounts.models import User
@@ -18,6 +19,9 @@ class Command(BaseCommand):
             raise CommandError(f"没有用户 {options['username']} (no such user)")
         days = options["days"]
         assert isinstance(days, int)
-        token, key = token_create(user=user, name=str(options["name"]), days=days, by=None)
+        try:
+            token, key = token_create(user=user, name=str(options["name"]), days=days, by=None)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
         self.stdout.write(key)
         self.stderr.write(f"令牌 {token.prefix}… 有效期至 {token.expires_at:%Y-%m-%d}")
