@@ -51,7 +51,7 @@ class RevokeIn(Schema):
 @router.post("/verify", response=VerifyOut, auth=None, summary="Verify a certificate's QR payload (public)")
 def verify(request: HttpRequest, data: VerifyIn) -> VerifyOut:
     if not allow(request, "verify"):
-        raise HttpError(429, "查询过于频繁，请稍后再试")
+        raise HttpError(429, _("Too many look-ups; try again later."))
     result = services.verify_payload(data.payload)
     certificate = result.certificate
     return VerifyOut(

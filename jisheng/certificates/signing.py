@@ -14,6 +14,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.utils.translation import gettext as _
 
 from .keys import load_public_key
 
@@ -47,21 +48,21 @@ def verify_offline(payload: str, public_keys: dict[str, str]) -> Claims:
     """Check the signature with the published keys; raise PayloadInvalid with a Chinese reason."""
     parts = payload.strip().split(".")
     if len(parts) != 3 or parts[0] != PREFIX:
-        raise PayloadInvalid("二维码内容格式不正确，不是本系统签发的证书")
+        raise PayloadInvalid(_("The QR code is not in the format of a certificate issued by this system"))
     try:
         data = json.loads(_unb64(parts[1]))
         signature = _unb64(parts[2])
     except (ValueError, UnicodeDecodeError) as exc:
-        raise PayloadInvalid("二维码内容已损坏或被篡改") from exc
+        raise PayloadInvalid(_("The QR code is damaged or has been tampered with")) from exc
     if not isinstance(data, dict):
-        raise PayloadInvalid("二维码内容已损坏或被篡改")
+        raise PayloadInvalid(_("The QR code is damaged or has been tampered with"))
     kid = str(data.get("kid", ""))
     if kid not in public_keys:
-        raise PayloadInvalid("签名密钥未知：该证书不是本系统签发的")
+        raise PayloadInvalid(_("Unknown signing key: this certificate was not issued by this system"))
     try:
         load_public_key(public_keys[kid]).verify(signature, parts[1].encode())
     except (InvalidSignature, ValueError) as exc:
-        raise PayloadInvalid("签名验证失败：二维码内容被篡改") from exc
+        raise PayloadInvalid(_("The signature does not match: the QR code has been tampered with")) from exc
     return Claims(kid=kid, data=data)
 
 
