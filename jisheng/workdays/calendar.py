@@ -8,10 +8,12 @@ at least every minute, so that an administrator's edit reaches every server work
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime
 import threading
 import time
 
+from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
 RELOAD_SECONDS = 60
@@ -47,7 +49,9 @@ class _Calendar:
 
             from .services import calendar_fill_provisional
 
-            calendar_fill_provisional(by=None, through_year=timezone.localdate().year + 1)
+            # Another process may fill the same year at the same moment (PostgreSQL): then use theirs.
+            with contextlib.suppress(IntegrityError):
+                calendar_fill_provisional(by=None, through_year=timezone.localdate().year + 1)
             counts: dict[int, int] = {}
             working: list[int] = []
             provisional: set[int] = set()

@@ -58,6 +58,8 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
+    # Loading the calendar first fills a provisional next year, so its holidays are listed too.
+    covered = services.covered_years()
     # Only the days that differ from the plain weekday/weekend rule are worth listing.
     special = [
         day
@@ -71,9 +73,10 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
         "workdays/calendar.html",
         {
             "year": year,
-            "years": sorted(services.covered_years()),
+            "years": sorted(covered),
             "special": special,
             "covered": year in services.covered_years(),
+            "provisional": year in services.provisional_years(),
             "day_form": day_form,
             "import_form": import_form,
         },

@@ -93,3 +93,13 @@ def test_loading_the_official_calendar_replaces_the_provisional_year() -> None:
         assert services.provisional_years() == frozenset()
         assert services.calendar.is_working_day(D(2027, 2, 20))
     assert received == [2027]
+
+
+def test_the_calendar_page_says_the_next_year_is_provisional_and_lists_its_holidays(
+    areas, make_user, client_for
+) -> None:
+    admin = make_user(areas["county"], "system_admin", username="sysadmin")
+    with on(D(2026, 12, 1)):
+        page = client_for(admin).get("/workdays/?year=2027").content.decode()
+        assert 'id="provisional-year"' in page and "春节（暂定）" in page
+        assert 'id="provisional-year"' not in client_for(admin).get("/workdays/?year=2026").content.decode()

@@ -1,0 +1,25 @@
+"""`jisheng serve` keeps gunicorn's control socket per instance and supervises the scheduler."""
+
+import sys
+from io import StringIO
+from pathlib import Path
+from unittest import mock
+
+from jisheng.core.management.commands import serve
+
+
+def test_the_control_socket_lives_in_the_data_directory_or_is_turned_off_when_the_path_is_too_long() -> None:
+    assert serve.control_socket_options(Path("/srv/jisheng/data")) == {
+        "control_socket": "/srv/jisheng/data/gunicorn.ctl"
+    }
+    assert serve.control_socket_options(Path("/srv/" + "x" * 120)) == {"control_socket_disable": True}
+
+
+def test_a_scheduler_that_dies_is_started_again_and_serve_ends_with_the_web_servers_status(tmp_path) -> None:
+    runs = tmp_path / "runs"
+    scheduler = [sys.executable, "-c", f"open({str(runs)!r}, 'a').write('x')"]
+    web = [sys.executable, "-c", "import time, sys; time.sleep(4); sys.exit(3)"]
+    with mock.patch.object(serve, "RESTART_PAUSE_SECONDS", 0):
+        status = serve.Supervisor(StringIO()).run(web, scheduler)
+    assert status == 3
+    assert len(runs.read_text()) >= 2
