@@ -265,3 +265,17 @@ def test_benefit_programmes_cite_policy_not_seed_material():
         assert "种子材料" not in text, path.name
         source = re.search(r'^source = "(.*)"$', text, re.M)
         assert source and ("《" in source.group(1) or "地方" in source.group(1)), path.name
+
+
+@pytest.mark.django_db
+def test_the_person_timeline_shows_the_day_in_shanghai_not_in_utc(areas, make_user, client_for):
+    import datetime
+
+    from jisheng.hall.models import Application
+
+    client, objects = _setup(areas, make_user, client_for)
+    application = next(o for o in objects if isinstance(o, Application))
+    late_evening_utc = datetime.datetime(2026, 3, 1, 17, 30, tzinfo=datetime.UTC)  # 01:30 on 2 March in 平舆
+    Application.objects.filter(pk=application.pk).update(received_at=late_evening_utc)
+    page = visible_text(client.get(f"/registry/persons/{application.person_id}/").content.decode())
+    assert "2026-03-02" in page and "2026-03-01" not in page

@@ -7,7 +7,6 @@ public half stays published (at /verify/keys) under its key id.
 from __future__ import annotations
 
 import base64
-import datetime
 import os
 import secrets
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
+from django.utils import timezone
 
 
 def key_dir() -> Path:
@@ -31,7 +31,7 @@ def _write_private(path: Path, data: bytes) -> None:
 
 def create_key() -> str:
     """Make a new key pair, make it current, and return its id."""
-    kid = f"{datetime.date.today():%Y%m}{secrets.token_hex(3)}"
+    kid = f"{timezone.localdate():%Y%m}{secrets.token_hex(3)}"
     private = Ed25519PrivateKey.generate()
     directory = key_dir()
     _write_private(

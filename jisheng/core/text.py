@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 # ---- text -----------------------------------------------------------------------------------------
@@ -124,7 +125,7 @@ def check_id_number(value: Any, *, today: datetime.date | None = None) -> IdNumb
         birth = datetime.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
         raise InputError(_("contains an impossible date of birth"), value) from None
-    if birth > (today or datetime.date.today()) or birth.year < 1850:
+    if birth > (today or timezone.localdate()) or birth.year < 1850:
         raise InputError(_("contains an impossible date of birth"), value)
     sex = MALE if int(text[16]) % 2 else FEMALE  # the sequence number is odd for men
     return IdNumber(text, birth, sex, id_area_warnings(text[:6], birth.year))

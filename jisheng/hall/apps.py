@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -72,7 +73,7 @@ class HallConfig(AppConfig):
 
         return [
             {
-                "date": a.received_at.date(),
+                "date": timezone.localdate(a.received_at),
                 "title": a.item.name,
                 "detail": f"{a.number} {a.get_status_display()}",
                 "url": reverse("hall:case", args=[a.pk]),

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -24,7 +25,7 @@ class MessagingConfig(AppConfig):
         return [
             {
                 "title": _("Latest notice for you"),
-                "value": latest.created_at.date(),
+                "value": timezone.localdate(latest.created_at),
                 "url": "/",
                 "note": latest.text,
             }

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import timezone
 from stdnum.cn import ric
 
 from .bulkload import indexes_rebuilt_after, insert_rows, next_ids, now, reset_sequences
@@ -453,7 +454,7 @@ def generate(
         residence_id=next_ids(ResidencePeriod),
         household_index=household_start,
         used_ids=existing,
-        today=today or datetime.date.today(),
+        today=today or timezone.localdate(),
     )
     target = persons - start
     planted_target = max(3, target // 1000) if target >= 100 else 0

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from jisheng.areas.codes import code_range
 from jisheng.areas.models import Area
@@ -112,7 +113,7 @@ def person_search_queryset(user: Any, criteria: SearchCriteria) -> QuerySet[Pers
         queryset = queryset.filter(household__number=normalize_text(criteria.household).replace(" ", ""))
     if criteria.status:
         queryset = queryset.filter(status=criteria.status)
-    today = datetime.date.today()
+    today = timezone.localdate()
     if criteria.age_min is not None:
         queryset = queryset.filter(birth_date__lte=_years_before(today, criteria.age_min))
     if criteria.age_max is not None:

@@ -519,7 +519,7 @@ def place_from_text(text: str) -> Place:
 
 
 def _check_move_date(person: Person, date: datetime.date) -> ResidencePeriod | None:
-    if date > datetime.date.today():
+    if date > timezone.localdate():
         raise Refusal(_("date"), _("cannot be in the future"), date)
     current = person.residence_periods.filter(end_date__isnull=True).order_by("-start_date").first()
     if current is not None and date < current.start_date:
@@ -654,7 +654,7 @@ def person_move_in(
         raise Refusal(_("resident ID number"), _("the registry records this person as dead"), number)
     if person.residence_area_id == to_area.code and person.status != PersonStatus.MOVED_OUT:
         raise Refusal(_("resident ID number"), _("the person already lives there"), number)
-    if date > datetime.date.today():
+    if date > timezone.localdate():
         raise Refusal(_("date"), _("cannot be in the future"), date)
     current = person.residence_periods.filter(end_date__isnull=True).order_by("-start_date").first()
     if current is not None and date < current.start_date:

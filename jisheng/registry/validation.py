@@ -15,6 +15,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, NamedTuple, TypeVar
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
@@ -194,7 +195,7 @@ def check_birth(
 ) -> None:
     """A birth must fit the mother's life and her other births: no mother aged 9, no second child
     born before the first. ``other_births`` are the mother's recorded (date, order) pairs."""
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     if date > today:
         raise Refusal(field_label("date"), _("lies in the future"), date)
     age = age_on(mother_birth_date, date)
