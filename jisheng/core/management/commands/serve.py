@@ -85,7 +85,9 @@ class Command(BaseCommand):
 
             def load_config(self) -> None:
                 for key, value in self.config.items():
-                    self.cfg.set(key, value)
+                    # The control-socket settings exist only in recent gunicorn; an older one has no socket.
+                    if key in self.cfg.settings:
+                        self.cfg.set(key, value)
 
             def load(self) -> Any:
                 return application
