@@ -187,15 +187,15 @@ def resolve_persons(
         )
     }
     for number, row in checked:
-        if not _first_time(ctx, result, number, ("person", row["id_number"]), "id_number", row["id_number"]):
-            continue
+        # The three checks are independent: a row failing several hears of each at once.
+        first = _first_time(ctx, result, number, ("person", row["id_number"]), "id_number", row["id_number"])
         village = _village_of(ctx, result, number, row)
-        if village is None:
-            continue
         household_number = row.get("household_number", "")
         household = households.get(household_number) if household_number else None
-        if household is not None and household.area_id != village.code:
+        if village is not None and household is not None and household.area_id != village.code:
             _fail(ctx, result, number, "household_number", household_number, _("belongs to another village"))
+            continue
+        if not first or village is None:
             continue
         values = {
             key: row[key]
@@ -259,10 +259,9 @@ def resolve_households(
         h.number: h for h in Household.objects.filter(number__any_of=[r["number"] for _n, r in checked])
     }
     for number, row in checked:
-        if not _first_time(ctx, result, number, ("household", row["number"]), "number", row["number"]):
-            continue
+        first = _first_time(ctx, result, number, ("household", row["number"]), "number", row["number"])
         village = _village_of(ctx, result, number, row)
-        if village is None:
+        if not first or village is None:
             continue
         current = existing.get(row["number"])
         values: dict[str, Any] = {key: row[key] for key in ("address", "hukou_type") if key in row}

@@ -54,6 +54,18 @@ def test_every_problem_of_a_row_is_listed_at_once(tmp_path, areas):
     assert columns == ["C(性 别)", "D(出生日期)", "E(联系电话)", "F(村代码)"]
 
 
+def test_a_repeated_row_with_a_village_outside_the_area_hears_of_both(tmp_path, areas):
+    man = make_id(datetime.date(1980, 1, 1), "1")
+    village = areas["village_a"].code
+    path = roster(
+        tmp_path / "r.xlsx", [["甲一", man, "", "", "", village], ["甲一", man, "", "", "", "411723999201"]]
+    )
+    with translation.override("zh-hans"):
+        result = run_import(path=path, kind="persons", by=None, dry_run=True)
+        lines = [str(error) for error in result.errors if error.row == 4]
+    assert len(lines) == 2 and "第 3 行" in lines[0] and "411723999201" in lines[1]
+
+
 def test_accepted_rows_whose_id_area_code_needs_a_look_are_listed_as_warnings(tmp_path, areas):
     from stdnum.cn import ric
 
