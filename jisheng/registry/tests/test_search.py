@@ -183,3 +183,18 @@ def test_any_path_that_saves_a_person_fills_the_simplified_key(areas):
     person.name = "陈丽华"
     person.save(update_fields=["name"])
     assert Person.objects.get(pk=person.pk).name_simplified is None
+
+
+def test_an_imported_name_in_traditional_characters_is_kept_and_found_in_simplified(
+    tmp_path, areas, make_user
+):
+    from jisheng.registry.imports.engine import run_import
+
+    number = make_id(datetime.date(1979, 12, 1), Sex.MALE)
+    path = tmp_path / "traditional.csv"
+    path.write_text(f"姓名,身份证号,村代码\n張偉,{number},{areas['village_a'].code}\n", encoding="utf-8-sig")
+    result = run_import(path=path, kind="persons", by=None)
+    assert result.created == 1 and not result.errors
+    user = make_user(areas["township_a"], "counter_clerk")
+    assert names(user, q="张伟") == ["張偉"]
+    assert names(user, q="zhangwei") == ["張偉"]
