@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jisheng.areas.scoping import ScopedManager
@@ -100,6 +101,13 @@ class Rating(models.Model):
     @property
     def is_bad(self) -> bool:
         return self.level <= RatingLevel.DISSATISFIED
+
+    @property
+    def replied_late(self) -> bool:
+        """Answered after the 15 working days the scheme allows (shown on the follow-up list)."""
+        if self.replied_at is None or self.follow_up_due is None:
+            return False
+        return timezone.localdate(self.replied_at) > self.follow_up_due
 
     @property
     def may_appeal(self) -> bool:

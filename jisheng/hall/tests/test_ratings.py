@@ -113,3 +113,17 @@ def test_a_good_rating_needs_no_follow_up(concluded: Any) -> None:
     rating = services.rating_submit(application=concluded, level="3")
     assert rating.follow_up_due is None and rating.get_level_display() in ("基本满意", "Fairly satisfied")
     assert isinstance(rating.created_at, datetime.datetime)
+
+
+def test_a_reply_after_the_fifteen_working_days_is_shown_as_late(
+    concluded: Any, staff: Any, client_for: Any
+) -> None:
+    rating = services.rating_submit(application=concluded, level=RatingLevel.VERY_DISSATISFIED)
+    Rating.objects.filter(pk=rating.pk).update(follow_up_due=datetime.date(2026, 1, 5))
+    rating.refresh_from_db()
+    listing = client_for(staff["clerk"]).get("/hall/ratings/").content.decode()
+    assert '<span class="badge bad">2026-01-05</span>' in listing
+    services.rating_reply(rating=rating, reply="已回访", by=staff["clerk"])
+    rating.refresh_from_db()
+    assert rating.replied_late
+    assert "超过 15 个工作日才答复" in client_for(staff["clerk"]).get("/hall/ratings/").content.decode()
