@@ -77,6 +77,10 @@ def questions(request: HttpRequest) -> HttpResponse:
 @limit_uploads(**PORTAL_UPLOADS)
 def apply(request: HttpRequest, code: str) -> HttpResponse:
     item = get_object_or_404(ServiceItem.objects.prefetch_related("materials"), code=code)
+    if not item.is_effective(timezone.localdate()):
+        # An ended item (再生育审批 since 2021) is not offered; its guide says since when.
+        messages.error(request, _("This service is no longer offered"))
+        return redirect("hall:portal_guide", code=item.code)
     values = {"name": "", "id_number": "", "phone": ""}
     if request.method == "POST":
         values = {key: normalize_text(request.POST.get(key, "")) for key in values}

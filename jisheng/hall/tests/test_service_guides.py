@@ -60,6 +60,9 @@ def test_an_ended_item_is_off_the_pledge_page_and_cannot_be_applied_for(client: 
     assert "12345" in pledges and "监督投诉" in pledges
     guide = client.get("/portal/items/additional-birth-approval/").content.decode()
     assert 'id="not-in-force"' in guide and 'id="apply"' not in guide
+    refused = client.get("/portal/items/additional-birth-approval/apply", follow=True)
+    assert refused.redirect_chain[-1][0] == "/portal/items/additional-birth-approval/"
+    assert "本事项已停止办理" in refused.content.decode()
 
 
 def test_the_apply_page_marks_required_materials(client: Any, catalogue: Any) -> None:
