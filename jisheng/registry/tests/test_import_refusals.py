@@ -197,3 +197,16 @@ def test_a_web_import_larger_than_the_limit_is_refused_while_it_streams(areas, o
     page = response.content.decode()
     assert response.status_code == 200 and "50 MB" in page and "文件未接收" in page
     assert not ImportJob.objects.exists()
+
+
+@override_settings(REGISTRY_IMPORT_SYNC=True)
+def test_the_import_page_lists_each_row_with_a_warning(tmp_path, areas, officer, client_for):
+    from stdnum.cn import ric
+
+    body = "41999919880808001"
+    unknown_area = body + ric.calc_check_digit(body + "0")
+    client = client_for(officer)
+    job = upload(client, tmp_path, [["周九", unknown_area, "男", "", "", areas["village_a"].code]])
+    client.post(f"/registry/import/{job.pk}/run/", {"action": "check", "map_name": "0", "map_id_number": "1"})
+    page = client.get(f"/registry/import/{job.pk}/").content.decode()
+    assert "第 3 行，B(身份证号) 列" in page and "419999" in page and "提示" in page
