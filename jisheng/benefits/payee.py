@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from jisheng.core.text import normalize_text
 
@@ -56,31 +57,40 @@ def luhn_ok(digits: str) -> bool:
 
 
 def number_problem(kind: str, number: str) -> str | None:
-    """Why ``number`` cannot receive a payment, in Chinese, or None when it can."""
+    """Why ``number`` cannot receive a payment, or None when it can."""
     if not number:
-        return "缺少收款账号"
+        return _("No account number")
     if kind == "ssc" and SSC_CARD_NUMBER.match(number.upper()):
-        return "这是社保卡卡面上的卡号，不能用于发放；请填写社保卡的银行账号（金融账号，16–19 位数字）"
+        return _(
+            "This is the card number printed on the social security card, which cannot receive payments; "
+            "enter the card's bank account number (its financial account, 16–19 digits)"
+        )
     if not number.isdigit():
-        return f"账号“{number}”只能包含数字"
+        return _("Account “%(number)s” may contain digits only") % {"number": number}
     if not 16 <= len(number) <= 19:
-        return f"账号“{number}”为 {len(number)} 位，银行卡号和社保卡银行账号应为 16–19 位数字"
+        return _(
+            "Account “%(number)s” has %(length)d digits; bank card and social security card accounts have 16–19"
+        ) % {"number": number, "length": len(number)}
     if number.startswith(LUHN_PREFIXES) and not luhn_ok(number):
-        return f"账号“{number}”的校验位不正确，请核对卡号"
+        return _("The check digit of account “%(number)s” is wrong; check the card number") % {
+            "number": number
+        }
     return None
 
 
 def account_problem(kind: str, number: str, bank_name: str, holder: str) -> str | None:
     """Why a stored account cannot be paid to (a batch line, before the bank file), or None."""
+    if not number:
+        return _("No account number")
     if kind not in ("bank_card", "ssc"):
-        return "缺少收款账户类型"
+        return _("No account type")
     problem = number_problem(kind, number)
     if problem:
         return problem
     if not bank_name.strip():
-        return "缺少开户银行"
+        return _("No bank named")
     if not holder.strip():
-        return "缺少账户户名"
+        return _("No account holder")
     return None
 
 
@@ -96,14 +106,14 @@ def clean_account(*, kind: str, number: str, bank_name: str, holder: str) -> Acc
     holder = normalize_text(holder or "").replace(" ", "")
     errors: dict[str, str] = {}
     if kind not in ("bank_card", "ssc"):
-        errors["account_kind"] = "“账户类型”：请选择银行卡或社保卡"
+        errors["account_kind"] = _("“Account type”: choose bank card or social security card")
     problem = number_problem(kind, number)
     if problem:
-        errors["bank_account"] = f"“收款账号”：{problem}"
+        errors["bank_account"] = _("“Account number”: %(problem)s") % {"problem": problem}
     if not bank_name:
-        errors["bank_name"] = "“开户银行”：请填写"
+        errors["bank_name"] = _("“Bank”: fill it in")
     if not holder:
-        errors["account_holder"] = "“账户户名”：请填写"
+        errors["account_holder"] = _("“Account holder”: fill it in")
     if errors:
         raise ValidationError(errors)
     return Account(kind, number, bank_name, holder)
