@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from jisheng.accounts.roles import RoleCode
+from jisheng.core.text import normalize_code
 
 from .permissions import READ_ROLES
 from .queries import SearchCriteria, person_search
@@ -34,7 +35,10 @@ def persons(
     user = request.user
     if not user.has_role(*[RoleCode(code) for code in READ_ROLES]):  # type: ignore[union-attr]
         return []
-    criteria = SearchCriteria(q=q[:64], area_code=area[:12] if area.isdigit() else "", status=status[:12])
+    area = normalize_code(area)  # full-width digits are digits to str.isdigit, not to the area codes
+    criteria = SearchCriteria(
+        q=q[:64], area_code=area[:12] if area.isascii() and area.isdigit() else "", status=status[:12]
+    )
     found = person_search(user, criteria, limit=max(1, min(limit, 200)))
     return [
         PersonOut(

@@ -89,6 +89,16 @@ def test_the_api_searches_as_the_page_does_scoped_to_the_caller(areas, make_user
     assert body[0]["id_number_masked"].startswith("412827") and "*" in body[0]["id_number_masked"]
 
 
+def test_the_api_reads_a_full_width_name_id_or_area_as_the_page_does(areas, make_user, client_for, people):
+    client = client_for(make_user(areas["township_a"], "counter_clerk"))
+    last_four = (
+        people["zhangsan"].id_number[-4:].translate(str.maketrans("0123456789X", "０１２３４５６７８９ｘ"))
+    )
+    assert [row["name"] for row in client.get("/api/v1/persons", {"q": last_four}).json()] == ["张三"]
+    in_village = client.get("/api/v1/persons", {"q": "z", "area": "４１１７２３１０１２０１"}).json()
+    assert sorted(row["name"] for row in in_village) == ["张三"]
+
+
 def test_the_search_page_returns_only_the_results_to_htmx(areas, make_user, client_for, people):
     client = client_for(make_user(areas["township_a"], "counter_clerk"))
     full = client.get("/registry/", {"q": "zs"})
