@@ -41,6 +41,7 @@ LONGEST_TAG = 1 << 20  # one XML tag longer than this is not a spreadsheet
 
 ROOT = re.compile(rb"<(\w+:)?worksheet[\s>]")
 SPACES = (b" ", b"\n", b"\t", b"\r")
+LAST_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"0*(\d{1,10})\"")
 DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\sref=\"([^\"]{1,40})\"")
 REF = re.compile(r"([A-Za-z]{1,5})(\d{1,10})")
 
@@ -168,21 +169,21 @@ def _scan_sheet(pieces: Iterator[bytes]) -> int:
 
 
 class _SheetScan:
+    """What one sheet's XML says about its size, chunk by chunk.
+
+    A sheet lists its rows in order, so a chunk's last row number bounds the row numbers in it, and
+    the widest column seen so far bounds the columns; each chunk is searched (one pass in C, no
+    match in an ordinary sheet) for a reference beyond those bounds, and only a chunk that has one
+    is read reference by reference.
+    """
+
     def __init__(self) -> None:
         self.max_rows = limit("MAX_ROWS", MAX_ROWS) + TITLE_ROWS
         self.max_columns = limit("MAX_COLUMNS", MAX_COLUMNS)
         self.max_cells = limit("MAX_CELLS", MAX_CELLS)
-        digits = len(str(self.max_rows))
-        # Row numbers that may exceed the limit: those with at least as many digits.
-        # One pattern per kind of space before r="…": a pattern that starts with a literal is found
-        # with a fast substring search, one that starts with \s is tried at every byte.
-        self.big_row = {
-            space: re.compile(space + rb"r=\"[A-Za-z]{0,5}0*([1-9]\d{%d,})\"" % (digits - 1))
-            for space in SPACES
-        }
-        self.wide_ref = {space: re.compile(space + rb"r=\"([A-Za-z]{2,5})\d") for space in SPACES}  # after Z
         self.prefix: bytes | None = None
-        self.rows = self.highest_row = self.widest = 0
+        self.rows = self.highest_row = 0
+        self.widest = 26  # single-letter columns are never looked at one by one
         self.dimension_seen = False
 
     def scan(self, text: bytes) -> None:
@@ -205,24 +206,61 @@ class _SheetScan:
         row_tags = text.count(p + b"row")  # also counts <rowBreaks>: more rows is the safe side
         cell_tags = text.count(p + b"c ") + text.count(p + b"c>") + text.count(p + b"c/")
         self.rows += row_tags
+        last = LAST_ROW.match(text, max(text.rfind(p + b"row "), 0))
+        self.highest_row = max(self.highest_row, self.rows, int(last.group(1)) if last else 0)
         references = -row_tags
         for space in SPACES:
             if space + b'r="' not in text:
                 continue
             references += text.count(space + b'r="')
-            for number in self.big_row[space].findall(text):
-                self.highest_row = max(self.highest_row, int(number))
-            for letters in set(self.wide_ref[space].findall(text)):
-                self.widest = max(self.widest, column_number(letters.decode()))
+            # Patterns starting with a literal are found by a fast substring search.
+            if re.search(space + b'r="[A-Za-z]{0,5}0*(?:' + _beyond_number(self.highest_row) + b')"', text):
+                numbers = re.findall(space + rb'r="[A-Za-z]{0,5}0*(\d+)"', text)
+                self.highest_row = max(self.highest_row, max(map(int, numbers), default=0))
+            if re.search(space + b'r="(?:' + _beyond_letters(self.widest) + rb")\d", text):
+                letters = set(re.findall(space + rb'r="([A-Za-z]+)\d', text))
+                self.widest = max(
+                    self.widest, max((column_number(group.decode()) for group in letters), default=0)
+                )
         if cell_tags > references:
             # Cells without a reference take the next column: the widest row bounds the width.
             self.widest = max(self.widest, _widest_row(text, p))
-        self.widest = max(self.widest, 26 if cell_tags else 0)
-        self.highest_row = max(self.highest_row, self.rows)
         if self.highest_row > self.max_rows:
             raise HostileFile(_too_many_rows(self.max_rows - TITLE_ROWS))
         if self.widest > self.max_columns or self.highest_row * self.widest > self.max_cells:
             raise HostileFile(_too_wide(self.highest_row, self.widest))
+
+
+def _beyond_number(number: int) -> bytes:
+    """A pattern for decimal numbers greater than number (without leading zeros)."""
+    digits = str(number)
+    options = [rb"[1-9]\d{%d,}" % len(digits)]
+    for position, digit in enumerate(digits):
+        if digit != "9":
+            rest = len(digits) - position - 1
+            options.append(digits[:position].encode() + b"[%d-9]" % (int(digit) + 1) + rb"\d{%d}" % rest)
+    return b"|".join(options)
+
+
+def _beyond_letters(number: int) -> bytes:
+    """A pattern for column letters after column number (1 is A)."""
+    letters = column_letters(number)
+    options = [rb"[A-Za-z]{%d,}" % (len(letters) + 1)]
+    for position, letter in enumerate(letters):
+        if letter != "Z":
+            rest = len(letters) - position - 1
+            options.append(
+                letters[:position].encode() + b"[%s-Z]" % chr(ord(letter) + 1).encode() + b"[A-Z]{%d}" % rest
+            )
+    return b"|".join(options)
+
+
+def column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
 
 
 def _widest_row(text: bytes, p: bytes) -> int:

@@ -143,6 +143,14 @@ def test_cells_without_references_count_by_their_position_in_the_row(tmp_path):
     assert code == 0 and "REFUSED" in output and "列" in output, output
 
 
+def test_a_cell_whose_reference_lies_outside_its_row_is_still_counted(tmp_path):
+    # Row 3 holds a cell that names row 150000 and one at column IV: 150,000 x 256 cells to build.
+    row = '<row r="3">' + cell("A3", "x") + cell("IV3", "x") + cell("B150000", "x") + "</row>"
+    path = write_xlsx(tmp_path / "outside.xlsx", [HEADER, row])
+    code, output = read_in_child(path)
+    assert code == 0 and "REFUSED" in output and "150000" in output, output
+
+
 def test_a_part_that_lies_about_its_unpacked_size_is_refused_as_damaged(tmp_path):
     path = write_xlsx(
         tmp_path / "liar.xlsx", [HEADER] + [f'<row r="{n}">{cell(f"A{n}", "x")}</row>' for n in range(2, 500)]
