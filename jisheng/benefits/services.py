@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jisheng.accounts.permissions import ensure_different_person
 from jisheng.areas.models import Area
@@ -47,9 +48,9 @@ def _require(by: Any, roles: tuple[str, ...], area_code: str) -> None:
     if by is None:
         return  # the demo and command-line steps act as the system
     if getattr(by, "is_read_only", False) or not by.has_role(*roles):
-        raise PermissionDenied("无权执行此步骤")
+        raise PermissionDenied(_("You may not take this step."))
     if by.area_id is None or not area_code.startswith(by.area.prefix):
-        raise PermissionDenied("该对象不在您的辖区内")
+        raise PermissionDenied(_("This is outside your area."))
 
 
 def _locked(batch: Batch) -> Batch:
@@ -59,7 +60,8 @@ def _locked(batch: Batch) -> Batch:
 def _expect(batch: Batch, *statuses: str) -> None:
     if batch.status not in statuses:
         raise ValidationError(
-            f"批次当前状态为“{batch.get_status_display()}”，不能执行此步骤（可能已被他人处理）"
+            _("The batch is “%(status)s”: this step cannot be taken (someone may have taken it already)")
+            % {"status": batch.get_status_display()}
         )
 
 
@@ -93,7 +95,10 @@ def batch_propose(
         existing = open_batches.first()
         if existing is not None:
             return existing
-        raise ValidationError(f"{programme.name} {year} 年该地区已有一个正在办理的批次") from exc
+        raise ValidationError(
+            _("%(programme)s %(year)s: this area already has a batch in progress")
+            % {"programme": programme.name, "year": year}
+        ) from exc
     taken = set(
         Line.objects.filter(batch__programme_id=programme_id, batch__year=year)
         .exclude(batch__status=Batch.Status.REJECTED)
@@ -158,7 +163,7 @@ def batch_start_notice(
     before = model_snapshot(batch)
     days = get_programme(batch.programme_id).notice_days if days is None else days
     if days < 1:
-        raise ValidationError("公示期至少 1 天")
+        raise ValidationError(_("The public notice lasts at least 1 day."))
     batch.notice_start = start or timezone.localdate()
     batch.notice_end = batch.notice_start + datetime.timedelta(days=days)
     batch.status = Batch.Status.NOTICE
@@ -173,7 +178,7 @@ def objection_record(*, line: Line, raised_by: str, content: str, by: Any) -> Ob
     _require(by, PROPOSERS, line.area_id)
     _expect(batch, Batch.Status.NOTICE)
     if not content.strip() or not raised_by.strip():
-        raise ValidationError("请填写异议人和异议内容")
+        raise ValidationError(_("Give who objects and what the objection is."))
     objection = Objection.objects.create(
         line=line,
         area_id=line.area_id,
@@ -191,9 +196,9 @@ def objection_resolve(*, objection: Objection, upheld: bool, resolution: str, by
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
     _require(by, PROPOSERS, objection.area_id)
     if objection.upheld is not None:
-        raise ValidationError("该异议已处理")
+        raise ValidationError(_("This objection has been decided already."))
     if not resolution.strip():
-        raise ValidationError("请填写处理意见")
+        raise ValidationError(_("Give the decision on the objection."))
     before = model_snapshot(objection)
     objection.upheld = upheld
     objection.resolution = resolution.strip()
@@ -227,11 +232,14 @@ def batch_review(*, batch: Batch, accept: bool, reason: str, by: Any) -> Batch:
     else:
         _expect(batch, Batch.Status.PROPOSED, Batch.Status.NOTICE)
     if not reason.strip():
-        raise ValidationError("请填写初审意见")
+        raise ValidationError(_("Give the review opinion."))
     if batch.notice_end and timezone.localdate() < batch.notice_end:
-        raise ValidationError(f"公示期至 {batch.notice_end:%Y-%m-%d} 结束，期满后方可初审")
+        raise ValidationError(
+            _("The public notice runs until %(day)s; the review comes after it.")
+            % {"day": f"{batch.notice_end:%Y-%m-%d}"}
+        )
     if accept and Objection.objects.filter(line__batch=batch, upheld__isnull=True).exists():
-        raise ValidationError("还有未处理的异议")
+        raise ValidationError(_("Some objections are not decided yet."))
     before = model_snapshot(batch)
     batch.status = Batch.Status.REVIEWED if accept else Batch.Status.REJECTED
     batch.reviewed_by = by if getattr(by, "is_authenticated", False) else None
@@ -260,7 +268,7 @@ def batch_approve(*, batch: Batch, accept: bool, reason: str, by: Any) -> Batch:
         by, step="approve", earlier={"propose": batch.created_by, "review": batch.reviewed_by}
     )
     if not reason.strip():
-        raise ValidationError("请填写审批意见")
+        raise ValidationError(_("Give the approval opinion."))
     before = model_snapshot(batch)
     batch.status = Batch.Status.APPROVED if accept else Batch.Status.REJECTED
     batch.approved_by = by if getattr(by, "is_authenticated", False) else None
@@ -312,9 +320,13 @@ def payments_issue(*, batch: Batch, by: Any) -> list[Payment]:
     lacking = lines_lacking_account(batch, exclude=already)
     if lacking:
         names = "、".join(line.name for line, _problem in lacking[:10])
-        more = f"等 {len(lacking)} 人" if len(lacking) > 10 else ""
+        more = _(" and others") if len(lacking) > 10 else ""
         raise ValidationError(
-            f"{len(lacking)} 条名单缺少有效的收款账户（{names}{more}），请先登记账户再生成银行代发文件"
+            _(
+                "%(count)d lines have no valid payee account (%(names)s%(more)s); record the accounts "
+                "before making the bank file"
+            )
+            % {"count": len(lacking), "names": names, "more": more}
         )
     for line in batch.lines.filter(status=Line.Status.APPROVED).order_by("id"):
         if line.pk in already:
@@ -359,9 +371,11 @@ def payment_settle(*, payment: Payment, paid: bool, by: Any, reason: str = "") -
     _require(by, PAYERS, payment.area_id)
     ensure_different_person(by, step="pay", earlier={"approve": payment.line.batch.approved_by})
     if payment.status != Payment.Status.ISSUED:
-        raise ValidationError(f"该笔付款已标记为“{payment.get_status_display()}”")
+        raise ValidationError(
+            _("This payment is marked “%(status)s” already.") % {"status": payment.get_status_display()}
+        )
     if not paid and not reason.strip():
-        raise ValidationError("请填写失败原因")
+        raise ValidationError(_("Give the reason the payment failed."))
     before = model_snapshot(payment)
     payment.status = Payment.Status.PAID if paid else Payment.Status.FAILED
     payment.failure_reason = "" if paid else reason.strip()[:128]
@@ -390,9 +404,9 @@ def payment_reissue(*, payment: Payment, by: Any, account: Account | None = None
     line = payment.line
     ensure_different_person(by, step="issue", earlier={"approve": line.batch.approved_by})
     if payment.status != Payment.Status.FAILED:
-        raise ValidationError("只有失败的付款可以重新发放")
+        raise ValidationError(_("Only a failed payment can be reissued."))
     if line.payments.filter(attempt__gt=payment.attempt).exists():
-        raise ValidationError("该笔付款已重新发放过")
+        raise ValidationError(_("This payment has been reissued already."))
     if account is not None:
         _check_holder(line, account)
         for field, value in account.as_fields().items():
@@ -400,7 +414,7 @@ def payment_reissue(*, payment: Payment, by: Any, account: Account | None = None
         line.save(update_fields=list(account.as_fields()))
     problem = account_problem(line.account_kind, line.bank_account, line.bank_name, line.account_holder)
     if problem:
-        raise ValidationError(f"收款账户无效：{problem}")
+        raise ValidationError(_("The payee account is not valid: %(problem)s") % {"problem": problem})
     try:
         with transaction.atomic():
             again = Payment.objects.create(
@@ -417,7 +431,7 @@ def payment_reissue(*, payment: Payment, by: Any, account: Account | None = None
                 attempt=payment.attempt + 1,
             )
     except IntegrityError as exc:
-        raise ValidationError("此人本期已有一笔待付或已付款项，不能重复发放") from exc
+        raise ValidationError(_("This person already has a pending or paid payment for the period.")) from exc
     batch = payment.line.batch
     if batch.status == Batch.Status.CLOSED:
         Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.PAYING)
@@ -465,7 +479,10 @@ def _check_holder(line: Line, account: Account) -> None:
     if account.holder not in allowed_holders(line.person_id):
         raise ValidationError(
             {
-                "account_holder": f"“账户户名”：{account.holder} 不是 {line.name} 本人或登记的父母，不能作为收款人"
+                "account_holder": _(
+                    "“Account holder”: %(holder)s is neither %(name)s nor a registered parent and cannot be paid"
+                )
+                % {"holder": account.holder, "name": line.name}
             }
         )
 
@@ -480,9 +497,9 @@ def line_account_set(*, line: Line, account: Account, by: Any) -> Line:
         line.batch.status in (Batch.Status.CLOSED, Batch.Status.REJECTED)
         or line.status == Line.Status.WITHDRAWN
     ):
-        raise ValidationError("该名单已结束或已撤回，不能登记账户")
+        raise ValidationError(_("This line is closed or withdrawn; no account can be recorded."))
     if line.payments.exclude(status=Payment.Status.FAILED).exists():
-        raise ValidationError("该名单已生成付款，不能再修改账户")
+        raise ValidationError(_("This line has a payment already; its account cannot change."))
     _check_holder(line, account)
     before = {
         "account": mask_account(line.bank_account),
@@ -519,9 +536,9 @@ def enrolment_stop(*, enrolment: Enrolment, reason: str, by: Any) -> Enrolment:
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     _require(by, PROPOSERS, enrolment.area_id)
     if enrolment.status == Enrolment.Status.STOPPED:
-        raise ValidationError("该待遇已停止")
+        raise ValidationError(_("This benefit has stopped already."))
     if not reason.strip():
-        raise ValidationError("请填写停发原因")
+        raise ValidationError(_("Give the reason for stopping."))
     before = model_snapshot(enrolment)
     enrolment.status = Enrolment.Status.STOPPED
     enrolment.stop_reason = reason.strip()
