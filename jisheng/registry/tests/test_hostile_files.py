@@ -205,3 +205,43 @@ def test_the_command_line_exits_non_zero_with_the_reason_instead_of_aborting(tmp
     )
     assert done.returncode == 1, done.stderr  # CommandError, not a signal (negative) or a traceback
     assert "行" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(os.environ.get("JISHENG_HOSTILE_CHILD") != "1", reason="runs inside the test below")
+def test_child_uploads_the_corner_file_through_the_web_import(tmp_path, areas, make_user, client_for):
+    from jisheng.registry.models import ImportJob
+
+    officer = make_user(areas["village_a"], "village_officer")
+    path = write_xlsx(
+        tmp_path / "corner.xlsx", [HEADER, '<row r="1048576">' + cell("XFD1048576", "x") + "</row>"]
+    )
+    with path.open("rb") as handle:
+        response = client_for(officer).post("/registry/import/", {"kind": "persons", "file": handle})
+    page = response.content.decode()
+    assert response.status_code == 200 and "超过 200000 行" in page
+    assert ImportJob.objects.get().status == ImportJob.Status.FAILED
+
+
+def test_the_web_import_refuses_the_corner_file_with_the_reason_instead_of_killing_the_worker():
+    def limit_memory():
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"{__file__}::test_child_uploads_the_corner_file_through_the_web_import",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        preexec_fn=limit_memory,
+        env={**os.environ, "JISHENG_HOSTILE_CHILD": "1"},
+    )
+    assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout[-3000:] + done.stderr[-2000:]
