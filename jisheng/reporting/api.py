@@ -73,10 +73,14 @@ def _report(request: HttpRequest, report_id: int) -> Report:
     return get_visible_or_404(Report.objects.select_related("form", "area"), request.user, pk=report_id)
 
 
-def _form(code: str) -> ReportForm:
-    form = ReportForm.objects.filter(code=code).first()
+def _form(code: str, *, changed_by: Any = None) -> ReportForm:
+    """The form to read (the policy file before forms are stored); for a change by ``changed_by``, the
+    stored form, loading the forms first if nobody has yet (a read never stores them)."""
+    if changed_by is not None and not ReportForm.objects.exists():
+        services.forms_load(by=changed_by)
+    form = ReportForm.objects.filter(code=code).first() if changed_by else queries.form_for_reading(code)
     if form is None:
-        raise HttpError(404, f"未知报表 {code}")
+        raise HttpError(404, f"未知报表 {code[:40]}")
     return form
 
 
@@ -86,7 +90,7 @@ def _period(key: str, period_type: str) -> Period:
     except ValidationError as exc:
         raise HttpError(400, "；".join(exc.messages)) from exc
     if period.type != period_type:
-        raise HttpError(400, f"周期 {key} 与报表周期类型 {period_type} 不符")
+        raise HttpError(400, f"周期 {key[:16]} 与报表周期类型 {period_type} 不符")
     return period
 
 
@@ -126,9 +130,9 @@ class OpenIn(Schema):
 
 @router.post("/reports", response=ReportOut)
 def report_open(request: HttpRequest, payload: OpenIn) -> dict[str, Any]:
-    form = _form(payload.form)
-    period = _period(payload.period, form.period_type)
     user: Any = request.user
+    form = _form(payload.form, changed_by=user)
+    period = _period(payload.period, form.period_type)
     return _call(lambda: services.report_open(form=form, period=period, area=user.area, by=user))
 
 
@@ -183,9 +187,9 @@ class CompileIn(Schema):
 
 @router.post("/compile", response=ReportOut)
 def report_compile(request: HttpRequest, payload: CompileIn) -> dict[str, Any]:
-    form = _form(payload.form)
-    period = _period(payload.period, form.period_type)
     user: Any = request.user
+    form = _form(payload.form, changed_by=user)
+    period = _period(payload.period, form.period_type)
     return _call(lambda: services.report_compile(form=form, period=period, area=user.area, by=user))
 
 

@@ -23,6 +23,11 @@ class ReportingConfig(AppConfig):
         },
     ]
 
+    def ready(self) -> None:
+        from . import live
+
+        live.connect()
+
     def home_cards(self, user: Any) -> list[dict[str, Any]]:
         """Reports waiting for my decision; for a village, this month's report if not yet submitted."""
         from django.urls import reverse

@@ -1,5 +1,6 @@
 """Reporting measures for `jisheng bench`: the monthly county report computed from the registry (every
-village, every item) and the county dashboard once its figures are stored.
+village, every item) and the county dashboard, whose live figures are computed at the first view and
+kept until the registry changes.
 
 The baseline of the county report is the same aggregates as one hand-written SQL statement per measure
 through the driver (GROUP BY village over the same date and code ranges), so the ratio shows what the
@@ -150,18 +151,13 @@ def _dashboard(ctx: BenchContext, form: Any, period: Any, county: Any) -> Iterat
 
     from jisheng.accounts.models import User
 
-    from . import services
-    from .models import StoredFigures
+    from . import live
 
     user = User.objects.filter(username="county").first()
     if user is None:
         ctx.log("reporting: no demo county account, dashboard skipped")
         return
-    started = time.perf_counter()
-    for month in [*period.history(11), period]:
-        if not StoredFigures.objects.filter(form_code=form.code, period_key=month.key, area=county).exists():
-            services.figures_store(form=form, period=month, area=county, by=user)
-    ctx.log(f"reporting: figures of 12 months stored in {time.perf_counter() - started:.1f}s")
+    live.clear()
     client = Client()
     client.force_login(user)
     device, _created = TOTPDevice.objects.get_or_create(
@@ -171,7 +167,10 @@ def _dashboard(ctx: BenchContext, form: Any, period: Any, county: Any) -> Iterat
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     url = f"/reporting/dashboard/?period={period.key}"
+    started = time.perf_counter()
     assert client.get(url).status_code == 200
+    first = (time.perf_counter() - started) * 1000
+    ctx.log(f"reporting: first dashboard view (live figures computed) {first:.0f} ms")
     samples = []
     for _ in range(PAGE_LOADS):
         started = time.perf_counter()
@@ -179,4 +178,13 @@ def _dashboard(ctx: BenchContext, form: Any, period: Any, county: Any) -> Iterat
         samples.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200
     stats = percentiles(samples)
-    yield measure("reporting.dashboard", stats["p50"], "ms", None, p95=stats["p95"], requests=PAGE_LOADS)
+    yield measure(
+        "reporting.dashboard",
+        stats["p50"],
+        "ms",
+        None,
+        p95=stats["p95"],
+        requests=PAGE_LOADS,
+        first_view_ms=round(first),
+        period=period.key,
+    )

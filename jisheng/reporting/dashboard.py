@@ -1,8 +1,10 @@
 """Dashboards: indicators (live and reported, out-of-range highlighted), trend, area comparison with
 drill-down, completeness and timeliness; every table as .xlsx; the monthly summary as PDF.
 
-Figures come from StoredFigures (computed once per area tree and period, see services.figures_store), so
-a dashboard is a few indexed reads once its figures exist.
+Registry figures are live (``live.py``: computed when shown, kept briefly and dropped at the next
+registry change); the only figures kept are those of approved reports. A view writes nothing.
+Where there is no figure (a month not yet begun, a month without an approved report, an area without
+villages) the charts get null, never 0.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from jisheng.areas.codes import normalize_code
 from jisheng.areas.models import Area, Level
 from jisheng.areas.scoping import can_see_area
 
-from . import clock, compute, definitions, queries, services
+from . import clock, definitions, live, queries
 from .exports import pdf_response, xlsx_response
 from .models import ReportForm
-from .periods import Period, containing, parse
+from .periods import Period, choices, containing, parse_or_none
 from .views import READERS
 
 TREND_PERIODS = 12
@@ -39,85 +41,70 @@ def _area(request: HttpRequest) -> Area:
     try:
         code = normalize_code(raw)
     except ValidationError as exc:
-        raise Http404 from exc
+        raise Http404(_("Not found, or outside your area.")) from exc
     if not can_see_area(user, code):
         raise Http404(_("Not found, or outside your area."))
     area = Area.objects.filter(code=code).first()
     if area is None:
-        raise Http404
+        raise Http404(_("Not found, or outside your area."))
     return area
 
 
 def _period(request: HttpRequest) -> Period:
-    try:
-        period = parse(request.GET["period"]) if request.GET.get("period") else None
-    except ValidationError:
-        period = None
+    period = parse_or_none(request.GET.get("period", ""))
     if period is None or period.type != "month":
         period = containing("month", period.start if period else clock.today())
     return period
 
 
-def _form(request: HttpRequest) -> ReportForm:
+def _form() -> ReportForm:
     """The monthly form: dashboards, indicators and the monthly summary are built on it."""
-    form = ReportForm.objects.filter(code="village_month").first()
+    form = queries.form_for_reading("village_month")
     if form is None:
-        services.forms_load(by=request.user)
-        form = ReportForm.objects.get(code="village_month")
+        raise Http404(_("The monthly report form is missing from the policy files."))
     return form
 
 
-def _figures(
-    request: HttpRequest, form: ReportForm, period: Period, area: Area, children: list[Area]
-) -> dict:
-    """Stored figures of the area and its children for the period; computed and stored when missing.
-
-    Read-only users change nothing, so for them missing figures are computed but not kept.
-    """
-    wanted = [area, *children]
-    found = queries.stored_figures_for(form, [period.key], wanted)
-    if len(found) < len(wanted):
-        if request.user.is_read_only:  # type: ignore[union-attr]
-            tree = compute.compute_tree(form.spec(), period, area)
-            return {(code, period.key): values for code, values in tree.items()}
-        services.figures_store(form=form, period=period, area=area, by=request.user)
-        found = queries.stored_figures_for(form, [period.key], wanted)
-    return found
+def _ratio(result: Any) -> float | None:
+    return None if result is None or result.value is None else round(result.value, 1)
 
 
 def dashboard_data(request: HttpRequest) -> dict[str, Any]:
-    area, period, form = _area(request), _period(request), _form(request)
+    area, period, form = _area(request), _period(request), _form()
+    spec = form.spec()
     children = queries.child_areas(area) if area.level < Level.VILLAGE else []
-    figures = _figures(request, form, period, area, children)
+    figures = live.tree(spec, period, area)
     indicators = definitions.indicators()
-    area_rows = []
+    sex_ratio = indicators["sex_ratio_at_birth"]
+    area_rows: list[dict[str, Any]] = []
     for child in children:
-        values = figures.get((child.code, period.key), {})
+        values = figures.get(child.code)  # None: no village below it, so no figure at all
         area_rows.append(
             {
                 "area": child,
-                "births": values.get("births", 0),
-                "male": values.get("births_sex_1", 0),
-                "female": values.get("births_sex_2", 0),
+                "births": None if values is None else values.get("births"),
+                "male": None if values is None else values.get("births_sex_1"),
+                "female": None if values is None else values.get("births_sex_2"),
                 "indicators": [
                     queries.indicator_result(indicators[code], values) for code in AREA_INDICATORS
                 ],
             }
         )
+    today = clock.today()
     trend_periods = [*period.history(TREND_PERIODS - 1), period]
-    trend = queries.stored_figures_for(form, [p.key for p in trend_periods], [area])
-    sex_ratio = indicators["sex_ratio_at_birth"]
-    trend_rows = []
+    begun = [p for p in trend_periods if p.start <= today]
+    registry = live.series(spec, begun, area)
+    reported = queries.reported_series(form, trend_periods, area)
+    trend_rows: list[dict[str, Any]] = []
     for trend_period in trend_periods:
-        values = trend.get((area.code, trend_period.key))
-        if values is None and trend_period == period:
-            values = figures.get((area.code, period.key))
-        result = queries.indicator_result(sex_ratio, values) if values is not None else None
+        values = registry.get(trend_period.key)
+        filed = reported.get(trend_period.key)
         trend_rows.append(
             {
                 "period": trend_period.key,
-                "births": None if values is None else values.get("births", 0),
-                "sex_ratio": None if result is None or result.value is None else round(result.value, 1),
+                "births": None if values is None else values.get("births"),
+                "sex_ratio": None if values is None else _ratio(queries.indicator_result(sex_ratio, values)),
+                "reported_births": None if filed is None else filed.get("births"),
             }
         )
     chart = {
@@ -125,17 +112,16 @@ def dashboard_data(request: HttpRequest) -> dict[str, Any]:
             "periods": [row["period"] for row in trend_rows],
             "births": [row["births"] for row in trend_rows],
             "sex_ratio": [row["sex_ratio"] for row in trend_rows],
+            "reported_births": [row["reported_births"] for row in trend_rows],
         },
         "areas": {
             "names": [row["area"].name for row in area_rows],
             "births": [row["births"] for row in area_rows],
-            "sex_ratio": [
-                None if row["indicators"][0].value is None else round(row["indicators"][0].value, 1)
-                for row in area_rows
-            ],
+            "sex_ratio": [_ratio(row["indicators"][0]) for row in area_rows],
         },
         "labels": {
             "births": pgettext("reporting", "Births"),
+            "reported_births": _("Births in approved reports"),
             "sex_ratio": _("Sex ratio at birth"),
             "normal": _("Normal range"),
         },
@@ -146,6 +132,7 @@ def dashboard_data(request: HttpRequest) -> dict[str, Any]:
         "period": period,
         "previous": period.previous(),
         "next": period.next(),
+        "period_choices": choices("month", today, period),
         "form": form,
         "ancestors": _ancestors(request.user, area),
         "indicator_rows": queries.indicator_rows(form, period, area),
@@ -262,8 +249,13 @@ def download(request: HttpRequest, table: str) -> HttpResponse:
             for row in queries.submissions(data["form"], period, area)
         ]
     elif table == "trend":
-        headers = [_("Period"), pgettext("reporting", "Births"), _("Sex ratio at birth")]
-        rows = [[r["period"], r["births"], r["sex_ratio"]] for r in data["trend_rows"]]
+        headers = [
+            _("Period"),
+            pgettext("reporting", "Births"),
+            _("Sex ratio at birth"),
+            _("Births in approved reports"),
+        ]
+        rows = [[r["period"], r["births"], r["sex_ratio"], r["reported_births"]] for r in data["trend_rows"]]
     else:
         raise Http404
     return xlsx_response(filename, f"{area.name} {period.key}", headers, rows)

@@ -120,7 +120,10 @@ class Rule:
     op: str
     right: str
     importance: str
-    message: str
+    message: str  # a sentence; {left} and {right} are replaced by the two sides' values
+    # The figures contradict each other (a sum, a part larger than its whole): no explanation excuses
+    # it, so the report can be neither submitted nor approved until it is corrected.
+    arithmetic: bool = False
 
     @property
     def names(self) -> set[str]:
@@ -178,10 +181,22 @@ def rules() -> tuple[Rule, ...]:
     loaded = []
     for number, raw in enumerate(_read_toml(POLICY_DIR / "rules.toml").get("rules", []), start=1):
         rule = Rule(
-            raw["code"], raw["left"], raw["op"], raw["right"], raw.get("importance", "medium"), raw["message"]
+            raw["code"],
+            raw["left"],
+            raw["op"],
+            raw["right"],
+            raw.get("importance", "medium"),
+            raw["message"],
+            bool(raw.get("arithmetic", False)),
         )
         if rule.op not in expressions.COMPARISONS or rule.importance not in IMPORTANCES:
             raise PolicyError(f"rules.toml 第 {number} 条 {rule.code}: 运算符或重要程度无效")
+        try:
+            rule.message.format(left=0, right=0)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise PolicyError(
+                f"rules.toml 第 {number} 条 {rule.code}: 提示语只能含 {{left}} 和 {{right}}"
+            ) from exc
         rule.names  # noqa: B018 - parses both sides, so a bad expression fails at load time
         loaded.append(rule)
     return tuple(loaded)

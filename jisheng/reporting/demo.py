@@ -1,7 +1,7 @@
 """Demo step: forms loaded; the monthly reports of 庙湾镇's villages for last month and this month in the
 states a real township has (mostly approved, two late, one returned, one with a figure that does not
-match the registry waiting for the township's decision; this month partly filled), and the county's
-figures of the last twelve months stored for the dashboard."""
+match the registry waiting for the township's decision; this month partly filled). Dashboards compute
+registry figures when shown, so nothing is stored for them."""
 
 from __future__ import annotations
 
@@ -16,12 +16,11 @@ from jisheng.accounts.services import user_create
 from jisheng.areas.models import Area
 
 from . import clock, services
-from .models import Report, ReportForm, StoredFigures
+from .models import Report, ReportForm
 from .periods import Period, containing
 
 ORDER = 60
 DEMO_TOWNSHIP = "411723101000"
-DEMO_COUNTY = "411723000000"
 DEMO_PASSWORD = "Jisheng#2026"  # the documented password of every demo account
 LATE = (3, 7)  # positions of the villages that submit last month's report late
 RETURNED = 5
@@ -42,8 +41,7 @@ def populate(*, persons: int, seed: int, out: Any) -> None:
     current = containing("month", clock.today())
     created = _last_month(form, current.previous(), villages, officers, head, rng)
     created += _this_month(form, current, villages, officers, rng)
-    stored = _store_figures(form, current)
-    out.write(f"报表: 新增村级月报 {created} 份, 存储看板数据 {stored} 期")
+    out.write(f"报表: 新增村级月报 {created} 份")
 
 
 def _officer(village: Area) -> User:
@@ -135,17 +133,3 @@ def _this_month(
             services.report_submit(report=report, by=officer)
         created += 1
     return created
-
-
-def _store_figures(form: ReportForm, current: Period) -> int:
-    county = Area.objects.filter(code=DEMO_COUNTY).first()
-    staff = User.objects.filter(username="county").first()
-    if county is None:
-        return 0
-    stored = 0
-    for period in [*current.history(11), current]:
-        if StoredFigures.objects.filter(form_code=form.code, period_key=period.key, area=county).exists():
-            continue
-        services.figures_store(form=form, period=period, area=county, by=staff)
-        stored += 1
-    return stored

@@ -110,33 +110,3 @@ class Report(models.Model):
 
     def high_findings(self) -> list[dict[str, Any]]:
         return [finding for finding in self.findings if finding.get("importance") == "high"]
-
-
-class StoredFigures(models.Model):
-    """Registry figures of one area and period, computed once and read by dashboards.
-
-    Computing a county costs one grouped query per measure; storing the result for every area of the
-    tree makes the dashboard a handful of indexed reads.
-    """
-
-    form_code = models.CharField(max_length=32)
-    period_key = models.CharField(max_length=16)
-    area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+")
-    values = models.JSONField(default=dict)
-    computed_at = models.DateTimeField()
-
-    scope_area_path = "area"
-    objects = ScopedManager()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["form_code", "period_key", "area"], name="reporting_figures_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.area_id} {self.form_code} {self.period_key}"
-
-    def audit_area_code(self) -> str:
-        return self.area_id

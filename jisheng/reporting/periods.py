@@ -16,6 +16,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 PERIOD_TYPES = ("day3", "week", "month", "quarter", "year")
+# Years a period may fall in: wide enough for any registry, narrow enough that the period before and
+# after always exist as dates.
+MIN_YEAR, MAX_YEAR = 1900, 2999
+# How many periods the period list offers, newest first.
+CHOICES = {"day3": 20, "week": 16, "month": 24, "quarter": 12, "year": 10}
 
 _PATTERNS = {
     "year": re.compile(r"^(?P<year>\d{4})$"),
@@ -128,12 +133,35 @@ def parse(key: str) -> Period:
         if not match:
             continue
         year = int(match["year"])
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            break
         number = int(match["n"]) if "n" in pattern.groupindex else 0
         limits = {"month": 12, "quarter": 4, "week": _iso_weeks(year), "day3": _blocks(year)}
         if period_type != "year" and not 1 <= number <= limits[period_type]:
             break
         return Period(period_type, year, number)
     raise ValidationError(_("Period “%(key)s” is not a valid period key.") % {"key": key})
+
+
+def parse_or_none(key: str) -> Period | None:
+    """A period key from a URL: None when absent or malformed (the page then shows the current period)."""
+    try:
+        return parse(key) if key and len(key) <= 16 else None
+    except ValidationError:
+        return None
+
+
+def choices(period_type: str, today: datetime.date, selected: Period | None = None) -> list[Period]:
+    """The periods a person picks from: the current one and those before it, newest first.
+
+    A selected period outside the list (an old month opened by a link) is kept at its place in time.
+    """
+    current = containing(period_type, today)
+    periods = [current, *reversed(current.history(CHOICES.get(period_type, 12) - 1))]
+    if selected is not None and selected.type == period_type and selected not in periods:
+        periods.append(selected)
+        periods.sort(key=lambda period: period.start, reverse=True)
+    return periods
 
 
 def _iso_weeks(year: int) -> int:

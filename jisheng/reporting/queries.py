@@ -12,8 +12,8 @@ from typing import Any
 from jisheng.areas.codes import code_range
 from jisheng.areas.models import Area, Level
 
-from . import compute, definitions, expressions
-from .models import Report, ReportForm, StoredFigures
+from . import definitions, expressions, live
+from .models import Report, ReportForm
 from .periods import Period
 
 
@@ -51,23 +51,52 @@ def indicator_result(indicator: definitions.Indicator, figures: dict[str, Any] |
     return IndicatorResult(indicator, numerator, denominator, value)
 
 
-def monthly_form() -> ReportForm:
-    return ReportForm.objects.get(code="village_month")
+def forms_for_reading() -> list[ReportForm]:
+    """The stored forms; before any is stored, the policy files as unsaved forms.
+
+    Pages only read: loading the forms (a write, audited) happens when a report is opened or compiled.
+    """
+    stored = list(ReportForm.objects.all())
+    if stored:
+        return stored
+    return [
+        ReportForm(
+            code=form.code,
+            name=form.name,
+            period_type=form.period_type,
+            version=form.version,
+            definition=form.data,
+        )
+        for form in definitions.form_files().values()
+    ]
+
+
+def form_for_reading(code: str) -> ReportForm | None:
+    return next((form for form in forms_for_reading() if form.code == code), None)
 
 
 def live_figures(form: ReportForm, period: Period, area: Area) -> dict[str, Any]:
-    """Registry figures (监测实时化): stored ones when the dashboard has computed them, else computed now."""
-    stored = StoredFigures.objects.filter(form_code=form.code, period_key=period.key, area=area).first()
-    if stored is not None:
-        return dict(stored.values)
-    return compute.compute_area(form.spec(), period, area)
+    """Registry figures (监测实时化) as the registry holds them now."""
+    return live.figures(form.spec(), period, area)
 
 
 def reported_figures(form: ReportForm, period: Period, area: Area) -> dict[str, Any] | None:
+    """The figures of the area's approved report: the only figures that are kept."""
     report = Report.objects.filter(
-        form=form, period_key=period.key, area=area, status=Report.Status.APPROVED
+        form__code=form.code, period_key=period.key, area=area, status=Report.Status.APPROVED
     ).first()
     return dict(report.values) if report else None
+
+
+def reported_series(form: ReportForm, periods: list[Period], area: Area) -> dict[str, dict[str, Any]]:
+    """{period key: values} of the area's approved reports among ``periods``."""
+    rows = Report.objects.filter(
+        form__code=form.code,
+        period_key__in=[period.key for period in periods],
+        area=area,
+        status=Report.Status.APPROVED,
+    ).values_list("period_key", "values")
+    return {key: dict(values) for key, values in rows}
 
 
 def indicator_rows(form: ReportForm, period: Period, area: Area) -> list[dict[str, Any]]:
@@ -96,7 +125,7 @@ def submissions(form: ReportForm, period: Period, area: Area) -> list[dict[str, 
     reports = {
         report.area_id: report
         for report in Report.objects.filter(
-            form=form, period_key=period.key, area__in=children
+            form__code=form.code, period_key=period.key, area__in=children
         ).select_related("submitted_by", "approved_by")
     }
     rows = []
@@ -124,7 +153,7 @@ def completeness(form: ReportForm, period: Period, area: Area) -> list[dict[str,
     states = dict(
         ((code, (status, late)))
         for code, status, late in Report.objects.within(area.prefix)
-        .filter(form=form, period_key=period.key, level=Level.VILLAGE)
+        .filter(form__code=form.code, period_key=period.key, level=Level.VILLAGE)
         .values_list("area_id", "status", "late")
     )
     groups = child_areas(area) if area.level < Level.VILLAGE else [area]
@@ -153,16 +182,6 @@ def completeness(form: ReportForm, period: Period, area: Area) -> list[dict[str,
 
 def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
-
-
-def stored_figures_for(
-    form: ReportForm, period_keys: list[str], areas: list[Area]
-) -> dict[tuple[str, str], dict]:
-    """{(area code, period key): figures} for the stored rows that exist."""
-    rows = StoredFigures.objects.filter(
-        form_code=form.code, period_key__in=period_keys, area__in=areas
-    ).values_list("area_id", "period_key", "values")
-    return {(code, key): values for code, key, values in rows}
 
 
 def reports_waiting_for(user: Any) -> int:

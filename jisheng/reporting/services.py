@@ -3,6 +3,9 @@ approved, unlocked and compiled, and figures stored. One transaction and one aud
 
 from __future__ import annotations
 
+import datetime
+import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,11 +17,12 @@ from django.utils.translation import gettext as _
 from jisheng.areas.models import Area, Level
 from jisheng.audit import services as audit
 from jisheng.core.text import normalize_text
+from jisheng.workdays.calendar import CalendarMissing, is_working_day
 
 from . import clock, compute, definitions, permissions
-from .models import Report, ReportForm, StoredFigures
+from .models import Report, ReportForm
 from .periods import Period
-from .verification import verify
+from .verification import blocking, verify
 
 HISTORY_PERIODS = 12
 
@@ -54,6 +58,23 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied(_("You may not do this with this report."))
 
 
+def due_date(period: Period, days_after_end: int) -> datetime.date:
+    """The period's due day; one that is not a working day moves to the next working day.
+
+    For a year the working-day calendar does not cover yet, Saturdays and Sundays are skipped.
+    """
+    day = period.due(days_after_end)
+    for _step in range(30):  # the longest run of days off (Spring Festival with weekends) is far shorter
+        try:
+            working = is_working_day(day)
+        except CalendarMissing:
+            working = day.weekday() < 5
+        if working:
+            return day
+        day += datetime.timedelta(days=1)
+    return day
+
+
 def _empty_values(form: definitions.Form, registry: Mapping[str, float]) -> dict[str, float | None]:
     return {item.code: registry.get(item.code) if item.is_computed else None for item in form.items}
 
@@ -81,10 +102,26 @@ def report_open(*, form: ReportForm, period: Period, area: Area, by: Any) -> Rep
         level=area.level,
         values=_empty_values(spec, registry),
         registry_values=registry,
-        due_date=period.due(spec.due_days_for(area.level)),
+        due_date=due_date(period, spec.due_days_for(area.level)),
     )
     audit.record(by=by, action="reporting.open", obj=report, after={"values": report.values})
     return report
+
+
+MAX_FIGURE = 999_999_999
+_WHOLE = re.compile(r"^\d{1,15}(\.0*)?$")
+
+
+def _whole_number(raw: Any) -> int | None:
+    """A figure as a whole number ≥ 0, or None when it is not one (text, NaN, infinity, 1e400, -1, 2.5)."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw if raw >= 0 else None
+    if isinstance(raw, float):
+        return int(raw) if math.isfinite(raw) and raw >= 0 and raw == int(raw) else None
+    text = normalize_text(str(raw)).replace(",", "").replace("，", "").strip()
+    return int(float(text)) if _WHOLE.match(text) else None
 
 
 def parse_values(form: definitions.Form, raw: Mapping[str, Any]) -> dict[str, float | None]:
@@ -94,23 +131,24 @@ def parse_values(form: definitions.Form, raw: Mapping[str, Any]) -> dict[str, fl
     for item in form.items:
         if item.code not in raw:
             continue
-        text = (
-            normalize_text(str(raw[item.code] if raw[item.code] is not None else "")).replace(",", "").strip()
-        )
-        if text == "":
+        typed = raw[item.code]
+        if typed is None or (isinstance(typed, str) and normalize_text(typed).strip() == ""):
             values[item.code] = None
             continue
-        try:
-            number = float(text)
-        except ValueError:
-            number = -1
-        if number < 0 or number != int(number):
+        number = _whole_number(typed)
+        if number is None:
             errors[item.code] = _("Item “%(label)s”: “%(text)s” is not a whole number of 0 or more.") % {
                 "label": item.label,
-                "text": raw[item.code],
+                "text": str(typed)[:40],
             }
             continue
-        values[item.code] = int(number)
+        if number > MAX_FIGURE:
+            errors[item.code] = _("Item “%(label)s”: “%(text)s” is larger than any real figure.") % {
+                "label": item.label,
+                "text": str(typed)[:40],
+            }
+            continue
+        values[item.code] = number
     if errors:
         raise ValidationError(errors)
     return values
@@ -119,6 +157,10 @@ def parse_values(form: definitions.Form, raw: Mapping[str, Any]) -> dict[str, fl
 @transaction.atomic
 def report_save_values(*, report: Report, values: Mapping[str, Any], by: Any) -> Report:
     _require(permissions.can_fill(by, report.area_id, report.level) and report.is_editable)
+    if report.level < Level.VILLAGE:
+        raise ValidationError(
+            _("A compiled report's figures are the sum of the approved reports below; they are not typed.")
+        )
     parsed = parse_values(report.form.spec(), values)
     before = {code: report.values.get(code) for code in parsed}
     changed = {code: value for code, value in parsed.items() if before[code] != value}
@@ -131,19 +173,31 @@ def report_save_values(*, report: Report, values: Mapping[str, Any], by: Any) ->
 
 
 def _history(report: Report) -> list[dict[str, Any]]:
-    """The area's figures of earlier periods: approved reports where there are any, stored figures else."""
+    """The area's figures of earlier periods, from its approved reports (the only figures kept)."""
     keys = [period.key for period in report.period.history(HISTORY_PERIODS)]
     approved = dict(
         Report.objects.filter(
             form=report.form, area=report.area, period_key__in=keys, status=Report.Status.APPROVED
         ).values_list("period_key", "values")
     )
-    stored = dict(
-        StoredFigures.objects.filter(form_code=report.form.code, area=report.area, period_key__in=keys)
-        .exclude(period_key__in=approved)
-        .values_list("period_key", "values")
-    )
-    return [approved.get(key) or stored[key] for key in keys if key in approved or key in stored]
+    return [approved[key] for key in keys if key in approved]
+
+
+def _children_reports(report: Report) -> tuple[list[Area], dict[str, Report]]:
+    children = list(Area.objects.filter(parent_id=report.area_id, valid_to__isnull=True).order_by("code"))
+    reports = {
+        below.area_id: below
+        for below in Report.objects.filter(form=report.form, period_key=report.period_key, area__in=children)
+    }
+    return children, reports
+
+
+def _approved_sum(report: Report) -> dict[str, Any] | None:
+    """The sum of the approved reports below a compiled report (None for a village's own report)."""
+    if report.level >= Level.VILLAGE:
+        return None
+    _children, reports = _children_reports(report)
+    return _sum([dict(r.values) for r in reports.values() if r.status == Report.Status.APPROVED])
 
 
 def _registry_now(report: Report) -> dict[str, Any]:
@@ -169,8 +223,27 @@ def _sum(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _run_verification(report: Report) -> None:
     report.registry_values = _registry_now(report)
-    report.findings = verify(report.form.spec(), report.values, report.registry_values, _history(report))
+    report.findings = verify(
+        report.form.spec(), report.values, report.registry_values, _history(report), _approved_sum(report)
+    )
     report.verified_at = timezone.now()
+
+
+def _contradictions(report: Report) -> str:
+    """The blocking findings as one text, or "" when the figures agree with each other."""
+    return "；".join(str(finding["message"]) for finding in blocking(report.findings))
+
+
+def _waiting_children(report: Report) -> list[str]:
+    """Names of the areas below a compiled report whose own report is not approved."""
+    if report.level >= Level.VILLAGE:
+        return []
+    children, reports = _children_reports(report)
+    return [
+        child.name
+        for child in children
+        if getattr(reports.get(child.code), "status", "") != Report.Status.APPROVED
+    ]
 
 
 @transaction.atomic
@@ -195,8 +268,19 @@ def report_submit(*, report: Report, by: Any) -> Report:
         raise ValidationError(
             _("Fill in every item before submitting: %(items)s") % {"items": "、".join(missing)}
         )
+    waiting = _waiting_children(report)
+    if waiting:
+        raise ValidationError(
+            _("Not every area has an approved report yet: %(areas)s") % {"areas": "、".join(waiting)}
+        )
     before = {"status": report.status}
     _run_verification(report)
+    contradictions = _contradictions(report)
+    if contradictions:
+        raise ValidationError(
+            _("The figures contradict each other; correct them before submitting: %(findings)s")
+            % {"findings": contradictions}
+        )
     report.status = Report.Status.SUBMITTED
     report.submitted_at = clock.now()
     report.submitted_by = by
@@ -230,10 +314,25 @@ def report_return(*, report: Report, comment: str, by: Any) -> Report:
 
 @transaction.atomic
 def report_approve(*, report: Report, by: Any, explanation: str = "") -> Report:
-    """Approve and lock. Unresolved high-importance findings need a written explanation."""
+    """Approve and lock. Contradicting figures are refused; other high findings need an explanation.
+
+    Four eyes: whoever compiled (opened, typed or compiled) or submitted the report cannot approve it.
+    Approving a corrected report re-compiles the report above it while that one is still open.
+    """
     _require(permissions.can_review(by, report.area_id, report.level))
+    permissions.ensure_not_own(by, report)
     if report.status != Report.Status.SUBMITTED:
         raise ValidationError(_("Only a submitted report can be approved."))
+    _run_verification(report)
+    contradictions = _contradictions(report)
+    if contradictions:
+        raise ValidationError(
+            _(
+                "The figures contradict each other; an explanation cannot excuse this. Return the report "
+                "for correction: %(findings)s"
+            )
+            % {"findings": contradictions}
+        )
     if report.high_findings() and not explanation.strip():
         raise ValidationError(
             {
@@ -246,7 +345,18 @@ def report_approve(*, report: Report, by: Any, explanation: str = "") -> Report:
     report.explanation = explanation.strip()
     report.approved_at = timezone.now()
     report.approved_by = by
-    report.save(update_fields=["status", "explanation", "approved_at", "approved_by", "updated_at"])
+    report.save(
+        update_fields=[
+            "status",
+            "explanation",
+            "approved_at",
+            "approved_by",
+            "registry_values",
+            "findings",
+            "verified_at",
+            "updated_at",
+        ]
+    )
     audit.record(
         by=by,
         action="reporting.approve",
@@ -254,7 +364,37 @@ def report_approve(*, report: Report, by: Any, explanation: str = "") -> Report:
         after={"status": report.status, "high_findings": len(report.high_findings())},
         reason=report.explanation,
     )
+    _recompile_parent(report, by=by)
     return report
+
+
+def _recompile_parent(report: Report, *, by: Any) -> None:
+    """After a report below is approved again, the open report above takes the new sum (never retyped)."""
+    if report.area.parent_id is None:
+        return
+    parent = Report.objects.filter(
+        form=report.form, period_key=report.period_key, area_id=report.area.parent_id
+    ).first()
+    if parent is None or not parent.is_editable:
+        return
+    if _waiting_children(parent):
+        return  # compiled again once every area below is approved
+    summed = _approved_sum(parent) or {}
+    if summed == parent.values:
+        return
+    before = parent.values
+    parent.values = summed
+    parent.registry_values = _registry_now(parent)
+    parent.save(update_fields=["values", "registry_values", "updated_at"])
+    audit.record(
+        by=by,
+        action="reporting.recompile",
+        obj=parent,
+        before={"values": before},
+        after={"values": summed},
+        reason=_("Compiled again after %(area)s's corrected report was approved.")
+        % {"area": report.area.name},
+    )
 
 
 @transaction.atomic
@@ -289,6 +429,8 @@ def report_compile(*, form: ReportForm, period: Period, area: Area, by: Any) -> 
     """The township (county, city) report: the sum of its areas' approved reports, once all are approved."""
     if area.level >= Level.VILLAGE:
         raise ValidationError(_("A village fills its report; it does not compile one."))
+    if period.type != form.period_type:
+        raise ValidationError(_("Period %(key)s does not fit this form.") % {"key": period.key})
     _require(permissions.can_fill(by, area.code, area.level))
     children = list(Area.objects.filter(parent=area, valid_to__isnull=True).order_by("code"))
     reports = {
@@ -298,7 +440,9 @@ def report_compile(*, form: ReportForm, period: Period, area: Area, by: Any) -> 
     waiting = [
         child.name for child in children if getattr(reports.get(child.code), "status", "") != "approved"
     ]
-    if waiting or not children:
+    if not children:
+        raise ValidationError(_("There is no area below this one to compile from."))
+    if waiting:
         raise ValidationError(
             _("Not every area has an approved report yet: %(areas)s") % {"areas": "、".join(waiting)}
         )
@@ -317,47 +461,9 @@ def report_compile(*, form: ReportForm, period: Period, area: Area, by: Any) -> 
             period_end=period.end,
             area=area,
             level=area.level,
-            due_date=period.due(spec.due_days_for(area.level)),
+            due_date=due_date(period, spec.due_days_for(area.level)),
         )
     report.values, report.registry_values = values, registry
     report.save()
     audit.record(by=by, action="reporting.compile", obj=report, after={"areas": len(children)})
     return report
-
-
-@transaction.atomic
-def figures_store(*, form: ReportForm, period: Period, area: Area, by: Any) -> int:
-    """Compute the registry figures of an area and everything below it, and store them for dashboards."""
-    tree = compute.compute_tree(form.spec(), period, area)
-    now = timezone.now()
-    existing = {
-        row.area_id: row
-        for row in StoredFigures.objects.filter(
-            form_code=form.code, period_key=period.key, area_id__in=list(tree)
-        )
-    }
-    new, changed = [], []
-    for code, values in tree.items():
-        row = existing.get(code)
-        if row is None:
-            new.append(
-                StoredFigures(
-                    form_code=form.code, period_key=period.key, area_id=code, values=values, computed_at=now
-                )
-            )
-        else:
-            row.values, row.computed_at = values, now
-            changed.append(row)
-    known = set(Area.objects.filter(code__in=[row.area_id for row in new]).values_list("code", flat=True))
-    StoredFigures.objects.bulk_create([row for row in new if row.area_id in known], batch_size=500)
-    StoredFigures.objects.bulk_update(changed, ["values", "computed_at"], batch_size=500)
-    audit.record(
-        by=by,
-        action="reporting.figures_store",
-        object_type="reporting.storedfigures",
-        object_id=f"{form.code}/{period.key}/{area.code}",
-        object_repr=f"{area.name} {form.name} {period.key}",
-        area_code=area.code,
-        after={"areas": len(tree)},
-    )
-    return len(tree)

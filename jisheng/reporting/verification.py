@@ -1,8 +1,11 @@
 """核实: checks a report's figures and returns its findings (plain dicts, stored on the report).
 
-Three kinds: ``rule`` (validation rules from the policy files), ``registry`` (a figure that differs from
-what the registry says for the same area and period) and ``outlier`` (a figure far from the area's own
-history: z-score, or outside the minimum–maximum of earlier periods).
+Kinds: ``arithmetic`` (figures that contradict each other, e.g. boys + girls ≠ births: the report can be
+neither submitted nor approved), ``rule`` (other validation rules from the policy files), ``registry``
+(a figure that differs from what the registry says for the same area and period), ``children`` (a
+compiled figure that differs from the sum of the approved reports below: also blocking) and ``outlier``
+(a figure far from the area's own history: z-score, or outside the minimum–maximum of earlier periods).
+Every finding's message is a sentence in the words of the form, never a code.
 """
 
 from __future__ import annotations
@@ -18,6 +21,12 @@ from .definitions import Form, rules_for
 
 Z_LIMIT = 3.0
 MIN_HISTORY = 4
+BLOCKING_KINDS = ("arithmetic", "children")
+
+
+def blocking(findings: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Findings no explanation excuses: the report must be corrected."""
+    return [finding for finding in findings if finding.get("kind") in BLOCKING_KINDS]
 
 
 def _number(value: Any) -> float | None:
@@ -35,18 +44,10 @@ def check_rules(form: Form, values: Mapping[str, Any]) -> list[dict[str, Any]]:
         if not expressions.COMPARISONS[rule.op](left, right):
             findings.append(
                 {
-                    "kind": "rule",
+                    "kind": "arithmetic" if rule.arithmetic else "rule",
                     "code": rule.code,
-                    "importance": rule.importance,
-                    "message": rule.message,
-                    "detail": _("%(left)s = %(lvalue)s, %(right)s = %(rvalue)s, expected %(op)s")
-                    % {
-                        "left": rule.left,
-                        "lvalue": f"{left:g}",
-                        "right": rule.right,
-                        "rvalue": f"{right:g}",
-                        "op": rule.op,
-                    },
+                    "importance": "high" if rule.arithmetic else rule.importance,
+                    "message": rule.message.format(left=f"{left:g}", right=f"{right:g}"),
                 }
             )
     return findings
@@ -140,14 +141,46 @@ def check_outliers(
     return findings
 
 
+def check_children(
+    form: Form, values: Mapping[str, Any], children: Mapping[str, Any] | None
+) -> list[dict[str, Any]]:
+    """A compiled report's figures against the sum of the approved reports below it."""
+    if children is None:
+        return []
+    findings = []
+    for item in form.items:
+        reported, summed = _number(values.get(item.code)), _number(children.get(item.code))
+        if reported == summed:
+            continue
+        findings.append(
+            {
+                "kind": "children",
+                "code": f"children:{item.code}",
+                "item": item.code,
+                "importance": "high",
+                "message": _(
+                    "“%(item)s” is %(reported)s, but the approved reports below add up to %(summed)s"
+                )
+                % {
+                    "item": item.label,
+                    "reported": "—" if reported is None else f"{reported:g}",
+                    "summed": "—" if summed is None else f"{summed:g}",
+                },
+            }
+        )
+    return findings
+
+
 def verify(
     form: Form,
     values: Mapping[str, Any],
     registry: Mapping[str, Any],
     history: Sequence[Mapping[str, Any]],
+    children: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     return [
         *check_rules(form, values),
+        *check_children(form, values, children),
         *check_registry(form, values, registry),
         *check_outliers(form, values, history),
     ]

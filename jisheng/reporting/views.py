@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,27 +13,29 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jisheng.accounts.decorators import role_required
-from jisheng.areas.models import Level
+from jisheng.areas.models import Area, Level
 from jisheng.areas.scoping import get_visible_or_404
 
-from . import clock, permissions, queries, services
+from . import clock, corrections, permissions, queries, services
 from .measures import MEASURES, scoped_rows
 from .models import Report, ReportForm
-from .periods import Period, containing, parse
+from .periods import Period, choices, containing, parse_or_none
 
 READERS = (*permissions.ALL_REPORTING_ROLES, "auditor", "audit_admin")
 
 
 def _form_and_period(request: HttpRequest, data: Any = None) -> tuple[ReportForm, Period]:
+    """The form and period asked for; a GET reads the forms without storing them (a view writes nothing)."""
     data = data if data is not None else request.GET
-    forms = ReportForm.objects.all()
-    if not forms.exists():
+    if request.method == "POST" and not ReportForm.objects.exists():
         services.forms_load(by=request.user)
-    form = forms.filter(code=data.get("form") or "village_month").first() or forms.first()
-    assert form is not None
-    try:
-        period = parse(data["period"]) if data.get("period") else containing(form.period_type, clock.today())
-    except ValidationError:
+    forms = queries.forms_for_reading()
+    code = data.get("form") or "village_month"
+    form = next((f for f in forms if f.code == code), None) or next(
+        (f for f in forms if f.code == "village_month"), forms[0]
+    )
+    period = parse_or_none(str(data.get("period") or ""))
+    if period is None:
         period = containing(form.period_type, clock.today())
     if period.type != form.period_type:
         period = containing(form.period_type, period.start)
@@ -50,11 +52,15 @@ def index(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     form, period = _form_and_period(request)
     area = user.area
-    own = Report.objects.visible_to(user).filter(form=form, period_key=period.key, area=area).first()
+    own = (
+        Report.objects.visible_to(user).filter(form__code=form.code, period_key=period.key, area=area).first()
+    )
     context = {
-        "forms": ReportForm.objects.all(),
+        "forms": queries.forms_for_reading(),
         "form": form,
         "period": period,
+        "period_choices": choices(form.period_type, clock.today(), period),
+        "corrections": corrections.prompts(user, form),
         "previous": period.previous(),
         "next": period.next(),
         "area": area,
@@ -77,8 +83,9 @@ def index(request: HttpRequest) -> HttpResponse:
 @role_required(*permissions.ALL_REPORTING_ROLES)
 def open_report(request: HttpRequest) -> HttpResponse:
     form, period = _form_and_period(request, request.POST)
+    user: Any = request.user
     try:
-        report = services.report_open(form=form, period=period, area=request.user.area, by=request.user)  # type: ignore[union-attr]
+        report = services.report_open(form=form, period=period, area=user.area, by=user)
     except ValidationError as error:
         messages.error(request, _error_text(error))
         return redirect("reporting:index")
@@ -89,25 +96,33 @@ def open_report(request: HttpRequest) -> HttpResponse:
 @role_required(*permissions.ALL_REPORTING_ROLES)
 def compile_report(request: HttpRequest) -> HttpResponse:
     form, period = _form_and_period(request, request.POST)
+    user: Any = request.user
     try:
-        report = services.report_compile(form=form, period=period, area=request.user.area, by=request.user)  # type: ignore[union-attr]
+        report = services.report_compile(form=form, period=period, area=user.area, by=user)
     except ValidationError as error:
         messages.error(request, _error_text(error))
         return redirect(f"{reverse('reporting:index')}?form={form.code}&period={period.key}")
     return redirect("reporting:report", pk=report.pk)
 
 
-def _item_rows(report: Report) -> list[dict[str, Any]]:
+def _item_rows(
+    report: Report, typed: dict[str, str] | None = None, errors: dict[str, list[str]] | None = None
+) -> list[dict[str, Any]]:
+    """The items with their figures; after a refused save, the figures as typed and each item's error."""
     rows = []
     for item in report.form.spec().items:
         value = report.values.get(item.code)
         registry = report.registry_values.get(item.code) if item.is_computed else None
+        shown = "" if value is None else f"{value:g}"
+        if typed is not None and item.code in typed:
+            shown = typed[item.code]
         rows.append(
             {
                 "item": item,
-                "value": "" if value is None else f"{value:g}",
+                "value": shown,
                 "registry": None if registry is None else f"{registry:g}",
                 "differs": registry is not None and value is not None and value != registry,
+                "error": "；".join((errors or {}).get(item.code, [])),
             }
         )
     return rows
@@ -116,34 +131,61 @@ def _item_rows(report: Report) -> list[dict[str, Any]]:
 @role_required(*READERS)
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_visible_or_404(Report.objects.select_related("form", "area"), request.user, pk=pk)
+    return _render_report(request, report)
+
+
+def _render_report(
+    request: HttpRequest,
+    report: Report,
+    typed: dict[str, str] | None = None,
+    errors: dict[str, list[str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
     user: Any = request.user
     context = {
         "report": report,
         "period": report.period,
-        "rows": _item_rows(report),
+        "rows": _item_rows(report, typed, errors),
         "findings": report.findings,
         "high_findings": report.high_findings(),
+        "blocking": [f for f in report.findings if f.get("kind") in ("arithmetic", "children")],
         "can_fill": permissions.can_fill(user, report.area_id, report.level) and report.is_editable,
+        "typed": report.level == Level.VILLAGE,
         "can_review": permissions.can_review(user, report.area_id, report.level),
+        "may_approve": permissions.may_approve(user, report),
     }
-    return render(request, "reporting/report.html", context)
+    return render(request, "reporting/report.html", context, status=status)
 
 
 def _act(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
     report = get_visible_or_404(Report.objects.select_related("form", "area"), request.user, pk=pk)
     try:
         action(report)
-    except ValidationError as error:
-        messages.error(request, _error_text(error))
+    except (ValidationError, PermissionDenied) as error:
+        text = _error_text(error) if isinstance(error, ValidationError) else str(error)
+        messages.error(request, text or _("You may not do this with this report."))
     return redirect("reporting:report", pk=report.pk)
 
 
 @require_POST
 @role_required(*permissions.ALL_REPORTING_ROLES)
 def save(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_visible_or_404(Report.objects.select_related("form", "area"), request.user, pk=pk)
+    typed = {code: request.POST[code] for code in report.form.spec().item_codes if code in request.POST}
+    if typed:  # a compiled report posts no figures: it is submitted as compiled
+        try:
+            services.report_save_values(report=report, values=typed, by=request.user)
+        except ValidationError as error:
+            # Shown again with every figure as typed and the reason beside each refused one.
+            errors = error.message_dict if hasattr(error, "error_dict") else {}
+            if not errors:
+                messages.error(request, _error_text(error))
+            return _render_report(request, report, typed, errors, status=400)
+        except PermissionDenied as error:
+            messages.error(request, str(error))
+            return redirect("reporting:report", pk=report.pk)
+
     def action(report: Report) -> None:
-        values = {code: request.POST[code] for code in report.form.spec().item_codes if code in request.POST}
-        services.report_save_values(report=report, values=values, by=request.user)
         if request.POST.get("then") == "submit":
             services.report_submit(report=report, by=request.user)
             messages.success(request, _("Report submitted."))
@@ -185,6 +227,9 @@ def return_report(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*permissions.ALL_REPORTING_ROLES)
 def unlock(request: HttpRequest, pk: int) -> HttpResponse:
     def action(report: Report) -> None:
+        # Unlocking reopens figures the level above has built on: ask for a ticked confirmation too.
+        if request.POST.get("confirm") != "yes":
+            raise ValidationError(_("Tick the box to confirm the unlocking."))
         services.report_unlock(report=report, reason=request.POST.get("reason", ""), by=request.user)
         messages.success(request, _("Report unlocked."))
 
@@ -207,11 +252,19 @@ def records(request: HttpRequest, pk: int, item: str) -> HttpResponse:
     context = {
         "report": report,
         "item": spec_item,
-        "rows": [_describe(row) for row in shown],
+        "rows": _with_area_names([_describe(row) for row in shown]),
         "total": rows.count(),
         "limit": RECORD_LIMIT,
     }
     return render(request, "reporting/records.html", context)
+
+
+def _with_area_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A village by its name, not its code."""
+    names = dict(Area.objects.filter(code__in={row["area"] for row in rows}).values_list("code", "name"))
+    for row in rows:
+        row["area"] = names.get(row["area"], row["area"])
+    return rows
 
 
 def _describe(row: Any) -> dict[str, Any]:

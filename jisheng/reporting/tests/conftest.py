@@ -10,6 +10,16 @@ from .helpers import births, contraception, person
 OCTOBER = datetime.date(2026, 10, 10)
 
 
+@pytest.fixture(autouse=True)
+def fresh_live_figures() -> Any:
+    """Live figures are kept per process for a minute; each test starts from its own database."""
+    from jisheng.reporting import live
+
+    live.clear()
+    yield
+    live.clear()
+
+
 @pytest.fixture
 def forms(db: Any) -> dict[str, Any]:
     from jisheng.reporting.services import forms_load

@@ -6,6 +6,7 @@ import datetime
 import itertools
 from typing import Any
 
+from jisheng.areas.models import Level
 from jisheng.registry.codes import MaritalStatus, PersonStatus, Sex
 from jisheng.registry.models import Birth, Contraception, Marriage, Person
 from jisheng.reporting import clock, services
@@ -75,7 +76,9 @@ def on_time(month: Any) -> datetime.datetime:
 
 
 def fill_and_submit(report: Any, officer: Any, when: datetime.datetime) -> Any:
-    """Fill the hand-entered items and submit, as if on ``when``."""
-    services.report_save_values(report=report, values=MANUAL, by=officer)
+    """Fill the hand-entered items (of a village's report; a compiled one is not typed) and submit, as if
+    on ``when``."""
+    if report.level == Level.VILLAGE:
+        services.report_save_values(report=report, values=MANUAL, by=officer)
     with clock.travel_to(when):
         return services.report_submit(report=report, by=officer)

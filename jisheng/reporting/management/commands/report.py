@@ -19,25 +19,11 @@ class Command(BaseCommand):
         computed.add_argument("--period", required=True)
         computed.add_argument("--area", required=True)
         computed.add_argument("--json", action="store_true")
-        store = actions.add_parser("store", help="compute and store the figures of an area and all below it")
-        store.add_argument("form")
-        store.add_argument("--period", required=True)
-        store.add_argument("--area", required=True)
 
     def handle(self, *args: Any, **options: Any) -> None:
         form = form_spec(options["form"])
         period = period_of(options["period"], form)
         area = area_of(options["area"])
-        if options["action"] == "store":
-            from ... import services
-            from ...models import ReportForm
-
-            services.forms_load(by=None)
-            count = services.figures_store(
-                form=ReportForm.objects.get(code=form.code), period=period, area=area, by=None
-            )
-            self.stdout.write(f"已存储 / stored: {count} 个区划 areas, {form.code} {period.key}")
-            return
         figures = compute.compute_area(form, period, area)
         items = [
             {"code": item.code, "label": item.label, "value": figures[item.code]}
