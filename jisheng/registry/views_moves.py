@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -41,7 +42,8 @@ class MoveOutForm(forms.Form):
         widget=forms.TextInput(attrs={"list": "area-options", "autocomplete": "off"}),
     )
     date = forms.DateField(
-        label=gettext_lazy("date of the move"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("date of the move"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     note = forms.CharField(label=gettext_lazy("note"), max_length=100, required=False)
 
@@ -72,7 +74,8 @@ class MoveInForm(forms.Form):
         widget=forms.TextInput(attrs={"list": "area-options", "autocomplete": "off"}),
     )
     date = forms.DateField(
-        label=gettext_lazy("date of the move"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("date of the move"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     note = forms.CharField(label=gettext_lazy("note"), max_length=100, required=False)
 
@@ -102,7 +105,13 @@ def move_out(request: HttpRequest, pk: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
                 by=user,
             )
-            return redirect("registry:person", pk=person.pk)
+            if Person.objects.visible_to(user).filter(pk=person.pk).exists():
+                return redirect("registry:person", pk=person.pk)
+            # Moved to a village outside the user's area: the file is now the receiving village's.
+            messages.success(
+                request, _("%(name)s moved to %(place)s.") % {"name": person.name, "place": place.describe()}
+            )
+            return redirect("registry:search")
         except (Refusal, PermissionDenied) as refusal:
             form.add_error(None, str(refusal))
     return render(request, "registry/move_out.html", {"form": form, "person": person})

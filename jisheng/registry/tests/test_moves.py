@@ -38,7 +38,7 @@ def test_a_move_to_a_village_of_another_township_picked_from_the_list_moves_the_
     response = client.post(
         reverse("registry:person_move_out", args=[wang.pk]), {"destination": picked, "date": DAY.isoformat()}
     )
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"] == reverse("registry:search")
     wang.refresh_from_db()
     assert wang.residence_area == areas["village_b"] and wang.status == PersonStatus.ALIVE
     assert client.get(reverse("registry:person", args=[wang.pk])).status_code == 404  # no longer hers
@@ -106,7 +106,8 @@ def test_a_move_in_of_a_person_from_another_township_keeps_one_record_and_its_hi
 ) -> None:
     li = make_person(area=areas["village_b"], name="李娜", sex="2", birth=datetime.date(1995, 2, 3))
     client = client_for(officer)
-    assert 'name="village"' in client.get(reverse("registry:move_in")).content.decode()
+    form = client.get(reverse("registry:move_in")).content.decode()
+    assert 'name="village"' in form and f'value="{datetime.date.today().isoformat()}"' in form
     wrong = client.post(
         reverse("registry:move_in"),
         {
