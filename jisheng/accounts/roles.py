@@ -40,7 +40,7 @@ ROLE_DUTIES = {
     ),
     RoleCode.TOWNSHIP_HEAD: _(
         "Approve cases and reports of your township, take over as B role when a colleague is absent, "
-        "and follow up accountability records."
+        "follow up accountability records, and import and review your villages' data."
     ),
     RoleCode.COUNTY_STAFF: _(
         "Confirm benefit eligibility and payments, watch the county dashboards, handle petitions and "
