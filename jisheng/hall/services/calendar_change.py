@@ -25,7 +25,7 @@ def deadlines_recompute(*, year: int, previous_working: frozenset[datetime.date]
     first = datetime.date(year, 1, 1)
     last = datetime.date(year, 12, 31)
     cases = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .filter(status__in=OPEN_STATUSES, due_on__gte=first)
         .select_related("area", "owner", "item")
     )
