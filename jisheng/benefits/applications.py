@@ -112,11 +112,17 @@ def _create(
     needs_verification: bool = False,
 ) -> Application:
     programme = get_programme(programme_id)
-    open_one = Application.objects.filter(
-        person=person, programme_id=programme.id, year=year, status__in=OPEN_APPLICATION_STATUSES
+    open_one = (
+        Application.objects.select_for_update()
+        .filter(person=person, programme_id=programme.id, year=year, status__in=OPEN_APPLICATION_STATUSES)
+        .first()
     )
-    if open_one.exists():
-        raise ValidationError(_already_open(programme.name, year))
+    if open_one is not None:
+        if open_one.status != Application.Status.VERIFYING or needs_verification or by is not None:
+            raise ValidationError(_already_open(programme.name, year))
+        # An unverified application (by someone the registry does not tie to the beneficiary) must
+        # not block the registered parent's own: it is closed, and the officer sees why.
+        _close_unverified(open_one)
     decision = engine.explain(programme, year, person)
     version = programme.version_for(year)
     if not decision.eligible:
@@ -150,6 +156,22 @@ def _create(
         reason="群众网上申请" if by is None else "",
     )
     return application
+
+
+def _close_unverified(application: Application) -> None:
+    before = _masked(model_snapshot(application))
+    application.status = Application.Status.REJECTED
+    application.verification_note = "人口信息库登记的申请对象本人或父母已另行申请，此申请不再核实"
+    application.verified_at = timezone.now()
+    application.save(update_fields=["status", "verification_note", "verified_at"])
+    record(
+        by=None,
+        action="benefits.application_verify",
+        obj=application,
+        before=before,
+        after=_masked(model_snapshot(application)),
+        reason=application.verification_note,
+    )
 
 
 def _already_open(programme_name: str, year: int) -> str:
