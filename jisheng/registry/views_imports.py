@@ -3,10 +3,10 @@
 The check and the commit run in a background thread so a long file does not hold the request; the
 page polls the job's progress with htmx. The engine is the one ``jisheng import`` uses.
 
-The file is read (after ``imports.guard`` has checked its size) at upload, for its headers, and by
-each check and commit in the thread; what pages show comes from what those stored: the job's row,
-and files beside the upload (the headers, the warnings, the refused rows as .xlsx). A page view never
-opens the spreadsheet.
+The file is read once, at upload, after ``imports.guard`` has checked its size: the cells are kept
+beside it (``cells.jsonl``) for the check and the commit in the thread. What pages show comes from
+what those stored: the job's row, and files beside the upload (the headers, the warnings, the
+refused rows as .xlsx). A page view never opens the spreadsheet.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
                     for chunk in upload.chunks():
                         handle.write(chunk)
                 try:
-                    table, mapping = preview(stored, kind)
+                    table, mapping = preview(stored, kind, keep=_beside(stored, "cells.jsonl"))
                 except Exception as problem:  # any unreadable file: say so instead of failing the page
                     import_job_update(job=job, stored_path=str(stored), status=ImportJob.Status.FAILED)
                     error = (
@@ -278,6 +278,7 @@ def _run_job(job_pk: int, user: Any, dry_run: bool) -> None:
             all_or_nothing=job.all_or_nothing,
             file_name=job.file_name,
             progress=progress,
+            parsed=_beside(Path(job.stored_path), "cells.jsonl"),  # read at upload, not again
         )
         stored = Path(job.stored_path)
         write_refused_rows(result, _beside(stored, "refused.xlsx"))

@@ -29,7 +29,7 @@ from .. import import_writer
 from ..bulkload import roomy_page_cache
 from .kinds import KINDS, columns_of, guess_mapping, known_headers
 from .pipeline import checked_batches
-from .reader import Table, find_table, read_cells
+from .reader import Table, find_table, load_cells, read_cells, save_cells
 from .resolve import RESOLVERS, Context, ImportResult, RowError, references_of_refused_row, shown
 from .rows import row_checker
 
@@ -46,9 +46,13 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def preview(path: Path, kind: str) -> tuple[Table, dict[str, int]]:
-    """The table and the guessed mapping, for the mapping step of the web import."""
-    table = find_table(read_cells(path), known_headers(kind))
+def preview(path: Path, kind: str, *, keep: Path | None = None) -> tuple[Table, dict[str, int]]:
+    """The table and the guessed mapping, for the mapping step of the web import; with keep, what
+    was read is also saved there for run_import (the file is parsed once)."""
+    cells = read_cells(path)
+    if keep is not None:
+        save_cells(cells, keep)
+    table = find_table(cells, known_headers(kind))
     return table, guess_mapping(kind, table.headers)
 
 
@@ -71,11 +75,14 @@ def run_import(
     all_or_nothing: bool = False,
     file_name: str = "",
     progress: Callable[[int, int], None] | None = None,
+    parsed: Path | None = None,
 ) -> ImportResult:
+    """Import the file at path; parsed, when given, holds the cells preview already read from it."""
     if kind not in KINDS:
         raise ValueError(kind)
     result = ImportResult(kind=kind, dry_run=dry_run, sha256=file_sha256(path))
-    table = find_table(read_cells(path), known_headers(kind))
+    cells = load_cells(parsed) if parsed is not None and parsed.exists() else read_cells(path)
+    table = find_table(cells, known_headers(kind))
     mapping = mapping if mapping is not None else guess_mapping(kind, table.headers)
     result.total = len(table.rows)
     result.labels = table.labels

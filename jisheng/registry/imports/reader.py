@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from jisheng.core.text import normalize_text
 
 from .guard import HostileFile, UnreadableFile, check_csv, check_xlsx
 
-__all__ = ["HostileFile", "Table", "UnreadableFile", "find_table", "read_cells"]
+__all__ = ["HostileFile", "Table", "UnreadableFile", "find_table", "load_cells", "read_cells", "save_cells"]
 
 HEADER_SEARCH_ROWS = 10
 
@@ -61,6 +62,46 @@ def read_cells(path: Path) -> list[list[Any]]:
             ) from None
     # .xls and .ods are not opened: their sizes cannot be checked before the reader allocates.
     raise UnreadableFile(_("Only .xlsx and .csv files can be imported; save the file as .xlsx."))
+
+
+def save_cells(cells: list[list[Any]], path: Path) -> None:
+    """Keep what the reader read, one JSON row a line, so the file is parsed once: the check and the
+    commit load this instead of opening the spreadsheet again. Dates and times keep their type."""
+    temporary = path.with_name(path.name + ".part")
+    with temporary.open("w", encoding="utf-8") as handle:
+        for row in cells:
+            handle.write(json.dumps(row, ensure_ascii=False, default=_encode))
+            handle.write("\n")
+    temporary.replace(path)
+
+
+def load_cells(path: Path) -> list[list[Any]]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line, object_hook=_decode) for line in handle]
+
+
+def _encode(value: Any) -> dict[str, Any]:
+    if isinstance(value, datetime.datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, datetime.date):
+        return {"date": value.isoformat()}
+    if isinstance(value, datetime.time):
+        return {"time": value.isoformat()}
+    if isinstance(value, datetime.timedelta):
+        return {"seconds": value.total_seconds()}
+    return {"text": str(value)}
+
+
+def _decode(value: dict[str, Any]) -> Any:
+    if "datetime" in value:
+        return datetime.datetime.fromisoformat(value["datetime"])
+    if "date" in value:
+        return datetime.date.fromisoformat(value["date"])
+    if "time" in value:
+        return datetime.time.fromisoformat(value["time"])
+    if "seconds" in value:
+        return datetime.timedelta(seconds=value["seconds"])
+    return value.get("text", "")
 
 
 def decode_csv(data: bytes) -> str:

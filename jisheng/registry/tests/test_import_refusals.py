@@ -160,6 +160,27 @@ def test_the_import_pages_never_open_the_spreadsheet_again(tmp_path, areas, offi
     page = client.get(f"/registry/import/{job.pk}/").content.decode()
     assert "B · 身份证号" in page and "C · 性 别" in page  # the columns stored at upload
     assert client.get(f"/registry/import/{job.pk}/progress/").status_code == 200
+    # The check and the commit work from the cells read at upload too: the file is parsed once.
+    client.post(f"/registry/import/{job.pk}/run/", {"action": "check", "map_name": "0", "map_id_number": "1"})
+    client.post(f"/registry/import/{job.pk}/run/", {"action": "commit"})
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and Person.objects.filter(name="甲一").exists()
+
+
+def test_the_cells_kept_at_upload_come_back_with_their_types(tmp_path):
+    from jisheng.registry.imports.reader import load_cells, save_cells
+
+    cells = [
+        ["姓名", 4.11723198503021e17, 33055, True, None, ""],
+        [
+            datetime.date(1990, 7, 1),
+            datetime.datetime(1990, 7, 1, 8, 30),
+            datetime.time(8, 30),
+            '{"date": "x"}',
+        ],
+    ]
+    save_cells(cells, tmp_path / "cells.jsonl")
+    assert load_cells(tmp_path / "cells.jsonl") == cells
 
 
 def test_a_job_whose_thread_died_is_shown_failed_with_the_reason(tmp_path, areas, officer, client_for):
