@@ -15,23 +15,27 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
-# Chinese names of the steps, for the refusal; a step not listed here is shown as given, so a caller
-# may pass its own Chinese label instead of a key.
-STEP_LABELS: dict[str, str] = {
-    "propose": "提出",
-    "review": "初审",
-    "approve": "审批",
-    "pay": "登记发放结果",
-    "issue": "生成银行代发文件",
-    "compile": "编制",
-    "submit": "上报",
-    "verify": "审核",
+# The steps' names, for the refusal (in Chinese: 提出、初审、审批…); a step not listed here is shown as
+# given.
+STEP_LABELS: dict[str, Promise] = {
+    "propose": pgettext_lazy("four eyes step", "propose"),
+    "review": pgettext_lazy("four eyes step", "review"),
+    "approve": pgettext_lazy("four eyes step", "approve"),
+    "pay": pgettext_lazy("four eyes step", "record the payment results"),
+    "issue": pgettext_lazy("four eyes step", "make the bank file"),
+    "compile": pgettext_lazy("four eyes step", "compile"),
+    "submit": pgettext_lazy("four eyes step", "submit"),
+    "verify": pgettext_lazy("four eyes step", "verify"),
+    "request_revocation": pgettext_lazy("four eyes step", "request revocation"),
 }
 
 
 def step_label(step: str) -> str:
-    return STEP_LABELS.get(step, step)
+    return str(STEP_LABELS.get(step, step))
 
 
 def _pk(user: Any) -> Any:
@@ -62,7 +66,7 @@ def may_take(actor: Any, *, earlier: Mapping[str, Any | None]) -> bool:
 
 
 def ensure_different_person(actor: Any, *, step: str, earlier: Mapping[str, Any | None]) -> None:
-    """Refuse ``step`` to an actor who took one of the ``earlier`` steps, with a Chinese reason.
+    """Refuse ``step`` to an actor who took one of the ``earlier`` steps, with a reason in the user's language.
 
     >>> ensure_different_person(county, step="approve", earlier={"propose": batch.created_by,
     ...                                                         "review": batch.reviewed_by})
@@ -70,5 +74,6 @@ def ensure_different_person(actor: Any, *, step: str, earlier: Mapping[str, Any 
     taken = conflicting_step(actor, earlier=earlier)
     if taken is not None:
         raise PermissionDenied(
-            f"双人复核：您已{step_label(taken)}此事项，不能再{step_label(step)}，请由其他工作人员办理"
+            _("Four eyes: you did “%(taken)s” on this, so you may not “%(step)s” it; a colleague must.")
+            % {"taken": step_label(taken), "step": step_label(step)}
         )

@@ -160,7 +160,7 @@ def certificate_revoke_decide(
     certificate = revocation.certificate
     if not _may(by, REVOKE_APPROVE_ROLES, certificate.area_id):
         raise PermissionDenied(_("Only a township head may decide on a revocation."))
-    ensure_different_person(by, step="approve", earlier={"申请撤销": revocation.requested_by})
+    ensure_different_person(by, step="approve", earlier={"request_revocation": revocation.requested_by})
     if revocation.status != RevocationRequest.Status.PENDING:
         raise ValidationError(_("This revocation request has already been decided."))
     note = " ".join(note.split())

@@ -98,7 +98,7 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_decide": pending is not None
             and staff_can_change(user)
             and user.has_role(*services.REVOKE_APPROVE_ROLES)  # type: ignore[union-attr]
-            and may_take(user, earlier={"request": pending.requested_by}),
+            and may_take(user, earlier={"request_revocation": pending.requested_by}),
         },
     )
 
