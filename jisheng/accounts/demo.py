@@ -21,6 +21,8 @@ DEMO_STAFF = [
     ("township", "411723101000", [RoleCode.TOWNSHIP_HEAD], "张建国"),
     ("clerk-sheqiao", "411723102000", [RoleCode.COUNTER_CLERK], "孙亚楠"),
     ("county", "411723000000", [RoleCode.COUNTY_STAFF], "刘志强"),
+    # a second county officer: four eyes — the one who approves a batch or report does not pay it
+    ("county2", "411723000000", [RoleCode.COUNTY_STAFF], "黄海燕"),
     ("city", "411700000000", [RoleCode.CITY_STAFF], "陈卫东"),
     ("auditor", "411723000000", [RoleCode.AUDITOR], "周敏"),
     ("sysadmin", "411723000000", [RoleCode.SYSTEM_ADMIN], "吴磊"),

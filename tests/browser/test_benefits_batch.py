@@ -1,5 +1,6 @@
 """A 育儿补贴 batch goes from proposal through public notice, township review, county approval and
-payment in the browser; a stale second approval and a repeated bank-file click pay nobody twice."""
+payment in the browser; a stale second approval and a repeated bank-file click pay nobody twice. The
+township records each payee's account; the county officer who approves does not pay (four eyes)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ def world(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
     make_user(areas["village_a"], "village_officer", username="village", full_name="王秀兰")
     county = make_user(areas["county"], "county_staff", username="county", full_name="刘志强")
     TOTPDevice.objects.create(user=county, name="default", confirmed=True)
+    payer = make_user(areas["county"], "county_staff", username="county2", full_name="黄海燕")
+    TOTPDevice.objects.create(user=payer, name="default", confirmed=True)
     for n, (name, born, village) in enumerate(
         [
             ("王小一", datetime.date(2025, 3, 1), "village_a"),
@@ -101,6 +104,23 @@ def test_a_batch_is_proposed_noticed_reviewed_approved_and_paid_once(
     page.click("#review-accept")
     assert "乡镇已初审" in page.inner_text("#batch-status")
 
+    # The township records each payee's account; a mistyped card is refused with what was typed kept.
+    page.goto(f"/benefits/batches/{batch.pk}/accounts/")
+    assert "2 条名单缺少有效的收款账户" in page.inner_text("#lacking-count")
+    for name, card in (("王小一", "6228481234567890128"), ("李小二", "6217001234567890122")):
+        row = page.locator("#lacking tr", has_text=name)
+        row.locator("input[name=bank_account]").fill(card if name == "李小二" else card[:-1] + "7")
+        row.locator("input[name=bank_name]").fill("中国农业银行平舆县支行")
+        row.locator("input[name=account_holder]").fill(name)
+        row.locator("button").click()
+        if name == "王小一":
+            row = page.locator("#lacking tr", has_text=name)
+            assert "校验位不正确" in row.inner_text()
+            assert row.locator("input[name=bank_account]").input_value() == card[:-1] + "7"
+            row.locator("input[name=bank_account]").fill(card)
+            row.locator("button").click()
+    assert "所有名单均已登记有效的收款账户" in page.inner_text("#lacking-count")
+
     # The county approves; a second tab with the same stale form approves again and is refused.
     sign_out(page)
     sign_in(page, "county")
@@ -113,8 +133,13 @@ def test_a_batch_is_proposed_noticed_reviewed_approved_and_paid_once(
     stale.fill("input[name=reason]", "同意（重复）")
     stale.click("#approve")
     assert "不能执行此步骤" in stale.inner_text(".messages")
+    assert page.locator("#issue-payments").count() == 0  # the approver does not pay
 
-    # The bank file is prepared twice (a repeated click from the stale tab): each child once.
+    # Another county officer prepares the bank file twice (a repeated click from a stale tab):
+    # each child once.
+    sign_out(page)
+    sign_in(page, "county2")
+    page.goto(f"/benefits/batches/{batch.pk}/")
     page.click("#issue-payments")
     stale.goto(f"/benefits/batches/{batch.pk}/")
     stale.click("#issue-payments")

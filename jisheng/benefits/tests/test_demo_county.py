@@ -79,3 +79,8 @@ def test_the_demo_step_proposes_one_township_batch_once(county):
     batch = Batch.objects.get()
     assert batch.area_id == "411723101000" and batch.programme_id == "childcare_subsidy"
     assert batch.total == sum(line.amount for line in batch.lines.all())
+    # every line but the last carries a valid payee account, so the demo reaches the bank file
+    from jisheng.benefits.services import lines_lacking_account
+
+    lacking = lines_lacking_account(batch)
+    assert [line.pk for line, _problem in lacking] == [batch.lines.order_by("id").last().pk]
