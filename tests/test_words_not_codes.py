@@ -275,3 +275,13 @@ def test_the_person_timeline_shows_the_day_in_shanghai_not_in_utc(areas, make_us
     Application.objects.filter(pk=application.pk).update(received_at=late_evening_utc)
     page = visible_text(client.get(f"/registry/persons/{application.person_id}/").content.decode())
     assert "2026-03-02" in page and "2026-03-01" not in page
+
+
+def test_an_import_reads_every_ethnic_group_by_its_name():
+    from jisheng.registry.imports.rows import parse_ethnicity
+
+    assert (
+        parse_ethnicity("傈僳族") == "20"
+        and parse_ethnicity("基诺") == "56"
+        and parse_ethnicity("汉族") == "01"
+    )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from jisheng.core.text import InputError, parse_whole_number
 
 from ..codes import ContraceptiveMethod, HukouType, MaritalStatus, PersonStatus, Relation, Sex
+from ..ethnicities import table as ethnicity_table
 from ..models import Marriage
 from ..validation import (
     Refusal,
@@ -79,27 +80,8 @@ STATUS_WORDS = {
     "迁出": PersonStatus.MOVED_OUT,
     "死亡": PersonStatus.DEAD,
 }
-ETHNICITY_WORDS = {
-    "汉": "01",
-    "蒙古": "02",
-    "回": "03",
-    "藏": "04",
-    "维吾尔": "05",
-    "苗": "06",
-    "彝": "07",
-    "壮": "08",
-    "布依": "09",
-    "朝鲜": "10",
-    "满": "11",
-    "侗": "12",
-    "瑶": "13",
-    "白": "14",
-    "土家": "15",
-    "哈尼": "16",
-    "哈萨克": "17",
-    "傣": "18",
-    "黎": "19",
-}
+# 民族 by name as GB 3304 lists them (汉族 or 汉), from the table the screens show.
+ETHNICITY_WORDS = {name.removesuffix("族"): code for code, (name, _english) in ethnicity_table().items()}
 METHOD_WORDS = {
     "口服": ContraceptiveMethod.ORAL,
     "口服避孕药": ContraceptiveMethod.ORAL,
