@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "jisheng.core.middleware.ContentSecurityPolicyMiddleware",
+    "jisheng.core.middleware.ApiErrorsAsJsonMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "jisheng.core.language.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",

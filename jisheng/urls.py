@@ -30,6 +30,7 @@ urlpatterns = [
     path("", root, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("jisheng.accounts.urls")),
+    path("audit/", include("jisheng.accounts.audit_urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("sysadmin/", admin.site.urls),

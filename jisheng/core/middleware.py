@@ -27,3 +27,41 @@ class ContentSecurityPolicyMiddleware:
         # first, with their own long cache); a view that sets its own Cache-Control keeps it.
         response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+class ApiErrorsAsJsonMiddleware:
+    """An API client gets JSON for every error, also for those Django answers before the API sees
+    the request (a method the route does not take, an unknown path, a refused CSRF token): a script
+    or the offline client parses ``{"detail": …}``, never an HTML page."""
+
+    PREFIX = "/api/"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            not request.path.startswith(self.PREFIX)
+            or response.status_code < 400
+            or "json" in response.get("Content-Type", "")
+        ):
+            return response
+        from django.http import JsonResponse
+        from django.utils.translation import gettext as _
+
+        reasons = {
+            400: _("The request is not valid."),
+            401: _("Sign in or send a valid API token."),
+            403: _("Not allowed."),
+            404: _("Not found."),
+            405: _("This operation does not take the method %(method)s.") % {"method": request.method},
+            413: _("The request is too large."),
+            429: _("Too many requests; try again later."),
+        }
+        detail = reasons.get(response.status_code, _("The server could not answer this request."))
+        converted = JsonResponse({"detail": detail}, status=response.status_code)
+        for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+            if header in response:
+                converted[header] = response[header]
+        return converted

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import audit_viewer as views
 
 app_name = "audit"
 urlpatterns = [

@@ -1,3 +1,6 @@
+"""The auditor's viewer of the audit trail. It lives in accounts, not in audit: the trail sits below
+every app (each service writes to it), while a page that checks roles sits above accounts."""
+
 from datetime import datetime, time
 
 from django import forms
@@ -9,12 +12,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jisheng.accounts.decorators import role_required
 from jisheng.areas.scoping import get_visible_or_404
+from jisheng.audit.actions import action_label, kind_choices, prefixes_of_kind
+from jisheng.audit.models import AuditEvent
+from jisheng.audit.services import verify_chain
 
-from .actions import action_label, kind_choices, prefixes_of_kind
-from .models import AuditEvent
-from .services import verify_chain
+from .decorators import role_required
 
 AUDIT_READERS = ("auditor", "audit_admin")
 
