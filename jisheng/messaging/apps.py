@@ -26,7 +26,7 @@ class MessagingConfig(AppConfig):
             {
                 "title": _("Latest notice for you"),
                 "value": timezone.localdate(latest.created_at),
-                "url": "/",
+                "url": latest.link or "/",
                 "note": latest.text,
             }
         ]

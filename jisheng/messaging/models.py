@@ -36,6 +36,8 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     text = models.CharField(_("text"), max_length=300)
+    # Where a staff notice leads (the case page); the subject's app knows its URL, this app does not.
+    link = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"))
     state = models.CharField(_("state"), max_length=8, choices=MessageState.choices)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -39,6 +39,7 @@ def message_enqueue(
     by: Any,
     phone: str = "",
     recipient: Any = None,
+    link: str = "",
 ) -> Message:
     """Queue a message; call it inside the service's transaction, so it exists exactly when the event does.
 
@@ -57,6 +58,7 @@ def message_enqueue(
         phone="" if staff else phone,
         recipient=recipient,
         text=text[:300],
+        link=link[:200],
         created_at=now,
         state=MessageState.SENT if staff else MessageState.PENDING,
         sent_at=now if staff else None,

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.urls import reverse
+
 from jisheng.messaging.services import message_enqueue
 
 from ..models import Application
@@ -57,6 +59,7 @@ def deadline_changed(application: Application, old: datetime.date, new: datetime
             subject_id=application.number,
             area=application.area,
             recipient=application.owner,
+            link=reverse("hall:case", args=[application.pk]),
             text=text,
             by=by,
         )

@@ -85,5 +85,7 @@ def test_a_deadline_on_the_provisional_calendar_is_marked_and_recomputed_when_th
     assert any("调整为 2027-01-06" in text for text in sms_texts(application))
     notice = Message.objects.get(kind=MessageKind.STAFF, recipient=staff["clerk"])
     assert notice.state == MessageState.SENT and application.number in notice.text
+    home = client_for(staff["clerk"]).get("/").content.decode()
+    assert "最新提醒" in home and reverse("hall:case", args=[application.pk]) in home
     page = client_for(staff["clerk"]).get(reverse("hall:case", args=[application.pk])).content.decode()
     assert "暂定" not in page
