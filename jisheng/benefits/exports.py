@@ -11,6 +11,8 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from jisheng.core.spreadsheets import csv_text, neutralise_row
+
 from .models import Batch, Payment
 
 BANK_HEADER = [
@@ -53,7 +55,8 @@ def bank_file_csv(batch: Batch, payments: Iterable[Payment]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL)  # every field quoted: numbers stay text
     writer.writerow(BANK_HEADER)
-    writer.writerows(_bank_rows(batch, payments))
+    # A name typed as =HYPERLINK(…) stays text in the bank's or the clerk's spreadsheet program.
+    writer.writerows([csv_text(value) for value in row] for row in _bank_rows(batch, payments))
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 Chinese correctly
 
 
@@ -67,6 +70,7 @@ def _workbook(
     sheet.append(header)
     for row in rows:
         sheet.append(row)
+        neutralise_row(sheet, sheet.max_row)
         for column in text_columns | money_columns:
             cell = sheet.cell(row=sheet.max_row, column=column + 1)
             cell.number_format = "@" if column in text_columns else "0.00"

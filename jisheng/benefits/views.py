@@ -19,6 +19,7 @@ from jisheng.accounts.decorators import role_required
 from jisheng.accounts.permissions import may_take
 from jisheng.areas.models import Area
 from jisheng.areas.scoping import get_visible_or_404, visible_area
+from jisheng.audit.disclosure import disclosure_record
 
 from . import engine, queries, services, whatif
 from .models import Batch, Line, Objection, Payment
@@ -243,15 +244,29 @@ def bank_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         .order_by("line__area_id", "line_id")
     )
     name = f"bank-{batch.programme_id}-{batch.period}-{batch.pk}"
+    # Names, ID numbers and accounts of every payee leave the system here: an audited disclosure.
+    disclosure_record(
+        by=request.user,
+        kind="bank_file",
+        count=len(payments),
+        fields=("name", "id_number", "bank_account", "account_holder", "bank_name", "amount"),
+        filters={"batch": batch.pk, "format": fmt},
+        reason=_("payment of batch %(batch)s") % {"batch": batch.pk},
+        object_type=Batch._meta.label_lower,
+        object_id=str(batch.pk),
+        object_repr=str(batch),
+    )
     if fmt == "csv":
         response = HttpResponse(bank_file_csv(batch, payments), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        response["Cache-Control"] = "no-store"
         return response
     response = HttpResponse(
         bank_file_xlsx(batch, payments),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    response["Cache-Control"] = "no-store"
     return response
 
 
