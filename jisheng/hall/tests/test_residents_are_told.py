@@ -77,6 +77,7 @@ def test_a_deadline_on_the_provisional_calendar_is_marked_and_recomputed_when_th
         assert application.due_on == D(2027, 1, 5)
         page = client_for(staff["clerk"]).get(reverse("hall:case", args=[application.pk])).content.decode()
         assert "暂定" in page
+        assert "暂定" in client_for(staff["clerk"]).get(reverse("hall:queue")).content.decode()
 
         workdays.calendar_import_csv(text="2027-01-01,休,元旦\n2027-01-04,休,调休\n", by=staff["clerk"])
     application.refresh_from_db()
