@@ -144,7 +144,7 @@ def batch_create(request: HttpRequest, payload: BatchIn) -> dict[str, Any]:
     except KeyError as exc:
         raise HttpError(400, str(exc)) from exc
     except PermissionDenied as exc:
-        raise HttpError(403, str(exc) or "无权操作") from exc
+        raise HttpError(403, str(exc) or _("You may not do this.")) from exc
     return _batch_out(batch)
 
 
@@ -164,9 +164,9 @@ def batch_decide(request: HttpRequest, batch_id: int, payload: DecisionIn) -> di
             services.payments_issue(batch=batch, by=by)
             batch.refresh_from_db()
         else:
-            raise HttpError(400, "step 须为 notice、review、approve 或 pay")
+            raise HttpError(400, _("step must be notice, review, approve or pay"))
     except PermissionDenied as exc:
-        raise HttpError(403, str(exc) or "无权操作") from exc
+        raise HttpError(403, str(exc) or _("You may not do this.")) from exc
     except ValidationError as exc:
         raise HttpError(409, "；".join(exc.messages)) from exc
     return _batch_out(batch)

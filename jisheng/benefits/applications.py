@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jisheng.audit.services import model_snapshot, record
 from jisheng.registry.models import Birth, Person
@@ -57,7 +58,10 @@ def application_submit(
     if account is not None and account.holder not in allowed_holders(person.pk):
         raise ValidationError(
             {
-                "account_holder": f"“账户户名”：{account.holder} 不是 {person.name} 本人或登记的父母，不能作为收款人"
+                "account_holder": _(
+                    "“Account holder”: %(holder)s is neither %(name)s nor a registered parent and cannot be paid"
+                )
+                % {"holder": account.holder, "name": person.name}
             }
         )
     return _create(person=person, programme_id=programme_id, year=year, by=by, account=account, fields={})
@@ -78,9 +82,15 @@ def resident_application_submit(
     beneficiary to the registry. No staff member acts: the audit event has no actor and names the
     channel."""
     if relation not in Application.Relation.values:
-        raise ValidationError({"relation": "“与申请对象的关系”：请选择"})
+        raise ValidationError({"relation": _("“Relation to the beneficiary”: choose one")})
     if account is not None and account.holder not in (applicant_name, person.name):
-        raise ValidationError({"account_holder": "“账户户名”：收款账户须为申请人本人或申请对象本人的账户"})
+        raise ValidationError(
+            {
+                "account_holder": _(
+                    "“Account holder”: the account must be the applicant's or the beneficiary's own"
+                )
+            }
+        )
     applicant = registered_applicant(
         person, name=applicant_name, id_number=applicant_id_number, relation=relation
     )
@@ -175,7 +185,10 @@ def _close_unverified(application: Application) -> None:
 
 
 def _already_open(programme_name: str, year: int) -> str:
-    return f"此人 {year} 年的{programme_name}已有一份正在办理的申请，不能重复申请"
+    return _("This person already has an application for %(programme)s %(year)s in progress") % {
+        "programme": programme_name,
+        "year": year,
+    }
 
 
 def _masked(snapshot: dict[str, Any]) -> dict[str, Any]:
@@ -192,9 +205,12 @@ def application_verify(*, application: Application, accept: bool, note: str, by:
     application = Application.objects.select_for_update().get(pk=application.pk)
     _require(by, VERIFIERS, application.area_id)
     if application.status != Application.Status.VERIFYING:
-        raise ValidationError(f"该申请当前状态为“{application.get_status_display()}”，无需核实")
+        raise ValidationError(
+            _("The application is “%(status)s”: there is nothing to check")
+            % {"status": application.get_status_display()}
+        )
     if not note.strip():
-        raise ValidationError({"note": "“核实意见”：请写明查验了哪些材料"})
+        raise ValidationError({"note": _("“Check note”: say which documents you checked")})
     before = _masked(model_snapshot(application))
     application.status = Application.Status.ELIGIBLE if accept else Application.Status.REJECTED
     application.verified_by = by if getattr(by, "is_authenticated", False) else None

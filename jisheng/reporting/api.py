@@ -80,7 +80,7 @@ def _form(code: str, *, changed_by: Any = None) -> ReportForm:
         services.forms_load(by=changed_by)
     form = ReportForm.objects.filter(code=code).first() if changed_by else queries.form_for_reading(code)
     if form is None:
-        raise HttpError(404, f"未知报表 {code[:40]}")
+        raise HttpError(404, _("Unknown report form %(code)s") % {"code": code[:40]})
     return form
 
 
@@ -90,7 +90,11 @@ def _period(key: str, period_type: str) -> Period:
     except ValidationError as exc:
         raise HttpError(400, "；".join(exc.messages)) from exc
     if period.type != period_type:
-        raise HttpError(400, f"周期 {key[:16]} 与报表周期类型 {period_type} 不符")
+        raise HttpError(
+            400,
+            _("Period %(key)s does not fit the form's period type %(type)s")
+            % {"key": key[:16], "type": period_type},
+        )
     return period
 
 
@@ -229,7 +233,7 @@ def indicator(request: HttpRequest, code: str, period: str = "", area: str = "")
     """An indicator live from the registry and from the approved report, for an area and month."""
     found = definitions.indicators().get(code)
     if found is None:
-        raise HttpError(404, f"未知指标 {code}")
+        raise HttpError(404, _("Unknown indicator %(code)s") % {"code": code})
     form = _form("village_month")
     the_period = _period(period, "month")
     the_area = _area(request, area)
