@@ -16,6 +16,7 @@ import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, connections
@@ -23,8 +24,8 @@ from django.db import connection, connections
 DATA_MEMBERS = ("keys", "uploads", "secret_key")
 
 
-def _database_settings() -> dict:
-    return settings.DATABASES["default"]
+def _database_settings() -> dict[str, Any]:
+    return dict(settings.DATABASES["default"])
 
 
 def _pg_env_args() -> tuple[dict[str, str], list[str]]:

@@ -19,7 +19,7 @@ class AnyOf(Lookup):
     def get_prep_lookup(self) -> Any:
         return [self.lhs.output_field.get_prep_value(value) for value in self.rhs]
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
         lhs, lhs_params = self.process_lhs(compiler, connection)
         values = list(self.rhs)
         if not values:

@@ -15,6 +15,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -172,9 +173,9 @@ def _baseline_import(path: Path, village: str) -> float:
     from python_calamine import CalamineWorkbook
 
     started = time.perf_counter()
-    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()[1:]
+    rows: list[list[Any]] = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()[1:]
     now = datetime.datetime.now(datetime.UTC)
-    values = [
+    values: list[tuple[Any, ...]] = [
         (r[0], r[1], r[1][::-1], "1" if r[2] == "男" else "2", _chinese_date(r[3]), village, now)
         for r in rows
     ]
@@ -214,7 +215,6 @@ def _sample(rng: random.Random, column: str, count: int) -> list[str]:
 
 
 def _searches(ctx: BenchContext, user: Any, rng: random.Random) -> Iterator[dict[str, Any]]:
-    from .queries import SearchCriteria, person_search
 
     cases = {
         "search_id": (_sample(rng, "id_number", QUERIES), "id_number = %s", lambda v: v),
@@ -238,11 +238,17 @@ def _searches(ctx: BenchContext, user: Any, rng: random.Random) -> Iterator[dict
     for name, (queries, where, to_column) in cases.items():
         if not ctx.wants(name):
             continue
-        app = [_timed_ms(lambda q=q: person_search(user, SearchCriteria(q=q))) for q in queries]
-        raw = [_timed_ms(lambda q=q, w=where, f=to_column: _raw_search(w, f(q), scope)) for q in queries]
+        app = [_timed_ms(partial(_search_once, user, q)) for q in queries]
+        raw = [_timed_ms(partial(_raw_search, where, to_column(q), scope)) for q in queries]
         app_p, raw_p = percentiles(app), percentiles(raw)
         yield measure(f"{name}_p50", app_p["p50"], "ms", raw_p["p50"], queries=len(queries))
         yield measure(f"{name}_p95", app_p["p95"], "ms", raw_p["p95"], queries=len(queries))
+
+
+def _search_once(user: Any, q: str) -> None:
+    from .queries import SearchCriteria, person_search
+
+    person_search(user, SearchCriteria(q=q))
 
 
 def _raw_search(where: str, value: str, scope: tuple[str, str]) -> list[Any]:
@@ -274,22 +280,17 @@ def _person_file(user: Any, rng: random.Random) -> Iterator[dict[str, Any]]:
     def open_file(pk: int) -> None:
         request = factory.get(f"/registry/persons/{pk}/")
         request.user = user
-        request.session = {}  # type: ignore[attr-defined]
+        request.session = {}  # type: ignore[assignment]
         response = views.person_detail(request, pk=pk)
         assert response.status_code == 200
 
-    app = [_timed_ms(lambda pk=pk: open_file(pk)) for pk in ids]
-    raw = [
-        _timed_ms(
-            lambda pk=pk: _raw(
-                "SELECT p.*, (SELECT COUNT(*) FROM registry_birth b WHERE b.mother_id = p.id), "
-                "(SELECT COUNT(*) FROM registry_marriage m WHERE m.wife_id = p.id OR m.husband_id = p.id) "
-                "FROM registry_person p WHERE p.id = %s",
-                [pk],
-            )
-        )
-        for pk in ids
-    ]
+    file_sql = (
+        "SELECT p.*, (SELECT COUNT(*) FROM registry_birth b WHERE b.mother_id = p.id), "
+        "(SELECT COUNT(*) FROM registry_marriage m WHERE m.wife_id = p.id OR m.husband_id = p.id) "
+        "FROM registry_person p WHERE p.id = %s"
+    )
+    app = [_timed_ms(partial(open_file, pk)) for pk in ids]
+    raw = [_timed_ms(partial(_raw, file_sql, [pk])) for pk in ids]
     app_p, raw_p = percentiles(app), percentiles(raw)
     yield measure("person_file_p50", app_p["p50"], "ms", raw_p["p50"], files=len(ids))
     yield measure("person_file_p95", app_p["p95"], "ms", raw_p["p95"], files=len(ids))

@@ -1,4 +1,5 @@
 import json
+from typing import cast
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
@@ -23,7 +24,7 @@ class Command(BaseCommand):
         ctx = BenchContext(
             persons=persons,
             seed=seed,
-            only=set(options["only"]),  # type: ignore[arg-type]
+            only=set(cast(list[str], options["only"])),
             log=lambda text: self.stderr.write(text),
         )
         for row in run(ctx):

@@ -55,8 +55,8 @@ class Command(BaseCommand):
                 dry_run=options["dry_run"],
                 all_or_nothing=options["all_or_nothing"],
             )
-        except UnreadableFile as error:
-            raise CommandError(str(error)) from None
+        except UnreadableFile as unreadable:
+            raise CommandError(str(unreadable)) from None
         for error in result.errors:
             self.stdout.write(str(error))
         for warning in result.warnings:
