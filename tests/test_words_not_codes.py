@@ -285,3 +285,15 @@ def test_an_import_reads_every_ethnic_group_by_its_name():
         and parse_ethnicity("基诺") == "56"
         and parse_ethnicity("汉族") == "01"
     )
+
+
+@pytest.mark.django_db
+def test_a_form_sent_from_an_expired_page_gets_the_chinese_403_page(areas, make_user):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user(areas["township_a"], "counter_clerk"))
+    refused = client.post("/accounts/logout/")
+    assert refused.status_code == 403
+    text = refused.content.decode()
+    assert "表单未能提交" in text and 'class="topbar"' in text and "返回上一页" in text

@@ -46,3 +46,14 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", {"way_back": _way_back(request)}, status=404)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent after its page expired (or from elsewhere): the 403 page says so in plain words
+    instead of Django's technical page."""
+    return render(
+        request,
+        "403.html",
+        {"way_back": _way_back(request), "csrf_failed": True},
+        status=403,
+    )
