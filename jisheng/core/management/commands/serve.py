@@ -13,6 +13,7 @@ arbiter would be running while gunicorn forks its workers.
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import subprocess
@@ -55,7 +56,7 @@ class Command(BaseCommand):
             action="store_true",
             help="do not run the periodic work here (another host or a system timer runs it)",
         )
-        parser.add_argument("--web-only", action="store_true", help=argparse_suppress())
+        parser.add_argument("--web-only", action="store_true", help=argparse.SUPPRESS)
 
     def handle(self, *args: object, **options: Any) -> None:
         if options["web_only"] or options["no_scheduler"]:
@@ -104,12 +105,6 @@ class Command(BaseCommand):
                 **control_socket_options(Path(settings.DATA_DIR)),
             }
         ).run()
-
-
-def argparse_suppress() -> str:
-    import argparse
-
-    return argparse.SUPPRESS
 
 
 class Supervisor:
