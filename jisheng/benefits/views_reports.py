@@ -63,8 +63,23 @@ def report(request: HttpRequest) -> HttpResponse:
 
 @role_required(*STAFF)
 def applications(request: HttpRequest) -> HttpResponse:
-    """Apply on a resident's behalf (checked at once by the rule) and list earlier applications."""
+    """Apply on a resident's behalf (checked at once by the rule) and list earlier applications.
+    A refused application shows the form again with everything the officer typed."""
+    typed: dict[str, str] = {}
     if request.method == "POST":
+        typed = {
+            key: request.POST.get(key, "")
+            for key in (
+                "id_number",
+                "programme",
+                "year",
+                "account_kind",
+                "bank_account",
+                "bank_name",
+                "account_holder",
+            )
+        }
+        done = False
         id_number = request.POST.get("id_number", "").strip().upper()
         person = person_by_id_number(id_number, within=Person.objects.visible_to(request.user))
         if person is None:
@@ -92,8 +107,9 @@ def applications(request: HttpRequest) -> HttpResponse:
                     by=request.user,
                 )
 
-            _message_errors(request, submit, _("Application checked and recorded."))
-        return redirect("benefits:applications")
+            done = _message_errors(request, submit, _("Application checked and recorded."))
+        if done:
+            return redirect("benefits:applications")
     items = Application.objects.visible_to(request.user).select_related("person")
     status = request.GET.get("status", "")
     if status in Application.Status.values:
@@ -109,6 +125,7 @@ def applications(request: HttpRequest) -> HttpResponse:
             "status": status,
             "kinds": PayeeAccount.Kind.choices,
             "can_verify": services.can_act(request.user, application_services.VERIFIERS),
+            "typed": typed,
         },
     )
 

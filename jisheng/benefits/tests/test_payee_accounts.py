@@ -189,3 +189,28 @@ def test_a_reissue_to_an_invalid_corrected_account_is_refused(approved, staff):
             payment=payment, account=account(OTHER_CARD, holder="王二麻"), by=staff["payer"]
         )
     assert not Payment.objects.filter(attempt=2).exists()
+
+
+def test_a_staff_application_refused_for_its_account_keeps_every_value_typed(areas, make_user, client_for):
+    mother = person(areas["village_a"], "李秀英", "2", D(1995, 5, 1))
+    child = child_of(mother, "张小宝", "1", D(2025, 3, 15))
+    officer = make_user(areas["village_a"], "village_officer")
+    page = (
+        client_for(officer)
+        .post(
+            "/benefits/applications/",
+            {
+                "id_number": child.id_number,
+                "programme": "childcare_subsidy",
+                "year": 2025,
+                "account_kind": "ssc",
+                "bank_account": "A12345678",
+                "bank_name": "平舆县农商银行",
+                "account_holder": "李秀英",
+            },
+        )
+        .content.decode()
+    )
+    assert "社保卡的银行账号" in page
+    assert child.id_number in page and "A12345678" in page and "平舆县农商银行" in page
+    assert 'value="ssc" selected' in page
