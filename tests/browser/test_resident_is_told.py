@@ -15,9 +15,9 @@ from tests.browser.test_portal_resident import PHONE, PHONE_VIEWPORT, resident_w
 def test_a_resident_sees_the_notice_and_the_approval_as_messages_on_the_case_page(
     browser: Any,
     live_server: Any,
-    resident_world: Any,
+    resident_world: Any,  # noqa: F811 - the fixture imported above
     settings: Any,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     from jisheng.hall import services
     from jisheng.hall.models import Application
