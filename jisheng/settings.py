@@ -202,7 +202,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 # lock that address out of that account, not the real user at their desk. Spraying many usernames
 # from one address is slowed by jisheng.accounts.throttle.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "jisheng.core.clientaddress.client_address"
+AXES_CLIENT_IP_CALLABLE = "jisheng.core.clientaddress.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False

@@ -31,6 +31,17 @@ def _trusted(address: str, networks: tuple[Network, ...]) -> bool:
     return any(ip in network for network in networks)
 
 
+def client_ip(request: Any) -> str | None:
+    """The client's address as a valid IP, or None when the request has none (a test client's login,
+    a request built in code): what IP address columns (the audit trail, the lockout table) store."""
+    address = client_address(request)
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    return address
+
+
 def client_address(request: Any) -> str:
     remote = str(request.META.get("REMOTE_ADDR") or "unknown")
     networks = _networks(tuple(getattr(settings, "TRUSTED_PROXIES", ())))

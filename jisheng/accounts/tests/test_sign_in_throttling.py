@@ -75,3 +75,12 @@ def test_audit_events_record_the_address_behind_the_proxy(settings, areas, make_
     make_user(areas["village_a"], "village_officer", username="cun")
     _login(Client(), "cun", TEST_PASSWORD, "127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7")
     assert AuditEvent.objects.get(action="account.login").ip == "198.51.100.7"
+
+
+def test_a_request_without_an_address_is_stored_without_one(rf):
+    from jisheng.core.clientaddress import client_ip
+
+    request = rf.get("/")
+    del request.META["REMOTE_ADDR"]
+    assert client_ip(request) is None
+    assert client_ip(rf.get("/", REMOTE_ADDR="198.51.100.4")) == "198.51.100.4"
