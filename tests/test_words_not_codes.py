@@ -297,3 +297,14 @@ def test_a_form_sent_from_an_expired_page_gets_the_chinese_403_page(areas, make_
     assert refused.status_code == 403
     text = refused.content.decode()
     assert "表单未能提交" in text and 'class="topbar"' in text and "返回上一页" in text
+
+
+def test_a_persons_name_is_xingming_wherever_the_registry_names_the_field():
+    from django.utils import translation
+
+    from jisheng.registry.forms import PersonForm
+    from jisheng.registry.validation import field_label
+
+    with translation.override("zh-hans"):
+        assert field_label("name") == "姓名"
+        assert str(PersonForm.base_fields["name"].label) == "姓名"

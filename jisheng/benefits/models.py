@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jisheng.areas.scoping import ScopedManager
 
@@ -118,7 +119,7 @@ class Line(PayeeAccount):
         "areas.Area", verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
     )
     household_id = models.IntegerField(null=True, blank=True)
-    name = models.CharField(_("name"), max_length=32)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=32)
     id_number = models.CharField(_("resident ID number"), max_length=18)
     amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2)
     reasons = models.TextField(_("reasons"))

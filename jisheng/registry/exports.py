@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from jisheng.core.spreadsheets import xlsx_text_cell
@@ -31,7 +32,7 @@ COLUMNS = (
 
 def export_headers() -> list[str]:
     return [
-        _("name"),
+        pgettext("person", "name"),
         _("resident ID number"),
         _("sex"),
         _("date of birth"),

@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jisheng.areas.codes import code_range
 from jisheng.areas.models import Area, Level
@@ -75,7 +76,7 @@ class TypedDateField(forms.DateField):
 
 
 class PersonForm(forms.Form):
-    name = NameField(label=_("name"), max_length=40)
+    name = NameField(label=pgettext_lazy("person", "name"), max_length=40)
     id_number = IdNumberField(label=_("resident ID number"))
     village = forms.ChoiceField(label=_("village"))
     phone = PhoneField(label=_("phone"), required=False)

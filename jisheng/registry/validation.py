@@ -17,6 +17,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from pypinyin import Style, lazy_pinyin
 
 from jisheng.core import text as core_text
@@ -84,7 +85,7 @@ class Identity(NamedTuple):
 def field_label(field: str) -> str:
     labels = {
         "id_number": _("resident ID number"),
-        "name": _("name"),
+        "name": pgettext("person", "name"),
         "sex": _("sex"),
         "birth_date": _("date of birth"),
         "phone": _("phone"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .reader import header_text
 
@@ -25,7 +26,7 @@ VILLAGE = Column(
 
 KINDS: dict[str, list[Column]] = {
     "persons": [
-        Column("name", _("name"), ("姓名", "名字", "户主姓名"), True),
+        Column("name", pgettext_lazy("person", "name"), ("姓名", "名字", "户主姓名"), True),
         Column(
             "id_number", _("resident ID number"), ("身份证号", "身份证号码", "公民身份号码", "身份证"), True
         ),
