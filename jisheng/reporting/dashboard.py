@@ -206,7 +206,7 @@ def download(request: HttpRequest, table: str) -> HttpResponse:
             _("Area"),
             _("Villages"),
             _("Submitted"),
-            _("Approved"),
+            pgettext("report", "Approved"),
             _("Late"),
             _("Completeness"),
             _("Timeliness"),

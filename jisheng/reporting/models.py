@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jisheng.areas.scoping import ScopedManager
 
@@ -42,7 +43,7 @@ class Report(models.Model):
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Submitted")
         RETURNED = "returned", _("Returned")
-        APPROVED = "approved", _("Approved")
+        APPROVED = "approved", pgettext_lazy("report", "Approved")
 
     form = models.ForeignKey(ReportForm, verbose_name=_("form"), on_delete=models.PROTECT)
     form_version = models.CharField(max_length=16)
