@@ -80,3 +80,33 @@ def client_for(db: Any) -> Callable[[Any], Any]:
         return sign_in(Client(), user)
 
     return make
+
+
+def pytest_configure(config: Any) -> None:
+    """Let the flush between transactional tests empty the audit trail on SQLite.
+
+    The append-only trigger refuses DELETE on the audit event table (see jisheng.audit.triggers), and
+    Django's flush on SQLite is a DELETE per table (on PostgreSQL it is TRUNCATE, which row triggers do
+    not see). Only for the test run, the triggers are dropped for the flush and created again right after,
+    so every test runs with them and production keeps them always.
+    """
+    from django.test import TransactionTestCase
+
+    original = TransactionTestCase._fixture_teardown
+
+    def teardown_past_append_only(self: Any) -> None:
+        from django.db import connections
+
+        from jisheng.audit import triggers
+
+        sqlite = [connections[alias] for alias in self._databases_names(include_mirrors=False)]
+        sqlite = [connection for connection in sqlite if connection.vendor == "sqlite"]
+        for connection in sqlite:
+            triggers.drop(connection)
+        try:
+            original(self)
+        finally:
+            for connection in sqlite:
+                triggers.create(connection)
+
+    TransactionTestCase._fixture_teardown = teardown_past_append_only  # type: ignore[method-assign]

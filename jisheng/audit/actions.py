@@ -22,6 +22,7 @@ KINDS: dict[str, Promise] = {
     "benefits": _("Benefits"),
     "reporting": _("Reports"),
     "messaging": _("Messages to residents"),
+    "audit": _("Audit trail"),
 }
 
 ACTIONS: dict[str, Promise] = {
@@ -33,6 +34,7 @@ ACTIONS: dict[str, Promise] = {
     "account.totp_enrol": _("Authenticator enrolled"),
     "account.totp_verify": _("Second factor verified"),
     "account.unlock": _("Account unlocked"),
+    "account.lockout": _("Account locked out"),
     "token.create": _("API token created"),
     "token.revoke": _("API token revoked"),
     "token.revoke_all": _("All API tokens revoked"),
@@ -126,6 +128,8 @@ ACTIONS: dict[str, Promise] = {
     "messaging.sent": _("Message sent"),
     "messaging.failed": _("Message failed"),
     "messaging.retry": _("Message retried"),
+    "audit.purge": _("Old audit events purged"),
+    "audit.verify_failed": _("Audit chain verification failed"),
 }
 
 OTHER_KIND = _("Other")

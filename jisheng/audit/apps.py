@@ -14,6 +14,12 @@ class AuditConfig(AppConfig):
     nav_items = [
         {"label": _("Audit trail"), "url": "audit:events", "roles": ["auditor", "audit_admin"]},
     ]
+    # Read by `jisheng scheduler`: a daily purge past the retention, and a daily check of the chain
+    # (a failed check is recorded as an event and logged).
+    periodic_commands = [("audit-purge", 1440), ("audit-verify", 1440)]
+
+    def ready(self) -> None:
+        from . import security  # noqa: F401
 
     def home_cards(self, user: Any) -> list[dict[str, Any]]:
         if not user.has_role("auditor", "audit_admin"):

@@ -67,6 +67,20 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_hash = models.CharField(max_length=64)
     last_event_id = models.BigIntegerField(null=True)
+    # The checkpoint of the last retention purge: events up to purged_through_id are gone and the first
+    # one left links to purged_last_hash, which verification starts from instead of the genesis hash.
+    purged_through_id = models.BigIntegerField(null=True)
+    purged_last_hash = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return f"audit chain head #{self.last_event_id}"
+
+
+class AuditPurgePermit(models.Model):
+    """The one way past the append-only trigger: the purge writes a row, deletes, and removes the row, all
+    in one transaction, so no other connection ever sees a permit (see ``jisheng.audit.triggers``)."""
+
+    through_id = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"audit purge permit through #{self.through_id}"

@@ -143,8 +143,19 @@ class ChainReport:
 
 
 def verify_chain() -> ChainReport:
-    """Walk the chain in order; name the first event whose link or content does not match."""
+    """Walk the chain in order; name the first event whose link or content does not match.
+
+    After a retention purge the walk starts from the purge's checkpoint (the hash of the last purged
+    event) instead of the genesis hash; an event at or before the checkpoint must not exist any more.
+    """
+    head = AuditChainHead.objects.filter(id=1).first()
     prev_hash = GENESIS_HASH
+    if head is not None and head.purged_through_id is not None:
+        prev_hash = head.purged_last_hash
+        if AuditEvent.objects.filter(id__lte=head.purged_through_id).exists():
+            return ChainReport(
+                0, head.purged_through_id, "events before the purge checkpoint are still present"
+            )
     checked = 0
     last_id: int | None = None
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):

@@ -4,6 +4,7 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 
 from jisheng.accounts.services import user_create
+from jisheng.audit import triggers
 from jisheng.audit.models import AppendOnlyError, AuditEvent
 from jisheng.audit.services import record, verify_chain
 
@@ -44,6 +45,7 @@ def test_editing_an_audit_row_by_hand_is_detected_and_named(db):
         with transaction.atomic():
             record(by=None, action="test.event", object_repr=f"事件{index}")
     target = AuditEvent.objects.order_by("id")[2]
+    triggers.drop(connection)  # a tamperer with the owner's rights; the test's transaction restores it
     with connection.cursor() as cursor:
         cursor.execute("UPDATE audit_auditevent SET object_repr = %s WHERE id = %s", ["篡改", target.pk])
     assert verify_chain().broken_event_id == target.pk
@@ -56,6 +58,7 @@ def test_deleting_a_row_by_hand_breaks_the_link_of_the_next_one(db):
         with transaction.atomic():
             record(by=None, action="test.event", object_repr=f"事件{index}")
     ids = list(AuditEvent.objects.order_by("id").values_list("id", flat=True))
+    triggers.drop(connection)  # a tamperer with the owner's rights; the test's transaction restores it
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [ids[1]])
     assert verify_chain().broken_event_id == ids[2]
@@ -66,6 +69,7 @@ def test_deleting_the_newest_row_is_detected_through_the_chain_head(db):
         with transaction.atomic():
             record(by=None, action="test.event", object_repr=f"事件{index}")
     newest = AuditEvent.objects.order_by("-id").first()
+    triggers.drop(connection)  # a tamperer with the owner's rights; the test's transaction restores it
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [newest.pk])
     assert verify_chain().broken_event_id == newest.pk

@@ -1,0 +1,79 @@
+"""The database itself refuses to change or remove audit events, on SQLite and on PostgreSQL."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from jisheng.audit import triggers
+from jisheng.audit.models import AuditChainHead, AuditEvent
+from jisheng.audit.services import record, verify_chain
+
+
+def _events(count: int) -> list[AuditEvent]:
+    events = []
+    for index in range(count):
+        with transaction.atomic():
+            events.append(record(by=None, action="test.event", object_repr=f"事件{index}"))
+    return events
+
+
+def test_the_migrations_install_the_append_only_trigger(db):
+    assert triggers.installed(connection)
+
+
+def test_an_sql_update_of_an_event_is_refused_by_the_database(db):
+    event = _events(1)[0]
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE audit_auditevent SET object_repr = %s WHERE id = %s", ["篡改", event.pk])
+    assert AuditEvent.objects.get(pk=event.pk).object_repr == "事件0"
+
+
+def test_a_queryset_update_bypassing_save_is_refused_too(db):
+    event = _events(1)[0]
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(reason="改了")
+    assert AuditEvent.objects.get(pk=event.pk).reason == ""
+
+
+def test_an_sql_delete_of_an_event_is_refused_by_the_database(db):
+    events = _events(3)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [events[1].pk])
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.all().delete()
+    assert AuditEvent.objects.count() == 3
+    assert verify_chain().broken_event_id is None
+
+
+def test_a_forged_purge_permit_cannot_remove_events_younger_than_six_months(db):
+    events = _events(2)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("INSERT INTO audit_auditpurgepermit (through_id) VALUES (%s)", [events[-1].pk])
+        cursor.execute("DELETE FROM audit_auditevent")
+    assert AuditEvent.objects.count() == 2
+
+
+def test_the_chain_head_still_moves_with_every_new_event(db):
+    events = _events(3)
+    head = AuditChainHead.objects.get(id=1)
+    assert head.last_event_id == events[-1].pk
+    assert head.last_hash == events[-1].hash
+
+
+def test_the_trigger_holds_for_events_written_by_a_committed_transaction(transactional_db):
+    """Outside a test's wrapping transaction too (and the flush after this test still empties the trail)."""
+    event = _events(1)[0]
+    with pytest.raises(DatabaseError, match="append-only"), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
