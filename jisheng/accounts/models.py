@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -40,6 +41,10 @@ class User(AbstractUser):
     roles = models.ManyToManyField(Role, verbose_name=_("roles"), blank=True, related_name="users")
     password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
     must_change_password = models.BooleanField(_("must change password"), default=False)
+
+    if TYPE_CHECKING:
+        # Set on each request's user by django-otp's middleware: True once the second factor is proven.
+        def is_verified(self) -> bool: ...
 
     objects = StaffManager()  # type: ignore[misc]
 

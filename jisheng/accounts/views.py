@@ -33,6 +33,7 @@ from jisheng.core.views import home_cards
 
 from . import services, throttle
 from .decorators import role_required
+from .http import AuthenticatedHttpRequest
 from .models import AccessToken, User
 from .roles import ROLE_DUTIES, RoleCode
 
@@ -71,7 +72,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         response = super().form_valid(form)
         with transaction.atomic():
-            audit.record(by=self.request.user, action="account.password_change", obj=self.request.user)
+            audit.record(by=form.user, action="account.password_change", obj=form.user)
             services.tokens_revoke_all(user=form.user, by=self.request.user, reason="password changed")
         messages.success(self.request, _("Your password has been changed."))
         return response
@@ -82,7 +83,7 @@ class OTPForm(forms.Form):
 
 
 @login_required
-def otp_view(request: HttpRequest) -> HttpResponse:
+def otp_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Enrol an authenticator on first use, afterwards verify its code once per session."""
     user = request.user
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
@@ -142,7 +143,7 @@ class TokenForm(forms.Form):
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     new_key = None
     form = TokenForm(request.POST or None)
@@ -193,7 +194,9 @@ class StaffCreateForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = Area.objects.filter(
+        area_field = self.fields["area"]
+        assert isinstance(area_field, forms.ModelChoiceField)
+        area_field.queryset = Area.objects.filter(
             code__range=code_range(user.area.prefix), valid_to__isnull=True
         )
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jisheng.accounts.decorators import role_required
+from jisheng.accounts.http import AuthenticatedHttpRequest
 from jisheng.accounts.models import User
 from jisheng.areas.scoping import get_visible_or_404
 
@@ -84,7 +85,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*CASE_ROLES)
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = get_visible_or_404(
         Application.objects.select_related("item", "owner", "first_receiver", "certificate", "office"),
         request.user,
@@ -118,9 +119,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "handovers": application.handovers.select_related("from_user", "to_user"),
             "colleagues": colleagues,
             "can_act": not request.user.is_read_only
-            and request.user.has_role("counter_clerk", "township_head", "county_staff"),  # type: ignore[union-attr]
+            and request.user.has_role("counter_clerk", "township_head", "county_staff"),
             "can_review": request.user.has_role("township_head", "county_staff")
-            and not request.user.is_read_only,  # type: ignore[union-attr]
+            and not request.user.is_read_only,
         },
     )
 
@@ -213,12 +214,12 @@ def case_notice(request: HttpRequest, pk: int, sequence: int) -> HttpResponse:
 
 
 @role_required("counter_clerk", "township_head", "village_officer")
-def case_new(request: HttpRequest, code: str) -> HttpResponse:
+def case_new(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """A counter application, a proxy application by a village officer (代办) or a home visit (上门办理)."""
     item = get_object_or_404(ServiceItem.objects.prefetch_related("materials"), code=code)
     channels = (
         ["proxy", "home_visit"] if request.user.has_role("village_officer") else ["counter", "home_visit"]
-    )  # type: ignore[union-attr]
+    )
     if request.method == "POST":
         from jisheng.registry.models import Person
         from jisheng.registry.queries import person_by_id_number
@@ -299,7 +300,9 @@ def accountability(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("counter_clerk", "township_head", "village_officer", "auditor", "county_staff")
-def consultations(request: HttpRequest) -> HttpResponse:
+def consultations(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if request.user.area is None:  # a staff account without an area has no office to log for
+        raise PermissionDenied
     if request.method == "POST":
         entry = QaEntry.objects.filter(pk=request.POST.get("entry") or 0).first()
         try:
