@@ -109,6 +109,8 @@ MIDDLEWARE = [
     "jisheng.audit.middleware.AuditContextMiddleware",
     "jisheng.accounts.middleware.AccountPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so it knows the user and runs only the write itself once (a retry gets the first answer).
+    "jisheng.core.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "jisheng.urls"

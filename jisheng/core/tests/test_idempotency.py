@@ -1,0 +1,130 @@
+"""A keyed write runs once: the API's Idempotency-Key header and a form's hidden key.
+
+The same key from the same caller with the same body gets the first response again and changes
+nothing; the same key with another body is refused with 409 in Chinese; another caller's key is
+its own; a refused request releases its key; keys expire after a day.
+"""
+
+import datetime
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from jisheng.audit.models import AuditEvent
+from jisheng.core.models import IdempotencyKey
+from jisheng.hall.models import Application
+from jisheng.hall.tests.conftest import catalogue, fresh_calendar, make_person, staff  # noqa: F401
+from jisheng.registry.models import Person
+from jisheng.registry.tests.scoping import make_id
+
+PHONE = "13800138000"
+SUBMIT = "/api/v1/hall/applications"
+
+
+def submit(client: Any, key: str, phone: str = PHONE) -> Any:
+    return client.post(
+        SUBMIT,
+        {"item": "birth-registration", "id_number": "411723199203154526", "phone": phone},
+        content_type="application/json",
+        headers={"Idempotency-Key": key},
+    )
+
+
+@pytest.fixture
+def clerk(areas: Any, staff: Any, client_for: Any) -> Any:  # noqa: F811
+    make_person(areas["village_a"])
+    return client_for(staff["clerk"])
+
+
+def test_an_api_write_sent_twice_with_one_key_has_one_effect_and_the_same_answer(catalogue, clerk):  # noqa: F811
+    first = submit(clerk, "key-1")
+    events = AuditEvent.objects.count()
+    again = submit(clerk, "key-1")
+    assert first.status_code == 201, first.content
+    assert again.status_code == 201 and again.content == first.content
+    assert again["Idempotent-Replayed"] == "true"
+    assert Application.objects.count() == 1 and AuditEvent.objects.count() == events
+
+
+def test_without_a_key_or_with_a_new_key_each_write_runs(catalogue, clerk):  # noqa: F811
+    submit(clerk, "key-1")
+    submit(clerk, "key-2")
+    clerk.post(
+        SUBMIT,
+        {"item": "birth-registration", "id_number": "411723199203154526", "phone": PHONE},
+        content_type="application/json",
+    )
+    assert Application.objects.count() == 3
+
+
+def test_the_same_key_with_another_body_is_refused_in_chinese(catalogue, clerk):  # noqa: F811
+    submit(clerk, "key-1")
+    other = submit(clerk, "key-1", phone="13900139000")
+    assert other.status_code == 409
+    assert "幂等键" in other.json()["detail"]
+    assert Application.objects.count() == 1
+
+
+def test_another_users_key_is_their_own(catalogue, clerk, staff, client_for):  # noqa: F811
+    submit(clerk, "key-1")
+    other = submit(client_for(staff["clerk2"]), "key-1")
+    assert other.status_code == 201 and "Idempotent-Replayed" not in other
+    assert Application.objects.count() == 2
+
+
+def test_a_refused_write_releases_its_key_so_the_corrected_retry_runs(catalogue, clerk):  # noqa: F811
+    refused = clerk.post(
+        SUBMIT,
+        {"item": "no-such-item", "id_number": "411723199203154526", "phone": PHONE},
+        content_type="application/json",
+        headers={"Idempotency-Key": "key-1"},
+    )
+    assert refused.status_code == 400
+    assert not IdempotencyKey.objects.exists()
+    assert submit(clerk, "key-1").status_code == 201
+
+
+def test_a_key_is_kept_for_a_day_then_forgotten(catalogue, clerk):  # noqa: F811
+    submit(clerk, "key-1")
+    row = IdempotencyKey.objects.get()
+    assert row.expires_at - row.created_at == datetime.timedelta(hours=24)
+    IdempotencyKey.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    assert submit(clerk, "key-1").status_code == 201
+    assert Application.objects.count() == 2
+
+
+def test_a_key_abandoned_by_a_killed_worker_can_be_claimed_again(catalogue, clerk, staff):  # noqa: F811
+    now = timezone.now()
+    IdempotencyKey.objects.create(
+        owner=f"user:{staff['clerk'].pk}",
+        key="key-1",
+        fingerprint="whatever",
+        created_at=now - datetime.timedelta(minutes=10),
+        expires_at=now + datetime.timedelta(hours=1),
+    )
+    assert submit(clerk, "key-1").status_code == 201
+
+
+def test_the_person_form_carries_a_key_and_a_double_submit_creates_one_person(areas, make_user, client_for):
+    officer = client_for(make_user(areas["village_a"], "village_officer"))
+    page = officer.get("/registry/persons/new/")
+    assert 'name="idempotency_key"' in page.content.decode()
+    form = {
+        "name": "赵六",
+        "id_number": make_id(datetime.date(1990, 5, 5), "1"),
+        "village": areas["village_a"].code,
+        "phone": "",
+        "address": "",
+        "idempotency_key": "form-key-1",
+    }
+    first = officer.post("/registry/persons/new/", form)
+    second = officer.post("/registry/persons/new/", form)
+    assert first.status_code == 302, first.content.decode()[:2000]
+    assert second.status_code == 302 and second["Location"] == first["Location"]
+    assert Person.objects.filter(name="赵六").count() == 1
+
+
+def test_the_hall_new_case_form_carries_a_key(catalogue, staff, client_for):  # noqa: F811
+    page = client_for(staff["clerk"]).get("/hall/new/birth-registration/")
+    assert 'name="idempotency_key"' in page.content.decode()
