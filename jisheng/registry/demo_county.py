@@ -350,8 +350,10 @@ class Generator:
         )  # fmt: skip
 
     def plant_duplicate(self, kind: int) -> bool:
-        """A second record of someone already generated: same ID, same name and birth date, or two
-        ID digits swapped (with the check digit recomputed, as a careful typist would)."""
+        """A second record of someone already generated: one digit of the ID's sequence misread, the
+        same name and birth date under a new ID, or two ID digits swapped (with the check digit
+        recomputed, as a careful typist would). Never the same ID twice: the registry keeps one live
+        person per ID number, so a county's duplicates are the ones that slipped past that."""
         villages = [v for v, rows in self.people_by_village.items() if rows]
         if len(villages) < 2:
             return False
@@ -360,7 +362,10 @@ class Generator:
         other = self.rng.choice([v for v in self.villages if v != source_village])
         name, sex, birth, number = original[1], original[8], original[9], original[7]
         if kind == 0:
-            new_number = number
+            new_number = self.misread(number)
+            if not new_number:
+                return False
+            self.used_ids.add(new_number)
         elif kind == 1:
             new_number = self.id_number(birth, sex)
         else:
@@ -374,6 +379,18 @@ class Generator:
             marital=original[11], hukou=original[13], address="", id_number=new_number,
         )  # fmt: skip
         return True
+
+    def misread(self, number: str) -> str:
+        """The ID with one sequence digit misread (a 3 for an 8), birth date and sex unchanged, or ""."""
+        for i in (14, 15):
+            for digit in self.rng.sample("0123456789", 10):
+                if digit == number[i]:
+                    continue
+                body = number[:i] + digit + number[i + 1 : 17]
+                candidate = body + ric.calc_check_digit(body + "0")
+                if candidate not in self.used_ids and body[14:17] != "000":
+                    return candidate
+        return ""
 
     def transposed(self, number: str) -> str:
         """The ID with two adjacent digits swapped (birth date or sequence, never the sex digit),

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from jisheng.areas.models import Area, Level
 from jisheng.areas.scoping import can_see_area
@@ -64,6 +65,27 @@ def _village(area: Area) -> Area:
     return area
 
 
+def _already_registered(*, by: Any, id_number: str, as_typed: str) -> Refusal:
+    """The refusal of a second live record: it names the person already registered when the user may
+    see them (to open that record instead), and only says so otherwise."""
+    person = (
+        Person.objects.visible_to(by)
+        .filter(id_number=id_number, merged_into__isnull=True)
+        .select_related("residence_area")
+        .first()
+    )
+    if person is None:
+        return Refusal(
+            _("resident ID number"), _("a person with this ID number is already registered"), as_typed
+        )
+    return Refusal(
+        _("resident ID number"),
+        _("a person with this ID number is already registered: %(name)s in %(area)s")
+        % {"name": person.name, "area": person.residence_area.name},
+        as_typed,
+    )
+
+
 @transaction.atomic
 def person_create(
     *,
@@ -87,9 +109,7 @@ def person_create(
     _village(residence_area)
     identity = check_identity(id_number=id_number, birth_date=birth_date, sex=sex)
     if Person.objects.filter(id_number=identity.id_number, merged_into__isnull=True).exists():
-        raise Refusal(
-            _("resident ID number"), _("a person with this ID number is already registered"), id_number
-        )
+        raise _already_registered(by=by, id_number=identity.id_number, as_typed=id_number)
     person = Person(
         name=normalize_name(name),
         id_number=identity.id_number,
@@ -106,7 +126,13 @@ def person_create(
         relation_to_head=relation_to_head,
     )
     person.fill_search_fields()
-    person.save()
+    try:
+        # A savepoint: another request may have registered the number since the check above (the
+        # database allows one live person per ID number); the caller then gets the refusal, not a 500.
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        raise _already_registered(by=by, id_number=identity.id_number, as_typed=id_number) from None
     ResidencePeriod.objects.create(
         person=person, area_code=residence_area.code, start_date=since or identity.birth_date
     )
@@ -627,7 +653,7 @@ def person_move_in(
     origin = origin or Place()
     if person is None:
         if not clean_text(name):
-            raise Refusal(_("name"), _("is required for a person new to the registry"))
+            raise Refusal(pgettext("person", "name"), _("is required for a person new to the registry"))
         person = person_create(
             by=by, name=name, id_number=number, residence_area=to_area, phone=phone, since=date
         )
@@ -649,7 +675,9 @@ def person_move_in(
         )
         return person
     if name and normalize_name(name) != person.name:
-        raise Refusal(_("name"), _("does not match the registry's record of this ID number"), name)
+        raise Refusal(
+            pgettext("person", "name"), _("does not match the registry's record of this ID number"), name
+        )
     if person.status == PersonStatus.DEAD:
         raise Refusal(_("resident ID number"), _("the registry records this person as dead"), number)
     if person.residence_area_id == to_area.code and person.status != PersonStatus.MOVED_OUT:

@@ -32,14 +32,14 @@ def merged(areas, make_user):
     cache.clear()
     mother = person(areas["village_a"], "李秀英", "2", D(1995, 5, 1))
     first = child_of(mother, "张小宝", "1", D(2025, 3, 15))
+    # Registered twice under two numbers (the registry keeps one live person per ID number, so a
+    # same-number pair cannot arise): same name and birth date, found by the duplicate review.
     second = person(areas["village_a"], "张小宝", "1", D(2025, 3, 15))
-    second.id_number = first.id_number
-    second.save()
     Birth.objects.create(
         child=second, mother=mother, date=D(2025, 3, 15), birth_order=1, sex="1", area=areas["village_a"]
     )
     candidate = DuplicateCandidate.objects.create(
-        person_a=first, person_b=second, reason="same_id", area=areas["township_a"]
+        person_a=first, person_b=second, reason="same_name_birth", area=areas["township_a"]
     )
     clerk = make_user(areas["township_a"], "counter_clerk")
     duplicate_merge(candidate=candidate, survivor=second, note="同一孩子重复登记", by=clerk)

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from jisheng.areas.scoping import ScopedManager
@@ -54,7 +55,7 @@ class Person(models.Model):
     ``name_pinyin`` and ``name_initials`` are kept for search (zhangsan, zs).
     """
 
-    name = models.CharField(_("name"), max_length=32)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=32)
     # The search columns are indexed in Meta, not with db_index: a field's db_index makes Django add
     # a second, varchar_pattern_ops index on PostgreSQL for LIKE, which the range searches here never
     # use and every insert pays for.
@@ -169,6 +170,16 @@ class Person(models.Model):
                 name="registry_person_merged_into",
                 condition=models.Q(merged_into__isnull=False),
             ),
+        ]
+        constraints = [
+            # One live record per ID number: twenty simultaneous "create person" requests could each
+            # pass the service's check before any had written. A merged record keeps its number (the
+            # trail shows what was merged), and persons without an ID yet are many.
+            models.UniqueConstraint(
+                fields=["id_number"],
+                condition=models.Q(merged_into__isnull=True) & ~models.Q(id_number=""),
+                name="registry_one_live_person_per_id",
+            )
         ]
 
     def __str__(self) -> str:

@@ -22,6 +22,9 @@ def planted(areas):
         area=areas["village_b"], name="陈红", sex="2", birth=datetime.date(1980, 4, 4)
     )
     b = make_person(area=areas["village_a2"], name="林海", sex="1", birth=datetime.date(1975, 1, 1))
+    while b.id_number[14] == b.id_number[15]:  # swapping equal digits would give the same number
+        b.delete()
+        b = make_person(area=areas["village_a2"], name="林海", sex="1", birth=datetime.date(1975, 1, 1))
     swapped = make_person(area=areas["village_a"], name="林海", sex="1", birth=datetime.date(1975, 1, 1))
     swapped.id_number = transposed(b.id_number)
     swapped.save()
