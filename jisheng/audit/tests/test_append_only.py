@@ -1,5 +1,10 @@
 """The database itself refuses to change or remove audit events, on SQLite and on PostgreSQL."""
 
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 
@@ -77,3 +82,58 @@ def test_the_trigger_holds_for_events_written_by_a_committed_transaction(transac
     with pytest.raises(DatabaseError, match="append-only"), connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _jisheng(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {"JISHENG_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, "-m", "jisheng", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+
+
+def test_a_sqlite_backup_restores_the_trail_with_its_triggers(tmp_path):
+    data = tmp_path / "data"
+    assert _jisheng(data, "migrate", "-v", "0").returncode == 0
+    code = (
+        "from django.db import transaction\n"
+        "from jisheng.audit.services import record\n"
+        "with transaction.atomic(): record(by=None, action='test.event', object_repr='备份前')\n"
+    )
+    assert _jisheng(data, "shell", "--no-imports", "-c", code).returncode == 0
+    made = _jisheng(data, "backup", "--output-dir", str(tmp_path / "backups"))
+    assert made.returncode == 0, made.stderr
+    for leftover in data.glob("jisheng.sqlite3*"):
+        leftover.unlink()
+    restored = _jisheng(data, "restore", made.stdout.strip())
+    assert restored.returncode == 0, restored.stderr
+    with sqlite3.connect(data / "jisheng.sqlite3") as database:
+        assert database.execute("SELECT object_repr FROM audit_auditevent").fetchall() == [("备份前",)]
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            database.execute("UPDATE audit_auditevent SET object_repr = '篡改'")
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            database.execute("DELETE FROM audit_auditevent")
+
+
+def test_a_postgresql_backup_restores_the_trail_with_its_trigger(transactional_db, tmp_path, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("the PostgreSQL dump; SQLite is covered above")
+    from jisheng.core import backup
+
+    settings.DATA_DIR = tmp_path / "data"
+    _events(2)
+    archive = backup.backup(output_dir=tmp_path / "backups")
+    # pg_restore --clean drops and recreates the tables, the trigger function and the trigger.
+    backup.restore(archive_path=archive)
+    assert triggers.installed(connection)
+    assert AuditEvent.objects.count() == 2
+    assert verify_chain().broken_event_id is None
+    with pytest.raises(DatabaseError, match="append-only"), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent")
