@@ -42,7 +42,49 @@ class StaffSessionAuth(APIKeyCookie):
         return user
 
 
-api = NinjaAPI(
+# The errors any operation may answer, each as {"detail": …} (a sentence, or for 422 the list of fields
+# that failed validation). Documented on every operation so a client — the offline app, a province's
+# exchange — knows what to expect, and the fuzzing test can hold the API to its document.
+ERROR_RESPONSES = {
+    "400": "请求无效（原因见 detail）",
+    "401": "未登录或令牌无效",
+    "403": "无权进行此操作或超出本人辖区",
+    "404": "对象不存在或不在本人辖区",
+    "409": "与已有记录冲突（重复提交等）",
+    "413": "请求过大",
+    "422": "字段格式不符（detail 列出各字段）",
+    "429": "请求过于频繁",
+}
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "properties": {"detail": {"anyOf": [{"type": "string"}, {"type": "array", "items": {}}]}},
+    "required": ["detail"],
+}
+
+
+class JishengAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if not isinstance(operation, dict) or "responses" not in operation:
+                    continue
+                for status, description in ERROR_RESPONSES.items():
+                    operation["responses"].setdefault(
+                        status,
+                        {
+                            "description": description,
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                            },
+                        },
+                    )
+        return schema
+
+
+api = JishengAPI(
     title="计生服务管理系统 API",
     version="1",
     description="Jisheng: the service and management system of a population and family-planning office.",

@@ -1,5 +1,6 @@
 """Every operation of the OpenAPI document, fuzzed as a county user and as a village user: no input
-may give a server error, and an error is answered in JSON, never an HTML page.
+may give a server error, every status is one the document describes, and an error is answered in
+JSON, never an HTML page.
 
 Bounded (a few examples per operation, no shrinking) so it runs in a few minutes in scripts/test; run
 ``JISHENG_FUZZ_EXAMPLES=200 scripts/test tests/test_api_fuzz.py`` for a deeper search.
@@ -20,7 +21,8 @@ from jisheng.wsgi import application
 
 EXAMPLES = int(os.environ.get("JISHENG_FUZZ_EXAMPLES", "12"))
 
-schema = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api/v1/"))
+DOCUMENT = api.get_openapi_schema(path_prefix="/api/v1/")
+schema = schemathesis.openapi.from_dict(DOCUMENT)
 schema.app = application
 
 
@@ -44,12 +46,19 @@ def _check(case: Any, key: str) -> None:
     assert response.status_code < 500, (
         f"{case.method} {case.formatted_path} → {response.status_code}: {response.text[:300]}"
     )
+    operation = DOCUMENT["paths"].get(case.path, {}).get(case.method.lower())
+    if operation is not None:  # (a method the path does not take is not in the document: 405)
+        assert str(response.status_code) in operation["responses"], (
+            f"{case.method} {case.path}: status {response.status_code} is not in the OpenAPI document"
+        )
     if response.status_code >= 400 and response.text:
         headers = {name.lower(): value for name, value in response.headers.items()}
         content_type = headers.get("content-type", "")
         if isinstance(content_type, list):
             content_type = content_type[0] if content_type else ""
-        assert "json" in content_type, f"{case.method} {case.formatted_path}: error answered as {content_type}"
+        assert "json" in content_type, (
+            f"{case.method} {case.formatted_path}: error answered as {content_type}"
+        )
 
 
 FUZZ = settings(
