@@ -422,7 +422,15 @@ def birth_record(
         address=mother.address,
     )
     child.fill_search_fields()
-    child.save()
+    try:
+        # One live person per ID number: a child already registered under the number is refused by
+        # name, also when another request registered it a moment ago (the constraint decides).
+        if id_number and Person.objects.filter(id_number=id_number, merged_into__isnull=True).exists():
+            raise IntegrityError
+        with transaction.atomic():
+            child.save()
+    except IntegrityError:
+        raise _already_registered(by=by, id_number=id_number, as_typed=child_id_number) from None
     ResidencePeriod.objects.create(person=child, area_code=child.residence_area_id, start_date=date)
     birth = Birth.objects.create(
         child=child,

@@ -172,3 +172,19 @@ def test_twenty_concurrent_creates_with_one_key_make_one_person_and_give_one_ans
     results = fire_twenty(areas, user, lambda n: form(number, areas["village_a"], key="the-same-key"))
     person = Person.objects.get(id_number=number)
     assert results == [(302, f"/registry/persons/{person.pk}/")] * 20, results
+
+
+def test_a_birth_whose_child_id_is_already_registered_is_refused_by_name(areas, make_user):
+    officer = make_user(areas["township_a"], "township_head")
+    mother = make_person(area=areas["village_a"], name="李秀英", sex="2", birth=datetime.date(1995, 5, 1))
+    child_number = make_id(datetime.date(2025, 3, 15), "1")
+    services.person_create(
+        by=officer, name="张小宝", id_number=child_number, residence_area=areas["village_a"]
+    )
+    with pytest.raises(Refusal) as refused:
+        services.birth_record(
+            mother=mother, date=datetime.date(2025, 3, 15), sex="1", child_name="张小宝",
+            child_id_number=child_number, by=officer,
+        )  # fmt: skip
+    assert refused.value.reason == "该身份证号已登记：王庄村的张小宝"
+    assert Person.objects.filter(id_number=child_number).count() == 1
