@@ -5,12 +5,18 @@ and persons without an ID are exempt), and the service turns a violation into a 
 names the person already registered. A form submitted twice with its hidden key runs once.
 
 SQLite's test database lives in memory, where parallel connections cannot share it: the threaded
-runs need PostgreSQL (``DATABASE_URL``); on SQLite the sequential double submit and the race made
-deterministic stand in for them.
+runs against the test database need PostgreSQL (``DATABASE_URL``); on SQLite a child process runs the
+twenty threads against a file database configured as production is, and the sequential double submit
+and the race made deterministic run in the test database.
 """
 
 import datetime
+import json
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +31,7 @@ from jisheng.registry.tests.scoping import make_id, make_person
 from jisheng.registry.validation import Refusal
 
 BIRTH = datetime.date(1990, 5, 5)
+REPO = Path(__file__).resolve().parents[3]
 NEEDS_SERVER_DATABASE = (
     "parallel connections to the test database need PostgreSQL (SQLite's test database is in memory)"
 )
@@ -188,3 +195,80 @@ def test_a_birth_whose_child_id_is_already_registered_is_refused_by_name(areas, 
         )  # fmt: skip
     assert refused.value.reason == "该身份证号已登记：王庄村的张小宝"
     assert Person.objects.filter(id_number=child_number).count() == 1
+
+
+CHILD_PROCESS = r"""
+import datetime, json, os, threading
+import django
+os.environ["DJANGO_SETTINGS_MODULE"] = "jisheng.settings"
+django.setup()
+from django.apps import apps
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import setup_test_environment
+setup_test_environment()
+# the tables straight from the models: this run is about concurrency, not about migrations
+settings.MIGRATION_MODULES = {config.label: None for config in apps.get_app_configs()}
+call_command("migrate", run_syncdb=True, verbosity=0)
+from jisheng.accounts.models import User
+from jisheng.accounts.services import roles_for
+from jisheng.areas.models import Area
+from jisheng.registry import services
+from jisheng.registry.models import Person
+county = Area.objects.create(code="411723000000", name="平舆县", level=3)
+township = Area.objects.create(code="411723101000", name="庙湾镇", level=4, parent=county)
+village = Area.objects.create(code="411723101201", name="王庄村", level=5, parent=township)
+user = User.objects.create_user(username="officer", password="x-Long#Pass2026", area=village)
+user.roles.set(roles_for(["village_officer"]))
+connection.close()
+def fire(target):
+    barrier = threading.Barrier(20)
+    results = []
+    def run(n):
+        barrier.wait()
+        try:
+            results.append(target(n))
+        except Exception as exc:
+            results.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            connection.close()
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+def by_service(n):
+    return services.person_create(by=user, name="赵六", id_number="%(first)s", residence_area=village).pk
+service = fire(by_service)
+def by_form(n):
+    client = Client()
+    client.force_login(user)
+    response = client.post("/registry/persons/new/", {"name": "钱七", "id_number": "%(second)s",
+        "village": village.code, "phone": "", "address": "", "idempotency_key": "the-same-key"})
+    return [response.status_code, response.get("Location", "")]
+form = fire(by_form)
+print(json.dumps({"service": service, "form": form,
+    "first": Person.objects.filter(id_number="%(first)s").count(),
+    "second": Person.objects.filter(id_number="%(second)s").count()}))
+"""
+
+
+def test_twenty_concurrent_creates_with_one_id_make_one_person_on_sqlite(tmp_path):
+    """SQLite as production runs it (a file database, WAL, BEGIN IMMEDIATE), in a child process."""
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env["JISHENG_DATA_DIR"] = str(tmp_path)
+    first, second = make_id(BIRTH, "1"), make_id(BIRTH, "2")
+    script = CHILD_PROCESS % {"first": first, "second": second}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outcome["first"] == 1 and outcome["second"] == 1, outcome
+    created = [r for r in outcome["service"] if isinstance(r, int)]
+    refused = [r for r in outcome["service"] if isinstance(r, str) and r.startswith("Refusal")]
+    assert len(created) == 1 and len(refused) == 19, outcome["service"]
+    assert len({tuple(r) for r in outcome["form"]}) == 1 and outcome["form"][0][0] == 302, outcome["form"]
