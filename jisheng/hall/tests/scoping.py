@@ -19,7 +19,7 @@ def make_objects(*, area: Any, marker: str) -> list[Any]:
         user.roles.set(Role.objects.filter(code="counter_clerk"))
     post = services.post_create(office=township, name=marker, holder_a=clerk, holder_b=clerk2, by=None)
     person = Person.objects.create(
-        name=marker, id_number="41172319900101123X", sex="2", birth_date="1990-01-01", residence_area=area
+        name=marker, id_number=_next_id(), sex="2", birth_date="1990-01-01", residence_area=area
     )
     application = services.application_submit(
         item=ServiceItem.objects.get(code="migrant-marital-certificate"),
@@ -33,3 +33,13 @@ def make_objects(*, area: Any, marker: str) -> list[Any]:
 
 
 __all__ = ["Application", "Post", "make_objects"]
+
+
+_serial = iter(range(100, 1000, 2))  # an even last digit: a woman
+
+
+def _next_id() -> str:
+    """A valid ID number of a woman born 1990-01-01, different at each call (one live person per ID)."""
+    body = f"41172319900101{next(_serial)}"
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
