@@ -82,6 +82,8 @@ def limit_uploads(
                 ]
             return protected(request, *args, **kwargs)
 
+        # Middleware must not read such a request's form before the view sets its limits.
+        limited.limits_uploads = True  # type: ignore[attr-defined]
         return limited
 
     return decorate

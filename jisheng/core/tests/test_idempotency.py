@@ -128,3 +128,26 @@ def test_the_person_form_carries_a_key_and_a_double_submit_creates_one_person(ar
 def test_the_hall_new_case_form_carries_a_key(catalogue, staff, client_for):  # noqa: F811
     page = client_for(staff["clerk"]).get("/hall/new/birth-registration/")
     assert 'name="idempotency_key"' in page.content.decode()
+
+
+def test_a_view_that_bounds_its_uploads_keeps_its_limits_when_a_key_is_sent(
+    client,
+    catalogue,  # noqa: F811
+    staff,  # noqa: F811
+    settings,
+    tmp_path,
+):
+    """The form of an upload-limited view is not read before the view sets its limits (reading it
+    first would store the files unbounded and break the view)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    person = make_person(staff["village"].area)
+    files = [SimpleUploadedFile(f"{n}.pdf", b"%PDF-1.4\n", "application/pdf") for n in range(12)]
+    response = client.post(
+        "/portal/items/birth-registration/apply",
+        {"name": person.name, "id_number": person.id_number, "phone": PHONE, "m-registration-form": files},
+        headers={"Idempotency-Key": "portal-key"},
+    )
+    assert response.status_code == 200 and "一次最多只能上传 10 个文件" in response.content.decode()
+    assert not Application.objects.exists() and not IdempotencyKey.objects.exists()
