@@ -156,6 +156,17 @@ def verify_chain() -> ChainReport:
             return ChainReport(
                 0, head.purged_through_id, "events before the purge checkpoint are still present"
             )
+        # The checkpoint must be the one a purge wrote into the chain itself (its event, appended after the
+        # checkpoint, is checked by the walk below), so editing the head cannot hide a removed prefix.
+        named = AuditEvent.objects.filter(action="audit.purge").values_list("after", flat=True)
+        if not any(
+            (after or {}).get("through_id") == head.purged_through_id
+            and (after or {}).get("checkpoint_hash") == head.purged_last_hash
+            for after in named
+        ):
+            return ChainReport(
+                0, head.purged_through_id, "the purge checkpoint is not recorded by any purge event"
+            )
     checked = 0
     last_id: int | None = None
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):

@@ -124,3 +124,19 @@ def test_the_scheduler_runs_the_purge_and_the_chain_check_daily():
 
     assert ("audit-purge", 1440) in schedule()
     assert ("audit-verify", 1440) in schedule()
+
+
+def test_a_checkpoint_written_into_the_head_by_hand_does_not_hide_removed_events(old_and_new):
+    from django.db import connection
+
+    from jisheng.audit import triggers
+    from jisheng.audit.models import AuditChainHead
+
+    old, _new = old_and_new
+    triggers.drop(connection)  # a tamperer removes the oldest events and moves the checkpoint to match
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE id <= %s", [old[-1].pk])
+    AuditChainHead.objects.filter(id=1).update(purged_through_id=old[-1].pk, purged_last_hash=old[-1].hash)
+    report = verify_chain()
+    assert report.broken_event_id == old[-1].pk
+    assert "not recorded" in report.problem
