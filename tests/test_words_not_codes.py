@@ -14,6 +14,7 @@ and alt attributes) is checked:
 from __future__ import annotations
 
 import re
+from functools import partial
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,10 @@ def _area_names() -> dict[str, str]:
     return dict(Area.objects.values_list("code", "name"))
 
 
+def _fill(values: dict[str, str], default: str, match: re.Match[str]) -> str:
+    return values.get(match.group("name"), default)
+
+
 def problems(text: str, *, language: str, data: str, usernames: set[str], areas: dict[str, str]) -> list[str]:
     found: list[str] = []
     text = FILE_NAME.sub(" ", text)
@@ -154,7 +159,7 @@ def scan(client: Any, objects: list[Any], language: str) -> list[str]:
 
     client.cookies["django_language"] = language
     candidates = _candidate_values(objects)
-    context = {
+    context: dict[str, Any] = {
         "data": _data_text(),
         "usernames": set(User.objects.values_list("username", flat=True)),
         "areas": _area_names(),
@@ -168,7 +173,7 @@ def scan(client: Any, objects: list[Any], language: str) -> list[str]:
             urls.append("/" + route)
             continue
         for values, default, _obj in candidates:
-            urls.append("/" + PARAM.sub(lambda m, v=values, d=default: v.get(m.group("name"), d), route))
+            urls.append("/" + PARAM.sub(partial(_fill, values, default), route))
     findings: list[str] = []
     for url in dict.fromkeys(urls):  # each once, in order
         response = client.get(url)

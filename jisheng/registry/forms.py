@@ -84,7 +84,9 @@ class PersonForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["village"].choices = village_choices(user)
+        village = self.fields["village"]
+        assert isinstance(village, forms.ChoiceField)
+        village.choices = village_choices(user)
 
 
 class BirthForm(forms.Form):
@@ -111,7 +113,9 @@ class MoveForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["village"].choices = village_choices(user)
+        village = self.fields["village"]
+        assert isinstance(village, forms.ChoiceField)
+        village.choices = village_choices(user)
 
 
 class DeathForm(forms.Form):

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jisheng.accounts.decorators import role_required
+from jisheng.accounts.http import AuthenticatedHttpRequest
 from jisheng.areas.models import Level
 from jisheng.areas.scoping import get_visible_or_404
 from jisheng.audit.disclosure import disclosure_record
@@ -48,7 +49,7 @@ STALE_AFTER_SECONDS = 10 * 60
 
 @limit_uploads(max_files=1, max_file_bytes=MAX_UPLOAD_BYTES, max_total_bytes=MAX_UPLOAD_BYTES)
 @role_required(*IMPORT_ROLES)
-def import_start(request: HttpRequest) -> HttpResponse:
+def import_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         refusal = upload_refusal(request)

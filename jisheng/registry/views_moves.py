@@ -81,7 +81,9 @@ class MoveInForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["village"].choices = village_choices(user)
+        village = self.fields["village"]
+        assert isinstance(village, forms.ChoiceField)
+        village.choices = village_choices(user)
 
 
 def _writer(request: HttpRequest) -> Any:

@@ -82,6 +82,7 @@ def test_the_township_head_and_the_auditor_see_accountability_records(
     application = services.application_submit(
         item=catalogue["birth-registration"], person=resident, channel="online", phone=PHONE, by=None
     )
+    assert application.due_on is not None
     services.deadline_sweep(today=application.due_on + datetime.timedelta(days=7))
     for who in ("head", "auditor"):
         assert application.number in client_for(staff[who]).get("/hall/accountability/").content.decode()

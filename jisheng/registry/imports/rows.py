@@ -282,7 +282,9 @@ def row_checker(kind: str, mapping: dict[str, int]) -> Callable[[list[Any]], dic
     at 100,000 rows this halves the time spent checking. Only text is remembered (1, 1.0 and True
     are equal as keys but not as cells), only values that parsed, and only up to a bound.
     """
-    fields = [(key, index, PARSERS[kind][key], {}) for key, index in mapping.items()]
+    fields: list[tuple[str, int, Any, dict[Any, Any]]] = [
+        (key, index, PARSERS[kind][key], {}) for key, index in mapping.items()
+    ]
     row_check = ROW_CHECKS.get(kind)
 
     def check(cells: list[Any]) -> dict[str, Any]:

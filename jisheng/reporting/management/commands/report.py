@@ -25,7 +25,7 @@ class Command(BaseCommand):
         period = period_of(options["period"], form)
         area = area_of(options["area"])
         figures = compute.compute_area(form, period, area)
-        items = [
+        items: list[dict[str, Any]] = [
             {"code": item.code, "label": item.label, "value": figures[item.code]}
             for item in form.items
             if item.is_computed
