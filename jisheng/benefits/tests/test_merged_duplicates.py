@@ -39,7 +39,7 @@ def merged(areas, make_user):
         child=second, mother=mother, date=D(2025, 3, 15), birth_order=1, sex="1", area=areas["village_a"]
     )
     candidate = DuplicateCandidate.objects.create(
-        person_a=first, person_b=second, reason="same_name_birth", area=areas["township_a"]
+        person_a=first, person_b=second, reason="name_birth", area=areas["township_a"]
     )
     clerk = make_user(areas["township_a"], "counter_clerk")
     duplicate_merge(candidate=candidate, survivor=second, note="同一孩子重复登记", by=clerk)
