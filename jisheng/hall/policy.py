@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from .models import Category, Level
 
@@ -121,20 +122,26 @@ class _Checker:
     ) -> None:
         for key in required:
             if key not in table:
-                self.fail(start, f"{what}缺少“{key}”")
+                self.fail(start, _("%(what)s: “%(key)s” is missing") % {"what": what, "key": key})
         for key, value in table.items():
             kind = required.get(key) or optional.get(key)
             line = self.where.key(key, start)
             if kind is None:
-                self.fail(line, f"{what}的“{key}”不是已知字段")
+                self.fail(line, _("%(what)s: “%(key)s” is not a known field") % {"what": what, "key": key})
             elif kind is int and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-                self.fail(line, f"{what}的“{key}”应为不小于 0 的整数")
+                self.fail(
+                    line,
+                    _("%(what)s: “%(key)s” must be a whole number not below 0") % {"what": what, "key": key},
+                )
             elif kind is datetime.date and (
                 not isinstance(value, datetime.date) or isinstance(value, datetime.datetime)
             ):
-                self.fail(line, f"{what}的“{key}”应为日期，如 2021-08-19")
+                self.fail(
+                    line,
+                    _("%(what)s: “%(key)s” must be a date such as 2021-08-19") % {"what": what, "key": key},
+                )
             elif kind is not int and kind is not datetime.date and not isinstance(value, kind):
-                self.fail(line, f"{what}的“{key}”类型不对")
+                self.fail(line, _("%(what)s: “%(key)s” has the wrong type") % {"what": what, "key": key})
 
 
 def _read(path: Path) -> tuple[str, dict[str, Any]]:
@@ -142,85 +149,130 @@ def _read(path: Path) -> tuple[str, dict[str, Any]]:
     try:
         return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError([f"{path.name}: TOML 格式错误：{exc}"]) from exc
+        raise PolicyError(
+            [_("%(file)s: not valid TOML: %(error)s") % {"file": path.name, "error": exc}]
+        ) from exc
 
 
 def _check_item(check: _Checker, raw: dict[str, Any], index: int, codes: set[str]) -> None:
     start = check.where.header("item", index)
-    what = f"第 {index + 1} 个事项"
+    what = _("item %(n)s") % {"n": index + 1}
     check.fields(raw, ITEM_REQUIRED, ITEM_OPTIONAL, start, what)
     code = raw.get("code")
     if isinstance(code, str):
-        what = f"事项“{code}”"
+        what = _("item “%(code)s”") % {"code": code}
         if code in codes:
-            check.fail(start, f"{what}：编号重复")
+            check.fail(start, _("%(what)s: the code is used twice") % {"what": what})
         codes.add(code)
     if raw.get("category") not in Category.values:
-        check.fail(check.where.key("category", start), f"{what}：类别“{raw.get('category')}”不存在")
+        check.fail(
+            check.where.key("category", start),
+            _("%(what)s: there is no category “%(category)s”")
+            % {"what": what, "category": raw.get("category")},
+        )
     for key in ("accepting_level", "approving_level"):
         if raw.get(key) not in Level.values:
-            check.fail(check.where.key(key, start), f"{what}：“{key}”应为 {'/'.join(Level.values)}")
+            check.fail(
+                check.where.key(key, start),
+                _("%(what)s: “%(key)s” must be one of %(levels)s")
+                % {"what": what, "key": key, "levels": "/".join(Level.values)},
+            )
     try:
         fee = Decimal(str(raw.get("fee", "")))
     except InvalidOperation:
         fee = None
     if fee is None or fee < 0:
-        check.fail(check.where.key("fee", start), f"{what}：收费“{raw.get('fee')}”不是金额")
+        check.fail(
+            check.where.key("fee", start),
+            _("%(what)s: the fee “%(fee)s” is not an amount") % {"what": what, "fee": raw.get("fee")},
+        )
     if not str(raw.get("fee_basis", "")).strip():
-        check.fail(check.where.key("fee_basis", start), f"{what}：须写明收费或免费的依据")
+        check.fail(
+            check.where.key("fee_basis", start),
+            _("%(what)s: state the basis of the fee or of its being free") % {"what": what},
+        )
     legal = raw.get("legal_time_limit")
     for key in ("time_limit_counter", "time_limit_online"):
         promised = raw.get(key)
         if isinstance(legal, int) and isinstance(promised, int) and promised > legal:
-            check.fail(check.where.key(key, start), f"{what}：承诺时限不得超过法定时限（{legal} 个工作日）")
+            check.fail(
+                check.where.key(key, start),
+                _("%(what)s: the committed time limit may not exceed the legal one (%(days)s working days)")
+                % {"what": what, "days": legal},
+            )
     if legal is not None and not str(raw.get("legal_time_limit_basis", "")).strip():
-        check.fail(check.where.key("legal_time_limit", start), f"{what}：法定时限须写明依据")
+        check.fail(
+            check.where.key("legal_time_limit", start),
+            _("%(what)s: state the basis of the legal time limit") % {"what": what},
+        )
     start_on, end_on = raw.get("effective_from"), raw.get("effective_to")
     if isinstance(start_on, datetime.date) and isinstance(end_on, datetime.date) and end_on < start_on:
-        check.fail(check.where.key("effective_to", start), f"{what}：停止日期早于生效日期")
+        check.fail(
+            check.where.key("effective_to", start),
+            _("%(what)s: the end date is before the start date") % {"what": what},
+        )
     conditions = raw.get("conditions", [])
     if isinstance(conditions, list) and (
         not conditions or not all(isinstance(c, str) and c for c in conditions)
     ):
-        check.fail(check.where.key("conditions", start), f"{what}：申请条件应为至少一条文字")
+        check.fail(
+            check.where.key("conditions", start),
+            _("%(what)s: list at least one condition, as text") % {"what": what},
+        )
     for number, step in enumerate(raw.get("step", []) or []):
         line = check.where.header("item.step", number, start)
-        check.fields(step, STEP_REQUIRED, {}, line, f"{what}的第 {number + 1} 个特殊环节")
+        check.fields(
+            step, STEP_REQUIRED, {}, line, _("%(what)s, special step %(n)s") % {"what": what, "n": number + 1}
+        )
         if step.get("kind") not in STEP_KINDS:
-            check.fail(line, f"{what}：特殊环节“{step.get('kind')}”应为 {'、'.join(sorted(STEP_KINDS))} 之一")
+            check.fail(
+                line,
+                _("%(what)s: the special step “%(kind)s” must be one of %(kinds)s")
+                % {"what": what, "kind": step.get("kind"), "kinds": "、".join(sorted(STEP_KINDS))},
+            )
     materials: set[str] = set()
     for number, material in enumerate(raw.get("material", []) or []):
         line = check.where.header("item.material", number, start)
-        label = f"{what}的第 {number + 1} 份材料"
+        label = _("%(what)s, material %(n)s") % {"what": what, "n": number + 1}
         check.fields(material, MATERIAL_REQUIRED, MATERIAL_OPTIONAL, line, label)
         if material.get("code") in materials:
-            check.fail(line, f"{label}：编号重复")
+            check.fail(line, _("%(what)s: the code is used twice") % {"what": label})
         materials.add(str(material.get("code")))
         if not material.get("originals", 1) and not material.get("copies", 0):
-            check.fail(line, f"{label}：原件和复印件份数不能都为 0")
+            check.fail(line, _("%(what)s: originals and copies cannot both be 0") % {"what": label})
         fields = material.get("form_fields", [])
         if isinstance(fields, list) and not all(isinstance(f, str) and f for f in fields):
-            check.fail(check.where.key("form_fields", line), f"{label}：空白表格的栏目应为文字")
+            check.fail(
+                check.where.key("form_fields", line),
+                _("%(what)s: the fields of the blank form must be text") % {"what": label},
+            )
 
 
 def _check_offices(check: _Checker, data: dict[str, Any]) -> None:
     default = data.get("default")
     if not isinstance(default, dict):
-        check.fail(0, "缺少 [default]：办公时间、咨询电话和监督投诉渠道")
+        check.fail(
+            0, _("[default] is missing: office hours, the consultation phone and the complaint channels")
+        )
     else:
         check.fields(default, DEFAULT_REQUIRED, {"name": str, "address": str}, 0, "[default]")
         channels = default.get("complaint_channels", [])
         if isinstance(channels, list) and not channels:
-            check.fail(check.where.key("complaint_channels", 0), "[default]：至少要有一个监督投诉渠道")
+            check.fail(
+                check.where.key("complaint_channels", 0), _("[default]: give at least one complaint channel")
+            )
     seen: set[str] = set()
     for index, office in enumerate(data.get("office", [])):
         line = check.where.header("office", index)
-        check.fields(office, OFFICE_REQUIRED, {"hours": str}, line, f"第 {index + 1} 个办公地点")
+        check.fields(office, OFFICE_REQUIRED, {"hours": str}, line, _("office %(n)s") % {"n": index + 1})
         code = str(office.get("code", ""))
         if not re.fullmatch(r"\d{12}", code):
-            check.fail(check.where.key("code", line), f"办公地点“{code}”：代码应为 12 位统计用区划代码")
+            check.fail(
+                check.where.key("code", line),
+                _("office “%(code)s”: the code must be a 12-digit statistical area code") % {"code": code},
+            )
         if code in seen:
-            check.fail(line, f"办公地点“{code}”：代码重复")
+            check.fail(line, _("office “%(code)s”: the code is used twice") % {"code": code})
         seen.add(code)
 
 
@@ -237,11 +289,11 @@ def load(directory: Path | None = None) -> Catalogue:
             problems.extend(exc.messages)
             continue
         except OSError:
-            problems.append(f"{name}: 文件不存在或无法读取")
+            problems.append(_("%(file)s: the file is missing or cannot be read") % {"file": name})
             continue
         check = _Checker(path, text)
         if not isinstance(data.get("version"), str):
-            check.fail(0, '缺少版本号 version（文字，如 "2026.2"）')
+            check.fail(0, _('version is missing (text, such as "2026.2")'))
         if name == "items.toml":
             codes: set[str] = set()
             for index, raw in enumerate(data.get("item", [])):
@@ -256,7 +308,7 @@ def load(directory: Path | None = None) -> Catalogue:
                     {"code": str, "question": str, "answer": str, "source": str},
                     {"keywords": str},
                     line,
-                    f"第 {index + 1} 个问答",
+                    _("question %(n)s") % {"n": index + 1},
                 )
         problems.extend(check.problems)
         parsed[name] = data

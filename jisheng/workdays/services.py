@@ -9,6 +9,7 @@ import io
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.dispatch import Signal
+from django.utils.translation import gettext as _
 
 from jisheng.audit.services import record
 
@@ -93,7 +94,10 @@ def parse_year_csv(text: str) -> tuple[int, dict[datetime.date, tuple[bool, str]
         try:
             day = datetime.date.fromisoformat(cells[0])
         except ValueError:
-            errors.append(f"第 {number} 行「日期」：无法识别“{cells[0]}”，应为 YYYY-MM-DD")
+            errors.append(
+                _("Row %(row)s, date: “%(value)s” is not a date; write YYYY-MM-DD.")
+                % {"row": number, "value": cells[0]}
+            )
             continue
         kind = cells[1].lower()
         if kind in WORKING_WORDS:
@@ -101,14 +105,21 @@ def parse_year_csv(text: str) -> tuple[int, dict[datetime.date, tuple[bool, str]
         elif kind in REST_WORDS:
             working = False
         else:
-            errors.append(f"第 {number} 行「类型」：无法识别“{cells[1]}”，应为 休 或 班")
+            errors.append(
+                _("Row %(row)s, kind: “%(value)s” is not understood; write 休 (rest) or 班 (working day).")
+                % {"row": number, "value": cells[1]}
+            )
             continue
         if day in overrides:
-            errors.append(f"第 {number} 行「日期」：{day} 重复出现")
+            errors.append(_("Row %(row)s, date: %(day)s appears twice.") % {"row": number, "day": day})
         years.add(day.year)
         overrides[day] = (working, cells[2][:64])
     if not errors and len(years) != 1:
-        errors.append("文件「日期」：一个文件只能包含同一年的节假日和调休上班日" if years else "文件为空")
+        errors.append(
+            _("Date: one file holds the holidays and make-up working days of one year only.")
+            if years
+            else _("The file is empty.")
+        )
     if errors:
         raise ValidationError(errors)
     return years.pop(), overrides
@@ -190,7 +201,10 @@ def calendar_set_day(*, day: datetime.date, is_working_day: bool, note: str, by:
     """Correct one day of a year already in the calendar."""
     entry = CalendarDay.objects.select_for_update().filter(date=day).first()
     if entry is None:
-        raise ValidationError(f"「日期」：{day.year} 年尚未导入工作日历，请先导入整年")
+        raise ValidationError(
+            _("Date: the working-day calendar of %(year)s has not been loaded; import the whole year first.")
+            % {"year": day.year}
+        )
     before = {"is_working_day": entry.is_working_day, "note": entry.note}
     entry.is_working_day = is_working_day
     entry.note = note[:64]

@@ -100,3 +100,14 @@ def test_a_committed_limit_beyond_the_legal_one_is_refused(tmp_path: Path, db: A
     directory = _broken_copy(tmp_path, "time_limit_counter = 20", "time_limit_counter = 25")
     with pytest.raises(ValidationError, match="承诺时限不得超过法定时限"):
         services.catalogue_load(by=None, directory=directory)
+
+
+def test_a_policy_file_mistake_is_named_in_english_in_english_mode(tmp_path: Path, db: Any) -> None:
+    from django.utils import translation
+
+    directory = _broken_copy(tmp_path, "time_limit_counter = 20", "time_limit_counter = 25")
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        services.catalogue_load(by=None, directory=directory)
+    messages = " ".join(refused.value.messages)
+    assert "may not exceed the legal one" in messages
+    assert "承诺" not in messages

@@ -22,3 +22,18 @@ def test_an_administrator_imports_a_year_through_the_page(areas, make_user, clie
     client_for(admin).post("/workdays/", {"imp-file": upload})
     services.calendar.invalidate()
     assert 2027 in services.covered_years()
+
+
+def test_a_calendar_file_mistake_is_named_in_english_in_english_mode(db):
+    import pytest
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from jisheng.workdays.services import parse_year_csv
+
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        parse_year_csv("2027-13-01,休\n")
+    assert "is not a date" in " ".join(refused.value.messages)
+    with pytest.raises(ValidationError) as chinese:
+        parse_year_csv("2027-13-01,休\n")
+    assert "无法识别" in " ".join(chinese.value.messages)
