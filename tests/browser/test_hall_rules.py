@@ -69,11 +69,12 @@ def test_a_s_absence_moves_the_case_to_b_and_back(page: Any, hall_staff: dict[st
     page.context.clear_cookies()
     login(page, "clerk2", PASSWORD)
     page.goto("/hall/")
-    assert number in page.locator(".card").first.inner_text()  # "My cases" of B
+    my_cases = page.locator(".card", has=page.locator("h2", has_text="我负责的案件"))
+    assert number in my_cases.inner_text()  # "My cases" of B
     page.goto("/hall/posts/")
     page.click("text=A角返岗")
     page.goto("/hall/")
-    assert number not in page.locator(".card").first.inner_text()
+    assert number not in my_cases.inner_text()
 
 
 @pytest.mark.django_db(transaction=True)
