@@ -26,6 +26,21 @@ schema = schemathesis.openapi.from_dict(DOCUMENT)
 schema.app = application
 
 
+@pytest.fixture(autouse=True)
+def keep_the_test_connection() -> Any:
+    """Django's test client keeps the test's database connection across a request; calling the WSGI
+    application directly would close it at the end of each request (close_old_connections), and on
+    PostgreSQL the test's transaction and its fixtures would go with it."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def tokens(areas: dict[str, Any], make_user: Any) -> dict[str, str]:
     from jisheng.accounts.services import token_create

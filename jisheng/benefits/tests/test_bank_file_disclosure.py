@@ -13,7 +13,7 @@ from jisheng.benefits import services
 from .factories import give_accounts, person
 
 D = datetime.date
-FORMULA_NAME = '=HYPERLINK("http://evil.example","王")'
+FORMULA_NAME = '=HYPERLINK("http://e.x","王")'
 
 
 def _paid_batch(areas, client):
