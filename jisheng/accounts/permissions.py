@@ -1,23 +1,185 @@
-"""The four-eyes rule (双人复核): one person never takes two steps of the same approval.
+"""Who may do what, decided in one place: capabilities named once, and the four-eyes rule.
+
+**Capabilities.** Each thing a person may do is a ``Capability`` (record vital events, approve a batch,
+reveal sensitive fields, export…). ``GRANTS`` says which roles hold it and whether it changes data (a
+read-only role — the auditor — never holds a changing capability). A capability is always asked about
+an area: ``may(by, Capability.X, area_code)`` for a page deciding what to offer, ``ensure(...)`` in a
+service, which raises ``PermissionDenied`` with a reason in the user's language. The area test is the
+scoping one (the area is the actor's own or below it). The system (``core.actor.System``) may do
+everything; a resident (``core.actor.Resident``) holds no staff capability — the portal's own services
+decide what a resident may do with what they hold.
+
+Views use ``capability_required(Capability.X)`` (signed in and holding it somewhere) and services call
+``ensure`` with the record's area. No other module names a role: a new app adds its capabilities to
+``Capability`` and ``GRANTS`` below, in its own section.
+
+**The four-eyes rule** (双人复核): one person never takes two steps of the same approval.
 
 A multi-step approval (a benefit batch: propose → review → approve → pay; a report: compile → verify →
 approve) names its steps; a service about to record ``step`` passes the users who took the earlier
 steps it must be kept apart from, and the rule refuses when the actor is one of them. The rule lives
 here, below every domain app, so benefits and reporting apply the same test with the same wording.
 
-Pure functions: no database access beyond comparing primary keys, so they can be called inside a
-service's transaction or by a page deciding whether to offer a button.
+Pure functions: no database access beyond what the actor has cached (its role codes) and comparing
+primary keys, so they can be called inside a service's transaction or by a page deciding whether to
+offer a button.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import wraps
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
+
+from jisheng.areas.scoping import can_see_area
+from jisheng.core.actor import Resident, System, is_staff
+
+from .roles import RoleCode
+
+R = RoleCode
+
+
+class Capability(enum.StrEnum):
+    # --- registry
+    READ_REGISTRY = "registry.read"
+    RECORD_VITAL_EVENTS = "registry.record"  # births, marriages, moves, contraception, person details
+    IMPORT_ROSTERS = "registry.import"
+    REVIEW_IMPORTS = "registry.review_imports"
+    REVIEW_DUPLICATES = "registry.review_duplicates"
+    REVEAL_PERSONAL_DATA = "registry.reveal"
+    EXPORT_PERSONAL_DATA = "registry.export"
+    # --- hall
+    HANDLE_CASES = "hall.handle"
+    SUPERVISE_HALL = "hall.supervise"
+    CONFIGURE_CATALOGUE = "hall.configure"
+    # --- certificates
+    READ_CERTIFICATES = "certificates.read"
+    REQUEST_REVOCATION = "certificates.request_revocation"
+    APPROVE_REVOCATION = "certificates.approve_revocation"
+    # --- benefits
+    PROPOSE_BATCH = "benefits.propose"
+    REVIEW_BATCH = "benefits.review"
+    APPROVE_BATCH = "benefits.approve"
+    PAY_BATCH = "benefits.pay"
+    RECORD_PAYEE_ACCOUNT = "benefits.record_account"
+    VERIFY_BENEFIT_APPLICATION = "benefits.verify_application"
+    # --- reporting
+    READ_REPORTS = "reporting.read"
+    # --- administration and audit
+    MANAGE_STAFF = "accounts.manage_staff"
+    MANAGE_CALENDAR = "workdays.manage"
+    READ_AUDIT_TRAIL = "audit.read"
+    # --- migrants (floating population) and exchange
+    # --- petitions
+    # --- outreach
+    # --- offline capture
+
+
+@dataclass(frozen=True)
+class Grant:
+    roles: frozenset[str]
+    changes: bool  # True: a read-only role never holds it, whatever ``roles`` says
+
+
+def _grant(*roles: str, changes: bool = True) -> Grant:
+    return Grant(frozenset(str(role) for role in roles), changes)
+
+
+_FIELD_STAFF = (R.VILLAGE_OFFICER, R.COUNTER_CLERK, R.TOWNSHIP_HEAD, R.COUNTY_STAFF)
+_ALL_STAFF_READERS = (*_FIELD_STAFF, R.CITY_STAFF, R.AUDITOR)
+
+GRANTS: dict[Capability, Grant] = {
+    Capability.READ_REGISTRY: _grant(*_ALL_STAFF_READERS, changes=False),
+    Capability.RECORD_VITAL_EVENTS: _grant(*_FIELD_STAFF),
+    Capability.IMPORT_ROSTERS: _grant(*_FIELD_STAFF),
+    Capability.REVIEW_IMPORTS: _grant(R.TOWNSHIP_HEAD, R.COUNTY_STAFF),
+    Capability.REVIEW_DUPLICATES: _grant(
+        R.COUNTER_CLERK, R.TOWNSHIP_HEAD, R.COUNTY_STAFF, R.AUDITOR, changes=False
+    ),
+    Capability.REVEAL_PERSONAL_DATA: _grant(*_ALL_STAFF_READERS, changes=False),
+    Capability.EXPORT_PERSONAL_DATA: _grant(
+        R.COUNTER_CLERK, R.TOWNSHIP_HEAD, R.COUNTY_STAFF, R.CITY_STAFF, changes=False
+    ),
+    Capability.HANDLE_CASES: _grant(R.COUNTER_CLERK, R.TOWNSHIP_HEAD, R.COUNTY_STAFF, R.VILLAGE_OFFICER),
+    Capability.SUPERVISE_HALL: _grant(
+        R.TOWNSHIP_HEAD, R.COUNTY_STAFF, R.AUDITOR, R.CITY_STAFF, changes=False
+    ),
+    Capability.CONFIGURE_CATALOGUE: _grant(R.SYSTEM_ADMIN, R.CITY_STAFF),
+    Capability.READ_CERTIFICATES: _grant(*_ALL_STAFF_READERS, changes=False),
+    Capability.REQUEST_REVOCATION: _grant(R.COUNTER_CLERK, R.TOWNSHIP_HEAD, R.COUNTY_STAFF),
+    Capability.APPROVE_REVOCATION: _grant(R.TOWNSHIP_HEAD),
+    Capability.PROPOSE_BATCH: _grant(*_FIELD_STAFF),
+    Capability.REVIEW_BATCH: _grant(R.TOWNSHIP_HEAD),
+    Capability.APPROVE_BATCH: _grant(R.COUNTY_STAFF),
+    Capability.PAY_BATCH: _grant(R.COUNTY_STAFF),
+    Capability.RECORD_PAYEE_ACCOUNT: _grant(R.TOWNSHIP_HEAD, R.COUNTER_CLERK, R.COUNTY_STAFF),
+    Capability.VERIFY_BENEFIT_APPLICATION: _grant(R.VILLAGE_OFFICER, R.TOWNSHIP_HEAD),
+    Capability.READ_REPORTS: _grant(*_FIELD_STAFF, R.CITY_STAFF, R.AUDITOR, R.AUDIT_ADMIN, changes=False),
+    Capability.MANAGE_STAFF: _grant(R.SYSTEM_ADMIN, R.SECURITY_ADMIN),
+    Capability.MANAGE_CALENDAR: _grant(R.SYSTEM_ADMIN),
+    Capability.READ_AUDIT_TRAIL: _grant(R.AUDITOR, R.AUDIT_ADMIN, changes=False),
+    # --- migrants (floating population) and exchange
+    # --- petitions
+    # --- outreach
+    # --- offline capture
+}
+
+
+def holds(by: object, capability: Capability) -> bool:
+    """Whether ``by`` holds ``capability`` anywhere (a page deciding whether to show a menu entry)."""
+    if isinstance(by, System):
+        return True
+    if isinstance(by, Resident) or not is_staff(by):
+        return False
+    grant = GRANTS[capability]
+    if grant.changes and by.is_read_only:
+        return False
+    return by.has_role(*grant.roles)
+
+
+def may(by: object, capability: Capability, area_code: str) -> bool:
+    """Whether ``by`` may use ``capability`` on a record of ``area_code`` (its own area or below)."""
+    if isinstance(by, System):
+        return True
+    return holds(by, capability) and can_see_area(by, area_code)
+
+
+def ensure(by: object, capability: Capability, area_code: str) -> None:
+    """Refuse, with a reason in the user's language, unless ``may(by, capability, area_code)``."""
+    if may(by, capability, area_code):
+        return
+    if holds(by, capability):
+        raise PermissionDenied(_("This is outside your area."))
+    raise PermissionDenied(_("You may not take this step."))
+
+
+def capability_required(
+    capability: Capability,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A view for signed-in staff holding ``capability`` somewhere; the view (or its service) then asks
+    about the record's own area with ``may``/``ensure``."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        @login_required
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not holds(request.user, capability):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
 
 # The steps' names, for the refusal (in Chinese: 提出、初审、审批…); a step not listed here is shown as
 # given.

@@ -17,6 +17,8 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from jisheng.core.actor import describe, is_staff
+
 from .context import client_ip
 from .models import AuditChainHead, AuditEvent
 
@@ -104,14 +106,12 @@ def record(
     """Append one event. Must run inside the caller's transaction (it locks the chain head)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must be called inside the service's transaction")
-    actor = by if getattr(by, "is_authenticated", False) else None
-    roles = ""
-    if actor is not None and hasattr(actor, "role_codes"):
-        roles = ",".join(sorted(actor.role_codes()))
+    actor = by if is_staff(by) else None
+    roles = ",".join(sorted(actor.role_codes())) if actor is not None else ""
     event = AuditEvent(
         at=timezone.now(),
-        actor=actor,
-        actor_username=getattr(actor, "username", "") if actor else "",
+        actor=actor,  # type: ignore[misc]  # a StaffMember is the User model (core cannot name it)
+        actor_username=describe(by)[:150],
         actor_roles=roles,
         area_code=area_code if area_code is not None else _area_code_of(obj, actor),
         action=action,
