@@ -1,7 +1,9 @@
 """The staff navigation, gathered from every app.
 
-An app lists its entries on its AppConfig as ``nav_items`` ({"label", "url", "roles"}); an entry with
-no roles is shown to every signed-in staff member. The shell never imports the apps themselves.
+An app lists its entries on its AppConfig as ``nav_items`` ({"label", "url", "visible"}), where
+``visible`` is a function of the user — in practice ``lambda user: permissions.holds(user, Capability.X)``
+from ``accounts.permissions``, so that the menu and the pages ask the same question; an entry with
+neither ``visible`` nor the older ``roles`` is shown to every signed-in staff member. The shell never imports the apps themselves.
 """
 
 from typing import Any
@@ -24,6 +26,9 @@ def items_for(user: Any) -> list[dict[str, str]]:
     items = []
     for config in apps.get_app_configs():
         for item in getattr(config, "nav_items", []):
+            visible = item.get("visible")
+            if visible is not None and not visible(user):
+                continue
             roles = item.get("roles")
             if roles and not user.has_role(*roles):
                 continue
