@@ -79,9 +79,37 @@ class Capability(enum.StrEnum):
     MANAGE_CALENDAR = "workdays.manage"
     READ_AUDIT_TRAIL = "audit.read"
     # --- migrants (floating population) and exchange
+    # exchange
+    READ_EXCHANGE = "exchange.read"  # the peers and the reconciliation of what was sent and received
+    MANAGE_EXCHANGE = "exchange.manage"  # add or disable peers, carry batch files, send failed ones again
+    # migrants
+    READ_MIGRANTS = "migrants.read"
+    RECORD_MIGRANTS = "migrants.record"  # departures with 四个一, arrivals, returns, education sessions
+    ISSUE_MARITAL_CERTIFICATE = "migrants.issue_certificate"
+    HANDLE_VERIFICATIONS = "migrants.verify"  # send verification requests and answer them
     # --- petitions
+    READ_PETITIONS = "petitions.read"
+    HANDLE_PETITIONS = "petitions.handle"  # receive, accept, visit, reply; the ledger, outings, surveys
+    APPROVE_PETITION_EXTENSION = "petitions.approve_extension"  # Art. 34: the head's approval
+    ANSWER_PETITION_REVIEW = "petitions.answer_review"  # Arts. 35-36: the higher office
+    ASSESS_STABILITY_RISK = "petitions.assess_risk"
+    EXPORT_PETITION_LEDGER = "petitions.export"
     # --- outreach
+    RECORD_VISITS = "outreach.visit"  # visits, pairings and help given
+    READ_OUTREACH = "outreach.read"
+    TAKE_HANDOFFS = "outreach.take_handoffs"  # take a visit's problem into an office's ledger
+    RECORD_HEALTH_SERVICES = "outreach.health"  # pre-pregnancy checks, screenings, referrals
+    REVEAL_HEALTH_DATA = "outreach.reveal_health"
+    MANAGE_SUPPLIES = "outreach.supplies"
+    RECORD_CAMPAIGNS = "outreach.campaigns"
+    PROPOSE_CARE_GIFT = "outreach.propose_gift"
+    APPROVE_CARE_GIFT = "outreach.approve_gift"
+    SUBMIT_NEEDS = "outreach.submit_need"
+    ALLOCATE_PROJECTS = "outreach.allocate"
+    RECORD_PROJECT_PROGRESS = "outreach.project_progress"  # milestones, inspections, fund entries
+    AUDIT_PROJECTS = "outreach.audit_projects"
     # --- offline capture
+    CAPTURE_OFFLINE = "offline.capture"  # the village officer's installable app: download, send the outbox
 
 
 @dataclass(frozen=True)
@@ -128,9 +156,39 @@ GRANTS: dict[Capability, Grant] = {
     Capability.MANAGE_CALENDAR: _grant(R.SYSTEM_ADMIN),
     Capability.READ_AUDIT_TRAIL: _grant(R.AUDITOR, R.AUDIT_ADMIN, changes=False),
     # --- migrants (floating population) and exchange
+    # exchange
+    Capability.READ_EXCHANGE: _grant(R.COUNTY_STAFF, R.CITY_STAFF, R.AUDITOR, changes=False),
+    Capability.MANAGE_EXCHANGE: _grant(R.COUNTY_STAFF, R.CITY_STAFF),
+    # migrants
+    Capability.READ_MIGRANTS: _grant(*_ALL_STAFF_READERS, changes=False),
+    Capability.RECORD_MIGRANTS: _grant(*_FIELD_STAFF),
+    Capability.ISSUE_MARITAL_CERTIFICATE: _grant(R.COUNTER_CLERK, R.TOWNSHIP_HEAD, R.COUNTY_STAFF),
+    Capability.HANDLE_VERIFICATIONS: _grant(R.COUNTER_CLERK, R.TOWNSHIP_HEAD, R.COUNTY_STAFF),
     # --- petitions
+    Capability.READ_PETITIONS: _grant(*_ALL_STAFF_READERS, changes=False),
+    Capability.HANDLE_PETITIONS: _grant(*_FIELD_STAFF),
+    Capability.APPROVE_PETITION_EXTENSION: _grant(R.TOWNSHIP_HEAD, R.COUNTY_STAFF),
+    Capability.ANSWER_PETITION_REVIEW: _grant(R.COUNTY_STAFF, R.CITY_STAFF),
+    Capability.ASSESS_STABILITY_RISK: _grant(R.TOWNSHIP_HEAD, R.COUNTY_STAFF),
+    Capability.EXPORT_PETITION_LEDGER: _grant(
+        R.COUNTER_CLERK, R.TOWNSHIP_HEAD, R.COUNTY_STAFF, R.CITY_STAFF, changes=False
+    ),
     # --- outreach
+    Capability.RECORD_VISITS: _grant(*_FIELD_STAFF),
+    Capability.READ_OUTREACH: _grant(*_ALL_STAFF_READERS, changes=False),
+    Capability.TAKE_HANDOFFS: _grant(R.COUNTER_CLERK, R.TOWNSHIP_HEAD, R.COUNTY_STAFF),
+    Capability.RECORD_HEALTH_SERVICES: _grant(*_FIELD_STAFF),
+    Capability.REVEAL_HEALTH_DATA: _grant(*_FIELD_STAFF, R.CITY_STAFF, changes=False),
+    Capability.MANAGE_SUPPLIES: _grant(*_FIELD_STAFF),
+    Capability.RECORD_CAMPAIGNS: _grant(*_FIELD_STAFF),
+    Capability.PROPOSE_CARE_GIFT: _grant(*_FIELD_STAFF),
+    Capability.APPROVE_CARE_GIFT: _grant(R.TOWNSHIP_HEAD, R.COUNTY_STAFF),
+    Capability.SUBMIT_NEEDS: _grant(R.VILLAGE_OFFICER, R.TOWNSHIP_HEAD),
+    Capability.ALLOCATE_PROJECTS: _grant(R.COUNTY_STAFF),
+    Capability.RECORD_PROJECT_PROGRESS: _grant(R.TOWNSHIP_HEAD, R.COUNTY_STAFF),
+    Capability.AUDIT_PROJECTS: _grant(R.COUNTY_STAFF, R.CITY_STAFF, R.AUDITOR, changes=False),
     # --- offline capture
+    Capability.CAPTURE_OFFLINE: _grant(*_FIELD_STAFF),
 }
 
 

@@ -1,0 +1,133 @@
+"""Free health services: pre-pregnancy checks per couple, cervical and breast cancer screening per
+woman, and referrals for birth-defect intervention and infertility.
+
+These are health data, the most sensitive in the system: pages and exports show them masked (see
+``outreach.masking``) unless a user reveals one record with a reason, which is audited."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jisheng.areas.scoping import ScopedManager
+
+# The fields of each model that are health data and never shown unmasked in a list or an export.
+SENSITIVE = ("result", "follow_up", "referral", "referred_to", "outcome", "reason")
+
+
+class PrePregnancyCheck(models.Model):
+    """免费孕前优生健康检查 for one couple: booked (through the hall when it offers the item), done, result."""
+
+    class Status(models.TextChoices):
+        BOOKED = "booked", _("Booked")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Result(models.TextChoices):
+        NONE = "", _("Not yet")
+        NORMAL = "normal", _("No risk found")
+        RISK = "risk", _("Risk found, advice given")
+        HIGH_RISK = "high_risk", _("High risk, referred")
+
+    wife = models.ForeignKey(
+        "registry.Person", verbose_name=_("wife"), on_delete=models.PROTECT, related_name="+"
+    )
+    husband = models.ForeignKey(
+        "registry.Person",
+        verbose_name=_("husband"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.BOOKED)
+    booked_on = models.DateField(_("booked for"))
+    hall_reference = models.CharField(_("hall booking"), max_length=32, blank=True)
+    done_on = models.DateField(_("checked on"), null=True, blank=True)
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True, default="")
+    follow_up = models.CharField(_("follow-up"), max_length=255, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    scope_area_path = "area"
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("pre-pregnancy check")
+        ordering = ["-booked_on", "-pk"]
+        indexes = [models.Index(fields=["area", "done_on"], name="outreach_prepreg_done")]
+
+    def __str__(self) -> str:
+        return f"prepregnancy {self.pk}"
+
+
+class Screening(models.Model):
+    """两癌筛查: one woman, one kind (cervical or breast), invited → screened → result → referral."""
+
+    class Kind(models.TextChoices):
+        CERVICAL = "cervical", _("Cervical cancer")
+        BREAST = "breast", _("Breast cancer")
+
+    class Result(models.TextChoices):
+        NONE = "", _("Not yet")
+        NORMAL = "normal", _("Normal")
+        ABNORMAL = "abnormal", _("Abnormal, to be followed")
+        SUSPECTED = "suspected", _("Suspected cancer")
+
+    woman = models.ForeignKey(
+        "registry.Person", verbose_name=_("woman"), on_delete=models.PROTECT, related_name="+"
+    )
+    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("screening"), max_length=10, choices=Kind.choices)
+    invited_on = models.DateField(_("invited on"))
+    screened_on = models.DateField(_("screened on"), null=True, blank=True)
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True, default="")
+    referral = models.CharField(_("referred to"), max_length=128, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    scope_area_path = "area"
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("screening")
+        ordering = ["-invited_on", "-pk"]
+        indexes = [models.Index(fields=["area", "screened_on"], name="outreach_screen_done")]
+
+    def __str__(self) -> str:
+        return f"screening {self.pk}"
+
+
+class HealthReferral(models.Model):
+    """A referral for birth-defect intervention or infertility treatment, with its outcome."""
+
+    class Kind(models.TextChoices):
+        BIRTH_DEFECT = "birth_defect", _("Birth-defect intervention")
+        INFERTILITY = "infertility", _("Infertility")
+
+    person = models.ForeignKey(
+        "registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="+"
+    )
+    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("referral"), max_length=12, choices=Kind.choices)
+    referred_on = models.DateField(_("referred on"))
+    referred_to = models.CharField(_("referred to"), max_length=128)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=255, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    scope_area_path = "area"
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("health referral")
+        ordering = ["-referred_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"referral {self.pk}"
