@@ -1,9 +1,34 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+
+def _may_read_exchange(user: Any) -> bool:
+    from jisheng.accounts import permissions
+    from jisheng.accounts.permissions import Capability
+
+    return permissions.holds(user, Capability.READ_EXCHANGE)
 
 
 class ExchangeConfig(AppConfig):
     name = "jisheng.exchange"
     label = "exchange"
     verbose_name = _("Exchange")
-    nav_items: list[dict[str, object]] = []
+    nav_items: list[dict[str, object]] = [
+        {
+            "label": _("Exchange with other deployments"),
+            "url": "exchange:peers",
+            "visible": _may_read_exchange,
+        }
+    ]
+    # Due messages go out every minute (the scheduler wakes every 30 seconds); sending is idempotent.
+    periodic_commands = [("exchange-send", 1)]
+
+    def ready(self) -> None:
+        from . import conf
+
+        if conf.test_kinds():
+            from . import testkinds
+
+            testkinds.register()

@@ -1,0 +1,108 @@
+"""This deployment's Ed25519 identity and the canonical form that is signed.
+
+The key pair lives in ``DATA_DIR/keys/exchange`` (``ed25519.key``, PKCS#8 PEM, mode 0600, and
+``ed25519.pub``, the raw public key in base64), made on first use. Peers are given the public key with
+``jisheng exchange-identity``.
+
+What is signed is the canonical serialisation of a JSON object without its ``signature`` member: keys
+sorted, no whitespace, UTF-8 without escaping, and no floats (every number in an envelope is an integer),
+so both sides compute the same bytes whatever JSON library wrote the message.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from django.conf import settings
+
+SIGNATURE = "signature"
+
+
+def key_dir() -> Path:
+    path = Path(settings.KEYS_DIR) / "exchange"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _create(directory: Path) -> None:
+    private = Ed25519PrivateKey.generate()
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    try:
+        fd = os.open(directory / "ed25519.key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return  # another process made it first; use theirs
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    (directory / "ed25519.pub").write_text(public_key_text(private.public_key()) + "\n")
+
+
+@lru_cache(maxsize=4)
+def _load(directory: str) -> Ed25519PrivateKey:
+    path = Path(directory)
+    if not (path / "ed25519.key").exists():
+        _create(path)
+    loaded = serialization.load_pem_private_key((path / "ed25519.key").read_bytes(), password=None)
+    if not isinstance(loaded, Ed25519PrivateKey):  # pragma: no cover - only a hand-edited key file
+        raise TypeError("the exchange key is not an Ed25519 key")
+    return loaded
+
+
+def private_key() -> Ed25519PrivateKey:
+    return _load(str(key_dir()))
+
+
+def public_key_text(key: Ed25519PublicKey) -> str:
+    return base64.b64encode(
+        key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    ).decode()
+
+
+def own_public_key() -> str:
+    return public_key_text(private_key().public_key())
+
+
+@lru_cache(maxsize=256)
+def load_public_key(text: str) -> Ed25519PublicKey:
+    """The peer's key from its base64 text; ValueError when it is not a 32-byte Ed25519 key."""
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+    except (ValueError, TypeError) as exc:
+        raise ValueError("not base64") from exc
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
+def canonical(document: dict[str, Any]) -> bytes:
+    """The bytes that are signed: the object without its signature, keys sorted, compact, UTF-8."""
+    unsigned = {key: value for key, value in document.items() if key != SIGNATURE}
+    return json.dumps(
+        unsigned, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode()
+
+
+def sign(document: dict[str, Any], key: Ed25519PrivateKey | None = None) -> dict[str, Any]:
+    """A copy of ``document`` with its ``signature`` (base64 Ed25519 over ``canonical``)."""
+    key = key or private_key()
+    return {**document, SIGNATURE: base64.b64encode(key.sign(canonical(document))).decode()}
+
+
+def verify(document: dict[str, Any], public_key: str | Ed25519PublicKey) -> bool:
+    """Whether ``document`` carries a valid signature by ``public_key``."""
+    signature = document.get(SIGNATURE)
+    if not isinstance(signature, str) or not signature:
+        return False
+    try:
+        key = load_public_key(public_key) if isinstance(public_key, str) else public_key
+        key.verify(base64.b64decode(signature, validate=True), canonical(document))
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True
