@@ -188,3 +188,19 @@ def common_questions(user: Any, limit: int = 10) -> list[dict[str, Any]]:
         .order_by("-times")[:limit]
     )
     return [dict(row) for row in rows]
+
+
+def accountability_of_subjects(subjects: list[str]) -> QuerySet[Any]:
+    """Accountability records another app recorded through the hall's hook (``rules.accountability_record_many``)."""
+    from .models import Accountability
+
+    return Accountability.objects.filter(subject__in=subjects).select_related("responsible")
+
+
+def bad_ratings_of_person(person_id: int) -> QuerySet[Any]:
+    """The bad ratings (差评) a person gave the hall's cases, for their file elsewhere (一人一档)."""
+    from .models import Rating, RatingLevel
+
+    return Rating.objects.filter(
+        application__person_id=person_id, level__lte=RatingLevel.DISSATISFIED
+    ).select_related("application")

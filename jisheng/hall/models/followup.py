@@ -16,12 +16,21 @@ from .catalogue import QaEntry
 class AccountabilityKind(models.TextChoices):
     OVERDUE = "overdue", _("Deadline missed")
     REFUSAL_OVERTURNED = "refusal_overturned", _("Refusal overturned on review")
+    LATE_ACCEPTANCE = "late_acceptance", _("Acceptance notice missed")
 
 
 class Accountability(models.Model):
     """责任追究: a record against the person who answered for a case when a rule was broken."""
 
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="accountability")
+    # A hall case; or, through ``services.rules.accountability_record_many`` (the hook a higher app such
+    # as petitions uses), another app's record named by ``subject`` in ``subject_area``.
+    application = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.PROTECT, related_name="accountability"
+    )
+    subject = models.CharField(_("subject"), max_length=64, blank=True, default="")
+    subject_area = models.ForeignKey(
+        "areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     responsible = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("responsible"), on_delete=models.PROTECT, related_name="+"
     )
@@ -35,16 +44,22 @@ class Accountability(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["application", "kind"], name="hall_accountability_once_per_kind")
+            models.UniqueConstraint(fields=["application", "kind"], name="hall_accountability_once_per_kind"),
+            models.UniqueConstraint(
+                fields=["subject", "kind"],
+                condition=~models.Q(subject=""),
+                name="hall_accountability_subject_once_per_kind",
+            ),
         ]
         verbose_name = _("accountability record")
         verbose_name_plural = _("accountability records")
 
     def __str__(self) -> str:
-        return f"{self.application.number} {self.get_kind_display()}"
+        subject = self.application.number if self.application is not None else self.subject
+        return f"{subject} {self.get_kind_display()}"
 
     def audit_area_code(self) -> str:
-        return self.application.area_id
+        return self.application.area_id if self.application is not None else (self.subject_area_id or "")
 
 
 class RatingLevel(models.IntegerChoices):

@@ -26,12 +26,20 @@ from .intake import (
     outstanding_materials,
 )
 from .materials import material_view_record
-from .rules import deadline_sweep, post_create, post_set_absent
+from .rules import (
+    OtherAccountability,
+    accountability_record_many,
+    deadline_sweep,
+    post_create,
+    post_set_absent,
+)
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
+    "OtherAccountability",
     "UnconditionalAcceptance",
     "Upload",
+    "accountability_record_many",
     "application_approve",
     "application_decline",
     "application_handover",

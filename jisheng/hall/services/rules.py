@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jisheng.audit.services import model_snapshot, record
+from jisheng.core.actor import Actor
 from jisheng.workdays import services as workdays
 
 from ..models import Accountability, AccountabilityKind, Application, CaseEvent, Handover, Post
@@ -124,3 +126,55 @@ def deadline_sweep(*, today: datetime.date | None = None, by: Any = None) -> dic
             area_code="",
         )
     return result
+
+
+@dataclass(frozen=True)
+class OtherAccountability:
+    """An accountability record about another app's record (a petition's matter): ``subject`` names it
+    (unique per kind), ``area_code`` is where it is handled, ``responsible`` the user who answered for it."""
+
+    subject: str
+    area_code: str
+    responsible_id: int
+    kind: str
+    detail: str
+
+
+@transaction.atomic
+def accountability_record_many(*, entries: list[OtherAccountability], by: Actor, action: str) -> int:
+    """The hook for apps above the hall: record accountability (责任追究) through the hall's mechanism.
+
+    A subject already recorded for a kind is skipped (the database refuses a second). One audit event per
+    area, named by the calling app's ``action``. May be nested. Returns how many were new."""
+    if not entries:
+        return 0
+    now = timezone.now()
+    existing = set(
+        Accountability.objects.filter(subject__in=[e.subject for e in entries]).values_list("subject", "kind")
+    )
+    new = [e for e in entries if (e.subject, e.kind) not in existing]
+    Accountability.objects.bulk_create(
+        Accountability(
+            subject=e.subject,
+            subject_area_id=e.area_code,
+            responsible_id=e.responsible_id,
+            kind=e.kind,
+            detail=e.detail[:300],
+            created_at=now,
+        )
+        for e in new
+    )
+    by_area: dict[str, list[dict[str, Any]]] = {}
+    for e in new:
+        by_area.setdefault(e.area_code, []).append({"subject": e.subject, "responsible": e.responsible_id})
+    for area_code, rows in sorted(by_area.items()):
+        record(
+            by=by,
+            action=action,
+            object_type="hall.accountability",
+            object_id=f"{now:%Y-%m-%d}:{area_code}",
+            object_repr=f"追责 {len(rows)} 件",
+            after={"kind": sorted({e.kind for e in new}), "records": rows},
+            area_code=area_code,
+        )
+    return len(new)
