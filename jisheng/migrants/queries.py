@@ -1,0 +1,258 @@
+"""Scoped reads of the floating population: lists by destination and duration, the township's 四个一
+completeness by village, the verification work queue, the figures reporting counts."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jisheng.areas.models import Area
+
+from .models import (
+    CERTIFICATE_HAND_IN_DAYS,
+    Arrival,
+    Departure,
+    Direction,
+    EducationSession,
+    MaritalCertificate,
+    Notice,
+    VerificationRequest,
+    VerificationStatus,
+)
+
+LIST_LIMIT = 200
+# Durations a person has been away, as the list groups them (months).
+DURATIONS = {
+    "lt6": (0, 6),
+    "6to12": (6, 12),
+    "1to3y": (12, 36),
+    "gt3y": (36, 100 * 12),
+}
+
+INCOMPLETE = (
+    Q(certificate__isnull=True)
+    | Q(contact_phone="")
+    | Q(contraception="")
+    | Q(agreement_signed_on__isnull=True)
+)
+
+
+def _months_before(day: datetime.date, months: int) -> datetime.date:
+    month = day.month - 1 - months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (day.day, 30, 29, 28):
+        try:
+            return datetime.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    return datetime.date(year, month, 1)  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class AwayFilter:
+    destination: str = ""  # a code prefix (2 province, 4 city, 6 county)
+    duration: str = ""  # a key of DURATIONS
+    incomplete: bool = False
+    returned: bool = False
+
+
+def persons_away(user: Any, how: AwayFilter, today: datetime.date | None = None) -> QuerySet[Departure]:
+    today = today or timezone.localdate()
+    rows = Departure.objects.visible_to(user).filter(returned_on__isnull=not how.returned)
+    if how.destination.isdigit():
+        rows = rows.filter(destination_code__startswith=how.destination)
+    if how.duration in DURATIONS:
+        low, high = DURATIONS[how.duration]
+        rows = rows.filter(left_on__lte=_months_before(today, low), left_on__gt=_months_before(today, high))
+    if how.incomplete:
+        rows = rows.filter(INCOMPLETE)
+    return rows.select_related("person", "area", "certificate").order_by("-left_on", "-pk")
+
+
+def away_by_province(user: Any) -> list[dict[str, Any]]:
+    """People away now, counted by the province of destination (one grouped query)."""
+    rows = (
+        Departure.objects.visible_to(user)
+        .filter(returned_on__isnull=True)
+        .order_by()
+        .values("destination_province")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "destination_province")
+    )
+    names = dict(
+        Area.objects.filter(
+            code__in=[f"{row['destination_province']}0000000000" for row in rows]
+        ).values_list("code", "name")
+    )
+    return [
+        {
+            "province": row["destination_province"],
+            "name": names.get(f"{row['destination_province']}0000000000", row["destination_province"]),
+            "n": row["n"],
+        }
+        for row in rows
+    ]
+
+
+def checklist_by_village(user: Any, township: Area) -> list[dict[str, Any]]:
+    """A township's view of 四个一 completeness: per village, people away now, complete and what is
+    missing most (one grouped query over the township's open departures)."""
+    rows = (
+        Departure.objects.visible_to(user)
+        .filter(returned_on__isnull=True, area__code__startswith=township.prefix)
+        .order_by()
+        .values("area_id")
+        .annotate(
+            away=Count("pk"),
+            no_certificate=Count("pk", filter=Q(certificate__isnull=True)),
+            no_phone=Count("pk", filter=Q(contact_phone="")),
+            no_contraception=Count("pk", filter=Q(contraception="")),
+            no_agreement=Count("pk", filter=Q(agreement_signed_on__isnull=True)),
+            incomplete=Count("pk", filter=INCOMPLETE),
+        )
+    )
+    counts: dict[str, dict[str, Any]] = {row["area_id"]: dict(row) for row in rows}
+    villages = Area.objects.filter(parent=township, valid_to__isnull=True).order_by("code")
+    result = []
+    for village in villages:
+        row = counts.get(village.code, {})
+        away = row.get("away", 0)
+        complete = away - row.get("incomplete", 0)
+        result.append(
+            {
+                "village": village,
+                "away": away,
+                "complete": complete,
+                "percent": round(100 * complete / away) if away else None,
+                "no_certificate": row.get("no_certificate", 0),
+                "no_phone": row.get("no_phone", 0),
+                "no_contraception": row.get("no_contraception", 0),
+                "no_agreement": row.get("no_agreement", 0),
+            }
+        )
+    return result
+
+
+def persons_arrived(user: Any, *, current: bool = True, overdue: bool = False) -> QuerySet[Arrival]:
+    rows = Arrival.objects.visible_to(user).filter(left_on__isnull=current)
+    if overdue:
+        due = timezone.localdate() - datetime.timedelta(days=CERTIFICATE_HAND_IN_DAYS)
+        rows = rows.filter(arrived_on__lt=due).exclude(certificate_valid=True)
+    return rows.select_related("person", "area").order_by("-arrived_on", "-pk")
+
+
+def verification_queue(
+    user: Any, *, direction: str = Direction.IN, open_only: bool = True
+) -> QuerySet[VerificationRequest]:
+    """The work queue: received requests with their clock (overdue and urgent first)."""
+    rows = VerificationRequest.objects.visible_to(user).filter(direction=direction)
+    if open_only:
+        rows = rows.filter(status=VerificationStatus.OPEN)
+    return rows.select_related("area", "owner").order_by("due_on", "-priority", "pk")
+
+
+def notices(user: Any) -> QuerySet[Notice]:
+    return Notice.objects.visible_to(user).select_related("area").order_by("-on", "-pk")
+
+
+def home_counts(user: Any) -> dict[str, int]:
+    today = timezone.localdate()
+    away = Departure.objects.visible_to(user).filter(returned_on__isnull=True)
+    received = VerificationRequest.objects.visible_to(user).filter(
+        direction=Direction.IN, status=VerificationStatus.OPEN
+    )
+    due = today - datetime.timedelta(days=CERTIFICATE_HAND_IN_DAYS)
+    return {
+        "incomplete": away.filter(INCOMPLETE).count(),
+        "certificate_overdue": Arrival.objects.visible_to(user)
+        .filter(left_on__isnull=True, arrived_on__lt=due)
+        .exclude(certificate_valid=True)
+        .count(),
+        "verifications_open": received.count(),
+        "verifications_overdue": received.filter(due_on__lt=today).count(),
+    }
+
+
+def person_timeline(person: Any, user: Any) -> list[dict[str, Any]]:
+    """The person file's entries of this app (一人一档): departures, arrivals, certificates, notices,
+    education sessions."""
+    entries: list[dict[str, Any]] = []
+    for departure in Departure.objects.visible_to(user).filter(person=person):
+        entries.append(
+            {
+                "date": departure.left_on,
+                "title": _("Left to live away"),
+                "detail": f"{departure.destination_name} ({departure.destination_code[:6]})",
+                "url": reverse("migrants:departure", args=[departure.pk]),
+            }
+        )
+        if departure.returned_on:
+            entries.append(
+                {"date": departure.returned_on, "title": _("Returned home"), "detail": "", "url": ""}
+            )
+    for arrival in Arrival.objects.visible_to(user).filter(person=person):
+        entries.append(
+            {
+                "date": arrival.arrived_on,
+                "title": _("Arrived from elsewhere"),
+                "detail": arrival.origin_name or arrival.origin_code,
+                "url": reverse("migrants:arrival", args=[arrival.pk]),
+            }
+        )
+    for certificate in MaritalCertificate.objects.visible_to(user).filter(person=person):
+        entries.append(
+            {
+                "date": certificate.issued_on,
+                "title": _("Marital and fertility certificate issued"),
+                "detail": certificate.number,
+                "url": "",
+            }
+        )
+    for notice in Notice.objects.visible_to(user).filter(person=person, direction=Direction.IN):
+        entries.append(
+            {
+                "date": notice.on,
+                "title": _("Notice from %(area)s: %(kind)s")
+                % {"area": notice.peer_area_code, "kind": notice.get_kind_display()},
+                "detail": notice.outcome,
+                "url": "",
+            }
+        )
+    for session in EducationSession.objects.visible_to(user).filter(person=person):
+        entries.append(
+            {"date": session.held_on, "title": _("Health education"), "detail": session.topic, "url": ""}
+        )
+    return entries
+
+
+# --- figures for reporting ----------------------------------------------------------------------------
+
+
+def away_on(day: datetime.date) -> QuerySet[Departure]:
+    """Departures open on ``day`` (left by then, not returned by then): people away at a date."""
+    return Departure.objects.filter(left_on__lte=day).filter(
+        Q(returned_on__isnull=True) | Q(returned_on__gt=day)
+    )
+
+
+def arrivals_between(start: datetime.date, end: datetime.date) -> QuerySet[Arrival]:
+    return Arrival.objects.filter(arrived_on__range=(start, end))
+
+
+def verifications_due_between(start: datetime.date, end: datetime.date) -> QuerySet[VerificationRequest]:
+    """Received requests due in the period (answered or not): the denominator of timeliness."""
+    return VerificationRequest.objects.filter(direction=Direction.IN, due_on__range=(start, end))
+
+
+def verifications_on_time_between(start: datetime.date, end: datetime.date) -> QuerySet[VerificationRequest]:
+    from django.db.models import F
+
+    return verifications_due_between(start, end).filter(
+        answered_on__isnull=False, answered_on__lte=F("due_on")
+    )

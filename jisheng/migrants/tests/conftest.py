@@ -1,0 +1,51 @@
+"""Fixtures of the floating population's tests: the shared area tree, a village officer, a clerk and
+a woman of a village of 平舆县."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from jisheng.workdays import calendar
+
+
+@pytest.fixture(autouse=True)
+def fresh_calendar() -> Iterator[None]:
+    calendar.invalidate()
+    yield
+    calendar.invalidate()
+
+
+def make_woman(area: Any, name: str = "刘桂芝", born: datetime.date = datetime.date(1995, 5, 5)) -> Any:
+    from jisheng.registry.models import Person, ResidencePeriod
+    from jisheng.registry.tests.scoping import make_id
+
+    person = Person.objects.create(
+        name=name,
+        id_number=make_id(born, "2"),
+        sex="2",
+        birth_date=born,
+        marital_status="21",
+        residence_area=area,
+        phone="13800138000",
+    )
+    ResidencePeriod.objects.create(person=person, area_code=area.code, start_date=born)
+    return person
+
+
+@pytest.fixture
+def staff(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
+    return {
+        "officer": make_user(areas["village_a"], "village_officer", username="officer"),
+        "clerk": make_user(areas["township_a"], "counter_clerk", username="clerk"),
+        "clerk_b": make_user(areas["township_b"], "counter_clerk", username="clerk_b"),
+        "county": make_user(areas["county"], "county_staff", username="county"),
+    }
+
+
+@pytest.fixture
+def woman(areas: dict[str, Any]) -> Any:
+    return make_woman(areas["village_a"])
