@@ -1,0 +1,553 @@
+"""Applying a phone's outbox: each record once, through the same services and checks as the online forms.
+
+``record_apply`` is the one entry: it looks the client id up (a record already applied gets its first
+answer again, whoever asks twice — a retry after a cut upload, a second tab), then runs the record's
+handler and keeps the answer under the id, in one transaction with the registry's, the hall's or
+outreach's own service. A refusal (a wrong check digit, a date in the future, a person out of the
+officer's area) and a conflict (the person changed on the server since the phone's copy) apply nothing
+and keep nothing: the phone shows the reason, the officer corrects or decides, and the record is sent
+again under the same id.
+
+``conflict_decide`` records the officer's decision to take the server's version (keeping theirs is a
+resend with ``resolution="mine"``, audited by ``record_apply``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from jisheng.accounts import permissions
+from jisheng.accounts.models import User
+from jisheng.accounts.permissions import Capability
+from jisheng.areas.models import Area, Level
+from jisheng.audit.services import record
+from jisheng.core.actor import Actor
+from jisheng.hall.models import Channel, ServiceItem
+from jisheng.hall.services import intake
+from jisheng.hall.services.common import Upload
+from jisheng.registry import services as registry
+from jisheng.registry.models import Household, Person
+from jisheng.registry.validation import Refusal, clean_text, parse_date
+
+from . import sync
+from .models import AppliedRecord
+
+MAX_PHOTOS = 4
+MAX_PHOTO_BYTES = 3 * 1024 * 1024  # the phone shrinks photos of signed forms to well under this
+
+
+class Conflict(Exception):
+    """The person changed on the server since the phone's copy (``base_version``)."""
+
+    def __init__(self, person: Person, version: str, values: dict[str, Any]) -> None:
+        self.person = person
+        self.version = version
+        self.values = values
+        super().__init__(f"conflict on person {person.pk}")
+
+
+@dataclass
+class Answer:
+    """What the phone is told about one record: applied (with the first answer), refused or conflict."""
+
+    status: str  # "applied" | "refused" | "conflict"
+    client_id: str
+    body: dict[str, Any] = field(default_factory=dict)
+    replayed: bool = False
+
+
+def _field_error(key: str, label: str, message: str) -> dict[str, str]:
+    return {"field": key, "label": label, "message": message}
+
+
+def _payload_hash(kind: str, payload: dict[str, Any]) -> str:
+    text = json.dumps({"kind": kind, "payload": payload}, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --- reading the phone's values -------------------------------------------------------------------
+
+
+class _Reader:
+    """Reads one record's fields, raising the registry's ``Refusal`` that names the field in Chinese;
+    remembers which payload key a label belongs to, so the phone can mark the field."""
+
+    def __init__(self, by: Any, payload: dict[str, Any]) -> None:
+        self.by = by
+        self.payload = payload if isinstance(payload, dict) else {}
+        self.labels: dict[str, str] = {}
+
+    def label(self, key: str, label: str) -> str:
+        self.labels[label] = key
+        return label
+
+    def text(self, key: str, label: str, *, required: bool = False, limit: int = 128) -> str:
+        value = clean_text(self.payload.get(key) or "")
+        if required and not value:
+            raise Refusal(self.label(key, label), _("is required"))
+        if len(value) > limit:
+            raise Refusal(self.label(key, label), _("is too long"), value[:20])
+        return value
+
+    def date(self, key: str, label: str, *, required: bool = True) -> datetime.date | None:
+        self.label(key, label)
+        return parse_date(self.payload.get(key) or "", field=label, required=required)
+
+    def integer(self, key: str, label: str) -> int | None:
+        value = self.payload.get(key)
+        if value in (None, ""):
+            return None
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise Refusal(self.label(key, label), _("must be a whole number"), value) from None
+        if number < 0 or number > 100_000:
+            raise Refusal(self.label(key, label), _("is out of range"), value)
+        return number
+
+    def person(self, key: str, label: str, *, required: bool = True) -> Person | None:
+        value = self.payload.get(key)
+        if value in (None, ""):
+            if required:
+                raise Refusal(self.label(key, label), _("pick a person"))
+            return None
+        person = (
+            Person.objects.visible_to(self.by)
+            .filter(pk=_as_int(value), merged_into__isnull=True)
+            .select_related("residence_area")
+            .first()
+        )
+        if person is None:
+            raise Refusal(self.label(key, label), _("is not a person of your area"), value)
+        return person
+
+    def household(self, key: str, label: str) -> Household:
+        value = self.payload.get(key)
+        household = Household.objects.visible_to(self.by).filter(pk=_as_int(value)).first()
+        if household is None:
+            raise Refusal(self.label(key, label), _("is not a household of your area"), value)
+        return household
+
+
+def _as_int(value: Any) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
+
+
+# --- one handler per kind of record -------------------------------------------------------------------
+
+
+def _birth(by: Any, reader: _Reader, captured_at: datetime.datetime | None) -> dict[str, Any]:
+    mother = reader.person("mother", _("mother"))
+    father = reader.person("father", _("father"), required=False)
+    date = reader.date("date", _("date of birth"))
+    sex = reader.text("sex", _("sex"), required=True)
+    if sex not in ("1", "2"):
+        raise Refusal(reader.label("sex", _("sex")), _("must be 男 or 女"), sex)
+    reader.label("child_id_number", _("resident ID number"))
+    reader.label("child_name", pgettext("person", "name"))
+    assert mother is not None and date is not None
+    birth = registry.birth_record(
+        mother=mother,
+        father=father,
+        date=date,
+        sex=sex,
+        child_name=reader.text("child_name", pgettext("person", "name"), required=True, limit=32),
+        child_id_number=reader.text("child_id_number", _("resident ID number"), limit=24),
+        weight_grams=reader.integer("weight_grams", _("birth weight (g)")),
+        place=reader.text("place", _("place of birth"), limit=64),
+        by=by,
+    )
+    child = birth.child
+    assert child is not None
+    return {
+        "object": {"type": "registry.birth", "id": birth.pk, "person": child.pk},
+        "message": _("Birth of %(name)s recorded.") % {"name": child.name},
+        "area_code": birth.area_id,
+    }
+
+
+def _marriage(by: Any, reader: _Reader, captured_at: datetime.datetime | None) -> dict[str, Any]:
+    husband = reader.person("husband", _("husband"))
+    wife = reader.person("wife", _("wife"))
+    date = reader.date("date", _("date of marriage"))
+    assert husband is not None and wife is not None and date is not None
+    marriage = registry.marriage_record(
+        husband=husband,
+        wife=wife,
+        date=date,
+        certificate_number=reader.text("certificate_number", _("marriage certificate number"), limit=32),
+        by=by,
+    )
+    return {
+        "object": {"type": "registry.marriage", "id": marriage.pk},
+        "message": _("Marriage of %(husband)s and %(wife)s recorded.")
+        % {"husband": husband.name, "wife": wife.name},
+        "area_code": marriage.area_id,
+    }
+
+
+def _contraception(by: Any, reader: _Reader, captured_at: datetime.datetime | None) -> dict[str, Any]:
+    from jisheng.registry.codes import ContraceptiveMethod
+
+    person = reader.person("person", _("person"))
+    method = reader.text("method", _("method"), required=True)
+    if method not in ContraceptiveMethod.values:
+        raise Refusal(reader.label("method", _("method")), _("pick a method from the list"), method)
+    start = reader.date("start_date", _("start date"))
+    assert person is not None and start is not None
+    measure = registry.contraception_record(
+        person=person,
+        method=method,
+        start_date=start,
+        provider=reader.text("provider", _("provider"), limit=64),
+        by=by,
+    )
+    return {
+        "object": {"type": "registry.contraception", "id": measure.pk},
+        "message": _("Contraception of %(name)s recorded.") % {"name": person.name},
+        "area_code": measure.area_id,
+    }
+
+
+def _move_out(by: Any, reader: _Reader, captured_at: datetime.datetime | None) -> dict[str, Any]:
+    person = reader.person("person", _("person"))
+    date = reader.date("date", _("date"))
+    reader.label("destination", _("destination"))
+    assert person is not None and date is not None
+    place = registry.place_from_text(reader.text("destination", _("destination"), required=True))
+    registry.person_move_out(person=person, to=place, date=date, note=reader.text("note", _("note")), by=by)
+    return {
+        "object": {"type": "registry.person", "id": person.pk},
+        "message": _("%(name)s moved to %(place)s.") % {"name": person.name, "place": place.describe()},
+        "area_code": person.residence_area_id,
+    }
+
+
+def _move_in(by: Any, reader: _Reader, captured_at: datetime.datetime | None) -> dict[str, Any]:
+    code = reader.text("village", _("village")) or (by.area.code if by.area else "")
+    village = Area.objects.filter(code=code, level=Level.VILLAGE).first()
+    if village is None:
+        raise Refusal(reader.label("village", _("village")), _("is not a village of your area"), code)
+    date = reader.date("date", _("date"))
+    reader.label("id_number", _("resident ID number"))
+    reader.label("name", pgettext("person", "name"))
+    reader.label("origin", _("origin"))
+    origin_text = reader.text("origin", _("origin"))
+    assert date is not None
+    person = registry.person_move_in(
+        to_area=village,
+        id_number=reader.text("id_number", _("resident ID number"), required=True, limit=24),
+        name=reader.text("name", pgettext("person", "name"), limit=32),
+        origin=registry.place_from_text(origin_text) if origin_text else None,
+        phone=reader.text("phone", _("phone"), limit=20),
+        note=reader.text("note", _("note")),
+        date=date,
+        by=by,
+    )
+    return {
+        "object": {"type": "registry.person", "id": person.pk},
+        "message": _("%(name)s moved in.") % {"name": person.name},
+        "area_code": village.code,
+    }
+
+
+def _person_update(by: Any, reader: _Reader, captured_at: datetime.datetime | None) -> dict[str, Any]:
+    person = reader.person("person", _("person"))
+    assert person is not None
+    # Lock the row: a conflict check and the write must see the same version.
+    person = Person.objects.select_for_update().select_related("residence_area").get(pk=person.pk)
+    changes_in = reader.payload.get("changes")
+    if not isinstance(changes_in, dict) or not changes_in:
+        raise Refusal(reader.label("changes", _("changes")), _("nothing was changed"))
+    changes: dict[str, Any] = {}
+    for key, value in changes_in.items():
+        if key not in sync.EDITABLE_FIELDS:
+            raise Refusal(reader.label(key, key), _("cannot be changed here"))
+        changes[key] = clean_text(value or "")
+    if "name" in changes and not changes["name"]:
+        raise Refusal(reader.label("name", pgettext("person", "name")), _("is required"))
+    version, values = sync.person_current(person)
+    base = str(reader.payload.get("base_version") or "")
+    resolution = str(reader.payload.get("resolution") or "")
+    if base != version:
+        raise Conflict(person, version, values)
+    if resolution == "mine":
+        record(
+            by=by,
+            action="offline.conflict_keep_mine",
+            obj=person,
+            before={key: values.get(key if key != "phone" else "phone_masked") for key in changes},
+            after={key: value if key != "phone" else "***" for key, value in changes.items()},
+            reason=_("The officer kept the phone's version after seeing the server's."),
+        )
+    registry.person_update(person=person, changes=changes, by=by)
+    new_version, new_values = sync.person_current(person)
+    return {
+        "object": {"type": "registry.person", "id": person.pk},
+        "message": _("Changes to %(name)s saved.") % {"name": person.name},
+        "area_code": person.residence_area_id,
+        "person": new_values,
+        "version": new_version,
+    }
+
+
+def _visit(by: Any, reader: _Reader, captured_at: datetime.datetime | None) -> dict[str, Any]:
+    try:
+        from jisheng.outreach import services as outreach
+    except ImportError:  # pragma: no cover - outreach not installed yet
+        outreach = None  # type: ignore[assignment]
+    visit_record = getattr(outreach, "visit_record", None)
+    if visit_record is None:
+        raise Refusal(_("visit"), _("home visits cannot be received yet; keep the record on the phone"))
+    household = reader.household("household", _("household"))
+    visited_on = reader.date("visited_on", _("date of the visit"))
+    follow_up = reader.date("follow_up_due", _("follow-up due"), required=False)
+    visit = visit_record(
+        by=by,
+        household=household,
+        visited_on=visited_on,
+        met=reader.text("met", _("met"), limit=200),
+        asked=reader.text("asked", _("asked for"), limit=1000),
+        promised=reader.text("promised", _("promised"), limit=1000),
+        follow_up_due=follow_up,
+        client_id=reader.payload.get("client_id"),
+    )
+    return {
+        "object": {"type": "outreach.visit", "id": getattr(visit, "pk", None)},
+        "message": _("Visit to household %(number)s recorded.") % {"number": household.number},
+        "area_code": household.area_id,
+    }
+
+
+def _photos(reader: _Reader) -> list[Upload]:
+    photos = reader.payload.get("photos") or []
+    if not isinstance(photos, list):
+        photos = []
+    label = reader.label("photos", _("photos of signed forms"))
+    if len(photos) > MAX_PHOTOS:
+        raise Refusal(label, _("at most %(count)s photos") % {"count": MAX_PHOTOS})
+    uploads = []
+    for index, photo in enumerate(photos, start=1):
+        if not isinstance(photo, dict):
+            raise Refusal(label, _("photo %(index)s is unreadable") % {"index": index})
+        try:
+            content = base64.b64decode(str(photo.get("content_base64") or ""), validate=True)
+        except (binascii.Error, ValueError):
+            raise Refusal(label, _("photo %(index)s is unreadable") % {"index": index}) from None
+        if len(content) > MAX_PHOTO_BYTES:
+            raise Refusal(label, _("photo %(index)s is larger than 3 MB") % {"index": index})
+        uploads.append(
+            Upload(
+                material_code=str(photo.get("material") or ""),
+                name=str(photo.get("name") or f"photo{index}.jpg")[:100],
+                content=content,
+            )
+        )
+    return uploads
+
+
+def _proxy_application(by: Any, reader: _Reader, captured_at: datetime.datetime | None) -> dict[str, Any]:
+    code = reader.text("item", _("service item"), required=True, limit=48)
+    item = ServiceItem.objects.filter(code=code).first()
+    if item is None:
+        raise Refusal(reader.label("item", _("service item")), _("there is no such item"), code)
+    person = reader.person("person", _("applicant"))
+    phone = reader.text("phone", _("mobile number"), required=True, limit=20)
+    reader.label("phone", _("mobile number"))
+    uploads = _photos(reader)
+    details = {}
+    if captured_at is not None:
+        # The working-day clock starts when the server receives it; the capture time stays beside it.
+        details["现场采集时间"] = timezone.localtime(captured_at).strftime("%Y-%m-%d %H:%M")
+    note = reader.text("note", _("note"), limit=200)
+    if note:
+        details["备注"] = note
+    application = intake.application_submit(
+        item=item,
+        person=person,
+        channel=Channel.PROXY,
+        phone=phone,
+        uploads=uploads,
+        received_materials=sorted({u.material_code for u in uploads}),
+        details=details,
+        by=by,
+    )
+    return {
+        "object": {"type": "hall.application", "id": application.pk, "number": application.number},
+        "message": _("Application %(number)s received; due on %(due)s.")
+        % {"number": application.number, "due": application.due_on},
+        "area_code": application.area_id,
+    }
+
+
+HANDLERS: dict[str, Callable[[Any, _Reader, datetime.datetime | None], dict[str, Any]]] = {
+    "birth": _birth,
+    "marriage": _marriage,
+    "contraception": _contraception,
+    "move_out": _move_out,
+    "move_in": _move_in,
+    "person_update": _person_update,
+    "visit": _visit,
+    "proxy_application": _proxy_application,
+}
+
+
+# --- the services -------------------------------------------------------------------------------------
+
+
+def _replay(applied: AppliedRecord, by: Any, payload_hash: str) -> Answer:
+    if applied.user_id != getattr(by, "pk", None) or applied.payload_hash != payload_hash:
+        return Answer(
+            status="refused",
+            client_id=str(applied.client_id),
+            body={
+                "errors": [
+                    _field_error(
+                        "client_id",
+                        _("client id"),
+                        _("this id was already used for another record; save the record again"),
+                    )
+                ]
+            },
+        )
+    return Answer(status="applied", client_id=str(applied.client_id), body=applied.response, replayed=True)
+
+
+def record_apply(
+    *,
+    by: Actor,
+    client_id: uuid.UUID,
+    kind: str,
+    payload: dict[str, Any],
+    captured_at: datetime.datetime | None = None,
+) -> Answer:
+    """Apply one record of a phone's outbox once. Not to be nested: it owns its transaction, so a
+    refusal rolls back the domain service's writes and the client id together."""
+    if not isinstance(by, User) or not permissions.holds(by, Capability.CAPTURE_OFFLINE):
+        raise PermissionDenied(_("You may not use the offline app."))
+    digest = _payload_hash(kind, payload)
+    existing = AppliedRecord.objects.filter(client_id=client_id).first()
+    if existing is not None:
+        return _replay(existing, by, digest)
+    handler = HANDLERS.get(kind)
+    if handler is None:
+        return Answer(
+            status="refused",
+            client_id=str(client_id),
+            body={
+                "errors": [
+                    _field_error("kind", _("kind"), _("unknown kind of record: %(kind)s") % {"kind": kind})
+                ]
+            },
+        )
+    if captured_at is not None and captured_at > timezone.now() + datetime.timedelta(minutes=10):
+        captured_at = None  # a phone clock ahead of the server's is not believed
+    reader = _Reader(by, payload)
+    try:
+        with transaction.atomic():
+            applied = AppliedRecord.objects.create(
+                client_id=client_id,
+                user=by,
+                kind=kind,
+                payload_hash=digest,
+                captured_at=captured_at,
+            )
+            result = handler(by, reader, captured_at)
+            applied.area_code = str(result.pop("area_code", ""))[:12]
+            obj = result.get("object") or {}
+            applied.object_type = str(obj.get("type", ""))[:64]
+            applied.object_id = str(obj.get("id", ""))[:64]
+            applied.response = {
+                **result,
+                "kind": kind,
+                "received_at": applied.received_at.isoformat(),
+                "captured_at": captured_at.isoformat() if captured_at else None,
+            }
+            applied.save(update_fields=["area_code", "object_type", "object_id", "response"])
+            record(
+                by=by,
+                action="offline.record_apply",
+                obj=applied,
+                after={
+                    "client_id": str(client_id),
+                    "kind": kind,
+                    "object": applied.object_type + ":" + applied.object_id,
+                    "captured_at": applied.response["captured_at"],
+                },
+                area_code=applied.area_code,
+            )
+    except Conflict as conflict:
+        return Answer(
+            status="conflict",
+            client_id=str(client_id),
+            body={
+                "person": conflict.person.pk,
+                "server_version": conflict.version,
+                "server": conflict.values,
+                "message": _("%(name)s was changed on the server since your copy: compare and decide.")
+                % {"name": conflict.person.name},
+            },
+        )
+    except Refusal as refusal:
+        key = reader.labels.get(refusal.field, "")
+        return Answer(
+            status="refused",
+            client_id=str(client_id),
+            body={"errors": [_field_error(key, refusal.field, str(refusal))]},
+        )
+    except ValidationError as error:
+        return Answer(
+            status="refused",
+            client_id=str(client_id),
+            body={"errors": [_field_error("", "", message) for message in error.messages]},
+        )
+    except PermissionDenied as denied:
+        return Answer(
+            status="refused",
+            client_id=str(client_id),
+            body={"errors": [_field_error("", "", str(denied) or _("You may not take this step."))]},
+        )
+    except IntegrityError:
+        # Another request applied the same id a moment ago (the unique index decided): its answer.
+        existing = AppliedRecord.objects.filter(client_id=client_id).first()
+        if existing is None:
+            raise
+        return _replay(existing, by, digest)
+    return Answer(status="applied", client_id=str(client_id), body=applied.response)
+
+
+@transaction.atomic
+def conflict_decide(
+    *, by: Actor, client_id: uuid.UUID, person: Person, server_version: str, fields: list[str]
+) -> None:
+    """The officer took the server's version of ``person`` over the phone's edit (record ``client_id``,
+    discarded on the phone). Audited; nothing else changes. May be nested."""
+    permissions.ensure(by, Capability.CAPTURE_OFFLINE, person.residence_area_id)
+    record(
+        by=by,
+        action="offline.conflict_take_theirs",
+        obj=person,
+        after={
+            "client_id": str(client_id),
+            "server_version": server_version[:32],
+            "fields": [clean_text(f)[:32] for f in fields[:20]],
+        },
+        reason=_("The officer took the server's version after seeing both."),
+    )
