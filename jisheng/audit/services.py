@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import hashlib
 import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -66,8 +66,19 @@ def _content(event: AuditEvent) -> str:
     )
 
 
-def compute_hash(prev_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256((prev_hash + _content(event)).encode()).hexdigest()
+# The chain's hash: SM3 (GB/T 32905) for new events unless JISHENG_AUDIT_HASH says "sha256". Events written
+# with SHA-256 before the switch stay verifiable; once an SM3 event appears, every later one must be SM3.
+CHAIN_HASHES = ("sha256", "sm3")
+
+
+def chain_algorithm() -> str:
+    return str(getattr(settings, "JISHENG_AUDIT_HASH", "sm3"))
+
+
+def compute_hash(prev_hash: str, event: AuditEvent, algorithm: str | None = None) -> str:
+    from jisheng.core.crypto import digest_hex
+
+    return digest_hex(algorithm or chain_algorithm(), (prev_hash + _content(event)).encode())
 
 
 def model_snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
@@ -169,13 +180,17 @@ def verify_chain() -> ChainReport:
             )
     checked = 0
     last_id: int | None = None
+    allowed: tuple[str, ...] = CHAIN_HASHES
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
         if event.prev_hash != prev_hash:
             return ChainReport(
                 checked, event.pk, "previous-hash link does not match (a row was removed or reordered)"
             )
-        if compute_hash(prev_hash, event) != event.hash:
+        matched = next((name for name in allowed if compute_hash(prev_hash, event, name) == event.hash), "")
+        if not matched:
             return ChainReport(checked, event.pk, "content does not match its hash (the row was edited)")
+        if matched == "sm3":
+            allowed = ("sm3",)  # after the switch to SM3, no event may go back to SHA-256
         prev_hash = event.hash
         last_id = event.pk
         checked += 1

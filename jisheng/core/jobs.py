@@ -1,0 +1,202 @@
+"""Durable background jobs: django-tasks (the backport of Django 6's ``django.tasks``) with the queue in
+the database (django-tasks-db), run by ``jisheng worker`` which ``jisheng serve`` starts.
+
+Why this library: it is the interface Django itself ships from 6.0 (moving up is an import change), the
+queue is an ordinary table in Jisheng's own database (SQLite or PostgreSQL, backed up with the data,
+no broker to run), and both packages are maintained by a Django core developer. huey needs a separate
+SQLite file or Redis beside PostgreSQL; django-q2 runs a cluster of its own processes.
+
+What the library lacks is added here:
+
+- **Resume after a kill.** A job whose worker died stays ``RUNNING`` in the library's table. Every
+  worker, when it starts and then every ``SWEEP_SECONDS``, looks for such jobs (the worker named on the
+  job is gone: its process on this host is not alive, or, on another host, it has run longer than
+  ``JISHENG_JOB_MAX_SECONDS``). A job that has been tried fewer than ``JISHENG_JOB_ATTEMPTS`` times is
+  put back in the queue; after that it is failed, and the handler its task registered with
+  ``on_abandoned`` records the reason (in Chinese) on the domain's own record, so nothing is left
+  "running".
+- **Cancel.** ``cancel(task_id)`` takes a queued job out of the queue at once; a running one sees
+  ``cancel_requested`` (the job checks it between parts) and stops with ``JobCancelled``.
+
+A job's work must be safe to run again from the start (rows already written come back unchanged), since
+a kill may come at any point.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import logging
+import os
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction
+
+logger = logging.getLogger("jisheng.jobs")
+
+READY, RUNNING, FAILED, SUCCESSFUL = "READY", "RUNNING", "FAILED", "SUCCESSFUL"
+SWEEP_SECONDS = 30
+
+# task path → what to do when a job of that task is given up (worker died too often, or cancelled
+# before it ran): handler(args, kwargs, reason)
+_ABANDONED: dict[str, Callable[[list[Any], dict[str, Any], str], None]] = {}
+
+
+class JobCancelled(Exception):
+    """Raised inside a running job whose cancellation was asked for."""
+
+
+class WorkerDied(Exception):
+    """Stored as the failure of a job whose worker died more often than it may be tried."""
+
+
+def attempts() -> int:
+    return int(getattr(settings, "JISHENG_JOB_ATTEMPTS", 2))
+
+
+def max_seconds() -> int:
+    return int(getattr(settings, "JISHENG_JOB_MAX_SECONDS", 6 * 3600))
+
+
+def on_abandoned(
+    task_path: str,
+) -> Callable[
+    [Callable[[list[Any], dict[str, Any], str], None]], Callable[[list[Any], dict[str, Any], str], None]
+]:
+    """Register what marks the domain's record failed when a job of ``task_path`` is given up."""
+
+    def register(
+        handler: Callable[[list[Any], dict[str, Any], str], None],
+    ) -> Callable[[list[Any], dict[str, Any], str], None]:
+        _ABANDONED[task_path] = handler
+        return handler
+
+    return register
+
+
+def this_worker_id() -> str:
+    """host:pid — what the recovery sweep checks to know whether a job's worker is still alive."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}"
+
+
+def _worker_alive(worker_id: str, started_at: datetime.datetime | None) -> bool:
+    host, _, pid_text = worker_id.rpartition(":")
+    if host == socket.gethostname()[:40] and pid_text.isdigit():
+        pid = int(pid_text)
+        if pid == os.getpid():
+            return True
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        # A live process with that number: is it still a worker (and not a number reused)?
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return True
+        return b"worker" in command
+    if started_at is None:
+        return True
+    return timezone.now() - started_at < datetime.timedelta(seconds=max_seconds())
+
+
+def recover() -> list[str]:
+    """Requeue or fail the jobs whose worker died; returns the ids acted on. See the module's docstring."""
+    acted: list[str] = []
+    for candidate in DBTaskResult.objects.filter(status=RUNNING).only("id", "worker_ids", "started_at"):
+        last = candidate.worker_ids[-1] if candidate.worker_ids else ""
+        if _worker_alive(last, candidate.started_at):
+            continue
+        with exclusive_transaction(DBTaskResult.objects.db):
+            job = DBTaskResult.objects.select_for_update().filter(pk=candidate.pk, status=RUNNING).first()
+            if job is None or job.worker_ids != candidate.worker_ids:
+                continue
+            if len(job.worker_ids) < attempts():
+                logger.warning("job %s: its worker %s died; queued again", job.pk, last)
+                job.status = READY
+                job.started_at = None
+                job.save(update_fields=["status", "started_at"])
+                acted.append(str(job.pk))
+                continue
+            job.set_failed(WorkerDied(f"worker {last} died; tried {len(job.worker_ids)} times"))
+        _call_abandoned(job, _reason_worker_died(len(job.worker_ids)))
+        acted.append(str(job.pk))
+    return acted
+
+
+def _reason_worker_died(tries: int) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _(
+            "The background worker stopped (the server was restarted or the process was ended) and the "
+            "work did not finish in %(tries)s attempts, so it was ended. Parts already committed stay "
+            "written; check the file again before importing (rows already imported count as unchanged)."
+        ) % {"tries": tries}
+
+
+def _call_abandoned(job: DBTaskResult, reason: str) -> None:
+    if job.task_path not in _ABANDONED:
+        with contextlib.suppress(ImportError):
+            import_string(job.task_path)  # importing the task's module registers its handler
+    handler = _ABANDONED.get(job.task_path)
+    if handler is None:
+        return
+    try:
+        handler(list(job.args_kwargs.get("args", [])), dict(job.args_kwargs.get("kwargs", {})), reason)
+    except Exception:  # the job is failed in the queue either way; the domain record is best effort
+        logger.exception("job %s: marking its record failed did not work", job.pk)
+
+
+def _cancel_flag(task_id: str) -> Path:
+    return Path(settings.DATA_DIR) / "jobs" / "cancel" / str(task_id)
+
+
+def cancel(task_id: str, *, asked_by: str = "") -> str:
+    """Ask a job to stop. Returns its status after the request: FAILED when it was still queued (taken
+    out of the queue at once), RUNNING when the job will stop at its next check, or the finished status."""
+    with exclusive_transaction(DBTaskResult.objects.db):
+        job = DBTaskResult.objects.select_for_update().filter(pk=task_id).first()
+        if job is None:
+            return ""
+        if job.status == READY:
+            job.set_failed(JobCancelled("cancelled before it ran"))
+            return FAILED
+        if job.status != RUNNING:
+            return str(job.status)
+    flag = _cancel_flag(task_id)
+    flag.parent.mkdir(parents=True, exist_ok=True)
+    flag.write_text(asked_by, encoding="utf-8")
+    return RUNNING
+
+
+def cancel_requested(task_id: str | None) -> str | None:
+    """None, or who asked the running job to stop (their name, or "")."""
+    if not task_id:
+        return None
+    try:
+        return _cancel_flag(str(task_id)).read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def forget_cancel(task_id: str | None) -> None:
+    if task_id:
+        with contextlib.suppress(OSError):
+            _cancel_flag(str(task_id)).unlink()
+
+
+def status_of(task_id: str | None) -> str:
+    """READY, RUNNING, FAILED, SUCCESSFUL, or "" when there is no such job."""
+    if not task_id:
+        return ""
+    value = DBTaskResult.objects.filter(pk=task_id).values_list("status", flat=True).first()
+    return str(value or "")

@@ -1,0 +1,130 @@
+"""The web import's check and commit run as durable jobs: a worker killed with -9 in the middle of a
+commit leaves the import running only until a worker starts again, which finishes it (or fails it with
+the reason) — never stuck. Real processes on a file database, as production runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+ROWS = 12_000
+
+SETUP = r"""
+import datetime, json, os
+import django
+os.environ["DJANGO_SETTINGS_MODULE"] = "jisheng.settings"
+django.setup()
+from django.apps import apps
+from django.conf import settings
+from django.core.management import call_command
+from stdnum.cn import ric
+settings.MIGRATION_MODULES = {config.label: None for config in apps.get_app_configs()}
+call_command("migrate", run_syncdb=True, verbosity=0)
+from jisheng.accounts.models import User
+from jisheng.accounts.services import roles_for
+from jisheng.areas.models import Area
+from jisheng.registry.imports import jobs
+from jisheng.registry.models import ImportJob
+from jisheng.registry.services import import_job_create, import_job_update
+county = Area.objects.create(code="411723000000", name="平舆县", level=3)
+township = Area.objects.create(code="411723101000", name="庙湾镇", level=4, parent=county)
+village = Area.objects.create(code="411723101201", name="王庄村", level=5, parent=township)
+user = User.objects.create_user(username="officer", password="x-Long#Pass2026", area=village)
+user.roles.set(roles_for(["village_officer"]))
+lines = ["姓名,公民身份号码"]
+start = datetime.date(1960, 1, 1)
+for n in range(%(rows)d):
+    birth = start + datetime.timedelta(days=n // 400)
+    body = f"412827{birth:%%Y%%m%%d}{n %% 400 + 100:03d}"
+    lines.append(f"张{n},{body}{ric.calc_check_digit(body + '0')}")
+folder = settings.MEDIA_ROOT / "imports"
+folder.mkdir(parents=True, exist_ok=True)
+job = import_job_create(kind="persons", file_name="花名册.csv", by=user)
+stored = folder / f"{job.pk}.csv"
+stored.write_text("\n".join(lines), encoding="utf-8-sig")
+reason, peak = jobs.read_upload(job, stored)
+assert not reason, reason
+import_job_update(job=job, all_or_nothing=False, status=ImportJob.Status.IMPORTING, done_rows=0)
+jobs.launch(job, user_pk=user.pk, dry_run=False)
+print(json.dumps({"job": job.pk, "progress": str(job.progress_path), "peak": peak}))
+"""
+
+STATE = r"""
+import json, os
+import django
+os.environ["DJANGO_SETTINGS_MODULE"] = "jisheng.settings"
+django.setup()
+from django_tasks_db.models import DBTaskResult
+from jisheng.registry.models import ImportJob, Person
+job = ImportJob.objects.get(pk=%(job)d)
+task = DBTaskResult.objects.get()
+print(json.dumps({"status": job.status, "message": job.message, "persons": Person.objects.count(),
+    "task": task.status, "tries": len(task.worker_ids)}))
+"""
+
+
+def _run(script: str, env: dict[str, str]) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "jisheng", "worker", "--interval", "0.2"],
+        cwd=REPO,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="kill -9 and /proc")
+def test_a_worker_killed_mid_import_leaves_the_import_to_the_next_worker_which_ends_it(tmp_path):
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env["JISHENG_DATA_DIR"] = str(tmp_path)
+    setup = _run(SETUP % {"rows": ROWS}, env)
+    progress = Path(setup["progress"])
+    log = tmp_path / "worker.log"
+
+    first = _worker(env, log)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:  # until the commit is under way: some rows written
+        done = int(progress.read_text().split()[0]) if progress.exists() else 0
+        if done > 0 or first.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert first.poll() is None, log.read_text()[-3000:]
+    assert 0 < done < ROWS, "the worker finished before it could be killed; use more rows"
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+
+    stuck = _run(STATE % {"job": setup["job"]}, env)
+    assert stuck["status"] == "importing" and stuck["task"] == "RUNNING"  # what a dead worker leaves
+
+    second = _worker(env, log)
+    try:
+        deadline = time.monotonic() + 480
+        while time.monotonic() < deadline:
+            state = _run(STATE % {"job": setup["job"]}, env)
+            if state["status"] in ("done", "failed"):
+                break
+            time.sleep(2)
+    finally:
+        second.terminate()
+        second.wait(30)
+    assert state["status"] in ("done", "failed"), (state, log.read_text()[-3000:])
+    if state["status"] == "done":  # run again from the start: what the first run wrote counts as unchanged
+        assert state["persons"] == ROWS and state["task"] == "SUCCESSFUL" and state["tries"] == 2, state
+    else:
+        assert state["message"], state
