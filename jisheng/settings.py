@@ -283,3 +283,19 @@ if JISHENG_AUDIT_RETENTION_DAYS < 180:
         f"JISHENG_AUDIT_RETENTION_DAYS={JISHENG_AUDIT_RETENTION_DAYS}: 审计记录至少保存 180 天 "
         "(the audit trail must be kept at least 180 days, as level 3 asks)."
     )
+
+# Background jobs (imports): django-tasks with the queue in the database, run by `jisheng worker`, which
+# `jisheng serve` starts. A job whose worker died is run again up to JISHENG_JOB_ATTEMPTS times in all, then
+# failed with the reason (jisheng/core/jobs.py). The parser of an upload runs in a child process allowed
+# REGISTRY_IMPORT_MEMORY_MB more memory.
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+JISHENG_JOB_ATTEMPTS = int(os.environ.get("JISHENG_JOB_ATTEMPTS", "2"))
+JISHENG_JOB_MAX_SECONDS = int(os.environ.get("JISHENG_JOB_MAX_SECONDS", str(6 * 3600)))
+REGISTRY_IMPORT_MEMORY_MB = int(os.environ.get("REGISTRY_IMPORT_MEMORY_MB", "1024"))
+# The audit chain's hash: "sm3" (GB/T 32905, the default) or "sha256". A chain begun with SHA-256 stays
+# verifiable after the switch to SM3; the switch is one way (jisheng/audit/services.py).
+JISHENG_AUDIT_HASH = os.environ.get("JISHENG_AUDIT_HASH", "sm3")
+# Where the keys of jisheng.core.crypto come from (a class with secret(name, size)); the default keeps them
+# in KEYS_DIR/sm. A certified cryptographic module plugs in here.
+JISHENG_KEY_STORE = os.environ.get("JISHENG_KEY_STORE", "jisheng.core.crypto.keys.FileKeyStore")
