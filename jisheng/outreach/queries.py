@@ -4,11 +4,26 @@ reporting counts (``rows_*``: one queryset per measure, filtered by date; report
 from __future__ import annotations
 
 import datetime
+import decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import Handoff, Visit
+from .models import (
+    Campaign,
+    FundEntry,
+    Handoff,
+    Milestone,
+    PrePregnancyCheck,
+    Project,
+    Screening,
+    StockLevel,
+    StockMovement,
+    Visit,
+)
 
 
 def handoffs(user: Any = None, *, prefix: str | None = None) -> QuerySet[Handoff]:
@@ -34,3 +49,170 @@ def visits_of_area(user: Any, *, area_prefix: str | None = None) -> QuerySet[Vis
 
 def visits_between(start: datetime.date, end: datetime.date) -> QuerySet[Visit]:
     return Visit.objects.filter(visited_on__range=(start, end))
+
+
+# --- supplies ------------------------------------------------------------------------------------
+
+
+def stock_levels(user: Any, *, prefix: str | None = None) -> list[dict[str, Any]]:
+    """Stock per area and item (batches summed), with what expires within 90 days and whether it is
+    short (below the item's shortage level); one grouped query."""
+    today = timezone.localdate()
+    soon = today + datetime.timedelta(days=90)
+    rows = StockLevel.objects.visible_to(user)
+    if prefix:
+        rows = rows.within(prefix)
+    grouped = (
+        rows.filter(quantity__gt=0)
+        .order_by()
+        .values("area_id", "area__name", "item_id", "item__name", "item__unit", "item__minimum")
+        .annotate(
+            usable=Sum("quantity", filter=Q(expires_on__isnull=True) | Q(expires_on__gte=today)),
+            expiring=Sum("quantity", filter=Q(expires_on__gte=today, expires_on__lte=soon)),
+            expired=Sum("quantity", filter=Q(expires_on__lt=today)),
+        )
+        .order_by("area_id", "item_id")
+    )
+    result = []
+    for row in grouped:
+        quantity = row["usable"] or 0
+        result.append(
+            {
+                **row,
+                "quantity": quantity,
+                "expiring": row["expiring"] or 0,
+                "expired": row["expired"] or 0,
+                "short": quantity < row["item__minimum"],
+            }
+        )
+    return result
+
+
+def movements(user: Any) -> QuerySet[StockMovement]:
+    return StockMovement.objects.visible_to(user).select_related("item", "area").order_by("-moved_on", "-pk")
+
+
+# --- projects ------------------------------------------------------------------------------------
+
+
+def projects_with_money(user: Any, *, year: int | None = None) -> QuerySet[Project]:
+    """Projects with their fund sums and milestone counts annotated (one query)."""
+    today = timezone.localdate()
+    rows = Project.objects.visible_to(user)
+    if year:
+        rows = rows.filter(year=year)
+    money = {
+        kind: Subquery(
+            FundEntry.objects.filter(project=OuterRef("pk"), kind=kind)
+            .order_by()
+            .values("project")
+            .annotate(total=Sum("amount"))
+            .values("total")[:1],
+            output_field=DecimalField(max_digits=14, decimal_places=2),
+        )
+        for kind in FundEntry.Kind.values
+    }
+    overdue = Subquery(
+        Milestone.objects.filter(project=OuterRef("pk"), done_on__isnull=True, due__lt=today)
+        .order_by()
+        .values("project")
+        .annotate(n=Count("pk"))
+        .values("n")[:1],
+        output_field=IntegerField(),
+    )
+    zero = Value(decimal.Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
+    return (
+        rows.annotate(
+            fund_allocated=Coalesce(money["allocated"], zero),
+            fund_spent=Coalesce(money["spent"], zero),
+            fund_receipts=Coalesce(money["receipt"], zero),
+            milestones_overdue=Coalesce(overdue, Value(0)),
+        )
+        .select_related("area")
+        .order_by("-year", "area_id", "pk")
+    )
+
+
+def project_problems(project: Any) -> list[str]:
+    """What is off with an annotated project (``projects_with_money``), in words."""
+    problems = []
+    if project.fund_spent > project.fund_allocated:
+        problems.append(
+            _("Spent %(spent)s yuan, more than the %(allocated)s allocated.")
+            % {"spent": project.fund_spent, "allocated": project.fund_allocated}
+        )
+    if project.fund_allocated != project.allocated:
+        problems.append(
+            _("Allocation entries add up to %(entries)s yuan, not the %(allocated)s decided.")
+            % {"entries": project.fund_allocated, "allocated": project.allocated}
+        )
+    if project.fund_receipts < project.fund_spent:
+        problems.append(
+            _("Receipts cover %(receipts)s of the %(spent)s yuan spent.")
+            % {"receipts": project.fund_receipts, "spent": project.fund_spent}
+        )
+    if project.fund_receipts > project.fund_spent:
+        problems.append(
+            _("Receipts of %(receipts)s yuan are more than the %(spent)s spent.")
+            % {"receipts": project.fund_receipts, "spent": project.fund_spent}
+        )
+    if project.milestones_overdue:
+        problems.append(_("%(n)s milestones are overdue.") % {"n": project.milestones_overdue})
+    return problems
+
+
+def projects_off(user: Any, *, year: int | None = None) -> list[tuple[Any, list[str]]]:
+    """The audit view: every project whose money or milestones are off, with what is off."""
+    found = []
+    for project in projects_with_money(user, year=year):
+        problems = project_problems(project)
+        if problems:
+            found.append((project, problems))
+    return found
+
+
+# --- figures for reporting -----------------------------------------------------------------------
+
+
+def prepregnancy_done_between(start: datetime.date, end: datetime.date) -> QuerySet[PrePregnancyCheck]:
+    """Pre-pregnancy checks done in the period (one per couple and check)."""
+    return PrePregnancyCheck.objects.filter(status=PrePregnancyCheck.Status.DONE, done_on__range=(start, end))
+
+
+def screened_between(start: datetime.date, end: datetime.date) -> QuerySet[Screening]:
+    """Cancer screenings (cervical and breast, each its own row) done in the period."""
+    return Screening.objects.filter(screened_on__range=(start, end))
+
+
+def invited_between(start: datetime.date, end: datetime.date) -> QuerySet[Screening]:
+    return Screening.objects.filter(invited_on__range=(start, end))
+
+
+def handouts_between(start: datetime.date, end: datetime.date, kind: str) -> QuerySet[StockMovement]:
+    """Hand-outs of contraceptives or publicity material in the period (one row per hand-out line)."""
+    return StockMovement.objects.filter(
+        moved_on__range=(start, end),
+        kind__in=(StockMovement.Kind.HANDOUT_PERSON, StockMovement.Kind.HANDOUT_EVENT),
+        item__kind=kind,
+    )
+
+
+def campaigns_between(start: datetime.date, end: datetime.date) -> QuerySet[Campaign]:
+    return Campaign.objects.filter(starts_on__range=(start, end))
+
+
+def screening_rates(prefix: str, start: datetime.date, end: datetime.date) -> dict[str, Any]:
+    """The area's screening figures for the period: invited, screened, abnormal, referred, and the rate
+    screened / invited (two queries, however large the county)."""
+    invited = Screening.objects.within(prefix).filter(invited_on__range=(start, end)).count()
+    done = (
+        Screening.objects.within(prefix)
+        .filter(screened_on__range=(start, end))
+        .aggregate(
+            screened=Count("pk"),
+            abnormal=Count("pk", filter=~Q(result__in=["", Screening.Result.NORMAL])),
+            referred=Count("pk", filter=~Q(referral="")),
+        )
+    )
+    rate = round(100 * done["screened"] / invited, 1) if invited else None
+    return {"invited": invited, **done, "rate": rate}

@@ -1,0 +1,174 @@
+"""Free health services: pre-pregnancy checks, cancer screening, referrals; and revealing one record's
+health data to a user who gives a reason (audited, like the registry's reveal of an ID number)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from jisheng.accounts import permissions
+from jisheng.accounts.permissions import Capability
+from jisheng.audit.disclosure import clean_reason
+from jisheng.audit.services import model_snapshot, record
+from jisheng.audit.transitions import transition
+from jisheng.core.actor import Actor, is_staff
+
+from ..models import HealthReferral, PrePregnancyCheck, Screening
+from ..models.health import SENSITIVE
+from . import common
+
+
+def _user(by: Actor) -> Any:
+    return by if is_staff(by) else None
+
+
+def _village_of(person: Any) -> str:
+    return str(person.residence_area_id)
+
+
+@transaction.atomic
+def prepregnancy_book(
+    *, by: Actor, wife: Any, husband: Any = None, booked_on: datetime.date, hall_reference: str = ""
+) -> PrePregnancyCheck:
+    """Book a couple's free pre-pregnancy check (``hall_reference``: the hall's application number when
+    it was booked there). May be nested."""
+    permissions.ensure(by, Capability.RECORD_HEALTH_SERVICES, _village_of(wife))
+    if wife.sex != "2":
+        raise common.refuse("wife", _("The wife must be a woman in the registry."))
+    if husband is not None and husband.sex != "1":
+        raise common.refuse("husband", _("The husband must be a man in the registry."))
+    if booked_on is None:
+        raise common.refuse("booked_on", _("This is required."))
+    if PrePregnancyCheck.objects.filter(wife=wife, status=PrePregnancyCheck.Status.BOOKED).exists():
+        raise common.refuse("wife", _("This couple already has a check booked."))
+    check = PrePregnancyCheck.objects.create(
+        wife=wife,
+        husband=husband,
+        area_id=_village_of(wife),
+        booked_on=booked_on,
+        hall_reference=common.text(hall_reference, field="hall_reference", max_length=32),
+        recorded_by=_user(by),
+    )
+    record(by=by, action="outreach.prepregnancy_book", obj=check, after=model_snapshot(check))
+    return check
+
+
+def prepregnancy_done(
+    *, by: Actor, check: PrePregnancyCheck, done_on: datetime.date, result: str, follow_up: str = ""
+) -> PrePregnancyCheck:
+    """The check was done: its day, result category and follow-up. May be nested."""
+    permissions.ensure(by, Capability.RECORD_HEALTH_SERVICES, check.area_id)
+    day = common.past_date(done_on, field="done_on")
+    if result not in PrePregnancyCheck.Result.values or not result:
+        raise common.refuse("result", _("Choose a result."))
+    with transition(
+        check, by=by, action="outreach.prepregnancy_done", allowed=[PrePregnancyCheck.Status.BOOKED]
+    ) as locked:
+        locked.status = PrePregnancyCheck.Status.DONE
+        locked.done_on = day
+        locked.result = result
+        locked.follow_up = common.text(follow_up, field="follow_up", max_length=255)
+    return locked
+
+
+@transaction.atomic
+def screening_invite(*, by: Actor, woman: Any, kind: str, invited_on: datetime.date) -> Screening:
+    """Invite a woman to cervical or breast cancer screening. May be nested."""
+    permissions.ensure(by, Capability.RECORD_HEALTH_SERVICES, _village_of(woman))
+    if woman.sex != "2":
+        raise common.refuse("woman", _("Only a woman can be invited to this screening."))
+    if kind not in Screening.Kind.values:
+        raise common.refuse("kind", _("Choose cervical or breast cancer screening."))
+    if Screening.objects.filter(woman=woman, kind=kind, screened_on__isnull=True).exists():
+        raise common.refuse("woman", _("She is already invited and not yet screened."))
+    screening = Screening.objects.create(
+        woman=woman,
+        area_id=_village_of(woman),
+        kind=kind,
+        invited_on=common.past_date(invited_on, field="invited_on"),
+        recorded_by=_user(by),
+    )
+    record(by=by, action="outreach.screening_invite", obj=screening, after=model_snapshot(screening))
+    return screening
+
+
+def screening_record(
+    *, by: Actor, screening: Screening, screened_on: datetime.date, result: str, referral: str = ""
+) -> Screening:
+    """The woman was screened: the day, the result and, for an abnormal result, where she was referred."""
+    permissions.ensure(by, Capability.RECORD_HEALTH_SERVICES, screening.area_id)
+    day = common.past_date(screened_on, field="screened_on")
+    if day < screening.invited_on:
+        raise common.refuse("screened_on", _("She cannot be screened before she was invited."))
+    if not result or result not in Screening.Result.values:
+        raise common.refuse("result", _("Choose a result."))
+    referral = common.text(referral, field="referral", max_length=128)
+    if result == Screening.Result.SUSPECTED and not referral:
+        raise common.refuse("referral", _("A suspected cancer must be referred: say where."))
+    with transition(screening, by=by, action="outreach.screening_record", allowed=None) as locked:
+        if locked.screened_on is not None:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(_("This screening is already recorded."))
+        locked.screened_on = day
+        locked.result = result
+        locked.referral = referral
+    return locked
+
+
+@transaction.atomic
+def referral_record(
+    *, by: Actor, person: Any, kind: str, referred_on: datetime.date, referred_to: str, reason: str = ""
+) -> HealthReferral:
+    """Refer a person for birth-defect intervention or infertility treatment. May be nested."""
+    permissions.ensure(by, Capability.RECORD_HEALTH_SERVICES, _village_of(person))
+    if kind not in HealthReferral.Kind.values:
+        raise common.refuse("kind", _("Choose the kind of referral."))
+    referral = HealthReferral.objects.create(
+        person=person,
+        area_id=_village_of(person),
+        kind=kind,
+        referred_on=common.past_date(referred_on, field="referred_on"),
+        referred_to=common.text(referred_to, field="referred_to", max_length=128, required=True),
+        reason=common.text(reason, field="reason", max_length=255),
+        recorded_by=_user(by),
+    )
+    record(by=by, action="outreach.referral_record", obj=referral, after=model_snapshot(referral))
+    return referral
+
+
+def referral_outcome(*, by: Actor, referral: HealthReferral, outcome: str) -> HealthReferral:
+    permissions.ensure(by, Capability.RECORD_HEALTH_SERVICES, referral.area_id)
+    text = common.text(outcome, field="outcome", max_length=255, required=True)
+    with transition(referral, by=by, action="outreach.referral_outcome", allowed=None) as locked:
+        locked.outcome = text
+    return locked
+
+
+HealthRecord = PrePregnancyCheck | Screening | HealthReferral
+
+
+@transaction.atomic
+def health_reveal(*, by: Actor, obj: HealthRecord, reason: str) -> dict[str, str]:
+    """Show one record's health data to a user who says why; the reading is in the audit trail with the
+    reason. Returns {field: value as displayed}. May be nested."""
+    permissions.ensure(by, Capability.REVEAL_HEALTH_DATA, obj.area_id)
+    why = clean_reason(reason)
+    obj = type(obj)._default_manager.get(pk=obj.pk)  # what is stored now, not a stale copy
+    values: dict[str, str] = {}
+    for field in SENSITIVE:
+        if not hasattr(obj, field):
+            continue
+        display = getattr(obj, f"get_{field}_display", None)
+        values[field] = str(display() if callable(display) else getattr(obj, field))
+    record(
+        by=by,
+        action="outreach.health_reveal",
+        obj=obj,
+        reason=why,
+        after={"fields": sorted(values)},
+    )
+    return values
