@@ -35,8 +35,12 @@ class BenchContext:
         return not self.only or any(name.startswith(prefix) or prefix.startswith(name) for name in self.only)
 
 
+# Measures of the whole server rather than of one app, kept in the shell.
+SHELL_MODULES = ("jisheng.core.httpbench",)
+
+
 def bench_modules() -> list[ModuleType]:
-    modules = []
+    modules = [import_module(name) for name in SHELL_MODULES]
     for app_path in settings.DOMAIN_APPS:
         if find_spec(f"{app_path}.bench") is None:
             continue

@@ -18,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -168,3 +169,165 @@ def run(
         "errors": results.errors,
         "by_kind": {kind: {"n": len(v), **percentiles(v)} for kind, v in results.latencies.items() if v},
     }
+
+
+# --- The hall's part of `jisheng bench --only http` (jisheng.core.httpbench): the requests of the mix.
+
+OPEN_CASES = 100_000  # the clerk's queue is measured with this many open cases (fewer with --persons)
+MIX_ROWS = 250  # cases moved along (one per client, open-loop clients included), case pages, applicants
+APPLY_ITEM = "birth-registration"
+
+
+def _county_session(username: str = "county") -> str | None:
+    """A county officer's session, second factor proven: the person search and the dashboard."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from jisheng.accounts.models import User
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        return None
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=user, name="default", defaults={"confirmed": True}
+    )
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    store.create()
+    return str(store.session_key)
+
+
+def mix(ctx: Any) -> list[dict[str, Any]]:
+    """Residents on the portal (guides, following their case, applying), the clerk's queue, case pages
+    and transitions, the county's person search and dashboard, with fixed data: the same people, cases
+    and weights on every run (the driver's choices among them are seeded)."""
+    from jisheng.registry.models import Person
+
+    from . import queries
+    from .bench import BENCH_PREFIX, _setup
+    from .models import Application, ApplicationStatus
+
+    count = max(1000, min(ctx.persons, OPEN_CASES))
+    clerk, _ids = _setup(count)
+    bench_cases = Application.objects.filter(number__startswith=BENCH_PREFIX).order_by("id")
+    moving = list(
+        bench_cases.filter(status=ApplicationStatus.RECEIVED, owner=clerk).values_list("id", flat=True)[
+            :MIX_ROWS
+        ]
+    )
+    case_pages = list(bench_cases.values_list("id", flat=True)[MIX_ROWS : 2 * MIX_ROWS])
+    numbers = list(bench_cases.values_list("number", flat=True)[:20])
+    guides = sorted(queries.effective_items().values_list("code", flat=True))
+    applicants = list(Person.objects.order_by("id").values_list("name", "id_number")[:MIX_ROWS])
+    csrf = secrets.token_hex(16)  # 32 characters: Django accepts the unmasked secret in the form
+    cookie = settings.SESSION_COOKIE_NAME
+    clerk_cookie = f"{cookie}={_staff_session(clerk)}; {settings.CSRF_COOKIE_NAME}={csrf}"
+    portal_cookie = f"{cookie}={_portal_session(numbers)}"
+    requests: list[dict[str, Any]] = [
+        {"name": "portal.index", "weight": 8, "method": "GET", "paths": ["/portal/"], "expect": [200]},
+        {
+            "name": "portal.guide",
+            "weight": 14,
+            "method": "GET",
+            "paths": [f"/portal/items/{code}/" for code in guides],
+            "expect": [200],
+        },
+        {
+            "name": "portal.case",
+            "weight": 18,
+            "method": "GET",
+            "paths": [f"/portal/track/{number}/" for number in numbers],
+            "cookie": portal_cookie,
+            "expect": [200],
+        },
+        {
+            "name": "hall.queue",
+            "weight": 16,
+            "method": "GET",
+            "paths": ["/hall/"],
+            "cookie": clerk_cookie,
+            "expect": [200],
+        },
+        {
+            "name": "hall.case",
+            "weight": 16,
+            "method": "GET",
+            "paths": [f"/hall/cases/{pk}/" for pk in case_pages],
+            "cookie": clerk_cookie,
+            "expect": [200],
+        },
+        {
+            # Each client moves its own case: a one-time notice, then the applicant's corrections received.
+            "name": "hall.transition",
+            "weight": 6,
+            "method": "POST",
+            "rows": moving,
+            "steps": [
+                {
+                    "path": "/hall/cases/{row}/notice",
+                    "form": {"csrfmiddlewaretoken": csrf, "problem": "registration-form"},
+                },
+                {
+                    "path": "/hall/cases/{row}/resubmit",
+                    "form": {"csrfmiddlewaretoken": csrf, "received": "registration-form"},
+                },
+            ],
+            "cookie": clerk_cookie,
+            "expect": [302],
+        },
+    ]
+    if applicants:
+        requests.append(
+            {
+                # A resident applies online: a new case each time, from an address of its own.
+                "name": "portal.apply",
+                "weight": 4,
+                "method": "POST",
+                "rows": list(range(len(applicants))),
+                "steps": [
+                    {
+                        "path": f"/portal/items/{APPLY_ITEM}/apply",
+                        "form": {
+                            "csrfmiddlewaretoken": csrf,
+                            "name": name,
+                            "id_number": id_number,
+                            "phone": "13800138000",
+                        },
+                    }
+                    for name, id_number in applicants
+                ],
+                "multipart": True,
+                "address": True,
+                "cookie": f"{settings.CSRF_COOKIE_NAME}={csrf}",
+                "expect": [302],
+            }
+        )
+    county = _county_session()
+    if county is not None:
+        staff = f"{cookie}={county}; {settings.CSRF_COOKIE_NAME}={csrf}"
+        surnames = sorted({name[:1] for name, _number in applicants}) or ["王"]
+        requests += [
+            {
+                "name": "registry.search_api",
+                "weight": 10,
+                "method": "GET",
+                "paths": [f"/api/v1/persons?q={quote(name)}" for name in surnames]
+                + [f"/api/v1/persons?q={quote(name)}" for name, _number in applicants[:50]],
+                "cookie": staff,
+                "expect": [200],
+            },
+            {
+                "name": "reporting.dashboard",
+                "weight": 8,
+                "method": "GET",
+                "paths": ["/reporting/dashboard/"],
+                "cookie": staff,
+                "expect": [200],
+            },
+        ]
+    else:
+        ctx.log("http: no demo county officer; the person search and the dashboard are left out of the mix")
+    return requests

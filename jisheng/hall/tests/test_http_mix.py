@@ -1,0 +1,46 @@
+"""The hall's requests in `jisheng bench --only http` answer as the benchmark expects them to."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from jisheng.core.bench import BenchContext
+from jisheng.hall import loadtest
+
+
+def test_every_request_of_the_mix_answers_with_the_status_the_benchmark_expects(areas, make_user, settings):
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    make_user(areas["county"], "county_staff", username="county")
+    from jisheng.registry.models import Person
+
+    Person.objects.create(
+        name="王芳",
+        id_number="411723199001011234",
+        sex="2",
+        birth_date="1990-01-01",
+        residence_area=areas["village_a"],
+    )
+    requests = loadtest.mix(BenchContext(persons=1000, log=lambda _text: None))
+    names = {spec["name"] for spec in requests}
+    assert names == {
+        "portal.index",
+        "portal.guide",
+        "portal.case",
+        "portal.apply",
+        "hall.queue",
+        "hall.case",
+        "hall.transition",
+        "registry.search_api",
+        "reporting.dashboard",
+    }
+    for spec in requests:
+        client = Client(HTTP_COOKIE=spec.get("cookie", ""), REMOTE_ADDR="127.0.0.1")
+        if spec.get("steps"):
+            for step in spec["steps"][:2]:
+                path = step["path"].format(row=spec["rows"][0])
+                response = client.post(path, step["form"], HTTP_X_FORWARDED_FOR="10.0.0.7")
+                assert response.status_code in spec["expect"], (spec["name"], path, response.status_code)
+        else:
+            for path in spec["paths"][:3]:
+                response = client.generic(spec["method"], path)
+                assert response.status_code in spec["expect"], (spec["name"], path, response.status_code)
