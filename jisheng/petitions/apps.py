@@ -7,3 +7,5 @@ class PetitionsConfig(AppConfig):
     label = "petitions"
     verbose_name = _("Petitions")
     nav_items: list[dict[str, object]] = []
+    # The bundled scheduler runs the clocks hourly: warnings, accountability, overdue ledger items (idempotent).
+    periodic_commands = [("petitions-sweep", 60)]

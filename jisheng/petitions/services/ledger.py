@@ -15,6 +15,7 @@ from openpyxl import Workbook
 
 from jisheng.accounts import permissions
 from jisheng.accounts.permissions import Capability
+from jisheng.areas.codes import prefix_of
 from jisheng.areas.models import Area
 from jisheng.audit.disclosure import clean_reason, disclosure_record
 from jisheng.audit.services import model_snapshot, record
@@ -38,6 +39,17 @@ def _note(item: LedgerItem, text: str, by: Actor, evidence: str = "") -> None:
     )
 
 
+def answerable_in(user: Any, area: Area) -> bool:
+    """Whether ``user`` may answer for an item of ``area``: staff handling petitions who work in the area
+    (a county item may be given to a township's head) or above it."""
+    if user is None or not permissions.holds(user, Capability.HANDLE_PETITIONS):
+        return False
+    own = getattr(user, "area_id", None) or ""
+    return permissions.may(user, Capability.HANDLE_PETITIONS, area.code) or own.startswith(
+        prefix_of(area.code)
+    )
+
+
 @dataclass(frozen=True)
 class NewItem:
     title: str
@@ -52,9 +64,7 @@ def _check_item(area: Area, item: NewItem, row: str = "") -> None:
         raise _field_error(prefix + str(_("Item")), str(_("describe the problem to put right")))
     if not item.office.strip():
         raise _field_error(prefix + str(_("Responsible office")), str(_("name the responsible office")))
-    if item.responsible is None or not permissions.may(
-        item.responsible, Capability.HANDLE_PETITIONS, area.code
-    ):
+    if not answerable_in(item.responsible, area):
         raise _field_error(
             prefix + str(_("Responsible person")), str(_("must be staff of this area who handle petitions"))
         )

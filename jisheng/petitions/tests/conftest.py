@@ -55,7 +55,7 @@ def petitioner(areas: dict[str, Any], staff: dict[str, Any]) -> Any:
 def receive(file: Any, area: Any, by: Any, **kwargs: Any) -> Any:
     from jisheng.petitions import services
 
-    values = {
+    values: dict[str, Any] = {
         "kind": "petition",
         "channel": "visit",
         "field": "benefits",
