@@ -2,6 +2,7 @@
 
 JISHENG_DATA_DIR  where the SQLite database, keys and uploads live (default ./data)
 DATABASE_URL      a postgres:// URL selects PostgreSQL; otherwise SQLite in WAL mode
+DATABASE_REPLICA_URL  a streaming replica of that PostgreSQL for the read-heavy pages (core/replica.py)
 JISHENG_DEBUG     "1" turns DEBUG on (never in production)
 JISHENG_SECRET_KEY  overrides the key generated into the data directory on first run
 JISHENG_ALLOWED_HOSTS  comma-separated; default localhost names
@@ -101,6 +102,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "jisheng.core.middleware.ContentSecurityPolicyMiddleware",
     "jisheng.core.middleware.ApiErrorsAsJsonMiddleware",
+    "jisheng.core.replica.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "jisheng.core.language.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -155,6 +157,31 @@ else:
             },
         }
     }
+
+# A streaming replica (PostgreSQL's own physical replication) for the read-heavy pages: see
+# jisheng/core/replica.py. Writes, and the pages of anyone who wrote in the last REPLICA_STICKY_SECONDS,
+# stay on the primary; a replica lagging past REPLICA_MAX_LAG_SECONDS or down is skipped.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"], conn_max_age=60)
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 2
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["jisheng.core.replica.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("JISHENG_REPLICA_MAX_LAG_SECONDS", "10"))
+REPLICA_STICKY_SECONDS = int(os.environ.get("JISHENG_REPLICA_STICKY_SECONDS", "30"))
+REPLICA_READ_VIEWS = [
+    "reporting:dashboard",
+    "reporting:download",
+    "reporting:summary_pdf",
+    "reporting:records",
+    "registry:search",
+    "registry:export",
+    "benefits:report",
+    "benefits:enrolments",
+    "api:persons",
+    "api:report_list",
+    "api:indicator",
+    "api:submissions",
+]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
