@@ -2,6 +2,12 @@
 
 The counter is one row per scope, client and window, incremented by a single atomic statement (see
 core.models.Counter), so the limit holds across all of gunicorn's workers.
+
+A request whose window is already used up is refused after a read of the counter, without a write:
+counts within a window only grow, so a full window stays full. A flood from one address (a script, or
+a crowd behind one address after its limit) therefore costs the database one indexed read per request,
+never the single writer SQLite has. A request below the limit is counted by the write as before, so the
+limit is exact across workers.
 """
 
 from __future__ import annotations
@@ -43,7 +49,16 @@ def peek(key: str) -> Counter | None:
     return Counter.objects.filter(key=key, expires_at__gte=timezone.now()).first()
 
 
+def count(key: str) -> int:
+    """The counter ``key`` as it stands (0 when it has none), read without writing."""
+    value = Counter.objects.filter(key=key).values_list("count", flat=True).first()
+    return int(value or 0)
+
+
 def allow(request: HttpRequest, scope: str, *, limit: int = 30, window: int = 60) -> bool:
     """True while this address has made at most ``limit`` requests of ``scope`` in the current window."""
     bucket = int(time.time() // window)
-    return hit(f"rate:{scope}:{client_address(request)}:{bucket}", window=window) <= limit
+    key = f"rate:{scope}:{client_address(request)}:{bucket}"
+    if count(key) >= limit:
+        return False  # the window is full and stays full: refused without a write
+    return hit(key, window=window) <= limit
