@@ -14,6 +14,8 @@ from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.security import APIKeyCookie, HttpBearer
 
+from jisheng.core import idempotency
+
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
@@ -81,7 +83,7 @@ class JishengAPI(NinjaAPI):
                             },
                         },
                     )
-        return schema
+        return idempotency.document_in_openapi(schema)
 
 
 api = JishengAPI(

@@ -184,3 +184,28 @@ class IdempotencyMiddleware:
             raise
         remember(owner=owner, key=key, response=response)
         return response
+
+
+OPENAPI_PARAMETER = {
+    "in": "header",
+    "name": HEADER,
+    "required": False,
+    "description": (
+        "幂等键 (idempotency key): any string up to 200 characters naming this write. Repeating the request "
+        "with the same key and the same body returns the first answer and does nothing again (kept for a "
+        "day); the same key with a different body is refused with 409. Keys are per caller."
+    ),
+    "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
+}
+
+
+def document_in_openapi(schema: dict) -> dict:
+    """Add the Idempotency-Key header to every write operation (POST, PUT, PATCH, DELETE) of the schema."""
+    for operations in schema.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method.upper() not in WRITE_METHODS or not isinstance(operation, dict):
+                continue
+            parameters = operation.setdefault("parameters", [])
+            if not any(p.get("in") == "header" and p.get("name") == HEADER for p in parameters):
+                parameters.append(dict(OPENAPI_PARAMETER))
+    return schema

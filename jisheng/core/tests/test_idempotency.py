@@ -151,3 +151,20 @@ def test_a_view_that_bounds_its_uploads_keeps_its_limits_when_a_key_is_sent(
     )
     assert response.status_code == 200 and "一次最多只能上传 10 个文件" in response.content.decode()
     assert not Application.objects.exists() and not IdempotencyKey.objects.exists()
+
+
+def test_the_openapi_document_offers_the_idempotency_key_on_every_write_and_only_there(client, db):
+    schema = client.get("/api/v1/openapi.json").json()
+    writes = reads = 0
+    for operations in schema["paths"].values():
+        for method, operation in operations.items():
+            headers = [p for p in operation.get("parameters", []) if p["in"] == "header"]
+            keyed = [p for p in headers if p["name"] == "Idempotency-Key"]
+            if method.upper() in {"POST", "PUT", "PATCH", "DELETE"}:
+                writes += 1
+                assert len(keyed) == 1 and keyed[0]["schema"]["maxLength"] == 200, operation["operationId"]
+                assert not keyed[0]["required"] and "409" in keyed[0]["description"]
+            else:
+                reads += 1
+                assert not keyed, operation["operationId"]
+    assert writes > 5 and reads > 5
