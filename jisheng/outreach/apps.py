@@ -1,9 +1,98 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+
+def _holds(capability: str) -> Any:
+    def visible(user: Any) -> bool:
+        from jisheng.accounts import permissions
+        from jisheng.accounts.permissions import Capability
+
+        return permissions.holds(user, Capability(capability))
+
+    return visible
 
 
 class OutreachConfig(AppConfig):
     name = "jisheng.outreach"
     label = "outreach"
     verbose_name = _("Outreach")
-    nav_items: list[dict[str, object]] = []
+    nav_items: list[dict[str, object]] = [
+        {"label": _("Outreach"), "url": "outreach:index", "visible": _holds("outreach.read")},
+    ]
+
+    def home_cards(self, user: Any) -> list[dict[str, Any]]:
+        """走访 on the village officer's home: record a visit, and the follow-ups falling due."""
+        from django.urls import reverse
+        from django.utils import timezone
+
+        from jisheng.accounts import permissions
+        from jisheng.accounts.permissions import Capability
+
+        from .models import Visit
+
+        if getattr(user, "is_read_only", True) or not permissions.holds(user, Capability.RECORD_VISITS):
+            return []
+        today = timezone.localdate()
+        due = (
+            Visit.objects.visible_to(user)
+            .filter(follow_up_due__isnull=False, follow_up_due__lte=today, handoff__status="open")
+            .count()
+        )
+        return [
+            {
+                "title": _("Household visits"),
+                "value": due,
+                "url": reverse("outreach:visit_new"),
+                "note": _("Follow-ups due today or earlier and still waiting for an office."),
+            }
+        ]
+
+    def person_timeline(self, person: Any, user: Any) -> list[dict[str, Any]]:
+        """Supplies handed out to the person and the health services they had, without their contents
+        (health data: the outreach pages reveal them with a reason)."""
+        from django.urls import reverse
+
+        from .models import HealthReferral, PrePregnancyCheck, Screening, StockMovement
+
+        entries: list[dict[str, Any]] = []
+        for move in StockMovement.objects.visible_to(user).filter(person=person, kind="handout_person"):
+            entries.append(
+                {
+                    "date": move.moved_on,
+                    "title": _("Supplies handed out"),
+                    "detail": _("contents hidden (health data)"),
+                    "url": reverse("outreach:supplies"),
+                }
+            )
+        for screening in Screening.objects.visible_to(user).filter(woman=person):
+            entries.append(
+                {
+                    "date": screening.invited_on,
+                    "title": _("Invited to screening"),
+                    "detail": _("result hidden (health data)"),
+                    "url": reverse("outreach:health") + "?kind=screening",
+                }
+            )
+        for check in PrePregnancyCheck.objects.visible_to(user).filter(
+            wife=person
+        ) | PrePregnancyCheck.objects.visible_to(user).filter(husband=person):
+            entries.append(
+                {
+                    "date": check.booked_on,
+                    "title": _("Pre-pregnancy check"),
+                    "detail": check.get_status_display(),
+                    "url": reverse("outreach:health") + "?kind=prepregnancy",
+                }
+            )
+        if HealthReferral.objects.visible_to(user).filter(person=person).exists():
+            entries.append(
+                {
+                    "date": None,
+                    "title": _("Health referral"),
+                    "detail": _("hidden (health data)"),
+                    "url": reverse("outreach:health") + "?kind=referral",
+                }
+            )
+        return entries
