@@ -39,6 +39,7 @@ from jisheng.core.actor import Actor
 from jisheng.hall.models import Channel, ServiceItem
 from jisheng.hall.services import intake
 from jisheng.hall.services.common import Upload
+from jisheng.outreach import services as outreach
 from jisheng.registry import services as registry
 from jisheng.registry.models import Household, Person
 from jisheng.registry.validation import Refusal, clean_text, parse_date
@@ -86,8 +87,9 @@ class _Reader:
     """Reads one record's fields, raising the registry's ``Refusal`` that names the field in Chinese;
     remembers which payload key a label belongs to, so the phone can mark the field."""
 
-    def __init__(self, by: Any, payload: dict[str, Any]) -> None:
+    def __init__(self, by: Any, payload: dict[str, Any], client_id: str = "") -> None:
         self.by = by
+        self.client_id = client_id
         self.payload = payload if isinstance(payload, dict) else {}
         self.labels: dict[str, str] = {}
 
@@ -309,28 +311,22 @@ def _person_update(by: Any, reader: _Reader, captured_at: datetime.datetime | No
 
 
 def _visit(by: Any, reader: _Reader, captured_at: datetime.datetime | None) -> dict[str, Any]:
-    try:
-        from jisheng.outreach import services as outreach
-    except ImportError:  # pragma: no cover - outreach not installed yet
-        outreach = None  # type: ignore[assignment]
-    visit_record = getattr(outreach, "visit_record", None)
-    if visit_record is None:
-        raise Refusal(_("visit"), _("home visits cannot be received yet; keep the record on the phone"))
     household = reader.household("household", _("household"))
-    visited_on = reader.date("visited_on", _("date of the visit"))
-    follow_up = reader.date("follow_up_due", _("follow-up due"), required=False)
-    visit = visit_record(
+    visited_on = reader.date("visited_on", pgettext("visit", "date of the visit"))
+    follow_up = reader.date("follow_up_due", pgettext("visit", "follow-up due"), required=False)
+    assert visited_on is not None
+    visit = outreach.visit_record(
         by=by,
         household=household,
         visited_on=visited_on,
-        met=reader.text("met", _("met"), limit=200),
-        asked=reader.text("asked", _("asked for"), limit=1000),
-        promised=reader.text("promised", _("promised"), limit=1000),
+        met=reader.text("met", pgettext("visit", "met"), limit=128),
+        asked=reader.text("asked", pgettext("visit", "asked for"), limit=2000),
+        promised=reader.text("promised", pgettext("visit", "promised"), limit=2000),
         follow_up_due=follow_up,
-        client_id=reader.payload.get("client_id"),
+        client_id=reader.client_id,
     )
     return {
-        "object": {"type": "outreach.visit", "id": getattr(visit, "pk", None)},
+        "object": {"type": "outreach.visit", "id": visit.pk},
         "message": _("Visit to household %(number)s recorded.") % {"number": household.number},
         "area_code": household.area_id,
     }
@@ -409,6 +405,21 @@ HANDLERS: dict[str, Callable[[Any, _Reader, datetime.datetime | None], dict[str,
 }
 
 
+def _errors_of(error: ValidationError, reader: _Reader) -> list[dict[str, str]]:
+    """A refusal of another app's service: by field when it names them (outreach does), each message
+    prefixed by the field's label as the phone's form shows it."""
+    if not hasattr(error, "error_dict"):
+        return [_field_error("", "", message) for message in error.messages]
+    keys = {key: label for label, key in reader.labels.items()}
+    errors = []
+    for key, messages in error.message_dict.items():
+        label = keys.get(key, "")
+        for message in messages:
+            text = f"{label}：{message}" if label and key != "__all__" else message
+            errors.append(_field_error("" if key == "__all__" else key, label, text))
+    return errors
+
+
 # --- the services -------------------------------------------------------------------------------------
 
 
@@ -459,7 +470,7 @@ def record_apply(
         )
     if captured_at is not None and captured_at > timezone.now() + datetime.timedelta(minutes=10):
         captured_at = None  # a phone clock ahead of the server's is not believed
-    reader = _Reader(by, payload)
+    reader = _Reader(by, payload, str(client_id))
     try:
         with transaction.atomic():
             applied = AppliedRecord.objects.create(
@@ -513,11 +524,7 @@ def record_apply(
             body={"errors": [_field_error(key, refusal.field, str(refusal))]},
         )
     except ValidationError as error:
-        return Answer(
-            status="refused",
-            client_id=str(client_id),
-            body={"errors": [_field_error("", "", message) for message in error.messages]},
-        )
+        return Answer(status="refused", client_id=str(client_id), body={"errors": _errors_of(error, reader)})
     except PermissionDenied as denied:
         return Answer(
             status="refused",

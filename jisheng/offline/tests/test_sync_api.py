@@ -254,3 +254,30 @@ def test_the_offline_operations_are_in_the_openapi_document(village):
     paths = [path for path in schema["paths"] if path.startswith(API)]
     assert {f"{API}/village", f"{API}/sync", f"{API}/records", f"{API}/decisions"} <= set(paths)
     assert "409" in schema["paths"][f"{API}/records"]["post"]["responses"]
+
+
+def test_a_visit_goes_through_outreach_once_and_its_refusals_name_the_field(village, areas):
+    from jisheng.outreach.models import Visit
+    from jisheng.registry import services as registry
+
+    household = registry.household_create(
+        by=village["head"], number="411723101201001", area=areas["village_a"]
+    )
+    payload = {
+        "household": household.pk,
+        "visited_on": datetime.date.today().isoformat(),
+        "met": "刘桂芝",
+        "asked": "想了解奖励扶助",
+        "promised": "下周答复",
+    }
+    client_id = str(uuid.uuid4())
+    first = send(village["client"], "visit", payload, client_id)
+    again = send(village["client"], "visit", payload, client_id)
+    assert first.status_code == again.status_code == 200, first.json()
+    assert Visit.objects.count() == 1
+
+    late = {**payload, "follow_up_due": (datetime.date.today() - datetime.timedelta(days=9)).isoformat()}
+    refused = send(village["client"], "visit", late)
+    assert refused.status_code == 400
+    error = refused.json()["body"]["errors"][0]
+    assert error["field"] == "follow_up_due" and error["message"].startswith("回访期限")
