@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from jisheng.core.actor import System
+from tests.exchange_instances import exchange_pair, exchange_pair_module, exchange_template  # noqa: F401
 
 TEST_JOB = System(job="exchange test")
 
