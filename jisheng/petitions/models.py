@@ -190,6 +190,8 @@ class Matter(models.Model):
         "self", verbose_name=_("same facts as"), null=True, blank=True, on_delete=models.PROTECT
     )
     satisfaction = models.CharField(_("satisfaction"), max_length=16, blank=True)
+    # Given with the number to whoever filed on the portal: number + code (or + phone) opens the matter.
+    access_code = models.CharField(max_length=8, blank=True)
     warned_on = models.DateField(_("warned on"), null=True, blank=True)
     overdue_recorded = models.BooleanField(default=False)
     created_at = models.DateTimeField(_("created at"))
@@ -217,6 +219,10 @@ class Matter(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    def scope_url_values(self) -> list[dict[str, str]]:
+        # The portal's pages name a matter by its number; the scoping test tries it there too.
+        return [{"number": self.number}]
 
     @property
     def subject(self) -> str:
@@ -297,6 +303,9 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def scope_url_values(self) -> list[dict[str, str]]:
+        return [{"pk": str(self.matter_id), "attachment_pk": str(self.pk)}]
 
 
 # --- the rectification ledger (整改台账) and walk-around research

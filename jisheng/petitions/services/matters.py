@@ -4,6 +4,7 @@ re-examine, refuse a repeat; the sweep that warns and records accountability."""
 from __future__ import annotations
 
 import datetime
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +65,13 @@ class Upload:
 def staff_user(by: Actor) -> Any:
     """The signed-in staff member as the user a foreign key takes (None for a resident or the system)."""
     return by if is_staff(by) else None
+
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def _access_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _i in range(6))
 
 
 def _event(matter: Matter, text: str, by: Actor) -> None:
@@ -295,13 +303,14 @@ def matter_receive(
         facts=facts,
         status=MatterStatus.REFUSED if refusal else MatterStatus.RECEIVED,
         risk=risk,
-        responsible=responsible if responsible is not None else staff_user(by),
+        responsible=responsible if responsible is not None else (staff_user(by) or _office_head(area)),
         received_on=received_on,
         route_due=received_on + datetime.timedelta(days=ROUTE_DAYS),
         accept_due=received_on + datetime.timedelta(days=ACCEPT_DAYS),
         object_due=workdays.add_working_days(received_on, OBJECT_WORKING_DAYS),
         refusal_reason=refusal[:300],
         repeat_of=repeat_of,
+        access_code=_access_code() if isinstance(by, Resident) else "",
         created_at=timezone.now(),
     )
     _store(matter, uploads or [])
@@ -310,6 +319,17 @@ def matter_receive(
         _event(matter, f"不予受理：{refusal}", by)
     record(by=by, action="petitions.matter_receive", obj=matter, after=model_snapshot(matter, _SNAPSHOT))
     return matter
+
+
+def _office_head(area: Area) -> Any:
+    """Who answers for a matter that came in online until someone takes it: the office's head (the staff
+    member of the area who may approve extensions)."""
+    from jisheng.accounts.models import User
+
+    for user in User.objects.filter(area=area, is_active=True).prefetch_related("roles").order_by("pk"):
+        if permissions.holds(user, Capability.APPROVE_PETITION_EXTENSION):
+            return user
+    return None
 
 
 _SNAPSHOT = [
