@@ -25,6 +25,7 @@ from .models import (
     VerificationRequest,
     VerificationStatus,
 )
+from .provinces import PROVINCE_NAMES
 
 LIST_LIMIT = 200
 # Durations a person has been away, as the list groups them (months).
@@ -85,15 +86,10 @@ def away_by_province(user: Any) -> list[dict[str, Any]]:
         .annotate(n=Count("pk"))
         .order_by("-n", "destination_province")
     )
-    names = dict(
-        Area.objects.filter(
-            code__in=[f"{row['destination_province']}0000000000" for row in rows]
-        ).values_list("code", "name")
-    )
     return [
         {
             "province": row["destination_province"],
-            "name": names.get(f"{row['destination_province']}0000000000", row["destination_province"]),
+            "name": PROVINCE_NAMES.get(row["destination_province"], row["destination_province"]),
             "n": row["n"],
         }
         for row in rows

@@ -51,6 +51,7 @@ from .models import (
     VerificationRequest,
     VerificationStatus,
 )
+from .provinces import PROVINCE_NAMES
 
 CERTIFICATE_KIND = "流动人口婚育证明"
 # Verification requests: urgent ones (a pregnant woman) are due in 15 working days, others in 30; Art. 16:
@@ -58,46 +59,9 @@ CERTIFICATE_KIND = "流动人口婚育证明"
 URGENT_DAYS = 15
 NORMAL_DAYS = 30
 SEND_WITHIN_DAYS = 7
-# The province-level codes of GB/T 2260 (with Hong Kong, Macao, Taiwan): a destination code must start
-# with one, even when this deployment knows nothing else of the area.
-PROVINCES = frozenset(
-    [
-        "11",
-        "12",
-        "13",
-        "14",
-        "15",
-        "21",
-        "22",
-        "23",
-        "31",
-        "32",
-        "33",
-        "34",
-        "35",
-        "36",
-        "37",
-        "41",
-        "42",
-        "43",
-        "44",
-        "45",
-        "46",
-        "50",
-        "51",
-        "52",
-        "53",
-        "54",
-        "61",
-        "62",
-        "63",
-        "64",
-        "65",
-        "71",
-        "81",
-        "82",
-    ]
-)
+# A destination code must start with a province's code, even when this deployment knows nothing else of
+# the area.
+PROVINCES = frozenset(PROVINCE_NAMES)
 CONTRACEPTION_CHOICES = {**dict(ContraceptiveMethod.choices), **dict(NotApplicable.choices)}
 
 
@@ -923,7 +887,8 @@ def verification_receive(
     by: Actor,
 ) -> VerificationRequest:
     """A verification request from another deployment, into the work queue of the person's home
-    township (the deployment's root when the person is unknown here), due when the sender said."""
+    township (filed under the person's village; the deployment's root when the person is unknown
+    here), due when the sender said."""
     reference = clean_text(reference)[:40]
     if not reference:
         raise ValueError(_("A verification request needs a reference"))
@@ -931,11 +896,8 @@ def verification_receive(
         raise ValueError(_("Unknown priority “%(value)s”") % {"value": priority})
     number = check_id_number(id_number).number
     person = _home_person(number, normalize_name(name))
-    if person is not None:
-        village = Area.objects.select_related("parent").get(pk=person.residence_area_id)
-        area = village.parent if village.level == Level.VILLAGE and village.parent is not None else village
-    else:
-        area = _deployment_root()
+    # The person's village (its township's clerks see it in their queue, and reports count it there).
+    area = Area.objects.get(pk=person.residence_area_id) if person is not None else _deployment_root()
     request = VerificationRequest.objects.create(
         reference=reference,
         direction=Direction.IN,

@@ -315,11 +315,10 @@ def arrival(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 check, lambda: services.arrival_notice_give(arrival=item, on=timezone.localdate(), by=user)
             )
         elif step == "verify" and ask.is_valid():
-            township = item.area.parent if item.area.parent is not None else item.area
             done = _attempt(
                 ask,
                 lambda: services.verification_send(
-                    area=township,
+                    area=item.area,
                     peer_area_code=item.origin_code,
                     id_number=item.person.id_number,
                     name=item.person.name,

@@ -22,6 +22,8 @@ from django.utils.translation import pgettext_lazy
 
 from jisheng.areas.codes import PREFIX_LENGTH, code_range
 from jisheng.hall import queries as hall_queries
+from jisheng.migrants import queries as migrants_queries
+from jisheng.migrants.provinces import PROVINCE_NAMES
 from jisheng.registry.codes import MARRIED_STATUSES, ContraceptiveMethod, PersonStatus, Sex
 from jisheng.registry.models import Birth, Contraception, Marriage, ResidencePeriod
 from jisheng.registry.queries import live_persons, merged_away
@@ -148,6 +150,16 @@ def _hall_cases_on_time(start: datetime.date, end: datetime.date) -> QuerySet[An
     return hall_queries.cases_due_between(start, end).filter(on_time=True)
 
 
+# The floating population, counted from its records (people away at the period's end by the province they
+# went to; arrivals and those who handed in a valid 婚育证明; verification requests answered on time).
+def _migrants_away(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
+    return migrants_queries.away_on(end)
+
+
+def _migrant_arrivals_certified(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
+    return migrants_queries.arrivals_between(start, end).filter(certificate_valid=True)
+
+
 MEASURES: dict[str, Measure] = {
     measure.code: measure
     for measure in [
@@ -194,6 +206,29 @@ MEASURES: dict[str, Measure] = {
         Measure("hall_cases_due", _("Service hall cases due"), "area_id", _hall_cases_due),
         Measure(
             "hall_cases_on_time", _("Service hall cases finished on time"), "area_id", _hall_cases_on_time
+        ),
+        Measure(
+            "migrants_away",
+            _("People away (floating population)"),
+            "area_id",
+            _migrants_away,
+            {"province": Dimension("destination_province", PROVINCE_NAMES)},
+        ),
+        Measure("migrant_arrivals", _("People arrived"), "area_id", migrants_queries.arrivals_between),
+        Measure(
+            "migrant_arrivals_certified",
+            _("People arrived with a valid marital and fertility certificate"),
+            "area_id",
+            _migrant_arrivals_certified,
+        ),
+        Measure(
+            "verifications_due", _("Verification requests due"), "area_id", migrants_queries.verifications_due_between
+        ),
+        Measure(
+            "verifications_on_time",
+            _("Verification requests answered on time"),
+            "area_id",
+            migrants_queries.verifications_on_time_between,
         ),
     ]
 }

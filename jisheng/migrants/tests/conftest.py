@@ -49,3 +49,7 @@ def staff(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
 @pytest.fixture
 def woman(areas: dict[str, Any]) -> Any:
     return make_woman(areas["village_a"])
+
+
+# Two real deployments on loopback (平舆县 and 东莞市), for the end-to-end story.
+from tests.exchange_instances import exchange_pair, exchange_pair_module, exchange_template  # noqa: E402, F401
