@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 pytestmark = pytest.mark.smoke
+pytest.importorskip("tests.exchange_instances")
 
 SETUP_HENAN = """
 import datetime
