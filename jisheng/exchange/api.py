@@ -69,7 +69,7 @@ def inbox(request: HttpRequest, data: InboxIn) -> Any:
     if len(data.messages) > MAX_MESSAGES:
         raise HttpError(413, f"一次最多 {MAX_MESSAGES} 条消息")
     result = services.inbox_receive(
-        envelopes_in=data.messages, transport_name="http", remote=client_address(request)
+        by=services.INBOX, envelopes_in=data.messages, transport_name="http", remote=client_address(request)
     )
     if result.refusal is not None and not result.receipts:
         return Status(403, {**result.refusal, "receipts": []})

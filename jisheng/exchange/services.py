@@ -283,7 +283,7 @@ def send_soon(peer_code: str) -> None:
         try:
             while _again.is_set():
                 _again.clear()
-                outbox_send(peer_code=peer_code)
+                outbox_send(by=SENDER, peer_code=peer_code)
         except Exception:  # the periodic command will try again; never break the request that queued it
             logger.exception("sending to peer %s right after the commit failed", peer_code)
         finally:
@@ -360,7 +360,7 @@ class SendResult:
 
 
 def outbox_send(
-    *, peer_code: str | None = None, ignore_backoff: bool = False, limit: int = 10_000
+    *, by: Actor, peer_code: str | None = None, ignore_backoff: bool = False, limit: int = 10_000
 ) -> SendResult:
     """Send what is due to every enabled peer with an address (or one peer). Each batch: claim (its own
     short statement), post outside any transaction, then record the outcomes in one transaction.
@@ -379,7 +379,7 @@ def outbox_send(
             _token, claimed = _claim(ids, now, ignore_backoff=ignore_backoff)
             if not claimed:
                 break
-            batch = _send_batch(peer, claimed)
+            batch = _send_batch(peer, claimed, by=by)
             result.add(batch)
             sent += len(claimed)
             if batch.retry or batch.failed:
@@ -390,7 +390,7 @@ def outbox_send(
     return result
 
 
-def _send_batch(peer: Peer, claimed: list[OutboxMessage]) -> SendResult:
+def _send_batch(peer: Peer, claimed: list[OutboxMessage], *, by: Actor) -> SendResult:
     sent_at = timezone.now()
     # Keep per-subject order inside the batch too: only a subject's consecutive run from its first
     # claimed message (a message another worker holds leaves a gap; what follows it waits).
@@ -409,8 +409,8 @@ def _send_batch(peer: Peer, claimed: list[OutboxMessage]) -> SendResult:
     try:
         answer = transport.post(peer.base_url, envelopes_out)
     except transport.TransportError as exc:
-        return _record_failures(batch, str(exc))
-    return _record_answer(peer, batch, answer)
+        return _record_failures(batch, str(exc), by=by)
+    return _record_answer(peer, batch, answer, by=by)
 
 
 def _release(messages: list[OutboxMessage]) -> None:
@@ -421,7 +421,7 @@ def _release(messages: list[OutboxMessage]) -> None:
 
 
 @transaction.atomic
-def _record_failures(batch: list[OutboxMessage], error: str) -> SendResult:
+def _record_failures(batch: list[OutboxMessage], error: str, *, by: Actor) -> SendResult:
     result = SendResult()
     now = timezone.now()
     for message in batch:
@@ -433,7 +433,7 @@ def _record_failures(batch: list[OutboxMessage], error: str) -> SendResult:
             claim_token="",
         )
         record(
-            by=SENDER,
+            by=by,
             action="exchange.message_failed" if given_up else "exchange.message_retry",
             obj=message,
             after={"attempts": message.attempts, "error": error[:300]},
@@ -445,7 +445,9 @@ def _record_failures(batch: list[OutboxMessage], error: str) -> SendResult:
     return result
 
 
-def _record_answer(peer: Peer, batch: list[OutboxMessage], answer: transport.Answer) -> SendResult:
+def _record_answer(
+    peer: Peer, batch: list[OutboxMessage], answer: transport.Answer, *, by: Actor
+) -> SendResult:
     result = SendResult()
     by_id = {str(message.message_id): message for message in batch}
     done: set[str] = set()
@@ -458,7 +460,7 @@ def _record_answer(peer: Peer, batch: list[OutboxMessage], answer: transport.Ans
             if not _receipt_valid(peer, message, receipt):
                 continue  # treated below as not answered
             done.add(message_id)
-            if _apply_receipt(message, receipt, by=SENDER):
+            if _apply_receipt(message, receipt, by=by):
                 result.acknowledged += 1
             else:
                 result.refused += 1
@@ -469,10 +471,10 @@ def _record_answer(peer: Peer, batch: list[OutboxMessage], answer: transport.Ans
         refused_id = str(answer.refusal.get("message_id", ""))
         first = [message for message in rest if str(message.message_id) == refused_id] or rest[:1]
         error = _("Refused by the peer: %(reason)s") % {"reason": answer.refusal.get("detail", "")}
-        result.add(_record_failures(first, error))
+        result.add(_record_failures(first, error, by=by))
         _release([message for message in rest if message not in first])
     else:
-        result.add(_record_failures(rest, _("The peer did not answer for this message.")))
+        result.add(_record_failures(rest, _("The peer did not answer for this message."), by=by))
     return result
 
 
@@ -544,6 +546,7 @@ class InboxResult:
 
 def inbox_receive(
     *,
+    by: Actor,
     envelopes_in: list[Any],
     transport_name: str = "http",
     remote: str = "",
@@ -560,9 +563,9 @@ def inbox_receive(
             peer = _check_envelope(envelope, own_code=own_code, transport_name=transport_name)
             if sender_code is not None and peer.code != sender_code:
                 raise EnvelopeRefused("unknown_peer", _("The message's sender is not the file's sender."))
-            receipt, outcome = _apply_envelope(peer, envelope, transport_name=transport_name)
+            receipt, outcome = _apply_envelope(peer, envelope, transport_name=transport_name, by=by)
         except EnvelopeRefused as refusal:
-            refusal_record(refusal, envelope, transport_name=transport_name, remote=remote)
+            _refusal_record(refusal, envelope, transport_name=transport_name, remote=remote, by=by)
             result.refusal = {
                 "message_id": str(envelope.get("id", "")) if isinstance(envelope, dict) else "",
                 "code": refusal.code,
@@ -607,6 +610,13 @@ def _check_envelope(envelope: Any, *, own_code: str, transport_name: str) -> Pee
             "wrong_recipient",
             _("The message is addressed to %(code)s, not to this deployment.") % {"code": envelope["to"]},
         )
+    too_long = {"seq": not 1 <= envelope["seq"] < 2**31, "subject": len(envelope["subject"]) > 64}
+    too_long["kind"] = len(envelope["kind"]) > 48
+    for name, wrong in too_long.items():
+        if wrong:
+            raise EnvelopeRefused(
+                "malformed", _("The message's field “%(field)s” is missing or malformed.") % {"field": name}
+            )
     try:
         uuid.UUID(envelope["id"])
         created = envelopes.parse_timestamp(envelope["created"])
@@ -635,7 +645,7 @@ def _check_envelope(envelope: Any, *, own_code: str, transport_name: str) -> Pee
 
 
 def _apply_envelope(
-    peer: Peer, envelope: dict[str, Any], *, transport_name: str
+    peer: Peer, envelope: dict[str, Any], *, transport_name: str, by: Actor
 ) -> tuple[dict[str, Any], str]:
     digest = envelopes.content_hash(envelope)
     existing = InboxMessage.objects.filter(message_id=envelope["id"]).first()
@@ -658,7 +668,7 @@ def _apply_envelope(
                 content_hash=digest,
                 state=InboxState.APPLIED,
             )
-            payload, reason = _run_handler(message, peer)
+            payload, reason = _run_handler(message, peer, by=by)
             if reason:
                 message.state, message.reason = InboxState.REFUSED, reason[:300]
             message.receipt = signing.sign(
@@ -675,7 +685,7 @@ def _apply_envelope(
             )
             message.save(update_fields=["state", "reason", "receipt"])
             record(
-                by=INBOX,
+                by=by,
                 action="exchange.message_received" if not reason else "exchange.message_refused_by_handler",
                 obj=message,
                 after={
@@ -698,10 +708,10 @@ def _apply_envelope(
     return message.receipt, "refused" if message.state == InboxState.REFUSED else "applied"
 
 
-def _run_handler(message: InboxMessage, peer: Peer) -> tuple[dict[str, Any], str]:
+def _run_handler(message: InboxMessage, peer: Peer, *, by: Actor) -> tuple[dict[str, Any], str]:
     """The handler's payload, or its refusal's reason; what a refusing handler wrote is rolled back."""
     if message.kind == RECEIPT_KIND:
-        return _receipt_message(message, peer), ""
+        return _receipt_message(message, peer, by=by), ""
     handler = handlers.handler_for(message.kind)
     if handler is None:
         return {}, _("This deployment does not handle messages of kind “%(kind)s”.") % {"kind": message.kind}
@@ -713,7 +723,7 @@ def _run_handler(message: InboxMessage, peer: Peer) -> tuple[dict[str, Any], str
     return dict(payload or {}), ""
 
 
-def _receipt_message(message: InboxMessage, peer: Peer) -> dict[str, Any]:
+def _receipt_message(message: InboxMessage, peer: Peer, *, by: Actor) -> dict[str, Any]:
     """A receipt that came back as a message (for messages that travelled in a file)."""
     receipt = message.body.get("receipt")
     if not isinstance(receipt, dict):
@@ -725,7 +735,7 @@ def _receipt_message(message: InboxMessage, peer: Peer) -> dict[str, Any]:
     outgoing = OutboxMessage.objects.filter(message_id=receipt_for, peer=peer).first()
     if outgoing is None or not _receipt_valid(peer, outgoing, receipt):
         return {"matched": False}
-    _apply_receipt(outgoing, receipt, by=INBOX)
+    _apply_receipt(outgoing, receipt, by=by)
     return {"matched": True}
 
 
@@ -757,8 +767,8 @@ def _redelivery(
     return existing.receipt, "duplicate"
 
 
-def refusal_record(
-    refusal: EnvelopeRefused, envelope: Any, *, transport_name: str, remote: str = ""
+def _refusal_record(
+    refusal: EnvelopeRefused, envelope: Any, *, transport_name: str, by: Actor, remote: str = ""
 ) -> InboxRefusal:
     """Write a refused message's trace (and its audit event) in its own transaction."""
     claimed = envelope if isinstance(envelope, dict) else {}
@@ -774,7 +784,7 @@ def refusal_record(
             remote=remote[:64],
         )
         record(
-            by=INBOX,
+            by=by,
             action="exchange.message_rejected",
             obj=row,
             after={
@@ -883,16 +893,21 @@ def batch_import(*, by: Actor, data: bytes, remote: str = "") -> ImportResult:
         messages = _check_file(document)
     except EnvelopeRefused as refusal:
         claimed = document if isinstance(document, dict) else {}
-        refusal_record(
+        _refusal_record(
             refusal,
             {"from": claimed.get("from", ""), "id": claimed.get("file_id", ""), "kind": "batch file"},
             transport_name="file",
             remote=remote,
+            by=INBOX,
         )
         raise FileRefused(refusal.reason) from refusal
     assert isinstance(document, dict)
     received = inbox_receive(
-        envelopes_in=messages, transport_name="file", remote=remote, sender_code=str(document["from"])
+        by=INBOX,
+        envelopes_in=messages,
+        transport_name="file",
+        remote=remote,
+        sender_code=str(document["from"]),
     )
     result = ImportResult(
         sender=str(document["from"]),

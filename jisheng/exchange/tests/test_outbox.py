@@ -85,7 +85,7 @@ def test_sequence_numbers_count_per_subject(peer):
 
 def test_a_receipt_from_the_peer_acknowledges_the_message(peer, fake_peer):
     message = send()
-    result = services.outbox_send()
+    result = services.outbox_send(by=services.SENDER)
     message.refresh_from_db()
     assert result.acknowledged == 1 and message.state == OutboxState.ACKNOWLEDGED
     assert message.receipt["receipt_for"] == str(message.message_id)
@@ -94,17 +94,17 @@ def test_a_receipt_from_the_peer_acknowledges_the_message(peer, fake_peer):
 def test_a_refusal_by_the_peers_handler_is_final(peer, fake_peer):
     fake_peer.status = "refused"
     message = send()
-    services.outbox_send()
+    services.outbox_send(by=services.SENDER)
     message.refresh_from_db()
     assert (message.state, message.last_error) == (OutboxState.REFUSED, "查无此人")
-    services.outbox_send(ignore_backoff=True)
+    services.outbox_send(by=services.SENDER, ignore_backoff=True)
     assert len(fake_peer.posted) == 1
 
 
 def test_a_receipt_signed_by_someone_else_acknowledges_nothing(peer, fake_peer):
     fake_peer.key = Ed25519PrivateKey.generate()
     message = send()
-    services.outbox_send()
+    services.outbox_send(by=services.SENDER)
     message.refresh_from_db()
     assert message.state == OutboxState.PENDING and message.attempts == 1
 
@@ -113,16 +113,16 @@ def test_a_peer_that_is_down_gets_the_message_later_after_growing_pauses(peer, f
     fake_peer.down = True
     message = send()
     before = timezone.now()
-    assert services.outbox_send().retry == 1
+    assert services.outbox_send(by=services.SENDER).retry == 1
     message.refresh_from_db()
     assert message.state == OutboxState.PENDING and "refused" in message.last_error
     assert message.next_attempt_at >= before + datetime.timedelta(seconds=29)
-    assert services.outbox_send().retry == 0  # not due yet: nothing is tried
-    services.outbox_send(ignore_backoff=True)
+    assert services.outbox_send(by=services.SENDER).retry == 0  # not due yet: nothing is tried
+    services.outbox_send(by=services.SENDER, ignore_backoff=True)
     message.refresh_from_db()
     assert message.attempts == 2 and message.next_attempt_at >= before + datetime.timedelta(seconds=59)
     fake_peer.down = False
-    services.outbox_send(ignore_backoff=True)
+    services.outbox_send(by=services.SENDER, ignore_backoff=True)
     message.refresh_from_db()
     assert message.state == OutboxState.ACKNOWLEDGED
 
@@ -136,12 +136,12 @@ def test_after_the_last_attempt_a_message_is_failed_kept_and_can_be_queued_again
     fake_peer.down = True
     message = send()
     OutboxMessage.objects.filter(pk=message.pk).update(attempts=services.MAX_ATTEMPTS - 1)
-    assert services.outbox_send().failed == 1
+    assert services.outbox_send(by=services.SENDER).failed == 1
     message.refresh_from_db()
     assert message.state == OutboxState.FAILED
     assert services.outbox_retry(by=TEST_JOB, peer=peer) == 1
     fake_peer.down = False
-    services.outbox_send()
+    services.outbox_send(by=services.SENDER)
     message.refresh_from_db()
     assert message.state == OutboxState.ACKNOWLEDGED
 
@@ -158,13 +158,13 @@ def test_a_later_message_of_a_subject_waits_for_the_earlier_one(peer, fake_peer)
     first, second = send("p"), send("p")
     other = send("q")
     fake_peer.down = True
-    services.outbox_send()
+    services.outbox_send(by=services.SENDER)
     fake_peer.down = False
     # The first of "p" waits out its pause; the second, due, may not overtake it; "q" goes.
     OutboxMessage.objects.filter(pk__in=[second.pk, other.pk]).update(next_attempt_at=timezone.now())
-    services.outbox_send()
+    services.outbox_send(by=services.SENDER)
     assert fake_peer.posted == [("q", 1)]
-    services.outbox_send(ignore_backoff=True)
+    services.outbox_send(by=services.SENDER, ignore_backoff=True)
     assert fake_peer.posted == [("q", 1), ("p", 1), ("p", 2)]
     assert {m.state for m in OutboxMessage.objects.filter(pk__in=[first.pk, second.pk, other.pk])} == {
         OutboxState.ACKNOWLEDGED

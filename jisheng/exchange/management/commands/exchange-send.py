@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from jisheng.exchange.services import outbox_send
+from jisheng.exchange.services import SENDER, outbox_send
 
 
 class Command(BaseCommand):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--now", action="store_true", help="do not wait out the back-off")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = outbox_send(peer_code=options["peer"], ignore_backoff=options["now"])
+        result = outbox_send(by=SENDER, peer_code=options["peer"], ignore_backoff=options["now"])
         self.stdout.write(
             f"交换 / exchange: 已确认 {result.acknowledged}  被拒 {result.refused}  "
             f"待重试 {result.retry}  失败 {result.failed}"
