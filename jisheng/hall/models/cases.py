@@ -138,6 +138,14 @@ class Application(models.Model):
             models.Index(fields=["status", "due_on"]),
             models.Index(fields=["area", "status"]),
         ]
+        constraints = [
+            # One open case per person and service item: a second application waits for the first to end.
+            models.UniqueConstraint(
+                fields=["person", "item"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="hall_one_open_application_per_person_item",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.item.name}"

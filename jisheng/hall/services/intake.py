@@ -80,6 +80,7 @@ def application_submit(
             _("“Service item”: “%(item)s” is not in force on %(day)s")
             % {"item": item.name, "day": received_on}
         )
+    _refuse_a_second_open_application(person, item)
     phone = "".join(ch for ch in phone if ch.isdigit())
     if len(phone) != 11:
         raise ValidationError(_("“Mobile number”: enter an 11-digit mobile number"))
@@ -305,3 +306,33 @@ def application_resubmit(
         after=model_snapshot(application, ["status", "due_on"]),
     )
     return application
+
+
+def _refuse_a_second_open_application(person: Any, item: ServiceItem) -> None:
+    """One open case per person and item (a database constraint too): the person's row is locked first,
+    so two submissions at once are taken one after the other and the second hears of the first."""
+    if person is None or person.pk is None:
+        return
+    type(person).objects.select_for_update().filter(pk=person.pk).first()
+    open_case = (
+        Application.objects.filter(
+            person=person,
+            item=item,
+            status__in=(ApplicationStatus.RECEIVED, ApplicationStatus.AWAITING_CORRECTION),
+        )
+        .only("number", "received_at")
+        .first()
+    )
+    if open_case is not None:
+        raise ValidationError(
+            _(
+                "%(name)s already has an open application for “%(item)s”: %(number)s, received on %(day)s. "
+                "It must be finished before another one is made; add to that case instead."
+            )
+            % {
+                "name": person.name,
+                "item": item.name,
+                "number": open_case.number,
+                "day": timezone.localdate(open_case.received_at),
+            }
+        )
