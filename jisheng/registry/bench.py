@@ -40,6 +40,8 @@ def measures(ctx: BenchContext) -> Iterator[dict[str, Any]]:
     rng = random.Random(ctx.seed)
     if ctx.wants("import"):
         yield from _import(ctx)
+    if ctx.wants("import_peak_memory"):
+        yield from _import_peak_memory(ctx)
     if ctx.wants_any("search"):
         yield from _searches(ctx, user, rng)
     if ctx.wants("person_file"):
@@ -315,3 +317,52 @@ def _export(user: Any) -> Iterator[dict[str, Any]]:
     )
     baseline = time.perf_counter() - started
     yield measure("export_xlsx_10k", elapsed, "s", round(baseline, 3), rows=count)
+
+
+def _import_peak_memory(ctx: BenchContext) -> Iterator[dict[str, Any]]:
+    """Peak resident memory of a web import as it runs: the upload parsed in the memory-limited child,
+    then the check and the commit each run by a `jisheng worker --batch` process (its own peak, from
+    wait4). At a million persons the file has the most rows an import allows (imports.guard.MAX_ROWS);
+    smaller counties scale it down as the import measure does, times two."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    from .imports import jobs as import_jobs
+    from .imports.guard import MAX_ROWS
+    from .models import ImportJob
+    from .services import import_job_create, import_job_update
+
+    rows = MAX_ROWS if ctx.persons >= 1_000_000 else min(MAX_ROWS, 2 * import_rows_for(ctx.persons))
+    user = _county_user()
+    folder = Path(settings.MEDIA_ROOT) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    job = import_job_create(kind="persons", file_name="bench-peak.xlsx", by=user)
+    stored = folder / f"{job.pk}.xlsx"
+    _import_file(stored, "411723101201", rows)
+    _remove_imported()
+    reason, read_peak = import_jobs.read_upload(job, stored)
+    if reason:
+        raise RuntimeError(reason)
+    yield measure(
+        "import_peak_memory_read", round(read_peak / 2**20, 1), "MB", None, rows=rows,
+        file_mb=round(stored.stat().st_size / 2**20, 1),
+    )  # fmt: skip
+    for step, status, dry_run in (("check", ImportJob.Status.CHECKING, True), ("commit", None, False)):
+        job.refresh_from_db()
+        import_job_update(job=job, all_or_nothing=False, status=status or ImportJob.Status.IMPORTING)
+        import_jobs.launch(job, user_pk=user.pk, dry_run=dry_run)
+        connection.close()  # SQLite: the worker writes while this process waits
+        started = time.perf_counter()
+        worker = subprocess.Popen([sys.executable, "-m", "jisheng", "worker", "--batch", "--interval", "0"])
+        _pid, _status, usage = os.wait4(worker.pid, 0)
+        elapsed = time.perf_counter() - started
+        job.refresh_from_db()
+        ctx.log(f"registry: import peak memory, {step}: {job.status} {job.message} ({elapsed:.1f} s)")
+        yield measure(
+            f"import_peak_memory_{step}", round(usage.ru_maxrss / 1024, 1), "MB", None, rows=rows,
+            seconds=round(elapsed, 1), status=job.status,
+        )  # fmt: skip
+    _remove_imported()

@@ -23,3 +23,16 @@ def test_a_scheduler_that_dies_is_started_again_and_serve_ends_with_the_web_serv
         status = serve.Supervisor(StringIO()).run(web, scheduler)
     assert status == 3
     assert len(runs.read_text()) >= 2
+
+
+def test_the_job_worker_runs_beside_the_scheduler_and_is_started_again_when_it_dies(tmp_path) -> None:
+    runs = tmp_path / "worker-runs"
+    scheduler = [sys.executable, "-c", "import time; time.sleep(30)"]
+    worker = [sys.executable, "-c", f"open({str(runs)!r}, 'a').write('w')"]
+    web = [sys.executable, "-c", "import time, sys; time.sleep(4); sys.exit(0)"]
+    supervisor = serve.Supervisor(StringIO())
+    with mock.patch.object(serve, "RESTART_PAUSE_SECONDS", 0):
+        status = supervisor.run(web, scheduler, worker)
+    assert status == 0
+    assert len(runs.read_text()) >= 2
+    assert all(child is None or child.poll() is not None for child in supervisor.helpers.values())

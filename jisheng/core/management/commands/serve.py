@@ -1,10 +1,11 @@
 """`jisheng serve`: Jisheng under gunicorn, the production server, with static files from whitenoise.
 
 It also runs the periodic work (`jisheng scheduler`: deadline sweeps and warnings, message sending) so
-that one command is a whole office. The scheduler runs once per `serve`, never once per worker: `serve`
-is a small supervisor with two children, gunicorn (`serve --web-only`) and the scheduler. A scheduler
-that dies is started again after a pause; when gunicorn ends, the scheduler is stopped and `serve`
-exits with gunicorn's status. Signals (TERM, INT, HUP for a graceful reload) are passed on.
+that one command is a whole office, and the background jobs (`jisheng worker`: imports; see
+jisheng.core.jobs). The scheduler and the job worker run once per `serve`, never once per web worker:
+`serve` is a small supervisor with three children, gunicorn (`serve --web-only`), the scheduler and the
+job worker. A scheduler or job worker that dies is started again after a pause; when gunicorn ends,
+they are stopped and `serve` exits with gunicorn's status (with `--no-scheduler`, neither runs here). Signals (TERM, INT, HUP for a graceful reload) are passed on.
 
 The supervisor is a separate parent rather than a thread or a child of gunicorn's arbiter: the arbiter
 reaps every child it has (it would take the scheduler's exit status from us), and a thread in the
@@ -72,7 +73,11 @@ class Command(BaseCommand):
             f"--workers={options['workers']}",
             f"--threads={options['threads']}",
         ]
-        sys.exit(Supervisor(self.stdout).run(_jisheng_command(*web_arguments), _jisheng_command("scheduler")))
+        sys.exit(
+            Supervisor(self.stdout).run(
+                _jisheng_command(*web_arguments), _jisheng_command("scheduler"), _jisheng_command("worker")
+            )
+        )
 
     def _gunicorn(self, options: dict[str, Any]) -> None:
         from gunicorn.app.base import BaseApplication
@@ -108,47 +113,61 @@ class Command(BaseCommand):
 
 
 class Supervisor:
-    """Runs the web server and the scheduler as children; see the module's docstring."""
+    """Runs the web server, the scheduler and the job worker as children; see the module's docstring."""
 
     def __init__(self, out: Any) -> None:
         self.out = out
         self.stopping = False
         self.web: subprocess.Popen[bytes] | None = None
-        self.scheduler: subprocess.Popen[bytes] | None = None
+        self.helpers: dict[str, subprocess.Popen[bytes] | None] = {}
 
     def _forward(self, signum: int, _frame: object) -> None:
         if signum != signal.SIGHUP:
             self.stopping = True
-        for child in (self.web, self.scheduler):
+        for child in (self.web, *self.helpers.values()):
             if child is not None and child.poll() is None:
                 child.send_signal(signum)
 
-    def run(self, web_command: list[str], scheduler_command: list[str]) -> int:
+    def run(
+        self, web_command: list[str], scheduler_command: list[str], worker_command: list[str] | None = None
+    ) -> int:
+        """Run until the web server ends; the scheduler and the worker (background jobs) are started
+        again after a pause when they die (a worker that starts again resumes its dead predecessor's jobs)."""
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, self._forward)
+        commands = {"scheduler": scheduler_command}
+        if worker_command is not None:
+            commands["worker"] = worker_command
         self.web = subprocess.Popen(web_command)
-        self.scheduler = subprocess.Popen(scheduler_command)
-        restart_at = 0.0
+        self.helpers = {name: subprocess.Popen(command) for name, command in commands.items()}
+        restart_at = dict.fromkeys(commands, 0.0)
         while True:
             status = self.web.poll()
             if status is not None:
-                self._stop_scheduler()
+                self._stop_helpers()
                 return status
-            if self.scheduler is None and not self.stopping and time.monotonic() >= restart_at:
-                self.out.write("scheduler: starting again")
-                self.scheduler = subprocess.Popen(scheduler_command)
-            elif self.scheduler is not None and self.scheduler.poll() is not None and not self.stopping:
-                self.out.write(f"scheduler: exited with {self.scheduler.returncode}; restarting shortly")
-                self.scheduler = None
-                restart_at = time.monotonic() + RESTART_PAUSE_SECONDS
+            for name, command in commands.items():
+                child = self.helpers[name]
+                if child is None and not self.stopping and time.monotonic() >= restart_at[name]:
+                    self.out.write(f"{name}: starting again")
+                    self.helpers[name] = subprocess.Popen(command)
+                elif child is not None and child.poll() is not None and not self.stopping:
+                    self.out.write(f"{name}: exited with {child.returncode}; restarting shortly")
+                    self.helpers[name] = None
+                    restart_at[name] = time.monotonic() + RESTART_PAUSE_SECONDS
             time.sleep(1)
 
-    def _stop_scheduler(self) -> None:
-        if self.scheduler is None or self.scheduler.poll() is not None:
-            return
-        self.scheduler.terminate()
-        try:
-            self.scheduler.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.scheduler.kill()
-            self.scheduler.wait()
+    @property
+    def scheduler(self) -> subprocess.Popen[bytes] | None:
+        return self.helpers.get("scheduler")
+
+    def _stop_helpers(self) -> None:
+        running = [child for child in self.helpers.values() if child is not None and child.poll() is None]
+        for child in running:
+            child.terminate()
+        for child in running:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
