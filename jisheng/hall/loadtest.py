@@ -176,6 +176,7 @@ def run(
 OPEN_CASES = 100_000  # the clerk's queue is measured with this many open cases (fewer with --persons)
 MIX_ROWS = 250  # cases moved along (one per client, open-loop clients included), case pages, applicants
 APPLY_ITEM = "birth-registration"
+APPLICANTS = 2000  # residents who apply, each once: enough for a closed-loop and an open-loop run
 
 
 def _county_session(username: str = "county") -> str | None:
@@ -205,10 +206,12 @@ def mix(ctx: Any) -> list[dict[str, Any]]:
     and transitions, the county's person search and dashboard, with fixed data: the same people, cases
     and weights on every run (the driver's choices among them are seeded)."""
     from jisheng.registry.models import Person
+    from jisheng.registry.queries import live_persons
 
     from . import queries
     from .bench import BENCH_PREFIX, _setup
     from .models import Application, ApplicationStatus
+    from .models.cases import OPEN_STATUSES
 
     count = max(1000, min(ctx.persons, OPEN_CASES))
     clerk, _ids = _setup(count)
@@ -221,7 +224,12 @@ def mix(ctx: Any) -> list[dict[str, Any]]:
     case_pages = list(bench_cases.values_list("id", flat=True)[MIX_ROWS : 2 * MIX_ROWS])
     numbers = list(bench_cases.values_list("number", flat=True)[:20])
     guides = sorted(queries.effective_items().values_list("code", flat=True))
-    applicants = list(Person.objects.order_by("id").values_list("name", "id_number")[:MIX_ROWS])
+    applying = Application.objects.filter(item__code=APPLY_ITEM, status__in=OPEN_STATUSES)
+    applicants = list(
+        live_persons(Person.objects.exclude(id__in=applying.values("person_id")))
+        .order_by("id")
+        .values_list("name", "id_number")[:APPLICANTS]
+    )
     csrf = secrets.token_hex(16)  # 32 characters: Django accepts the unmasked secret in the form
     cookie = settings.SESSION_COOKIE_NAME
     clerk_cookie = f"{cookie}={_staff_session(clerk)}; {settings.CSRF_COOKIE_NAME}={csrf}"
@@ -282,20 +290,18 @@ def mix(ctx: Any) -> list[dict[str, Any]]:
     if applicants:
         requests.append(
             {
-                # A resident applies online: a new case each time, from an address of its own.
+                # A resident applies online, from an address of its own: each request a person with no
+                # open case of the item yet (one open case per person and item), so each is a new case.
                 "name": "portal.apply",
                 "weight": 4,
                 "method": "POST",
-                "rows": list(range(len(applicants))),
-                "steps": [
+                "path": f"/portal/items/{APPLY_ITEM}/apply",
+                "forms": [
                     {
-                        "path": f"/portal/items/{APPLY_ITEM}/apply",
-                        "form": {
-                            "csrfmiddlewaretoken": csrf,
-                            "name": name,
-                            "id_number": id_number,
-                            "phone": "13800138000",
-                        },
+                        "csrfmiddlewaretoken": csrf,
+                        "name": name,
+                        "id_number": id_number,
+                        "phone": "13800138000",
                     }
                     for name, id_number in applicants
                 ],
@@ -308,7 +314,7 @@ def mix(ctx: Any) -> list[dict[str, Any]]:
     county = _county_session()
     if county is not None:
         staff = f"{cookie}={county}; {settings.CSRF_COOKIE_NAME}={csrf}"
-        surnames = sorted({name[:1] for name, _number in applicants}) or ["王"]
+        surnames = sorted({name[:1] for name, _number in applicants[:MIX_ROWS]}) or ["王"]
         requests += [
             {
                 "name": "registry.search_api",

@@ -11,7 +11,9 @@ Scenario::
         {"name": "portal.guide", "weight": 10, "method": "GET", "paths": ["/portal/items/x/"],
          "cookie": "sessionid=…", "form": null, "multipart": false, "expect": [200],
          "address": false,      # true: a random client address in X-Forwarded-For (a proxy in front)
-         "steps": null}         # or a list of {path, form}: each user walks it in turn on its own row
+         "steps": null,         # or a list of {path, form}: each user walks it in turn on its own row
+         "forms": null}         # or a list of forms for "path": each request takes the next, all users
+                                # sharing one sequence (each applicant applies once)
      ]}
 
 Closed loop (``pacing`` null): every user sends its next request as soon as the last is answered, which
@@ -60,6 +62,7 @@ def _user_class(scenario: dict[str, Any]) -> type[FastHttpUser]:
     requests = scenario["requests"]
     weights = [spec["weight"] for spec in requests]
     numbers = itertools.count()
+    taken_forms = {spec["name"]: itertools.count() for spec in requests}
     seed = int(scenario.get("seed", 1))
     pacing = scenario.get("pacing")
 
@@ -78,7 +81,11 @@ def _user_class(scenario: dict[str, Any]) -> type[FastHttpUser]:
         def one(self) -> None:
             spec = self.rng.choices(requests, weights)[0]
             form = spec.get("form")
-            if spec.get("steps"):
+            if spec.get("forms"):
+                # Each request takes the next entry, shared by all users (a new applicant each time).
+                path = spec["path"]
+                form = spec["forms"][next(taken_forms[spec["name"]]) % len(spec["forms"])]
+            elif spec.get("steps"):
                 # A sequence on the user's own row (a case moved along and back): never two users on one.
                 taken = self.steps_taken.get(spec["name"], 0)
                 self.steps_taken[spec["name"]] = taken + 1

@@ -194,14 +194,45 @@ def measure_jisheng(
     requests: list[dict[str, Any]], load: Load, *, log: Callable[[str], None]
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     port = free_port()
-    with Server(jisheng_command(port, load), port=port, env=JISHENG_ENV):
+    with Server(jisheng_command(port, load), port=port, env=JISHENG_ENV) as server:
         log(f"http: Jisheng on port {port}, {load.users} clients for {load.seconds:.0f}s")
+        profile = os.environ.get("JISHENG_HTTPBENCH_PROFILE")
+        profiler = _profiler(server, profile, load) if profile else None
         closed = drive(_scenario(port, requests, load))
+        if profiler is not None:
+            profiler.wait(timeout=60)
+            log(f"http: py-spy's samples of the closed-loop run (collapsed stacks) in {profile}")
         opened = None
         if load.open_rate:
             log(f"http: Jisheng at {load.open_rate:.0f} requests/s offered for {load.open_seconds:.0f}s")
             opened = drive(_scenario(port, requests, load, open_loop=True))
     return closed, opened
+
+
+def _profiler(server: Server, path: str, load: Load) -> subprocess.Popen[bytes]:
+    """py-spy sampling every gunicorn worker during the closed-loop run (after the warm-up)."""
+    assert server.process is not None
+    time.sleep(load.warmup)
+    return subprocess.Popen(
+        [
+            os.path.join(os.path.dirname(sys.executable), "py-spy"),
+            "record",
+            "--pid",
+            str(server.process.pid),
+            "--subprocesses",
+            "--rate",
+            "50",
+            "--duration",
+            str(int(load.seconds)),
+            "--format",
+            "raw",
+            "--output",
+            path,
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def report(
