@@ -1,7 +1,7 @@
 """`jisheng bench --only http`: Jisheng under load next to a bare Django app on the same server settings.
 
 - ``bare/``: the ceiling, a Django project of one page (a session read, one indexed query, a template)
-  served by the same gunicorn settings as `jisheng serve` (``serve.run_gunicorn``) on the same database.
+  served by `jisheng serve`'s own gunicorn code (``Command._gunicorn``) on the same database.
 - ``driver.py``: the load, driven by locust in a process of its own (locust patches the standard library
   with gevent on import, which Django's process must never see); it reads a scenario as JSON on its
   standard input and prints its figures as JSON.
