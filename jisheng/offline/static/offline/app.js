@@ -280,7 +280,9 @@ async function syncNow() {
   } finally {
     state.busy = false;
     await load();
-    render();
+    await render();
+    // How many rounds have ended (tests and the curious wait on it; nothing reads it back).
+    document.body.dataset.rounds = String(Number(document.body.dataset.rounds || 0) + 1);
   }
 }
 

@@ -1,0 +1,253 @@
+"""The village officer's offline app in Chromium with the network cut (Playwright's offline mode): records
+kept across a browser restart arrive exactly once, an upload cut midway is not duplicated, a conflict
+with the township's edit is shown and decided, a refused record is corrected on the phone."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jisheng.registry.tests.scoping import make_id
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, login
+from tests.browser.test_hall_rules import PASSWORD, ensure_roles
+
+PHONE_VIEWPORT = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def village(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
+    from jisheng.registry import services as registry
+    from jisheng.registry.tests.scoping import make_person
+
+    ensure_roles()
+    officer = make_user(areas["village_a"], "village_officer", username="cungan", full_name="王村干")
+    head = make_user(areas["township_a"], "township_head", username="zhenzhang", full_name="李镇长")
+    household = registry.household_create(by=head, number="411723101201001", area=areas["village_a"])
+    mother = make_person(
+        area=areas["village_a"], name="刘桂芝", sex="2", birth=datetime.date(1990, 5, 5), household=household
+    )
+    make_person(area=areas["village_a"], name="张三", sex="1", birth=datetime.date(1988, 1, 2))
+    make_person(area=areas["village_b"], name="外镇人", sex="1", birth=datetime.date(1980, 1, 1))
+    return {"officer": officer, "head": head, "household": household, "mother": mother}
+
+
+class Phone:
+    """A persistent Chromium profile (its user-data-dir survives a restart, as a phone's browser does)."""
+
+    def __init__(self, browser: Any, live_server: Any, profile: Path) -> None:
+        self.browser_type = browser.browser_type
+        self.url = live_server.url
+        self.profile = profile
+        self.context: Any = None
+        self.page: Any = None
+
+    def start(self, *, offline: bool = False) -> Any:
+        self.context = self.browser_type.launch_persistent_context(
+            str(self.profile),
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            base_url=self.url,
+            locale="zh-CN",
+            viewport=PHONE_VIEWPORT,
+            is_mobile=True,
+            has_touch=True,
+        )
+        self.context.set_offline(offline)
+        self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
+        self.page.set_default_timeout(15_000)
+        return self.page
+
+    def stop(self) -> None:
+        if self.context is not None:
+            self.context.close()
+            self.context = None
+
+    def open_app(self) -> Any:
+        self.page.goto("/offline/")
+        self.page.wait_for_selector("body[data-ready]")
+        return self.page
+
+    def online(self) -> None:
+        self.context.set_offline(False)
+        self.page.click("#sync-now")
+
+    def unsent(self) -> int:
+        return int(self.page.locator("#unsent-count").inner_text())
+
+    def wait_unsent(self, count: int) -> None:
+        # Locators, not wait_for_function: the app's CSP allows no eval in the page.
+        self.page.wait_for_selector(f"#unsent-count[data-count='{count}']", timeout=20_000)
+
+
+@pytest.fixture
+def phone(browser: Any, live_server: Any, tmp_path: Path) -> Iterator[Phone]:
+    handset = Phone(browser, live_server, tmp_path / "profile")
+    yield handset
+    handset.stop()
+
+
+def sign_in_and_download(phone: Phone) -> Any:
+    page = phone.start()
+    login(page, "cungan", PASSWORD)
+    phone.open_app()
+    page.wait_for_selector("body[data-synced]")
+    page.wait_for_selector("#person-list li.person >> text=刘桂芝")
+    # The service worker has taken the shell: the app opens without a network from now on.
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    return page
+
+
+def record_birth(page: Any, *, child: str, id_number: str = "") -> None:
+    page.click("button.tab[data-view=record]")
+    page.click("button[data-kind=birth]")
+    page.fill("input.pick-filter[data-for=mother]", "lgz")
+    page.fill("#f-date", (datetime.date.today() - datetime.timedelta(days=2)).isoformat())
+    page.select_option("#f-sex", "1")
+    page.fill("#f-child_name", child)
+    if id_number:
+        page.fill("#f-child_id_number", id_number)
+    page.click("#record-form button[type=submit]")
+    page.wait_for_selector("#outbox-list li[data-kind=birth]")
+
+
+def test_a_birth_and_a_visit_recorded_offline_survive_a_restart_and_arrive_exactly_once(
+    phone: Phone, village: dict[str, Any]
+) -> None:
+    from jisheng.outreach.models import Visit
+    from jisheng.registry.models import Birth
+
+    page = sign_in_and_download(phone)
+    # Local search: pinyin initials, and the last digits of the ID number.
+    page.fill("#search", "zs")
+    assert page.locator("#person-list li.person").all_inner_texts()[0].startswith("张三")
+    page.fill("#search", village["mother"].id_number[-4:])
+    assert "刘桂芝" in page.locator("#person-list").inner_text()
+    assert "外镇人" not in page.content()
+
+    phone.context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("body[data-ready=yes]")
+    assert "离线" in page.locator("#net-status").inner_text()
+    record_birth(page, child="刘小宝")
+    page.click("button.tab[data-view=households]")
+    page.click("button:has-text('入户走访')")
+    page.fill("#f-visited_on", datetime.date.today().isoformat())
+    page.fill("#f-met", "刘桂芝")
+    page.fill("#f-asked", "咨询奖励扶助政策")
+    page.click("#record-form button[type=submit]")
+    page.wait_for_selector("#outbox-list li[data-kind=visit][data-state=waiting]")
+    assert phone.unsent() == 2
+    assert Birth.objects.count() == 0 and Visit.objects.count() == 0
+
+    # The browser is closed and opened again, still without a network: the outbox is there.
+    phone.stop()
+    page = phone.start(offline=True)
+    phone.open_app()
+    assert phone.unsent() == 2
+
+    phone.context.set_offline(False)
+    page.reload()
+    page.wait_for_selector("body[data-ready]")
+    if page.locator("#sign-in-banner").is_visible() or page.locator("body[data-ready=signed-out]").count():
+        # The session did not survive the restart: signing in again resumes sending, nothing lost.
+        login(page, "cungan", PASSWORD)
+        phone.open_app()
+    phone.wait_unsent(0)
+    assert Birth.objects.filter(mother=village["mother"]).count() == 1
+    assert Visit.objects.filter(household=village["household"]).count() == 1
+
+    # Sending again (another sync, a reload) changes nothing.
+    page.click("#sync-now")
+    page.reload()
+    page.wait_for_selector("body[data-synced]")
+    assert Birth.objects.count() == 1 and Visit.objects.count() == 1
+    assert page.locator("#person-list li.person >> text=刘小宝").count() == 1
+
+
+def test_an_upload_cut_midway_is_sent_again_and_applied_once(phone: Phone, village: dict[str, Any]) -> None:
+    from jisheng.offline.models import AppliedRecord
+    from jisheng.registry.models import Birth
+
+    page = sign_in_and_download(phone)
+    phone.context.set_offline(True)
+    record_birth(page, child="刘二宝")
+
+    # The server receives and applies the record, but the answer never reaches the phone.
+    def cut_after_the_server_applied(route: Any) -> None:
+        route.fetch()
+        route.abort("internetdisconnected")
+
+    page.route("**/api/v1/offline/records", cut_after_the_server_applied)
+    rounds = int(page.get_attribute("body", "data-rounds") or 0)
+    phone.online()
+    page.wait_for_selector(f"body[data-rounds='{rounds + 1}']")
+    page.wait_for_selector("#outbox-list li[data-kind=birth][data-state=waiting]")
+    assert Birth.objects.count() == 1 and phone.unsent() == 1
+
+    page.unroute("**/api/v1/offline/records")
+    page.click("#sync-now")
+    phone.wait_unsent(0)
+    assert Birth.objects.count() == 1 and AppliedRecord.objects.count() == 1
+    assert "已登记" in page.locator("#outbox-list li[data-kind=birth]").inner_text()
+
+
+def test_the_townships_edit_meanwhile_is_shown_as_a_conflict_and_the_officer_decides(
+    phone: Phone, village: dict[str, Any]
+) -> None:
+    from jisheng.audit.models import AuditEvent
+    from jisheng.registry import services as registry
+
+    page = sign_in_and_download(phone)
+    phone.context.set_offline(True)
+    page.click("#person-list li.person >> text=刘桂芝")
+    page.click("#person-card button:has-text('修改信息')")
+    page.fill("#f-address", "王庄村东头三号")
+    page.click("#record-form button[type=submit]")
+    page.wait_for_selector("#outbox-list li[data-kind=person_update][data-state=waiting]")
+
+    # Meanwhile the township changes the same person's address.
+    registry.person_update(person=village["mother"], changes={"address": "王庄村西头"}, by=village["head"])
+
+    phone.online()
+    conflict = page.locator("#outbox-list li[data-state=conflict]")
+    conflict.wait_for()
+    row = conflict.locator("tr[data-field=address]")
+    assert row.locator("td.mine").inner_text() == "王庄村东头三号"
+    assert row.locator("td.theirs").inner_text() == "王庄村西头"
+    village["mother"].refresh_from_db()
+    assert village["mother"].address == "王庄村西头"  # nothing overwritten before the decision
+
+    conflict.locator("button[data-action=keep-mine]").click()
+    phone.wait_unsent(0)
+    village["mother"].refresh_from_db()
+    assert village["mother"].address == "王庄村东头三号"
+    assert AuditEvent.objects.filter(action="offline.conflict_keep_mine").count() == 1
+
+
+def test_a_refused_record_comes_back_with_the_reason_and_is_corrected_on_the_phone(
+    phone: Phone, village: dict[str, Any]
+) -> None:
+    from jisheng.registry.models import Person
+
+    page = sign_in_and_download(phone)
+    good = make_id(datetime.date.today() - datetime.timedelta(days=2), "1")
+    wrong = good[:-1] + ("1" if good[-1] != "1" else "2")
+    phone.context.set_offline(True)
+    record_birth(page, child="刘三宝", id_number=wrong)
+    phone.online()
+    refused = page.locator("#outbox-list li[data-state=refused]")
+    refused.wait_for()
+    assert "校验" in refused.locator(".errors").inner_text()
+    assert phone.unsent() == 1
+
+    refused.locator("button[data-action=edit]").click()
+    field = page.locator("[data-field=child_id_number]")
+    assert field.get_attribute("class") == "field has-error" and "校验" in field.inner_text()
+    page.fill("#f-child_id_number", good)
+    page.click("#record-form button[type=submit]")
+    phone.wait_unsent(0)
+    assert Person.objects.get(id_number=good).name == "刘三宝"
