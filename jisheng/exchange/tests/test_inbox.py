@@ -162,3 +162,10 @@ def test_a_handler_that_fails_rolls_the_delivery_back_so_it_can_come_again(
     response = client.post(URL, data=json.dumps({"messages": [envelope]}), content_type="application/json")
     assert response.status_code == 500
     assert not InboxMessage.objects.exists()
+
+
+def test_the_inbox_is_documented_without_a_session_or_token_and_with_its_errors(db):
+    document = Client().get("/api/v1/openapi.json").json()
+    operation = document["paths"]["/api/v1/exchange/inbox"]["post"]
+    assert not operation.get("security")
+    assert {"200", "400", "403", "413", "422"} <= set(operation["responses"])
