@@ -204,3 +204,15 @@ def bad_ratings_of_person(person_id: int) -> QuerySet[Any]:
     return Rating.objects.filter(
         application__person_id=person_id, level__lte=RatingLevel.DISSATISFIED
     ).select_related("application")
+
+
+def bad_rating_of_case(user: Any, number: str) -> Any:
+    """The bad rating (差评) of the case ``number`` in the user's area, or None (for another app's ledger)."""
+    from .models import Rating, RatingLevel
+
+    return (
+        Rating.objects.visible_to(user)
+        .filter(application__number=number, level__lte=RatingLevel.DISSATISFIED)
+        .select_related("application")
+        .first()
+    )

@@ -265,3 +265,21 @@ def survey_figures(survey: Survey) -> list[dict[str, Any]]:
             }
         )
     return result
+
+
+# --- the reporting app's measures (rows counted by the matter's office, ``area_id``)
+
+
+def matters_received_between(start: datetime.date, end: datetime.date) -> QuerySet[Matter]:
+    """Matters received in [start, end] (both days included, as the reporting periods count)."""
+    return Matter.objects.filter(received_on__range=(start, end))
+
+
+def matters_due_between(start: datetime.date, end: datetime.date) -> QuerySet[Matter]:
+    """Accepted matters whose limit (with an approved extension) fell in [start, end], whatever became of
+    them: a matter still open past its limit counts as due and not on time."""
+    return Matter.objects.filter(due_on__range=(start, end))
+
+
+def matters_on_time_between(start: datetime.date, end: datetime.date) -> QuerySet[Matter]:
+    return matters_due_between(start, end).filter(replied_on__isnull=False, replied_on__lte=F("due_on"))

@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("files/<int:pk>/", views.petitioner_file, name="file"),
     path("ledger/", views.ledger, name="ledger"),
     path("ledger/new/", views.ledger_new, name="ledger_new"),
+    path("ledger/take/", views.ledger_take, name="ledger_take"),
     path("ledger/export/", views.ledger_export, name="ledger_export"),
     path("ledger/<int:pk>/", views.ledger_item, name="ledger_item"),
     path("outings/", views.outings, name="outings"),

@@ -22,6 +22,8 @@ from jisheng.areas.models import Area
 from jisheng.areas.scoping import get_visible_or_404
 from jisheng.core.text import normalize_text
 from jisheng.core.uploads import MB, limit_uploads, nothing_submitted, upload_refusal
+from jisheng.hall import queries as hall_queries
+from jisheng.outreach import queries as outreach_queries
 
 from . import pdfs, queries, services
 from .models import (
@@ -330,8 +332,37 @@ def ledger(request: Request) -> HttpResponse:
             "sources": LedgerSource.choices,
             "may_handle": permissions.holds(request.user, Capability.HANDLE_PETITIONS),
             "may_export": permissions.holds(request.user, Capability.EXPORT_PETITION_LEDGER),
+            "handoffs": list(outreach_queries.handoffs(request.user)[:20]),
         },
     )
+
+
+@require_POST
+@permissions.capability_required(Capability.HANDLE_PETITIONS)
+def ledger_take(request: Request) -> HttpResponse:
+    """Take an outreach visit's hand-off, or the hall's bad rating of a case, into the ledger."""
+    post = request.POST
+    try:
+        item = services.NewItem(
+            title=post.get("title", ""),
+            responsible=_staff_of(request, post.get("responsible", ""), _("Responsible person")),
+            office=post.get("office", ""),
+            deadline=_date(post.get("deadline", ""), _("Deadline")),
+        )
+        if post.get("handoff"):
+            handoff = get_object_or_404(outreach_queries.handoffs(request.user), pk=post.get("handoff"))
+            services.ledger_from_handoff(handoff=handoff, item=item, by=request.user)
+        else:
+            number = normalize_text(post.get("application", "")).upper()
+            rating = hall_queries.bad_rating_of_case(request.user, number)
+            if rating is None:
+                raise ValidationError(_("“Case number”: no bad rating of this case in your area"))
+            services.ledger_from_bad_rating(rating=rating, item=item, by=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("petitions:ledger")
 
 
 @require_POST

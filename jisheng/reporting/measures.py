@@ -24,6 +24,9 @@ from jisheng.areas.codes import PREFIX_LENGTH, code_range
 from jisheng.hall import queries as hall_queries
 from jisheng.migrants import queries as migrants_queries
 from jisheng.migrants.provinces import PROVINCE_NAMES
+from jisheng.petitions import queries as petitions_queries
+from jisheng.petitions.models import Channel as PetitionChannel
+from jisheng.petitions.models import MatterField as PetitionField
 from jisheng.registry.codes import MARRIED_STATUSES, ContraceptiveMethod, PersonStatus, Sex
 from jisheng.registry.models import Birth, Contraception, Marriage, ResidencePeriod
 from jisheng.registry.queries import live_persons, merged_away
@@ -229,6 +232,24 @@ MEASURES: dict[str, Measure] = {
             _("Verification requests answered on time"),
             "area_id",
             migrants_queries.verifications_on_time_between,
+        ),
+        # Petitions (信访), counted at the office that handles them (a township or the county).
+        Measure(
+            "petitions_received",
+            _("Petitions and suggestions received"),
+            "area_id",
+            petitions_queries.matters_received_between,
+            {
+                "channel": Dimension("channel", dict(PetitionChannel.choices)),
+                "field": Dimension("field", dict(PetitionField.choices)),
+            },
+        ),
+        Measure("petitions_due", _("Petitions due"), "area_id", petitions_queries.matters_due_between),
+        Measure(
+            "petitions_on_time",
+            _("Petitions answered on time"),
+            "area_id",
+            petitions_queries.matters_on_time_between,
         ),
     ]
 }

@@ -248,6 +248,34 @@ def outing_suggestions_to_ledger(*, outing: Outing, items: list[NewItem], by: Ac
     return created
 
 
+@transaction.atomic
+def ledger_from_handoff(*, handoff: Any, item: NewItem, by: Actor) -> LedgerItem:
+    """An outreach visit's problem arrives on the ledger: the item is made and the hand-off marked taken
+    with the item's reference, in one transaction. May be nested."""
+    from jisheng.outreach import services as outreach_services
+
+    area = Area.objects.get(code=handoff.area_id)
+    entry = ledger_item_create(
+        area=area, item=item, source=LedgerSource.OUTREACH_VISIT, source_ref=f"走访交办 {handoff.pk}", by=by
+    )
+    outreach_services.handoff_take(by=by, handoff=handoff, reference=f"整改台账 {entry.pk}")
+    return entry
+
+
+@transaction.atomic
+def ledger_from_bad_rating(*, rating: Any, item: NewItem, by: Actor) -> LedgerItem:
+    """The hall's bad rating (差评) arrives on the ledger with the case's number as its reference. May be
+    nested; a rating already on the ledger is refused."""
+    if LedgerItem.objects.filter(
+        source=LedgerSource.BAD_RATING, source_ref=rating.application.number
+    ).exists():
+        raise ValidationError(_("This rating is already on the ledger."))
+    area = Area.objects.get(code=rating.application.area_id)
+    return ledger_item_create(
+        area=area, item=item, source=LedgerSource.BAD_RATING, source_ref=rating.application.number, by=by
+    )
+
+
 EXPORT_COLUMNS = [
     "序号",
     "整改事项",
