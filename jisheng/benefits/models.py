@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from jisheng.areas.scoping import ScopedManager
+from jisheng.core.crypto.fields import SealedTextField
 
 # A batch that may still change or pay: one per programme, area and year (proposing again returns it).
 OPEN_BATCH_STATUSES = ("proposed", "notice", "reviewed", "approved", "paying")
@@ -269,6 +270,9 @@ class Application(PayeeAccount):
     )
     verified_at = models.DateTimeField(null=True, blank=True)
     verification_note = models.TextField(_("verification note"), blank=True)
+    # The account a resident typed is sealed at rest (SM4-GCM) and found by its keyed SM3 index.
+    bank_account = SealedTextField(_("bank account"), blank=True, index_field="bank_account_index")
+    bank_account_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
 
     scope_area_path = "area"
     objects = ScopedManager()

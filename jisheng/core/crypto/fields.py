@@ -66,10 +66,32 @@ def sealed_length(plain_max: int) -> int:
 
 
 class SealedTextField(models.TextField):  # type: ignore[type-arg]
-    """Stored sealed, read as text. Look rows up by a blind index column beside it, not by this one."""
+    """Stored sealed, read as text. Look rows up by a blind index column beside it, not by this one:
+    with ``index_field``, every save also writes the value's ``blind_index`` there (declare that field
+    after this one, and name both in ``update_fields``)."""
+
+    def __init__(self, *args: Any, index_field: str = "", **kwargs: Any) -> None:
+        self.index_field = index_field
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        if self.index_field:
+            kwargs["index_field"] = self.index_field
+        return name, path, args, kwargs
 
     def purpose(self) -> str:
         return f"{self.model._meta.label_lower}.{self.name}"
+
+    def index_of(self, value: str) -> str:
+        """The blind index of a plaintext value of this column, to filter the index field by."""
+        return blind_index(value, purpose=self.purpose())
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = super().pre_save(model_instance, add)
+        if self.index_field:
+            setattr(model_instance, self.index_field, self.index_of(str(value or "")))
+        return value
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if value is None:
