@@ -19,6 +19,7 @@ urlpatterns = [
     path("import/<int:pk>/", views_imports.import_detail, name="import_detail"),
     path("import/<int:pk>/progress/", views_imports.import_progress, name="import_progress"),
     path("import/<int:pk>/run/", views_imports.import_run, name="import_run"),
+    path("import/<int:pk>/cancel/", views_imports.import_cancel, name="import_cancel"),
     path("import/<int:pk>/refused.xlsx", views_imports.import_refused, name="import_refused"),
     path("duplicates/", views_duplicates.duplicate_list, name="duplicates"),
     path("duplicates/scan/", views_duplicates.duplicate_scan, name="duplicate_scan"),

@@ -12,31 +12,28 @@ refused rows as .xlsx). A page view never opens the spreadsheet.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jisheng.accounts.decorators import role_required
+from jisheng.accounts import permissions
 from jisheng.accounts.http import AuthenticatedHttpRequest
-from jisheng.areas.models import Level
+from jisheng.accounts.permissions import Capability
 from jisheng.areas.scoping import get_visible_or_404
 from jisheng.audit.disclosure import disclosure_record
+from jisheng.core import jobs as jobs_queue
 from jisheng.core.uploads import MB, limit_uploads, upload_refusal
 
-from .imports.engine import KIND_NAMES, file_sha256, preview, run_import
+from .imports import jobs as import_jobs
+from .imports.engine import KIND_NAMES
 from .imports.kinds import KINDS, column_letter
-from .imports.reader import UnreadableFile
-from .imports.refused import write_refused_rows
 from .models import ImportJob
-from .permissions import IMPORT_ROLES, reviews_imports
 from .services import import_job_create, import_job_progress, import_job_update
 
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
@@ -48,7 +45,7 @@ STALE_AFTER_SECONDS = 10 * 60
 
 
 @limit_uploads(max_files=1, max_file_bytes=MAX_UPLOAD_BYTES, max_total_bytes=MAX_UPLOAD_BYTES)
-@role_required(*IMPORT_ROLES)
+@permissions.capability_required(Capability.IMPORT_ROSTERS)
 def import_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
@@ -75,40 +72,27 @@ def import_start(request: AuthenticatedHttpRequest) -> HttpResponse:
                 with stored.open("wb") as handle:
                     for chunk in upload.chunks():
                         handle.write(chunk)
-                try:
-                    table, mapping = preview(stored, kind, keep=_beside(stored, "cells.jsonl"))
-                except Exception as problem:  # any unreadable file: say so instead of failing the page
-                    import_job_update(job=job, stored_path=str(stored), status=ImportJob.Status.FAILED)
-                    error = (
-                        str(problem)
-                        if isinstance(problem, UnreadableFile)
-                        else _("The file could not be read as .xlsx or .csv.")
-                    )
+                error, _peak = import_jobs.read_upload(job, stored)  # in a memory-limited child
+                if error:
                     return render(
                         request,
                         "registry/import_start.html",
                         {"kinds": KIND_NAMES, "jobs": [], "error": error},
                     )
-                _beside(stored, "columns.json").write_text(
-                    json.dumps({"headers": table.headers, "labels": table.labels}, ensure_ascii=False),
-                    encoding="utf-8",
-                )
-                import_job_update(
-                    job=job,
-                    stored_path=str(stored),
-                    sha256=file_sha256(stored),
-                    mapping=mapping,
-                    total_rows=len(table.rows),
-                )
                 return redirect("registry:import_detail", pk=job.pk)
     jobs = ImportJob.objects.visible_to(request.user).select_related("created_by", "area")
-    if not reviews_imports(request.user):
+    if not permissions.holds(request.user, Capability.REVIEW_IMPORTS):
         jobs = jobs.filter(created_by=request.user)
     jobs = jobs[:20]
     return render(
         request,
         "registry/import_start.html",
-        {"kinds": KIND_NAMES, "jobs": jobs, "error": error, "reviewing": reviews_imports(request.user)},
+        {
+            "kinds": KIND_NAMES,
+            "jobs": jobs,
+            "error": error,
+            "reviewing": permissions.holds(request.user, Capability.REVIEW_IMPORTS),
+        },
     )
 
 
@@ -164,6 +148,11 @@ def _fail_if_stale(job: ImportJob) -> None:
         return
     if time.time() - last < STALE_AFTER_SECONDS:
         return
+    if import_jobs.task_id_of(job) and jobs_queue.status_of(import_jobs.task_id_of(job)) in (
+        jobs_queue.READY,
+        jobs_queue.RUNNING,
+    ):
+        return  # queued behind other work, or running: the worker's sweep resumes it if its worker died
     if job.status == ImportJob.Status.IMPORTING:
         reason = _(
             "The import stopped without finishing (the server was restarted or the work was ended). Parts "
@@ -175,22 +164,22 @@ def _fail_if_stale(job: ImportJob) -> None:
     import_job_update(job=job, status=ImportJob.Status.FAILED, message=reason[:255])
 
 
-@role_required(*IMPORT_ROLES)
-def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.IMPORT_ROSTERS)
+def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = get_visible_or_404(ImportJob.objects.all(), request.user, pk=pk)
     context = _outcome(request, job)
     columns, choices = _columns(job) if job.stored_path else ([], [])
     return render(request, "registry/import_detail.html", {**context, "columns": columns, "choices": choices})
 
 
-@role_required(*IMPORT_ROLES)
-def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.IMPORT_ROSTERS)
+def import_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = get_visible_or_404(ImportJob.objects.all(), request.user, pk=pk)
     return render(request, "registry/_import_progress.html", _outcome(request, job))
 
 
-@role_required(*IMPORT_ROLES)
-def import_refused(request: HttpRequest, pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.IMPORT_ROSTERS)
+def import_refused(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The refused rows with their reasons, for the person who imported the file to correct them."""
     job = get_visible_or_404(ImportJob.objects.all(), request.user, pk=pk)
     path = _beside(Path(job.stored_path), "refused.xlsx") if job.stored_path else None
@@ -216,8 +205,8 @@ def import_refused(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*IMPORT_ROLES)
-def import_run(request: HttpRequest, pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.IMPORT_ROSTERS)
+def import_run(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """POST with action=check (dry run) or action=commit; the mapping comes with a check."""
     job = get_visible_or_404(ImportJob.objects.all(), request.user, pk=pk)
     if request.user.is_read_only or job.created_by_id != request.user.pk:  # type: ignore[union-attr]
@@ -243,62 +232,15 @@ def import_run(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         return redirect("registry:import_detail", pk=job.pk)
     import_job_progress(job=job, done=0, total=job.total_rows)  # the clock of the stale check starts
-    if getattr(settings, "REGISTRY_IMPORT_SYNC", False):  # tests: run in the request
-        _run_job(job.pk, request.user, action == "check")
-    else:
-        threading.Thread(
-            target=_run_job_in_thread, args=(job.pk, request.user, action == "check"), daemon=True
-        ).start()
+    import_jobs.launch(job, user_pk=request.user.pk, dry_run=action == "check")
     return redirect("registry:import_detail", pk=job.pk)
 
 
-def _run_job_in_thread(job_pk: int, user: Any, dry_run: bool) -> None:
-    try:
-        _run_job(job_pk, user, dry_run)
-    finally:
-        close_old_connections()
-
-
-def _run_job(job_pk: int, user: Any, dry_run: bool) -> None:
-    job = ImportJob.objects.get(pk=job_pk)
-    village = user.area if user.area and user.area.level == Level.VILLAGE else None
-
-    def progress(done: int, total: int) -> None:
-        import_job_progress(job=job, done=done, total=total)
-
-    progress(0, job.total_rows)  # not the last run's figures
-
-    try:
-        result = run_import(
-            path=Path(job.stored_path),
-            kind=job.kind,
-            by=user,
-            mapping=job.mapping,
-            default_village=village,
-            dry_run=dry_run,
-            all_or_nothing=job.all_or_nothing,
-            file_name=job.file_name,
-            progress=progress,
-            parsed=_beside(Path(job.stored_path), "cells.jsonl"),  # read at upload, not again
-        )
-        stored = Path(job.stored_path)
-        write_refused_rows(result, _beside(stored, "refused.xlsx"))
-        _beside(stored, "warnings.json").write_text(
-            json.dumps([str(warning) for warning in result.warnings[:5000]], ensure_ascii=False),
-            encoding="utf-8",
-        )
-        status = ImportJob.Status.DONE if result.written else ImportJob.Status.CHECKED
-        import_job_update(
-            job=job,
-            status=status,
-            done_rows=result.total,
-            total_rows=result.total,
-            created_count=result.created,
-            updated_count=result.updated,
-            unchanged_count=result.unchanged,
-            error_count=len({e.row for e in result.errors}),
-            errors=[str(e) for e in result.errors[:5000]],
-            message=result.summary(),
-        )
-    except Exception as exc:  # a broken file must end the job visibly, not leave it "checking"
-        import_job_update(job=job, status=ImportJob.Status.FAILED, message=str(exc)[:250])
+@require_POST
+@permissions.capability_required(Capability.IMPORT_ROSTERS)
+def import_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Stop a queued or running check or commit (the person who started it)."""
+    job = get_visible_or_404(ImportJob.objects.all(), request.user, pk=pk)
+    if job.created_by_id == request.user.pk and not request.user.is_read_only:  # type: ignore[union-attr]
+        import_jobs.cancel(job, by=request.user)
+    return redirect("registry:import_detail", pk=job.pk)
