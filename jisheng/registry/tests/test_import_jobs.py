@@ -128,3 +128,39 @@ def test_a_worker_killed_mid_import_leaves_the_import_to_the_next_worker_which_e
         assert state["persons"] == ROWS and state["task"] == "SUCCESSFUL" and state["tries"] == 2, state
     else:
         assert state["message"], state
+
+
+@pytest.fixture
+def officer(areas, make_user):
+    return make_user(areas["village_a"], "village_officer")
+
+
+def test_the_importer_cancels_a_queued_check_from_the_import_page(
+    tmp_path, settings, areas, officer, make_user, client_for
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from jisheng.registry.imports import jobs
+    from jisheng.registry.models import ImportJob
+    from jisheng.registry.services import import_job_create, import_job_update
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.DATA_DIR = tmp_path
+    job = import_job_create(kind="persons", file_name="花名册.csv", by=officer)
+    stored = tmp_path / f"{job.pk}.csv"
+    stored.write_text("姓名,公民身份号码\n甲一,411723198001010012\n", encoding="utf-8")
+    assert jobs.read_upload(job, stored)[0] == ""
+    import_job_update(job=job, status=ImportJob.Status.CHECKING)
+    jobs.launch(job, user_pk=officer.pk, dry_run=True)
+    client = client_for(officer)
+    page = client.get(f"/registry/import/{job.pk}/progress/").content.decode()
+    assert f"/registry/import/{job.pk}/cancel/" in page
+    colleague = client_for(make_user(areas["village_a"], "village_officer", username="colleague"))
+    colleague.post(f"/registry/import/{job.pk}/cancel/")
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CHECKING  # only the importer may cancel
+    assert client.post(f"/registry/import/{job.pk}/cancel/").status_code == 302
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED and "取消" in job.message
+    assert DBTaskResult.objects.get().status == "FAILED"
+    assert client.post(f"/registry/import/{job.pk}/cancel/").status_code == 302  # a second click is harmless
