@@ -88,7 +88,8 @@ settings.MIGRATION_MODULES = {config.label: None for config in apps.get_app_conf
 options = settings.DATABASES["default"]["OPTIONS"]
 options["init_command"] = options["init_command"].replace("busy_timeout=5000", "busy_timeout=120000")
 call_command("migrate", run_syncdb=True, verbosity=0)
-from tests.factories import SETUP
+from jisheng.core.actor import System
+SETUP = System(job="test setup")
 from jisheng.accounts.models import User
 from jisheng.accounts.services import roles_for
 from jisheng.areas.models import Area
