@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -30,7 +31,8 @@ def _database_for_servers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         db = settings.DATABASES["default"]
         monkeypatch.setenv(
             "DATABASE_URL",
-            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}",
+            f"postgres://{quote(db.get('USER') or '')}:{quote(db.get('PASSWORD') or '')}@"
+            f"{db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}/{db['NAME']}",
         )
 
 

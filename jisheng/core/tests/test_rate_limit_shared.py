@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -53,7 +54,8 @@ def test_the_limit_trips_across_two_worker_processes(tmp_path: Path):
     else:
         db = settings.DATABASES["default"]
         env["DATABASE_URL"] = (
-            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+            f"postgres://{quote(db.get('USER') or '')}:{quote(db.get('PASSWORD') or '')}@"
+            f"{db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}/{db['NAME']}"
         )
     workers = [
         subprocess.Popen(
