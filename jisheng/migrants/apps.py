@@ -21,10 +21,21 @@ class MigrantsConfig(AppConfig):
         }
     ]
 
+    # Overdue verification requests are escalated every hour.
+    periodic_commands = [("migrants-sweep", 60)]
+
     def ready(self) -> None:
         from .exchange_messages import register_handlers
 
         register_handlers()
+
+    def home_actions(self, user: Any) -> list[dict[str, Any]]:
+        """The village officer's daily step: a person leaves to work elsewhere (with the 四个一)."""
+        from django.urls import reverse
+
+        if not permissions.holds(user, Capability.RECORD_MIGRANTS):
+            return []
+        return [{"label": _("Record a departure"), "url": reverse("migrants:pick")}]
 
     def home_cards(self, user: Any) -> list[dict[str, Any]]:
         """The village officer's reminder: people away whose 四个一 is incomplete; the clerk's: open

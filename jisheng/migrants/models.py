@@ -339,45 +339,6 @@ class VerificationRequest(models.Model):
         return self.answered_on <= self.due_on
 
 
-class Accountability(models.Model):
-    """责任追究 for a verification request answered late: the same record as the hall's for its cases
-    (one per request and kind, against the person who answered for it)."""
-
-    verification = models.ForeignKey(
-        VerificationRequest, on_delete=models.PROTECT, related_name="accountability"
-    )
-    responsible = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("responsible"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    kind = models.CharField(_("kind"), max_length=24, default="overdue")
-    detail = models.CharField(_("detail"), max_length=300)
-    created_at = models.DateTimeField(_("created at"))
-
-    scope_area_path = "verification__area"
-    objects = ScopedManager()
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["verification", "kind"], name="migrants_accountability_once_per_kind"
-            )
-        ]
-        verbose_name = _("accountability record")
-        verbose_name_plural = _("accountability records")
-
-    def __str__(self) -> str:
-        return f"{self.verification.reference} {self.kind}"
-
-    def audit_area_code(self) -> str:
-        return self.verification.area_id
-
-
 class NoticeKind(models.TextChoices):
     ARRIVAL = "arrival", _("Arrival")
     DEPARTURE = "departure", _("Departure")

@@ -36,7 +36,6 @@ from jisheng.workdays import services as workdays
 
 from . import exchange_messages
 from .models import (
-    Accountability,
     Arrival,
     Departure,
     Direction,
@@ -1003,48 +1002,52 @@ def verification_answer_receive(
     return locked
 
 
+def accountability_subject(request: VerificationRequest) -> str:
+    """How the hall's accountability records name a verification request."""
+    return f"migrants:{request.reference}"
+
+
 @transaction.atomic
 def verification_sweep(*, by: Actor, today: datetime.date | None = None) -> dict[str, int]:
-    """Escalate received requests past their due date and record accountability against the person
-    who answered for each (as the hall does for its cases: once per request, one audit event per office)."""
+    """Escalate received requests past their due date, and record accountability through the hall's
+    mechanism (``hall.services.accountability_record_many``) against the clerk who took each one on, as
+    the hall does for its overdue cases (once per request; an unowned request is escalated to the
+    township's queue with no one to answer for it yet). May be nested."""
+    from jisheng.hall import services as hall
+
     today = today or _today()
-    now = timezone.now()
     overdue = list(
         VerificationRequest.objects.filter(
             direction=Direction.IN,
             status=VerificationStatus.OPEN,
             due_on__lt=today,
             escalated_on__isnull=True,
-        ).values_list("id", "owner_id", "due_on", "reference", "area_id")
+        ).order_by("pk")
     )
-    Accountability.objects.bulk_create(
-        [
-            Accountability(
-                verification_id=pk,
-                responsible_id=owner,
-                kind="overdue",
-                detail=f"协查 {reference} 超过反馈时限（{due:%Y-%m-%d}）仍未反馈",
-                created_at=now,
-            )
-            for pk, owner, due, reference, _area in overdue
-        ],
-        ignore_conflicts=True,
-    )
-    VerificationRequest.objects.filter(id__in=[row[0] for row in overdue]).update(escalated_on=today)
-    by_area: dict[str, list[dict[str, Any]]] = {}
-    for _pk, owner, due, reference, area in overdue:
-        by_area.setdefault(area, []).append({"reference": reference, "responsible": owner, "due_on": due})
-    for area, rows in sorted(by_area.items()):
+    VerificationRequest.objects.filter(pk__in=[row.pk for row in overdue]).update(escalated_on=today)
+    for row in overdue:
         record(
             by=by,
-            action="migrants.accountability",
-            object_type="migrants.sweep",
-            object_id=f"{today}:{area}",
-            object_repr=f"协查超期追责 {len(rows)} 件",
-            after={"kind": "overdue", "requests": rows},
-            area_code=area,
+            action="migrants.verification_escalate",
+            obj=row,
+            after={"escalated_on": today, "due_on": row.due_on, "owner": row.owner_id},
         )
-    return {"overdue": len(overdue)}
+    recorded = hall.accountability_record_many(
+        entries=[
+            hall.OtherAccountability(
+                subject=accountability_subject(row),
+                area_code=row.area_id,
+                responsible_id=row.owner_id,
+                kind="overdue",
+                detail=f"协查 {row.reference} 超过反馈时限（{row.due_on:%Y-%m-%d}）仍未反馈",
+            )
+            for row in overdue
+            if row.owner_id is not None
+        ],
+        by=by,
+        action="migrants.accountability",
+    )
+    return {"overdue": len(overdue), "accountability": recorded}
 
 
 # --- health education -----------------------------------------------------------------------------------

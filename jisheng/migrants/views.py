@@ -20,6 +20,7 @@ from jisheng.accounts.http import AuthenticatedHttpRequest
 from jisheng.accounts.permissions import Capability
 from jisheng.areas.models import Area, Level
 from jisheng.areas.scoping import get_visible_or_404, visible_area
+from jisheng.hall import queries as hall_queries
 from jisheng.registry.models import Person
 from jisheng.registry.queries import SearchCriteria, person_search
 
@@ -404,7 +405,7 @@ def verification(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "may_answer": may_answer,
             "today": timezone.localdate(),
-            "records": item.accountability.all(),
+            "records": hall_queries.accountability_of_subjects([services.accountability_subject(item)]),
         },
     )
 

@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from jisheng.audit.models import AuditEvent
 from jisheng.core.actor import System
+from jisheng.hall import queries as hall_queries
 from jisheng.migrants import queries, services
-from jisheng.migrants.models import Accountability, Direction, Priority, VerificationRequest
+from jisheng.migrants.models import Direction, Priority, VerificationRequest
 from jisheng.workdays import services as workdays
 
 pytestmark = pytest.mark.django_db
@@ -82,9 +83,9 @@ def test_an_overdue_request_is_escalated_once_with_an_accountability_record_agai
 ) -> None:
     request = _received(woman, due_on=timezone.localdate() - datetime.timedelta(days=1))
     services.verification_take(verification=request, by=staff["clerk"])
-    assert services.verification_sweep(by=System(job="deadline sweep")) == {"overdue": 1}
-    assert services.verification_sweep(by=System(job="deadline sweep")) == {"overdue": 0}
-    record = Accountability.objects.get()
+    assert services.verification_sweep(by=System(job="deadline sweep")) == {"overdue": 1, "accountability": 1}
+    assert services.verification_sweep(by=System(job="deadline sweep")) == {"overdue": 0, "accountability": 0}
+    record = hall_queries.accountability_of_subjects([services.accountability_subject(request)]).get()
     assert record.responsible == staff["clerk"]
     assert "XC-441900-TEST-1" in record.detail
     request.refresh_from_db()
