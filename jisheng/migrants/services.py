@@ -9,6 +9,7 @@ deployments through ``exchange_messages``, inside the same transaction (the exch
 from __future__ import annotations
 
 import datetime
+import os
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -65,8 +66,16 @@ CONTRACEPTION_CHOICES = {**dict(ContraceptiveMethod.choices), **dict(NotApplicab
 
 
 def certificate_validity_years() -> int:
-    """How long a 婚育证明 is valid (setting JISHENG_MIGRANT_CERTIFICATE_YEARS, commonly 3)."""
-    return int(getattr(settings, "MIGRANT_CERTIFICATE_YEARS", 3))
+    """How long a 婚育证明 is valid: the Django setting MIGRANT_CERTIFICATE_YEARS, else the environment's
+    JISHENG_MIGRANT_CERTIFICATE_YEARS, else 3 (the common period)."""
+    value = getattr(settings, "MIGRANT_CERTIFICATE_YEARS", None) or os.environ.get(
+        "JISHENG_MIGRANT_CERTIFICATE_YEARS"
+    )
+    try:
+        years = int(value or 3)
+    except ValueError:
+        years = 3
+    return max(1, min(years, 10))
 
 
 def _refuse(field: str, reason: str) -> ValidationError:
