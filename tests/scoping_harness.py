@@ -9,7 +9,10 @@ Each app that keeps area-scoped data provides ``jisheng/<app>/tests/scoping.py``
 * GETs every page and operation with parameters filled from each B object (its pk, and any
   ``scope_url_values()`` it offers): the answer is 403/404/405, or shows nothing of B;
 * POSTs (and PUT/PATCH/DELETEs API operations) the same URLs: no audit event may be written in B's
-  area, since every change writes one in the area of the object it changes.
+  area, since every change writes one in the area of the object it changes;
+* POSTs valid data too: the form the same page shows for A's own object of that kind (its fields with
+  the values the page fills in), sent to B's URL; B's row must be unchanged in the database afterwards,
+  field by field — an empty POST is refused by any form, a valid one is what a leak would let through.
 
 A new URL or operation is covered without anyone adding a test for it.
 """
@@ -93,12 +96,72 @@ def audit_events_in(prefix: str) -> int:
     return AuditEvent.objects.filter(area_code__range=code_range(prefix)).count()
 
 
+INPUT = re.compile(r"<input\b([^>]*)>", re.I)
+TEXTAREA = re.compile(r"<textarea\b([^>]*)>(.*?)</textarea>", re.I | re.S)
+SELECT = re.compile(r"<select\b([^>]*)>(.*?)</select>", re.I | re.S)
+OPTION = re.compile(r"<option\b([^>]*)>", re.I)
+ATTR = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def _attrs(text: str) -> dict[str, str]:
+    return {
+        m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3) for m in ATTR.finditer(text)
+    }
+
+
+def form_data(html: str) -> dict[str, list[str]]:
+    """The fields a page's forms would submit as shown: inputs with their values (checked boxes only),
+    textareas with their text, selects with their selected (or first real) option."""
+    data: dict[str, list[str]] = {}
+    for match in INPUT.finditer(html):
+        attrs, raw = _attrs(match.group(1)), match.group(1).lower()
+        kind = attrs.get("type", "text").lower()
+        name = attrs.get("name")
+        if not name or name == "csrfmiddlewaretoken" or kind in ("submit", "button", "file", "reset"):
+            continue
+        if kind in ("checkbox", "radio") and not re.search(r"\bchecked\b", raw):
+            continue
+        data.setdefault(name, []).append(attrs.get("value", ""))
+    for match in TEXTAREA.finditer(html):
+        if name := _attrs(match.group(1)).get("name"):
+            data.setdefault(name, []).append(match.group(2).strip() or "核对用文字")
+    for match in SELECT.finditer(html):
+        name = _attrs(match.group(1)).get("name")
+        options = [(_attrs(raw), raw.lower()) for raw in OPTION.findall(match.group(2))]
+        chosen = [a.get("value", "") for a, raw in options if re.search(r"\bselected\b", raw)]
+        real = [a.get("value", "") for a, _raw in options if a.get("value")]
+        if name and (chosen or real):
+            data.setdefault(name, []).append((chosen or real)[0])
+    return data
+
+
+def row_of(obj: Any) -> dict[str, Any] | None:
+    """The object's row as stored now (None once deleted)."""
+    return type(obj)._base_manager.filter(pk=obj.pk).values().first()
+
+
 def _shows(response: Any, marker: str) -> bool:
     return response.status_code == 200 and marker in response.content.decode(errors="replace")
 
 
+def _own_form(client: Any, route: str, obj: Any, own_objects: list[Any]) -> dict[str, list[str]]:
+    """The form the page shows for the caller's own object of the same kind as ``obj``."""
+    own = next((o for o in own_objects if type(o) is type(obj)), None)
+    if own is None:
+        return {}
+    response = client.get("/" + _fill(route, {}, str(own.pk)))
+    if response.status_code != 200:
+        return {}
+    return form_data(response.content.decode(errors="replace"))
+
+
 def check_pages(
-    client: Any, other_prefix: str, other_objects: list[Any], marker: str, routes: list[str]
+    client: Any,
+    other_prefix: str,
+    other_objects: list[Any],
+    marker: str,
+    routes: list[str],
+    own_objects: list[Any] | None = None,
 ) -> list[Leak]:
     leaks: list[Leak] = []
     candidates = _candidate_values(other_objects)
@@ -118,6 +181,14 @@ def check_pages(
             client.post(url, {})
             if audit_events_in(other_prefix) != before:
                 leaks.append(Leak("POST", url, "changed the sibling township's data"))
+            valid = _own_form(client, route, obj, own_objects or []) if values == {} else {}
+            if valid:
+                row, before = row_of(obj), audit_events_in(other_prefix)
+                client.post(url, valid)
+                if row_of(obj) != row or audit_events_in(other_prefix) != before:
+                    leaks.append(
+                        Leak("POST", url, f"valid data changed the sibling township's {obj._meta.label}")
+                    )
     return leaks
 
 

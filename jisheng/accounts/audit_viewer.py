@@ -17,9 +17,7 @@ from jisheng.audit.actions import action_label, kind_choices, prefixes_of_kind
 from jisheng.audit.models import AuditEvent
 from jisheng.audit.services import verify_chain
 
-from .decorators import role_required
-
-AUDIT_READERS = ("auditor", "audit_admin")
+from .permissions import Capability, capability_required
 
 
 class EventFilter(forms.Form):
@@ -64,7 +62,7 @@ def _in_words(events: list[AuditEvent]) -> list[AuditEvent]:
     return events
 
 
-@role_required(*AUDIT_READERS)
+@capability_required(Capability.READ_AUDIT_TRAIL)
 def event_list(request: HttpRequest) -> HttpResponse:
     events = AuditEvent.objects.visible_to(request.user).order_by("-id")
     form = EventFilter(request.GET or None)
@@ -93,7 +91,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"page": page, "form": form, "chain": chain})
 
 
-@role_required(*AUDIT_READERS)
+@capability_required(Capability.READ_AUDIT_TRAIL)
 def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
     event = get_visible_or_404(AuditEvent.objects.all(), request.user, pk=event_id)
     return render(request, "audit/event.html", {"event": _in_words([event])[0]})

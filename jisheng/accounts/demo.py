@@ -5,6 +5,7 @@ from typing import Any
 from django.db import transaction
 
 from jisheng.areas.models import Area
+from jisheng.core.actor import DEMO
 
 from .models import User
 from .roles import RoleCode
@@ -43,7 +44,7 @@ def populate(*, persons: int, seed: int, out: Any) -> None:
             area=Area.objects.get(code=code),
             roles=[str(role) for role in roles],
             full_name=full_name,
-            by=None,
+            by=DEMO,
             validate=False,
         )
         created += 1

@@ -10,18 +10,18 @@ from django.utils.translation import gettext_lazy as _
 
 from jisheng.areas.scoping import ScopedQuerySet
 
-from .roles import READ_ONLY_ROLES, ROLES_REQUIRING_TOTP, RoleCode
+from .roles import READ_ONLY_ROLES, ROLE_CHOICES, ROLES_REQUIRING_TOTP, role_label
 
 
 class Role(models.Model):
-    code = models.CharField(max_length=32, primary_key=True, choices=RoleCode.choices)
+    code = models.CharField(max_length=32, primary_key=True, choices=ROLE_CHOICES)
 
     class Meta:
         verbose_name = _("role")
         verbose_name_plural = _("roles")
 
     def __str__(self) -> str:
-        return str(RoleCode(self.code).label)
+        return role_label(self.code)
 
 
 class StaffManager(UserManager.from_queryset(ScopedQuerySet)):  # type: ignore[misc]
@@ -76,6 +76,22 @@ class User(AbstractUser):
 
     def audit_area_code(self) -> str:
         return self.area_id or ""
+
+
+def staff_user(by: object) -> User | None:
+    """The staff User behind an actor, None for a resident or the system: what a ``created_by``-like
+    field stores (``core.actor.is_staff`` says the same without naming the model)."""
+    return by if isinstance(by, User) and by.is_authenticated else None
+
+
+def acting_user(by: object) -> User:
+    """The staff User taking a step only staff take (issuing, deciding): refused for anyone else."""
+    user = staff_user(by)
+    if user is None:
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(_("Only a signed-in staff member may take this step."))
+    return user
 
 
 class PasswordHistory(models.Model):

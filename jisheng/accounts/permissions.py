@@ -57,15 +57,32 @@ class Capability(enum.StrEnum):
     REVIEW_DUPLICATES = "registry.review_duplicates"
     REVEAL_PERSONAL_DATA = "registry.reveal"
     EXPORT_PERSONAL_DATA = "registry.export"
+    RESOLVE_DUPLICATES = "registry.resolve_duplicates"
+    SCAN_DUPLICATES = "registry.scan_duplicates"
+    WORK_IN_VILLAGE = "registry.village_work"  # the village officer's daily shortcuts on the home page
     # --- hall
+    READ_CASES = "hall.read"
     HANDLE_CASES = "hall.handle"
+    SERVE_RESIDENTS = "hall.serve"  # receive on a home visit, take corrections, log consultations
+    APPLY_AT_COUNTER = "hall.apply_counter"
+    APPLY_BY_PROXY = "hall.apply_proxy"  # the village officer applies on a resident's behalf
+    APPLY_ON_VISIT = "hall.apply_visit"
+    WORK_AT_COUNTER = "hall.counter"  # the township hall's own work: posts, notices, rating replies
+    DECIDE_CASES = "hall.decide"
+    DECIDE_COUNTY_ITEMS = "hall.decide_county"
+    DECIDE_CITY_ITEMS = "hall.decide_city"
+    REVIEW_DECISIONS = "hall.review"  # 复核, appeals, AB posts, accountability follow-up
+    READ_HALL_RECORDS = "hall.read_records"  # ratings, posts
     SUPERVISE_HALL = "hall.supervise"
     CONFIGURE_CATALOGUE = "hall.configure"
     # --- certificates
     READ_CERTIFICATES = "certificates.read"
+    BROWSE_CERTIFICATES = "certificates.browse"  # the certificates menu entry
     REQUEST_REVOCATION = "certificates.request_revocation"
     APPROVE_REVOCATION = "certificates.approve_revocation"
     # --- benefits
+    READ_BENEFITS = "benefits.read"
+    START_NOTICE = "benefits.start_notice"  # whose home page lists proposed batches to put on notice
     PROPOSE_BATCH = "benefits.propose"
     REVIEW_BATCH = "benefits.review"
     APPROVE_BATCH = "benefits.approve"
@@ -74,8 +91,16 @@ class Capability(enum.StrEnum):
     VERIFY_BENEFIT_APPLICATION = "benefits.verify_application"
     # --- reporting
     READ_REPORTS = "reporting.read"
+    WORK_ON_REPORTS = "reporting.work"  # compile, fill in and review reports of one's own level
+    REPORT_FOR_VILLAGE = "reporting.village"
+    REPORT_FOR_TOWNSHIP = "reporting.township"
+    REPORT_FOR_COUNTY = "reporting.county"
+    REPORT_FOR_CITY = "reporting.city"
     # --- administration and audit
     MANAGE_STAFF = "accounts.manage_staff"
+    CREATE_STAFF = "accounts.create_staff"
+    CHANGE_STAFF_ROLES = "accounts.change_roles"
+    UNLOCK_ACCOUNTS = "accounts.unlock"
     MANAGE_CALENDAR = "workdays.manage"
     READ_AUDIT_TRAIL = "audit.read"
     # --- migrants (floating population) and exchange
@@ -137,22 +162,58 @@ GRANTS: dict[Capability, Grant] = {
     Capability.EXPORT_PERSONAL_DATA: _grant(
         R.COUNTER_CLERK, R.TOWNSHIP_HEAD, R.COUNTY_STAFF, R.CITY_STAFF, changes=False
     ),
+    Capability.RESOLVE_DUPLICATES: _grant(R.COUNTER_CLERK, R.TOWNSHIP_HEAD, R.COUNTY_STAFF),
+    Capability.SCAN_DUPLICATES: _grant(R.COUNTY_STAFF),
+    Capability.WORK_IN_VILLAGE: _grant(R.VILLAGE_OFFICER),
+    # --- hall
+    Capability.READ_CASES: _grant(
+        R.COUNTER_CLERK, R.TOWNSHIP_HEAD, R.COUNTY_STAFF, R.VILLAGE_OFFICER, R.AUDITOR, changes=False
+    ),
     Capability.HANDLE_CASES: _grant(R.COUNTER_CLERK, R.TOWNSHIP_HEAD, R.COUNTY_STAFF, R.VILLAGE_OFFICER),
+    Capability.SERVE_RESIDENTS: _grant(R.COUNTER_CLERK, R.TOWNSHIP_HEAD, R.VILLAGE_OFFICER),
+    Capability.APPLY_AT_COUNTER: _grant(R.COUNTER_CLERK, R.TOWNSHIP_HEAD),
+    Capability.APPLY_BY_PROXY: _grant(R.VILLAGE_OFFICER),
+    Capability.APPLY_ON_VISIT: _grant(R.COUNTER_CLERK, R.TOWNSHIP_HEAD, R.VILLAGE_OFFICER),
+    Capability.WORK_AT_COUNTER: _grant(R.COUNTER_CLERK, R.TOWNSHIP_HEAD),
+    Capability.DECIDE_CASES: _grant(R.COUNTER_CLERK, R.TOWNSHIP_HEAD, R.COUNTY_STAFF),
+    Capability.DECIDE_COUNTY_ITEMS: _grant(R.COUNTY_STAFF),
+    Capability.DECIDE_CITY_ITEMS: _grant(R.CITY_STAFF),
+    Capability.REVIEW_DECISIONS: _grant(R.TOWNSHIP_HEAD, R.COUNTY_STAFF),
+    Capability.READ_HALL_RECORDS: _grant(
+        R.COUNTER_CLERK, R.TOWNSHIP_HEAD, R.AUDITOR, R.COUNTY_STAFF, changes=False
+    ),
     Capability.SUPERVISE_HALL: _grant(
         R.TOWNSHIP_HEAD, R.COUNTY_STAFF, R.AUDITOR, R.CITY_STAFF, changes=False
     ),
     Capability.CONFIGURE_CATALOGUE: _grant(R.SYSTEM_ADMIN, R.CITY_STAFF),
+    # --- certificates
     Capability.READ_CERTIFICATES: _grant(*_ALL_STAFF_READERS, changes=False),
+    Capability.BROWSE_CERTIFICATES: _grant(
+        R.COUNTER_CLERK, R.TOWNSHIP_HEAD, R.COUNTY_STAFF, R.AUDITOR, changes=False
+    ),
     Capability.REQUEST_REVOCATION: _grant(R.COUNTER_CLERK, R.TOWNSHIP_HEAD, R.COUNTY_STAFF),
     Capability.APPROVE_REVOCATION: _grant(R.TOWNSHIP_HEAD),
+    # --- benefits
+    Capability.READ_BENEFITS: _grant(*_ALL_STAFF_READERS, R.AUDIT_ADMIN, changes=False),
+    Capability.START_NOTICE: _grant(R.VILLAGE_OFFICER, R.COUNTER_CLERK),
     Capability.PROPOSE_BATCH: _grant(*_FIELD_STAFF),
     Capability.REVIEW_BATCH: _grant(R.TOWNSHIP_HEAD),
     Capability.APPROVE_BATCH: _grant(R.COUNTY_STAFF),
     Capability.PAY_BATCH: _grant(R.COUNTY_STAFF),
     Capability.RECORD_PAYEE_ACCOUNT: _grant(R.TOWNSHIP_HEAD, R.COUNTER_CLERK, R.COUNTY_STAFF),
     Capability.VERIFY_BENEFIT_APPLICATION: _grant(R.VILLAGE_OFFICER, R.TOWNSHIP_HEAD),
+    # --- reporting
     Capability.READ_REPORTS: _grant(*_FIELD_STAFF, R.CITY_STAFF, R.AUDITOR, R.AUDIT_ADMIN, changes=False),
+    Capability.WORK_ON_REPORTS: _grant(*_FIELD_STAFF, R.CITY_STAFF),
+    Capability.REPORT_FOR_VILLAGE: _grant(R.VILLAGE_OFFICER),
+    Capability.REPORT_FOR_TOWNSHIP: _grant(R.COUNTER_CLERK, R.TOWNSHIP_HEAD),
+    Capability.REPORT_FOR_COUNTY: _grant(R.COUNTY_STAFF),
+    Capability.REPORT_FOR_CITY: _grant(R.CITY_STAFF),
+    # --- administration and audit
     Capability.MANAGE_STAFF: _grant(R.SYSTEM_ADMIN, R.SECURITY_ADMIN),
+    Capability.CREATE_STAFF: _grant(R.SYSTEM_ADMIN),
+    Capability.CHANGE_STAFF_ROLES: _grant(R.SYSTEM_ADMIN, R.SECURITY_ADMIN),
+    Capability.UNLOCK_ACCOUNTS: _grant(R.SECURITY_ADMIN),
     Capability.MANAGE_CALENDAR: _grant(R.SYSTEM_ADMIN),
     Capability.READ_AUDIT_TRAIL: _grant(R.AUDITOR, R.AUDIT_ADMIN, changes=False),
     # --- migrants (floating population) and exchange
@@ -202,6 +263,18 @@ def holds(by: object, capability: Capability) -> bool:
     if grant.changes and by.is_read_only:
         return False
     return by.has_role(*grant.roles)
+
+
+def roles_for(capability: Capability) -> frozenset[str]:
+    """The role codes that hold ``capability`` (to find colleagues who may take a case over)."""
+    return GRANTS[capability].roles
+
+
+def ensure_holds(by: object, capability: Capability) -> None:
+    """Refuse unless ``by`` holds ``capability``: for what belongs to no area (the service catalogue, the
+    calendar) or a step whose record has no area yet."""
+    if not holds(by, capability):
+        raise PermissionDenied(_("You may not take this step."))
 
 
 def may(by: object, capability: Capability, area_code: str) -> bool:

@@ -56,3 +56,21 @@ ROLE_DUTIES = {
     RoleCode.SECURITY_ADMIN: _("Unlock accounts, review lockouts and enforce the security policy."),
     RoleCode.AUDIT_ADMIN: _("Review the audit trail and verify that it is intact."),
 }
+
+# The one place besides ``permissions.GRANTS`` that names roles: the rest of the code asks these helpers
+# (labels, the choices of the staff form, the duties on the home page) or a capability.
+ROLE_CHOICES = RoleCode.choices
+
+
+def role_code(code: str) -> str:
+    """``code`` if it is a role's code; ValueError otherwise."""
+    return RoleCode(code).value
+
+
+def role_label(code: str) -> str:
+    return str(RoleCode(code).label)
+
+
+def duties_of(codes: set[str]) -> list[dict[str, str]]:
+    """What the home page tells a user holding ``codes`` to do next, one entry per role."""
+    return [{"role": role_label(code), "text": str(ROLE_DUTIES[RoleCode(code)])} for code in sorted(codes)]

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from jisheng.audit import services as audit
+from jisheng.core.actor import System
 
 from . import throttle
 
@@ -30,7 +31,7 @@ def audit_login_failed(sender: Any, credentials: dict[str, Any], request: Any = 
         throttle.failed(request)
     with transaction.atomic():
         audit.record(
-            by=None,
+            by=System(job="sign-in"),
             action="account.login_failed",
             object_type="accounts.user",
             object_id=str(credentials.get("username", ""))[:64],

@@ -13,4 +13,5 @@ urlpatterns = [
     path("users/", views.user_list, name="users"),
     path("users/new/", views.user_create_view, name="user_create"),
     path("users/<int:user_id>/unlock/", views.user_unlock, name="user_unlock"),
+    path("users/<int:user_id>/roles/", views.user_roles_view, name="user_roles"),
 ]

@@ -5,7 +5,6 @@ from typing import Any
 
 import segno
 from axes.models import AccessAttempt
-from axes.utils import reset as axes_reset
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -13,7 +12,7 @@ from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,10 +31,10 @@ from jisheng.audit import services as audit
 from jisheng.core.views import home_cards
 
 from . import services, throttle
-from .decorators import role_required
 from .http import AuthenticatedHttpRequest
 from .models import AccessToken, User
-from .roles import ROLE_DUTIES, RoleCode
+from .permissions import Capability, capability_required, holds
+from .roles import ROLE_CHOICES, duties_of
 
 
 class LoginView(auth_views.LoginView):
@@ -73,7 +72,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         with transaction.atomic():
             audit.record(by=form.user, action="account.password_change", obj=form.user)
-            services.tokens_revoke_all(user=form.user, by=self.request.user, reason="password changed")
+            services.tokens_revoke_all(user=form.user, by=form.user, reason="password changed")
         messages.success(self.request, _("Your password has been changed."))
         return response
 
@@ -95,12 +94,7 @@ def otp_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OTPForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
-            with transaction.atomic():
-                if enrolling:
-                    device.confirmed = True
-                    device.save(update_fields=["confirmed"])
-                    audit.record(by=user, action="account.totp_enrol", obj=user)
-                audit.record(by=user, action="account.totp_verify", obj=user)
+            services.totp_verified(user=user, device=device, by=user)
             otp_login(request, device)
             return redirect(_safe_next(request))
         form.add_error("token", _("The code is wrong or has expired. Try the current code."))
@@ -158,18 +152,19 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke_view(request: AuthenticatedHttpRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(AccessToken, pk=token_id, user=request.user)
     services.token_revoke(token=token, by=request.user)
     messages.success(request, _("The token has been revoked."))
     return redirect("accounts:profile")
 
 
-@role_required(RoleCode.SYSTEM_ADMIN, RoleCode.SECURITY_ADMIN)
+@capability_required(Capability.MANAGE_STAFF)
 def user_list(request: HttpRequest) -> HttpResponse:
     users = (
         User.objects.visible_to(request.user)
-        .select_related("area")
+        # the area's full name walks up to the county: its parents come in the same query
+        .select_related("area__parent__parent__parent")
         .prefetch_related("roles")
         .order_by("area_id", "username")
     )
@@ -178,7 +173,17 @@ def user_list(request: HttpRequest) -> HttpResponse:
             "username", flat=True
         )
     )
-    return render(request, "accounts/user_list.html", {"users": users, "locked": locked})
+    return render(
+        request,
+        "accounts/user_list.html",
+        {
+            "users": users,
+            "locked": locked,
+            "can_create": holds(request.user, Capability.CREATE_STAFF),
+            "can_unlock": holds(request.user, Capability.UNLOCK_ACCOUNTS),
+            "can_change_roles": holds(request.user, Capability.CHANGE_STAFF_ROLES),
+        },
+    )
 
 
 class StaffCreateForm(forms.Form):
@@ -188,7 +193,7 @@ class StaffCreateForm(forms.Form):
     full_name = forms.CharField(label=gettext_lazy("Full name"), max_length=64)
     area = forms.ModelChoiceField(label=gettext_lazy("Area"), queryset=Area.objects.none())
     roles = forms.MultipleChoiceField(
-        label=gettext_lazy("Roles"), choices=RoleCode.choices, widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("Roles"), choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple
     )
     password = forms.CharField(label=gettext_lazy("Initial password"), widget=forms.PasswordInput)
 
@@ -207,8 +212,8 @@ class StaffCreateForm(forms.Form):
         return username
 
 
-@role_required(RoleCode.SYSTEM_ADMIN)
-def user_create_view(request: HttpRequest) -> HttpResponse:
+@capability_required(Capability.CREATE_STAFF)
+def user_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = StaffCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -230,23 +235,45 @@ def user_create_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/user_form.html", {"form": form})
 
 
-@role_required(RoleCode.SECURITY_ADMIN)
+@capability_required(Capability.UNLOCK_ACCOUNTS)
 @require_POST
-def user_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_unlock(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     target = get_object_or_404(User.objects.visible_to(request.user), pk=user_id)
-    with transaction.atomic():
-        axes_reset(username=target.username)
-        audit.record(by=request.user, action="account.unlock", obj=target)
+    services.user_unlock(user=target, by=request.user)
     messages.success(request, _("%(name)s has been unlocked.") % {"name": target})
     return redirect("accounts:users")
 
 
+class RolesForm(forms.Form):
+    roles = forms.MultipleChoiceField(
+        label=gettext_lazy("Roles"), choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
+
+
+@capability_required(Capability.CHANGE_STAFF_ROLES)
+def user_roles_view(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    """Change a staff member's roles; their sessions and API tokens end with the change."""
+    target = get_object_or_404(User.objects.visible_to(request.user), pk=user_id)
+    form = RolesForm(request.POST or None, initial={"roles": sorted(target.role_codes())})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_set_roles(user=target, roles=form.cleaned_data["roles"], by=request.user)
+        except ValidationError as error:
+            form.add_error("roles", error)
+        except PermissionDenied as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request,
+                _("The roles of %(name)s have been changed; they must sign in again.") % {"name": target},
+            )
+            return redirect("accounts:users")
+    return render(request, "accounts/user_roles.html", {"form": form, "staff": target})
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    duties = [
-        {"role": RoleCode(code).label, "text": ROLE_DUTIES[RoleCode(code)]}
-        for code in sorted(request.user.role_codes())  # type: ignore[union-attr]
-    ]
+    duties = duties_of(request.user.role_codes())  # type: ignore[union-attr]
     return render(
         request,
         "accounts/home.html",

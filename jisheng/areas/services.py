@@ -8,7 +8,6 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,6 +15,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from jisheng.audit import services as audit
+from jisheng.core.actor import Actor
 
 from .codes import level_of, normalize_code, parent_code_of
 from .models import Area, AreaEvent
@@ -43,7 +43,7 @@ def _parse_optional_date(value: str, row_number: int, column: str) -> datetime.d
 
 
 @transaction.atomic
-def areas_import(*, rows: Iterable[list[str]], by: Any) -> ImportResult:
+def areas_import(*, rows: Iterable[list[str]], by: Actor) -> ImportResult:
     """Create or rename areas from rows of code,name[,valid_from,valid_to].
 
     Rows are sorted by code so that parents come before children. Any bad row aborts the whole
@@ -116,12 +116,12 @@ def areas_import(*, rows: Iterable[list[str]], by: Any) -> ImportResult:
     return result
 
 
-def areas_import_file(*, path: Path, by: Any) -> ImportResult:
+def areas_import_file(*, path: Path, by: Actor) -> ImportResult:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         return areas_import(rows=list(csv.reader(handle)), by=by)
 
 
-def _rename(*, area: Area, new_name: str, date: datetime.date | None, by: Any) -> None:
+def _rename(*, area: Area, new_name: str, date: datetime.date | None, by: Actor) -> None:
     AreaEvent.objects.create(
         area=area, kind=AreaEvent.Kind.RENAMED, date=date, old_name=area.name, new_name=new_name
     )
@@ -131,13 +131,13 @@ def _rename(*, area: Area, new_name: str, date: datetime.date | None, by: Any) -
 
 
 @transaction.atomic
-def area_rename(*, area: Area, new_name: str, date: datetime.date, by: Any) -> Area:
+def area_rename(*, area: Area, new_name: str, date: datetime.date, by: Actor) -> Area:
     _rename(area=area, new_name=new_name, date=date, by=by)
     return area
 
 
 @transaction.atomic
-def area_merge(*, retired: list[Area], into: Area, date: datetime.date, by: Any) -> None:
+def area_merge(*, retired: list[Area], into: Area, date: datetime.date, by: Actor) -> None:
     """Retire areas merged into another. Their records keep pointing at the old code, which still
     resolves, with its successor, for anyone reading history."""
     for area in retired:

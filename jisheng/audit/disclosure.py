@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from jisheng.core.actor import Actor
+
 from .models import AuditEvent
 from .services import record
 
@@ -33,7 +35,7 @@ def clean_reason(reason: str | None) -> str:
 @transaction.atomic
 def disclosure_record(
     *,
-    by: Any,
+    by: Actor,
     kind: str,
     count: int,
     fields: Iterable[str],

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+
+from jisheng.core.actor import Actor
 
 from . import services
 from .models import AuditChainHead, AuditEvent, AuditPurgePermit
@@ -35,7 +36,7 @@ def retention_days() -> int:
     return days
 
 
-def purge(*, by: Any = None, now: datetime.datetime | None = None) -> PurgeResult:
+def purge(*, by: Actor, now: datetime.datetime | None = None) -> PurgeResult:
     """Delete the events older than the retention and keep the rest verifiable."""
     days = retention_days()
     cutoff = (now or timezone.now()) - datetime.timedelta(days=days)

@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.dispatch import receiver
 
+from jisheng.core.actor import System
+
 from . import services
 
 
@@ -25,7 +27,7 @@ def audit_lockout(
     user = get_user_model().objects.filter(username=name).first() if name else None
     with transaction.atomic():
         services.record(
-            by=None,
+            by=System(job="sign-in"),
             action="account.lockout",
             object_type="accounts.user",
             object_id=str(user.pk) if user is not None else name[:64],

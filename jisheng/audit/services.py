@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from jisheng.core.actor import describe, is_staff
+from jisheng.core.actor import Actor, describe, is_staff
 
 from .context import client_ip
 from .models import AuditChainHead, AuditEvent
@@ -103,7 +103,7 @@ def _area_code_of(obj: models.Model | None, actor: Any) -> str:
 
 def record(
     *,
-    by: Any,
+    by: Actor,
     action: str,
     obj: models.Model | None = None,
     before: dict[str, Any] | None = None,

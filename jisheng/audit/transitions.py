@@ -22,11 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
+
+from jisheng.core.actor import Actor
 
 from .services import model_snapshot, record
 
@@ -42,7 +44,7 @@ def _state_label(obj: models.Model, field: str) -> str:
 def transition(
     obj: M,
     *,
-    by: Any,
+    by: Actor,
     action: str,
     allowed: Collection[str] | None,
     field: str = "status",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from jisheng.accounts.http import AuthenticatedHttpRequest
 from jisheng.areas.models import Area
 from jisheng.areas.scoping import get_visible_or_404, visible_area
 
@@ -135,7 +136,7 @@ def batch_detail(request: HttpRequest, batch_id: int) -> dict[str, Any]:
 
 
 @router.post("/batches")
-def batch_create(request: HttpRequest, payload: BatchIn) -> dict[str, Any]:
+def batch_create(request: AuthenticatedHttpRequest, payload: BatchIn) -> dict[str, Any]:
     area = _area_for(request, payload.area)
     try:
         batch = services.batch_propose(
@@ -149,7 +150,7 @@ def batch_create(request: HttpRequest, payload: BatchIn) -> dict[str, Any]:
 
 
 @router.post("/batches/{batch_id}/decisions")
-def batch_decide(request: HttpRequest, batch_id: int, payload: DecisionIn) -> dict[str, Any]:
+def batch_decide(request: AuthenticatedHttpRequest, batch_id: int, payload: DecisionIn) -> dict[str, Any]:
     """One step of the process: notice, review, approve or pay (issue the bank file's payments)."""
     batch = get_visible_or_404(Batch.objects.all(), request.user, pk=batch_id)
     by = request.user

@@ -18,17 +18,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jisheng.accounts import permissions
+from jisheng.accounts.models import staff_user
+from jisheng.accounts.permissions import Capability
 from jisheng.audit.services import model_snapshot, record
+from jisheng.core.actor import Actor, Resident
 from jisheng.registry.models import Birth, Person
 from jisheng.registry.queries import person_by_id_number
+from jisheng.registry.validation import mask_id
 
 from . import engine
 from .models import OPEN_APPLICATION_STATUSES, Application
 from .payee import Account, mask_account
 from .rules import get_programme
-from .services import PROPOSERS, _require, allowed_holders
-
-VERIFIERS = ("village_officer", "township_head")
+from .services import allowed_holders
 
 
 def registered_applicant(person: Person, *, name: str, id_number: str, relation: str) -> Person | None:
@@ -50,11 +53,11 @@ def registered_applicant(person: Person, *, name: str, id_number: str, relation:
 
 @transaction.atomic
 def application_submit(
-    *, person: Person, programme_id: str, year: int, by: Any, account: Account | None = None
+    *, person: Person, programme_id: str, year: int, by: Actor, account: Account | None = None
 ) -> Application:
     """An application by a village officer (or other staff) on a resident's behalf, checked at once
     against the same rule as the proposals; the officer has seen the documents at the counter."""
-    _require(by, PROPOSERS, person.residence_area_id)
+    permissions.ensure(by, Capability.PROPOSE_BATCH, person.residence_area_id)
     if account is not None and account.holder not in allowed_holders(person.pk):
         raise ValidationError(
             {
@@ -79,8 +82,8 @@ def resident_application_submit(
     account: Account | None = None,
 ) -> Application:
     """A resident's own application on the public portal, once the portal has matched the
-    beneficiary to the registry. No staff member acts: the audit event has no actor and names the
-    channel."""
+    beneficiary to the registry. The resident acts (known by their masked ID number): the audit event
+    has no staff actor and names the channel."""
     if relation not in Application.Relation.values:
         raise ValidationError({"relation": _("“Relation to the beneficiary”: choose one")})
     if account is not None and account.holder not in (applicant_name, person.name):
@@ -104,7 +107,7 @@ def resident_application_submit(
         person=person,
         programme_id=programme_id,
         year=year,
-        by=None,
+        by=Resident(reference=mask_id(applicant_id_number)),
         account=account,
         fields=fields,
         needs_verification=applicant is None,
@@ -116,7 +119,7 @@ def _create(
     person: Person,
     programme_id: str,
     year: int,
-    by: Any,
+    by: Actor,
     account: Account | None,
     fields: dict[str, Any],
     needs_verification: bool = False,
@@ -128,11 +131,15 @@ def _create(
         .first()
     )
     if open_one is not None:
-        if open_one.status != Application.Status.VERIFYING or needs_verification or by is not None:
+        if (
+            open_one.status != Application.Status.VERIFYING
+            or needs_verification
+            or not isinstance(by, Resident)
+        ):
             raise ValidationError(_already_open(programme.name, year))
         # An unverified application (by someone the registry does not tie to the beneficiary) must
         # not block the registered parent's own: it is closed, and the officer sees why.
-        _close_unverified(open_one)
+        _close_unverified(open_one, by=by)
     decision = engine.explain(programme, year, person)
     version = programme.version_for(year)
     if not decision.eligible:
@@ -152,7 +159,7 @@ def _create(
                 status=status,
                 amount=decision.amount,
                 reasons="\n".join(decision.reasons),
-                applied_by=by if getattr(by, "is_authenticated", False) else None,
+                applied_by=staff_user(by),
                 **(account.as_fields() if account else {}),
                 **fields,
             )
@@ -163,19 +170,19 @@ def _create(
         action="benefits.application_submit",
         obj=application,
         after=_masked(model_snapshot(application)),
-        reason="群众网上申请" if by is None else "",
+        reason="群众网上申请" if isinstance(by, Resident) else "",
     )
     return application
 
 
-def _close_unverified(application: Application) -> None:
+def _close_unverified(application: Application, *, by: Actor) -> None:
     before = _masked(model_snapshot(application))
     application.status = Application.Status.REJECTED
     application.verification_note = "人口信息库登记的申请对象本人或父母已另行申请，此申请不再核实"
     application.verified_at = timezone.now()
     application.save(update_fields=["status", "verification_note", "verified_at"])
     record(
-        by=None,
+        by=by,
         action="benefits.application_verify",
         obj=application,
         before=before,
@@ -199,11 +206,11 @@ def _masked(snapshot: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def application_verify(*, application: Application, accept: bool, note: str, by: Any) -> Application:
+def application_verify(*, application: Application, accept: bool, note: str, by: Actor) -> Application:
     """The village officer has seen the applicant's documents (户口簿, 出生医学证明, guardianship):
     accepted, the application counts as eligible and its account may be paid; refused, it is closed."""
     application = Application.objects.select_for_update().get(pk=application.pk)
-    _require(by, VERIFIERS, application.area_id)
+    permissions.ensure(by, Capability.VERIFY_BENEFIT_APPLICATION, application.area_id)
     if application.status != Application.Status.VERIFYING:
         raise ValidationError(
             _("The application is “%(status)s”: there is nothing to check")
@@ -213,7 +220,7 @@ def application_verify(*, application: Application, accept: bool, note: str, by:
         raise ValidationError({"note": _("“Check note”: say which documents you checked")})
     before = _masked(model_snapshot(application))
     application.status = Application.Status.ELIGIBLE if accept else Application.Status.REJECTED
-    application.verified_by = by if getattr(by, "is_authenticated", False) else None
+    application.verified_by = staff_user(by)
     application.verified_at = timezone.now()
     application.verification_note = note.strip()
     application.save()

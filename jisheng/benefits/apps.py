@@ -4,15 +4,8 @@ from django.apps import AppConfig
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-BENEFIT_ROLES = [
-    "village_officer",
-    "counter_clerk",
-    "township_head",
-    "county_staff",
-    "city_staff",
-    "auditor",
-    "audit_admin",
-]
+from jisheng.accounts import permissions
+from jisheng.accounts.permissions import Capability
 
 
 class BenefitsConfig(AppConfig):
@@ -20,7 +13,11 @@ class BenefitsConfig(AppConfig):
     label = "benefits"
     verbose_name = _("Benefit programmes")
     nav_items = [
-        {"label": _("Benefits"), "url": "benefits:index", "roles": BENEFIT_ROLES},
+        {
+            "label": _("Benefits"),
+            "url": "benefits:index",
+            "visible": lambda user: permissions.holds(user, Capability.READ_BENEFITS),
+        },
     ]
 
     def home_cards(self, user: Any) -> list[dict[str, Any]]:
@@ -29,44 +26,48 @@ class BenefitsConfig(AppConfig):
 
         from . import queries
 
-        if getattr(user, "area", None) is None or user.is_read_only or not user.has_role(*BENEFIT_ROLES):
+        if (
+            getattr(user, "area", None) is None
+            or user.is_read_only
+            or not permissions.holds(user, Capability.READ_BENEFITS)
+        ):
             return []
         counts = queries.waiting_counts(user)
         steps = [
             (
-                "village_officer",
+                Capability.START_NOTICE,
                 "proposed",
                 _("Benefit batches to put on public notice"),
                 _("Start the village public notice."),
             ),
             (
-                "counter_clerk",
+                Capability.START_NOTICE,
                 "proposed",
                 _("Benefit batches to put on public notice"),
                 _("Start the village public notice."),
             ),
             (
-                "township_head",
+                Capability.REVIEW_BATCH,
                 "notice",
                 _("Benefit batches waiting for first review"),
                 _("Review after the notice period."),
             ),
             (
-                "county_staff",
+                Capability.APPROVE_BATCH,
                 "reviewed",
                 _("Benefit batches waiting for approval"),
                 _("Approve or send back."),
             ),
             (
-                "county_staff",
+                Capability.PAY_BATCH,
                 "approved",
                 _("Benefit batches to pay"),
                 _("Prepare the bank file and record the results."),
             ),
         ]
         cards, seen = [], set()
-        for role, status, title, note in steps:
-            if user.has_role(role) and counts.get(status) and status not in seen:
+        for capability, status, title, note in steps:
+            if permissions.holds(user, capability) and counts.get(status) and status not in seen:
                 seen.add(status)
                 url = reverse("benefits:index") + f"?status={status}"
                 cards.append({"title": title, "value": counts[status], "url": url, "note": note})

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from jisheng.areas.models import Area
+from jisheng.core.actor import DEMO
 from jisheng.registry.models import Birth
 
 from .models import Batch
@@ -35,10 +36,10 @@ def populate(*, persons: int, seed: int, out: Any) -> None:
     if existing is not None:
         out.write(f"育儿补贴 {DEMO_YEAR} 批次已存在（{existing.lines.count()} 人，{existing.total} 元）\n")
         return
-    batch = batch_propose(programme_id=DEMO_PROGRAMME, year=DEMO_YEAR, area=township, by=None)
+    batch = batch_propose(programme_id=DEMO_PROGRAMME, year=DEMO_YEAR, area=township, by=DEMO)
     lines = list(batch.lines.order_by("id"))
     for line in lines[:-1]:
-        line_account_set(line=line, account=_demo_account(line), by=None)
+        line_account_set(line=line, account=_demo_account(line), by=DEMO)
     out.write(
         f"育儿补贴 {DEMO_YEAR} 庙湾镇批次: {len(lines)} 人，{batch.total} 元，"
         f"已登记收款账户 {max(len(lines) - 1, 0)} 人\n"

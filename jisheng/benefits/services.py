@@ -14,15 +14,19 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jisheng.accounts.permissions import ensure_different_person
+from jisheng.accounts import permissions
+from jisheng.accounts.models import staff_user
+from jisheng.accounts.permissions import Capability, ensure_different_person
 from jisheng.areas.models import Area
 from jisheng.audit.services import model_snapshot, record
+from jisheng.audit.transitions import transition
+from jisheng.core.actor import Actor
 from jisheng.registry.models import Person
 
 from . import engine
@@ -30,48 +34,29 @@ from .models import OPEN_BATCH_STATUSES, Application, Batch, Enrolment, Line, Ob
 from .payee import Account, account_problem, mask_account
 from .rules import Version, get_programme
 
-PROPOSERS = ("village_officer", "counter_clerk", "township_head", "county_staff")
-REVIEWERS = ("township_head",)
-APPROVERS = ("county_staff",)
-PAYERS = ("county_staff",)
-# who records a payee's account on a line: the township (and the county, which pays)
-ACCOUNT_RECORDERS = ("township_head", "counter_clerk", "county_staff")
-
-
-def can_act(user: Any, roles: tuple[str, ...]) -> bool:
-    """Whether a page should offer a step: signed in, allowed to change things, holding a role."""
-    return bool(getattr(user, "is_authenticated", False)) and not user.is_read_only and user.has_role(*roles)
-
-
-def _require(by: Any, roles: tuple[str, ...], area_code: str) -> None:
-    """The actor holds one of the roles, may change things, and the area is theirs."""
-    if by is None:
-        return  # the demo and command-line steps act as the system
-    if getattr(by, "is_read_only", False) or not by.has_role(*roles):
-        raise PermissionDenied(_("You may not take this step."))
-    if by.area_id is None or not area_code.startswith(by.area.prefix):
-        raise PermissionDenied(_("This is outside your area."))
-
 
 def _locked(batch: Batch) -> Batch:
     return Batch.objects.select_for_update().get(pk=batch.pk)
 
 
+def _refusal(batch: Batch) -> str:
+    return _("The batch is “%(status)s”: this step cannot be taken (someone may have taken it already)") % {
+        "status": batch.get_status_display()
+    }
+
+
 def _expect(batch: Batch, *statuses: str) -> None:
     if batch.status not in statuses:
-        raise ValidationError(
-            _("The batch is “%(status)s”: this step cannot be taken (someone may have taken it already)")
-            % {"status": batch.get_status_display()}
-        )
+        raise ValidationError(_refusal(batch))
 
 
 @transaction.atomic
 def batch_propose(
-    *, programme_id: str, year: int, area: Area, by: Any, version: Version | None = None
+    *, programme_id: str, year: int, area: Area, by: Actor, version: Version | None = None
 ) -> Batch:
     """Run the programme over the area and keep the proposals as a batch. A person already in a live
     batch of the same programme and year is left out, so two batches never cover one person."""
-    _require(by, PROPOSERS, area.code)
+    permissions.ensure(by, Capability.PROPOSE_BATCH, area.code)
     programme = get_programme(programme_id)
     open_batches = Batch.objects.filter(
         programme_id=programme.id, area=area, year=year, status__in=OPEN_BATCH_STATUSES
@@ -88,7 +73,7 @@ def batch_propose(
                 version=result.version.version,
                 year=year,
                 area=area,
-                created_by=by if getattr(by, "is_authenticated", False) else None,
+                created_by=staff_user(by),
             )
     except IntegrityError as exc:
         # another request proposed the same batch between our check and our insert
@@ -154,28 +139,27 @@ def _refresh_total(batch: Batch) -> None:
 
 @transaction.atomic
 def batch_start_notice(
-    *, batch: Batch, by: Any, days: int | None = None, start: datetime.date | None = None
+    *, batch: Batch, by: Actor, days: int | None = None, start: datetime.date | None = None
 ) -> Batch:
-    """Put the list on public notice (公示) in the villages for the programme's notice period."""
-    batch = _locked(batch)
-    _require(by, PROPOSERS, batch.area_id)
-    _expect(batch, Batch.Status.PROPOSED)
-    before = model_snapshot(batch)
-    days = get_programme(batch.programme_id).notice_days if days is None else days
-    if days < 1:
-        raise ValidationError(_("The public notice lasts at least 1 day."))
-    batch.notice_start = start or timezone.localdate()
-    batch.notice_end = batch.notice_start + datetime.timedelta(days=days)
-    batch.status = Batch.Status.NOTICE
-    batch.save()
-    record(by=by, action="benefits.batch_start_notice", obj=batch, before=before, after=model_snapshot(batch))
+    """Put the list on public notice (公示) in the villages for the programme's notice period. May be
+    nested."""
+    permissions.ensure(by, Capability.PROPOSE_BATCH, batch.area_id)
+    with transition(
+        batch, by=by, action="benefits.batch_start_notice", allowed=[Batch.Status.PROPOSED], refusal=_refusal
+    ) as batch:
+        days = get_programme(batch.programme_id).notice_days if days is None else days
+        if days < 1:
+            raise ValidationError(_("The public notice lasts at least 1 day."))
+        batch.notice_start = start or timezone.localdate()
+        batch.notice_end = batch.notice_start + datetime.timedelta(days=days)
+        batch.status = Batch.Status.NOTICE
     return batch
 
 
 @transaction.atomic
-def objection_record(*, line: Line, raised_by: str, content: str, by: Any) -> Objection:
+def objection_record(*, line: Line, raised_by: str, content: str, by: Actor) -> Objection:
     batch = _locked(line.batch)
-    _require(by, PROPOSERS, line.area_id)
+    permissions.ensure(by, Capability.PROPOSE_BATCH, line.area_id)
     _expect(batch, Batch.Status.NOTICE)
     if not content.strip() or not raised_by.strip():
         raise ValidationError(_("Give who objects and what the objection is."))
@@ -184,17 +168,17 @@ def objection_record(*, line: Line, raised_by: str, content: str, by: Any) -> Ob
         area_id=line.area_id,
         raised_by=raised_by.strip(),
         content=content.strip(),
-        recorded_by=by if getattr(by, "is_authenticated", False) else None,
+        recorded_by=staff_user(by),
     )
     record(by=by, action="benefits.objection_record", obj=objection, after=model_snapshot(objection))
     return objection
 
 
 @transaction.atomic
-def objection_resolve(*, objection: Objection, upheld: bool, resolution: str, by: Any) -> Objection:
+def objection_resolve(*, objection: Objection, upheld: bool, resolution: str, by: Actor) -> Objection:
     """Decide an objection; an upheld one withdraws the line from the batch."""
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
-    _require(by, PROPOSERS, objection.area_id)
+    permissions.ensure(by, Capability.PROPOSE_BATCH, objection.area_id)
     if objection.upheld is not None:
         raise ValidationError(_("This objection has been decided already."))
     if not resolution.strip():
@@ -202,7 +186,7 @@ def objection_resolve(*, objection: Objection, upheld: bool, resolution: str, by
     before = model_snapshot(objection)
     objection.upheld = upheld
     objection.resolution = resolution.strip()
-    objection.resolved_by = by if getattr(by, "is_authenticated", False) else None
+    objection.resolved_by = staff_user(by)
     objection.resolved_at = timezone.now()
     objection.save()
     if upheld:
@@ -222,71 +206,61 @@ def objection_resolve(*, objection: Objection, upheld: bool, resolution: str, by
 
 
 @transaction.atomic
-def batch_review(*, batch: Batch, accept: bool, reason: str, by: Any) -> Batch:
+def batch_review(*, batch: Batch, accept: bool, reason: str, by: Actor) -> Batch:
     """Township first review (乡镇初审), after the notice period with every objection decided. A
-    programme whose approval chain has no village notice (手术费报销) is reviewed straight away."""
-    batch = _locked(batch)
-    _require(by, REVIEWERS, batch.area_id)
-    if "village_notice" in get_programme(batch.programme_id).approval:
-        _expect(batch, Batch.Status.NOTICE)
-    else:
-        _expect(batch, Batch.Status.PROPOSED, Batch.Status.NOTICE)
-    if not reason.strip():
-        raise ValidationError(_("Give the review opinion."))
-    if batch.notice_end and timezone.localdate() < batch.notice_end:
-        raise ValidationError(
-            _("The public notice runs until %(day)s; the review comes after it.")
-            % {"day": f"{batch.notice_end:%Y-%m-%d}"}
-        )
-    if accept and Objection.objects.filter(line__batch=batch, upheld__isnull=True).exists():
-        raise ValidationError(_("Some objections are not decided yet."))
-    before = model_snapshot(batch)
-    batch.status = Batch.Status.REVIEWED if accept else Batch.Status.REJECTED
-    batch.reviewed_by = by if getattr(by, "is_authenticated", False) else None
-    batch.reviewed_at = timezone.now()
-    batch.review_reason = reason.strip()
-    batch.save()
-    record(
-        by=by,
-        action="benefits.batch_review",
-        obj=batch,
-        before=before,
-        after=model_snapshot(batch),
-        reason=reason,
+    programme whose approval chain has no village notice (手术费报销) is reviewed straight away. May be
+    nested."""
+    permissions.ensure(by, Capability.REVIEW_BATCH, batch.area_id)
+    allowed = (
+        [Batch.Status.NOTICE]
+        if "village_notice" in get_programme(batch.programme_id).approval
+        else [Batch.Status.PROPOSED, Batch.Status.NOTICE]
     )
+    with transition(
+        batch, by=by, action="benefits.batch_review", allowed=allowed, reason=reason, refusal=_refusal
+    ) as batch:
+        if not reason.strip():
+            raise ValidationError(_("Give the review opinion."))
+        if batch.notice_end and timezone.localdate() < batch.notice_end:
+            raise ValidationError(
+                _("The public notice runs until %(day)s; the review comes after it.")
+                % {"day": f"{batch.notice_end:%Y-%m-%d}"}
+            )
+        if accept and Objection.objects.filter(line__batch=batch, upheld__isnull=True).exists():
+            raise ValidationError(_("Some objections are not decided yet."))
+        batch.status = Batch.Status.REVIEWED if accept else Batch.Status.REJECTED
+        batch.reviewed_by = staff_user(by)
+        batch.reviewed_at = timezone.now()
+        batch.review_reason = reason.strip()
     return batch
 
 
 @transaction.atomic
-def batch_approve(*, batch: Batch, accept: bool, reason: str, by: Any) -> Batch:
+def batch_approve(*, batch: Batch, accept: bool, reason: str, by: Actor) -> Batch:
     """County approval (县级审批). Approving twice is refused: the row is locked and its status read
-    inside the transaction, so two clicks or two clerks racing leave one approval."""
-    batch = _locked(batch)
-    _require(by, APPROVERS, batch.area_id)
-    _expect(batch, Batch.Status.REVIEWED)
-    ensure_different_person(
-        by, step="approve", earlier={"propose": batch.created_by, "review": batch.reviewed_by}
-    )
-    if not reason.strip():
-        raise ValidationError(_("Give the approval opinion."))
-    before = model_snapshot(batch)
-    batch.status = Batch.Status.APPROVED if accept else Batch.Status.REJECTED
-    batch.approved_by = by if getattr(by, "is_authenticated", False) else None
-    batch.approved_at = timezone.now()
-    batch.approval_reason = reason.strip()
-    batch.save()
-    if accept:
-        batch.lines.filter(status=Line.Status.PROPOSED).update(status=Line.Status.APPROVED)
-        if get_programme(batch.programme_id).continuing:
-            _enrol(batch)
-    record(
+    inside the transaction, so two clicks or two clerks racing leave one approval. May be nested."""
+    permissions.ensure(by, Capability.APPROVE_BATCH, batch.area_id)
+    with transition(
+        batch,
         by=by,
         action="benefits.batch_approve",
-        obj=batch,
-        before=before,
-        after=model_snapshot(batch),
+        allowed=[Batch.Status.REVIEWED],
         reason=reason,
-    )
+        refusal=_refusal,
+    ) as batch:
+        ensure_different_person(
+            by, step="approve", earlier={"propose": batch.created_by, "review": batch.reviewed_by}
+        )
+        if not reason.strip():
+            raise ValidationError(_("Give the approval opinion."))
+        batch.status = Batch.Status.APPROVED if accept else Batch.Status.REJECTED
+        batch.approved_by = staff_user(by)
+        batch.approved_at = timezone.now()
+        batch.approval_reason = reason.strip()
+        if accept:
+            batch.lines.filter(status=Line.Status.PROPOSED).update(status=Line.Status.APPROVED)
+            if get_programme(batch.programme_id).continuing:
+                _enrol(batch)
     return batch
 
 
@@ -303,7 +277,7 @@ def _enrol(batch: Batch) -> None:
 
 
 @transaction.atomic
-def payments_issue(*, batch: Batch, by: Any) -> list[Payment]:
+def payments_issue(*, batch: Batch, by: Actor) -> list[Payment]:
     """Create the payments of the bank file: one per approved line that has no live payment yet.
 
     Retrying (a second click, a re-sent request) finds the payments already there and creates none.
@@ -311,7 +285,7 @@ def payments_issue(*, batch: Batch, by: Any) -> list[Payment]:
     unique constraint; the savepoint keeps the rest of the file and the line is reported as skipped.
     """
     batch = _locked(batch)
-    _require(by, PAYERS, batch.area_id)
+    permissions.ensure(by, Capability.PAY_BATCH, batch.area_id)
     _expect(batch, Batch.Status.APPROVED, Batch.Status.PAYING)
     ensure_different_person(by, step="issue", earlier={"approve": batch.approved_by})
     created, skipped = 0, 0
@@ -365,10 +339,10 @@ def payments_issue(*, batch: Batch, by: Any) -> list[Payment]:
 
 
 @transaction.atomic
-def payment_settle(*, payment: Payment, paid: bool, by: Any, reason: str = "") -> Payment:
+def payment_settle(*, payment: Payment, paid: bool, by: Actor, reason: str = "") -> Payment:
     """Mark one bank-file line paid or failed, as the bank's return file says."""
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
-    _require(by, PAYERS, payment.area_id)
+    permissions.ensure(by, Capability.PAY_BATCH, payment.area_id)
     ensure_different_person(by, step="pay", earlier={"approve": payment.line.batch.approved_by})
     if payment.status != Payment.Status.ISSUED:
         raise ValidationError(
@@ -380,7 +354,7 @@ def payment_settle(*, payment: Payment, paid: bool, by: Any, reason: str = "") -
     payment.status = Payment.Status.PAID if paid else Payment.Status.FAILED
     payment.failure_reason = "" if paid else reason.strip()[:128]
     payment.settled_at = timezone.now()
-    payment.settled_by = by if getattr(by, "is_authenticated", False) else None
+    payment.settled_by = staff_user(by)
     payment.save()
     _close_if_done(payment.line.batch)
     record(
@@ -395,12 +369,12 @@ def payment_settle(*, payment: Payment, paid: bool, by: Any, reason: str = "") -
 
 
 @transaction.atomic
-def payment_reissue(*, payment: Payment, by: Any, account: Account | None = None) -> Payment:
+def payment_reissue(*, payment: Payment, by: Actor, account: Account | None = None) -> Payment:
     """Issue a failed payment again as a new attempt, to ``account`` when the bank returned it for a
     wrong account (the line keeps the corrected account), else to the line's current account. The
     unique constraint makes this safe to retry: once a live attempt exists, another is refused."""
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
-    _require(by, PAYERS, payment.area_id)
+    permissions.ensure(by, Capability.PAY_BATCH, payment.area_id)
     line = payment.line
     ensure_different_person(by, step="issue", earlier={"approve": line.batch.approved_by})
     if payment.status != Payment.Status.FAILED:
@@ -488,11 +462,11 @@ def _check_holder(line: Line, account: Account) -> None:
 
 
 @transaction.atomic
-def line_account_set(*, line: Line, account: Account, by: Any) -> Line:
+def line_account_set(*, line: Line, account: Account, by: Actor) -> Line:
     """Record (or correct) the payee account of one line, as the township collects it. A line whose
     payment is with the bank keeps its account; a returned one is corrected through re-issuing."""
     line = Line.objects.select_for_update().select_related("batch").get(pk=line.pk)
-    _require(by, ACCOUNT_RECORDERS, line.area_id)
+    permissions.ensure(by, Capability.RECORD_PAYEE_ACCOUNT, line.area_id)
     if (
         line.batch.status in (Batch.Status.CLOSED, Batch.Status.REJECTED)
         or line.status == Line.Status.WITHDRAWN
@@ -532,9 +506,9 @@ def _close_if_done(batch: Batch) -> None:
 
 
 @transaction.atomic
-def enrolment_stop(*, enrolment: Enrolment, reason: str, by: Any) -> Enrolment:
+def enrolment_stop(*, enrolment: Enrolment, reason: str, by: Actor) -> Enrolment:
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
-    _require(by, PROPOSERS, enrolment.area_id)
+    permissions.ensure(by, Capability.PROPOSE_BATCH, enrolment.area_id)
     if enrolment.status == Enrolment.Status.STOPPED:
         raise ValidationError(_("This benefit has stopped already."))
     if not reason.strip():
@@ -556,11 +530,11 @@ def enrolment_stop(*, enrolment: Enrolment, reason: str, by: Any) -> Enrolment:
 
 
 @transaction.atomic
-def enrolments_reconfirm(*, programme_id: str, year: int, area: Area, by: Any) -> dict[str, int]:
+def enrolments_reconfirm(*, programme_id: str, year: int, area: Area, by: Actor) -> dict[str, int]:
     """Annual re-confirmation: every active enrolment of the area is checked against the year's rule;
     those the registry no longer supports (death, moved out, child over the age limit) are stopped
     with the rule's own reasons, the others are confirmed for the year."""
-    _require(by, PROPOSERS, area.code)
+    permissions.ensure(by, Capability.PROPOSE_BATCH, area.code)
     programme = get_programme(programme_id)
     active = list(
         Enrolment.objects.within(area.prefix)
@@ -569,21 +543,24 @@ def enrolments_reconfirm(*, programme_id: str, year: int, area: Area, by: Any) -
     )
     result = engine.run(programme, year, area.code, person_ids=[e.person_id for e in active])
     eligible = {d.subject.pk for d in result.proposals}
-    confirmed = stopped = 0
-    for enrolment in active:
-        if enrolment.person_id in eligible:
-            enrolment.confirmed_year = year
-            enrolment.save(update_fields=["confirmed_year"])
-            confirmed += 1
-            continue
-        decision = engine.explain(
-            programme, year, Person.objects.get(pk=enrolment.person_id), version=result.version
-        )
+    # Decide everything first (the stopped persons read in one query), write in bulk, and only then
+    # append to the audit trail: its chain head is locked from the first event to the end of the
+    # transaction, so no loop over the registry runs while it is held.
+    confirming = [e.pk for e in active if e.person_id in eligible]
+    stopping = [e for e in active if e.person_id not in eligible]
+    persons = Person.objects.in_bulk([e.person_id for e in stopping])
+    now = timezone.now()
+    stops = []
+    for enrolment in stopping:
+        decision = engine.explain(programme, year, persons[enrolment.person_id], version=result.version)
         before = model_snapshot(enrolment)
         enrolment.status = Enrolment.Status.STOPPED
         enrolment.stop_reason = "；".join(r for r in decision.reasons if r.startswith("不符合"))
-        enrolment.stopped_at = timezone.now()
-        enrolment.save()
+        enrolment.stopped_at = now
+        stops.append((enrolment, before))
+    Enrolment.objects.filter(pk__in=confirming).update(confirmed_year=year)
+    Enrolment.objects.bulk_update(stopping, ["status", "stop_reason", "stopped_at"], batch_size=500)
+    for enrolment, before in stops:
         record(
             by=by,
             action="benefits.enrolment_stop",
@@ -592,7 +569,7 @@ def enrolments_reconfirm(*, programme_id: str, year: int, area: Area, by: Any) -
             after=model_snapshot(enrolment),
             reason=enrolment.stop_reason,
         )
-        stopped += 1
+    confirmed, stopped = len(confirming), len(stopping)
     record(
         by=by,
         action="benefits.enrolments_reconfirm",

@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jisheng.accounts.decorators import role_required
-from jisheng.accounts.permissions import may_take
+from jisheng.accounts import permissions
+from jisheng.accounts.http import AuthenticatedHttpRequest
+from jisheng.accounts.permissions import Capability, may_take
 from jisheng.areas.models import Area
 from jisheng.areas.scoping import get_visible_or_404, visible_area
 from jisheng.audit.disclosure import disclosure_record
@@ -25,16 +26,6 @@ from . import engine, queries, services, whatif
 from .models import Batch, Line, Objection, Payment
 from .payee import clean_account
 from .rules import get_programme, programmes
-
-STAFF = (
-    "village_officer",
-    "counter_clerk",
-    "township_head",
-    "county_staff",
-    "city_staff",
-    "auditor",
-    "audit_admin",
-)
 
 
 def _message_errors(request: HttpRequest, action: Callable[[], Any], done: str) -> bool:
@@ -61,7 +52,7 @@ def _area(request: HttpRequest, raw: str | None) -> Area:
     return (visible_area(request.user, raw) if raw else None) or user_area
 
 
-@role_required(*STAFF)
+@permissions.capability_required(Capability.READ_BENEFITS)
 def index(request: HttpRequest) -> HttpResponse:
     batches = queries.batches_for(request.user).select_related("area")
     status = request.GET.get("status", "")
@@ -79,7 +70,7 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(*STAFF)
+@permissions.capability_required(Capability.READ_BENEFITS)
 def programme_detail(request: HttpRequest, programme_id: str) -> HttpResponse:
     try:
         programme = get_programme(programme_id)
@@ -88,8 +79,8 @@ def programme_detail(request: HttpRequest, programme_id: str) -> HttpResponse:
     return render(request, "benefits/programme.html", {"programme": programme})
 
 
-@role_required(*STAFF)
-def run_view(request: HttpRequest) -> HttpResponse:
+@permissions.capability_required(Capability.READ_BENEFITS)
+def run_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Propose beneficiaries with the engine (nothing saved); a POST keeps them as a batch."""
     programme_id = request.POST.get("programme") or request.GET.get("programme") or "childcare_subsidy"
     year = int(request.POST.get("year") or _year(request))
@@ -126,12 +117,12 @@ def run_view(request: HttpRequest) -> HttpResponse:
             "areas": queries.areas_for(request.user),
             "result": result,
             "error": error,
-            "can_propose": services.can_act(request.user, services.PROPOSERS),
+            "can_propose": permissions.holds(request.user, Capability.PROPOSE_BATCH),
         },
     )
 
 
-@role_required(*STAFF)
+@permissions.capability_required(Capability.READ_BENEFITS)
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = queries.batch_for_or_404(request.user, pk)
     lines = (
@@ -150,12 +141,12 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lines": lines,
             "payments": payments,
             "programme": get_programme(batch.programme_id),
-            "can_propose": services.can_act(user, services.PROPOSERS),
-            "can_review": services.can_act(user, services.REVIEWERS),
+            "can_propose": permissions.holds(user, Capability.PROPOSE_BATCH),
+            "can_review": permissions.holds(user, Capability.REVIEW_BATCH),
             # four eyes: a step the user may not take (having taken an earlier one) is not offered
-            "can_approve": services.can_act(user, services.APPROVERS)
+            "can_approve": permissions.holds(user, Capability.APPROVE_BATCH)
             and may_take(user, earlier={"propose": batch.created_by, "review": batch.reviewed_by}),
-            "can_pay": services.can_act(user, services.PAYERS)
+            "can_pay": permissions.holds(user, Capability.PAY_BATCH)
             and may_take(user, earlier={"approve": batch.approved_by}),
             "lacking_accounts": len(services.lines_lacking_account(batch)),
             "notice_over": batch.notice_end is not None and timezone.localdate() >= batch.notice_end,
@@ -163,7 +154,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(*STAFF)
+@permissions.capability_required(Capability.READ_BENEFITS)
 def batch_notice(request: HttpRequest, pk: int) -> HttpResponse:
     """The printable 公示 list: masked ID numbers, amounts and the notice period, village by village."""
     batch = queries.batch_for_or_404(request.user, pk)
@@ -183,8 +174,8 @@ def _batch_action(request: HttpRequest, pk: int, action: Callable[[Batch], Any],
 
 
 @require_POST
-@role_required(*STAFF)
-def batch_notice_start(request: HttpRequest, pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.READ_BENEFITS)
+def batch_notice_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         days = int(request.POST.get("days") or 0) or None
     except ValueError:
@@ -198,8 +189,8 @@ def batch_notice_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*STAFF)
-def batch_review(request: HttpRequest, pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.READ_BENEFITS)
+def batch_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     accept = request.POST.get("decision") != "reject"
     reason = request.POST.get("reason", "")
     return _batch_action(
@@ -211,8 +202,8 @@ def batch_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*STAFF)
-def batch_approve(request: HttpRequest, pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.READ_BENEFITS)
+def batch_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     accept = request.POST.get("decision") != "reject"
     reason = request.POST.get("reason", "")
     return _batch_action(
@@ -224,15 +215,15 @@ def batch_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*STAFF)
-def payments_issue(request: HttpRequest, pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.READ_BENEFITS)
+def payments_issue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _batch_action(
         request, pk, lambda b: services.payments_issue(batch=b, by=request.user), _("Bank file prepared.")
     )
 
 
-@role_required(*STAFF)
-def bank_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+@permissions.capability_required(Capability.READ_BENEFITS)
+def bank_file(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> HttpResponse:
     """Download the bank file of the payments already issued (reading only: issuing is a POST)."""
     from .exports import bank_file_csv, bank_file_xlsx
 
@@ -271,8 +262,8 @@ def bank_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 
 @require_POST
-@role_required(*STAFF)
-def objection_add(request: HttpRequest, pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.READ_BENEFITS)
+def objection_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     line = get_visible_or_404(Line.objects.select_related("batch"), request.user, pk=pk)
     _message_errors(
         request,
@@ -288,8 +279,8 @@ def objection_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*STAFF)
-def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.READ_BENEFITS)
+def objection_resolve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     objection = get_visible_or_404(Objection.objects.select_related("line"), request.user, pk=pk)
     _message_errors(
         request,
@@ -305,8 +296,8 @@ def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*STAFF)
-def payment_settle(request: HttpRequest, pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.READ_BENEFITS)
+def payment_settle(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     payment = get_visible_or_404(Payment.objects.select_related("line"), request.user, pk=pk)
     _message_errors(
         request,
@@ -322,8 +313,8 @@ def payment_settle(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*STAFF)
-def payment_reissue(request: HttpRequest, pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.READ_BENEFITS)
+def payment_reissue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     payment = get_visible_or_404(Payment.objects.select_related("line"), request.user, pk=pk)
 
     def reissue() -> None:
@@ -341,7 +332,7 @@ def payment_reissue(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("benefits:batch", pk=payment.line.batch_id)
 
 
-@role_required(*STAFF)
+@permissions.capability_required(Capability.READ_BENEFITS)
 def whatif_view(request: HttpRequest) -> HttpResponse:
     programme_id = request.GET.get("programme") or "childcare_subsidy"
     year = _year(request, 2025)

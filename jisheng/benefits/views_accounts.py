@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jisheng.accounts.decorators import role_required
+from jisheng.accounts import permissions
+from jisheng.accounts.http import AuthenticatedHttpRequest
+from jisheng.accounts.permissions import Capability
 from jisheng.areas.scoping import get_visible_or_404
 from jisheng.core.text import normalize_text
 
@@ -18,7 +20,7 @@ from . import applications as application_services
 from . import queries, services
 from .models import Application, Line, PayeeAccount
 from .payee import clean_account
-from .views import STAFF, _message_errors
+from .views import _message_errors
 
 
 def _errors(exc: ValidationError | PermissionDenied) -> list[str]:
@@ -27,8 +29,8 @@ def _errors(exc: ValidationError | PermissionDenied) -> list[str]:
     return list(exc.messages)
 
 
-@role_required(*STAFF)
-def batch_accounts(request: HttpRequest, pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.READ_BENEFITS)
+def batch_accounts(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The lines of a batch without an account the bank can pay to, each with a form to record one;
     a refused form comes back with what was typed and the reason."""
     batch = queries.batch_for_or_404(request.user, pk)
@@ -69,14 +71,14 @@ def batch_accounts(request: HttpRequest, pk: int) -> HttpResponse:
             "typed": typed,
             "failed_line": failed_line,
             "errors": errors,
-            "can_record": services.can_act(request.user, services.ACCOUNT_RECORDERS),
+            "can_record": permissions.holds(request.user, Capability.RECORD_PAYEE_ACCOUNT),
         },
     )
 
 
 @require_POST
-@role_required(*STAFF)
-def application_verify(request: HttpRequest, pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.READ_BENEFITS)
+def application_verify(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = get_visible_or_404(Application.objects.all(), request.user, pk=pk)
     _message_errors(
         request,

@@ -11,7 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jisheng.accounts.decorators import role_required
+from jisheng.accounts import permissions
+from jisheng.accounts.http import AuthenticatedHttpRequest
+from jisheng.accounts.permissions import Capability
 from jisheng.areas.scoping import get_visible_or_404
 from jisheng.registry.models import Person
 from jisheng.registry.queries import person_by_id_number
@@ -22,7 +24,7 @@ from .exports import report_xlsx
 from .models import Application, Enrolment, PayeeAccount
 from .payee import clean_account
 from .rules import get_programme, programmes
-from .views import STAFF, _area, _message_errors
+from .views import _area, _message_errors
 
 
 def _report_params(request: HttpRequest) -> tuple[int | None, str, int]:
@@ -35,7 +37,7 @@ def _report_params(request: HttpRequest) -> tuple[int | None, str, int]:
     return year, programme_id, group
 
 
-@role_required(*STAFF)
+@permissions.capability_required(Capability.READ_BENEFITS)
 def report(request: HttpRequest) -> HttpResponse:
     year, programme_id, group = _report_params(request)
     rows = queries.report_rows(request.user, year=year, programme_id=programme_id, group_length=group)
@@ -61,8 +63,8 @@ def report(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(*STAFF)
-def applications(request: HttpRequest) -> HttpResponse:
+@permissions.capability_required(Capability.READ_BENEFITS)
+def applications(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Apply on a resident's behalf (checked at once by the rule) and list earlier applications.
     A refused application shows the form again with everything the officer typed."""
     typed: dict[str, str] = {}
@@ -124,13 +126,13 @@ def applications(request: HttpRequest) -> HttpResponse:
             "statuses": Application.Status.choices,
             "status": status,
             "kinds": PayeeAccount.Kind.choices,
-            "can_verify": services.can_act(request.user, application_services.VERIFIERS),
+            "can_verify": permissions.holds(request.user, Capability.VERIFY_BENEFIT_APPLICATION),
             "typed": typed,
         },
     )
 
 
-@role_required(*STAFF)
+@permissions.capability_required(Capability.READ_BENEFITS)
 def enrolments(request: HttpRequest) -> HttpResponse:
     items = Enrolment.objects.visible_to(request.user).select_related("person", "area")
     status = request.GET.get("status", "active")
@@ -150,8 +152,8 @@ def enrolments(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(*STAFF)
-def enrolments_reconfirm(request: HttpRequest) -> HttpResponse:
+@permissions.capability_required(Capability.READ_BENEFITS)
+def enrolments_reconfirm(request: AuthenticatedHttpRequest) -> HttpResponse:
     area = _area(request, request.POST.get("area"))
     try:
         year = int(request.POST.get("year", ""))
@@ -169,8 +171,8 @@ def enrolments_reconfirm(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(*STAFF)
-def enrolment_stop(request: HttpRequest, pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.READ_BENEFITS)
+def enrolment_stop(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enrolment = get_visible_or_404(Enrolment.objects.all(), request.user, pk=pk)
     try:
         services.enrolment_stop(enrolment=enrolment, reason=request.POST.get("reason", ""), by=request.user)

@@ -9,12 +9,15 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from jisheng.accounts import permissions
+from jisheng.accounts.http import AuthenticatedHttpRequest
+from jisheng.accounts.permissions import Capability
 from jisheng.areas.scoping import get_visible_or_404
 from jisheng.core.ratelimit import allow
 
 from . import services
 from .models import Certificate
-from .views import REVOKE_ROLES, pdf_response
+from .views import pdf_response
 
 router = Router(tags=["certificates"])
 
@@ -78,9 +81,9 @@ def certificate_pdf(request: HttpRequest, certificate_id: int) -> HttpResponse:
 
 
 @router.post("/{int:certificate_id}/revoke", response=CertificateOut)
-def certificate_revoke(request: HttpRequest, certificate_id: int, data: RevokeIn) -> Certificate:
+def certificate_revoke(request: AuthenticatedHttpRequest, certificate_id: int, data: RevokeIn) -> Certificate:
     certificate = get_visible_or_404(Certificate.objects.all(), request.user, pk=certificate_id)
-    if not request.user.has_role(*REVOKE_ROLES) or request.user.is_read_only:  # type: ignore[union-attr]
+    if not permissions.holds(request.user, Capability.REQUEST_REVOCATION):
         raise HttpError(403, _("You may not ask for this certificate to be revoked."))
     try:
         # Step one only: a township head decides on the request in the certificate's page.

@@ -1,6 +1,9 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from jisheng.accounts import permissions
+from jisheng.accounts.permissions import Capability
+
 
 class CertificatesConfig(AppConfig):
     name = "jisheng.certificates"
@@ -10,6 +13,6 @@ class CertificatesConfig(AppConfig):
         {
             "label": _("Certificates"),
             "url": "certificates:list",
-            "roles": ["counter_clerk", "township_head", "county_staff", "auditor"],
+            "visible": lambda user: permissions.holds(user, Capability.BROWSE_CERTIFICATES),
         }
     ]

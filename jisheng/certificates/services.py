@@ -12,9 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jisheng.accounts.permissions import ensure_different_person
-from jisheng.areas.scoping import can_see_area
+from jisheng.accounts import permissions
+from jisheng.accounts.models import acting_user
+from jisheng.accounts.permissions import Capability, ensure_different_person
 from jisheng.audit.services import model_snapshot, record
+from jisheng.core.actor import Actor
 from jisheng.core.text import normalize_text
 
 from . import keys
@@ -75,7 +77,7 @@ def certificate_issue(
     holder_id_number: str,
     details: dict[str, str],
     source_ref: str,
-    by: Any,
+    by: Actor,
 ) -> Certificate:
     now = timezone.now()
     sequence = next_in_sequence(f"certificate-{issuer.code[:9]}-{now:%Y}")
@@ -99,7 +101,7 @@ def certificate_issue(
         details=details,
         source_ref=source_ref,
         issued_at=now,
-        issued_by=by,
+        issued_by=acting_user(by),
         key_id=kid,
         payload=sign(claims, kid, private),
     )
@@ -107,25 +109,11 @@ def certificate_issue(
     return certificate
 
 
-# Who may ask for a revocation, and who decides: a township head, never the one who asked.
-REVOKE_REQUEST_ROLES = ("counter_clerk", "township_head", "county_staff")
-REVOKE_APPROVE_ROLES = ("township_head",)
-
-
-def _may(by: Any, roles: tuple[str, ...], area_code: str) -> bool:
-    return (
-        by is not None
-        and not getattr(by, "is_read_only", False)
-        and by.has_role(*roles)
-        and can_see_area(by, area_code)
-    )
-
-
 @transaction.atomic
-def certificate_revoke_request(*, certificate: Certificate, reason: str, by: Any) -> RevocationRequest:
+def certificate_revoke_request(*, certificate: Certificate, reason: str, by: Actor) -> RevocationRequest:
     """Step one of a revocation: a clerk asks, giving the reason; the certificate stays valid until a
     township head approves."""
-    if not _may(by, REVOKE_REQUEST_ROLES, certificate.area_id):
+    if not permissions.may(by, Capability.REQUEST_REVOCATION, certificate.area_id):
         raise PermissionDenied(_("You may not ask for this certificate to be revoked."))
     reason = " ".join(reason.split())
     if not reason:
@@ -136,7 +124,10 @@ def certificate_revoke_request(*, certificate: Certificate, reason: str, by: Any
     if certificate.revocations.filter(status=RevocationRequest.Status.PENDING).exists():
         raise ValidationError(_("A revocation of this certificate is already waiting for the township head."))
     request = RevocationRequest.objects.create(
-        certificate=certificate, reason=reason[:200], requested_by=by, requested_at=timezone.now()
+        certificate=certificate,
+        reason=reason[:200],
+        requested_by=acting_user(by),
+        requested_at=timezone.now(),
     )
     record(
         by=by,
@@ -150,7 +141,7 @@ def certificate_revoke_request(*, certificate: Certificate, reason: str, by: Any
 
 @transaction.atomic
 def certificate_revoke_decide(
-    *, revocation: RevocationRequest, approve: bool, note: str, by: Any
+    *, revocation: RevocationRequest, approve: bool, note: str, by: Actor
 ) -> RevocationRequest:
     """Step two: a township head other than the requester approves (the certificate is revoked, for
     good) or rejects (with a note saying why)."""
@@ -158,7 +149,7 @@ def certificate_revoke_decide(
         RevocationRequest.objects.select_for_update().select_related("certificate").get(pk=revocation.pk)
     )
     certificate = revocation.certificate
-    if not _may(by, REVOKE_APPROVE_ROLES, certificate.area_id):
+    if not permissions.may(by, Capability.APPROVE_REVOCATION, certificate.area_id):
         raise PermissionDenied(_("Only a township head may decide on a revocation."))
     ensure_different_person(by, step="approve", earlier={"request_revocation": revocation.requested_by})
     if revocation.status != RevocationRequest.Status.PENDING:
@@ -167,7 +158,7 @@ def certificate_revoke_decide(
     if not approve and not note:
         raise ValidationError({"note": _("Say why the revocation is rejected.")})
     revocation.status = RevocationRequest.Status.APPROVED if approve else RevocationRequest.Status.REJECTED
-    revocation.decided_by = by
+    revocation.decided_by = acting_user(by)
     revocation.decided_at = timezone.now()
     revocation.decision_note = note[:200]
     revocation.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
@@ -186,7 +177,7 @@ def certificate_revoke_decide(
     before = model_snapshot(certificate, ["revoked_at", "revoked_reason"])
     certificate.revoked_at = revocation.decided_at
     certificate.revoked_reason = revocation.reason
-    certificate.revoked_by = by
+    certificate.revoked_by = acting_user(by)
     certificate.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
     record(
         by=by,
@@ -205,7 +196,7 @@ def certificate_revoke_decide(
 
 
 @transaction.atomic
-def signing_key_rotate(*, by: Any) -> str:
+def signing_key_rotate(*, by: Actor) -> str:
     kid = keys.create_key()
     record(
         by=by,

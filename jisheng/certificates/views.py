@@ -8,8 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jisheng.accounts.decorators import role_required, staff_can_change
-from jisheng.accounts.permissions import may_take
+from jisheng.accounts import permissions
+from jisheng.accounts.http import AuthenticatedHttpRequest
+from jisheng.accounts.permissions import Capability, may_take
 from jisheng.areas.scoping import get_visible_or_404
 from jisheng.audit.disclosure import disclosure_record
 from jisheng.core.ratelimit import allow
@@ -19,9 +20,6 @@ from . import keys, services
 from .models import Certificate, RevocationRequest
 from .pdf import certificate_pdf
 from .signing import PREFIX
-
-STAFF_ROLES = ("counter_clerk", "township_head", "county_staff", "city_staff", "auditor", "village_officer")
-REVOKE_ROLES = ("counter_clerk", "township_head", "county_staff")
 
 
 def _limited(request: HttpRequest) -> HttpResponse:
@@ -62,7 +60,7 @@ def verify_keys(request: HttpRequest) -> HttpResponse:
     return render(request, "certificates/keys.html", {"keys": keys.public_keys()})
 
 
-@role_required(*STAFF_ROLES)
+@permissions.capability_required(Capability.READ_CERTIFICATES)
 def certificate_list(request: HttpRequest) -> HttpResponse:
     certificates = Certificate.objects.visible_to(request.user).select_related("issuer")
     query = request.GET.get("q", "").strip()
@@ -71,7 +69,7 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
     return render(request, "certificates/list.html", {"certificates": certificates[:100], "q": query})
 
 
-@role_required(*STAFF_ROLES)
+@permissions.capability_required(Capability.READ_CERTIFICATES)
 def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     certificate = get_visible_or_404(Certificate.objects.select_related("issuer"), request.user, pk=pk)
     user = request.user
@@ -92,19 +90,16 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "holder": holder,
             "pending": pending,
             "revocations": certificate.revocations.select_related("requested_by", "decided_by"),
-            "can_request": pending is None
-            and staff_can_change(user)
-            and user.has_role(*services.REVOKE_REQUEST_ROLES),  # type: ignore[union-attr]
+            "can_request": pending is None and permissions.holds(user, Capability.REQUEST_REVOCATION),
             "can_decide": pending is not None
-            and staff_can_change(user)
-            and user.has_role(*services.REVOKE_APPROVE_ROLES)  # type: ignore[union-attr]
+            and permissions.holds(user, Capability.APPROVE_REVOCATION)
             and may_take(user, earlier={"request_revocation": pending.requested_by}),
         },
     )
 
 
-@role_required(*STAFF_ROLES)
-def certificate_download(request: HttpRequest, pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.READ_CERTIFICATES)
+def certificate_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     certificate = get_visible_or_404(Certificate.objects.select_related("issuer"), request.user, pk=pk)
     # The PDF carries the holder's full ID number: handing it over is a disclosure like a reveal.
     disclosure_record(
@@ -136,11 +131,11 @@ def _confirmed(request: HttpRequest) -> bool:
 
 
 @require_POST
-@role_required(*REVOKE_ROLES)
-def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.REQUEST_REVOCATION)
+def certificate_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Step one: ask for the revocation; a township head decides (certificate_revoke_decide)."""
     certificate = get_visible_or_404(Certificate.objects.all(), request.user, pk=pk)
-    if not staff_can_change(request.user):
+    if not permissions.holds(request.user, Capability.REQUEST_REVOCATION):
         raise Http404
     if _confirmed(request):
         try:
@@ -154,11 +149,11 @@ def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*services.REVOKE_APPROVE_ROLES)
-def certificate_revoke_decide(request: HttpRequest, pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.APPROVE_REVOCATION)
+def certificate_revoke_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     certificate = get_visible_or_404(Certificate.objects.all(), request.user, pk=pk)
     revocation = certificate.revocations.filter(status=RevocationRequest.Status.PENDING).first()
-    if revocation is None or not staff_can_change(request.user):
+    if revocation is None or not permissions.holds(request.user, Capability.APPROVE_REVOCATION):
         raise Http404
     approve = request.POST.get("decision") == "approve"
     if approve and not _confirmed(request):

@@ -2,8 +2,8 @@
 
 An app lists its entries on its AppConfig as ``nav_items`` ({"label", "url", "visible"}), where
 ``visible`` is a function of the user — in practice ``lambda user: permissions.holds(user, Capability.X)``
-from ``accounts.permissions``, so that the menu and the pages ask the same question; an entry with
-neither ``visible`` nor the older ``roles`` is shown to every signed-in staff member. The shell never imports the apps themselves.
+from ``accounts.permissions``, so that the menu and the pages ask the same question; an entry without
+``visible`` is shown to every signed-in staff member. The shell never imports the apps themselves.
 """
 
 from typing import Any
@@ -28,9 +28,6 @@ def items_for(user: Any) -> list[dict[str, str]]:
         for item in getattr(config, "nav_items", []):
             visible = item.get("visible")
             if visible is not None and not visible(user):
-                continue
-            roles = item.get("roles")
-            if roles and not user.has_role(*roles):
                 continue
             try:
                 url = reverse(item["url"])

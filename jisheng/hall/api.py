@@ -13,6 +13,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
+from jisheng.accounts.http import AuthenticatedHttpRequest
 from jisheng.areas.scoping import get_visible_or_404
 from jisheng.certificates.pdf import certificate_pdf
 
@@ -140,7 +141,7 @@ def application_list(request: HttpRequest, mine: bool = False) -> list[Applicati
 @router.post(
     "/applications", response={201: ApplicationOut}, summary="Submit an application with its materials"
 )
-def application_submit(request: HttpRequest, data: SubmitIn) -> Status[Application]:
+def application_submit(request: AuthenticatedHttpRequest, data: SubmitIn) -> Status[Application]:
     from jisheng.registry.models import Person
     from jisheng.registry.queries import person_by_id_number
 
@@ -205,7 +206,7 @@ def application_notice_pdf(request: HttpRequest, application_id: int, sequence: 
 @router.post(
     "/applications/{int:application_id}/notice", response=NoticeOut, summary="Issue the one-time notice"
 )
-def application_notice(request: HttpRequest, application_id: int, data: NoticeIn) -> object:
+def application_notice(request: AuthenticatedHttpRequest, application_id: int, data: NoticeIn) -> object:
     application = _case(request, application_id)
     return _run(
         lambda: services.notice_issue(
@@ -217,7 +218,9 @@ def application_notice(request: HttpRequest, application_id: int, data: NoticeIn
 @router.post(
     "/applications/{int:application_id}/resubmit", response=ApplicationOut, summary="Corrections handed in"
 )
-def application_resubmit(request: HttpRequest, application_id: int, data: ResubmitIn) -> Application:
+def application_resubmit(
+    request: AuthenticatedHttpRequest, application_id: int, data: ResubmitIn
+) -> Application:
     application = _case(request, application_id)
     return _run(
         lambda: services.application_resubmit(
@@ -230,7 +233,9 @@ def application_resubmit(request: HttpRequest, application_id: int, data: Resubm
 
 
 @router.post("/applications/{int:application_id}/approve", response=ApplicationOut)
-def application_approve(request: HttpRequest, application_id: int, data: DecisionIn) -> Application:
+def application_approve(
+    request: AuthenticatedHttpRequest, application_id: int, data: DecisionIn
+) -> Application:
     application = _case(request, application_id)
     return _run(
         lambda: services.application_approve(application=application, reason=data.reason, by=request.user)
@@ -242,7 +247,9 @@ def application_approve(request: HttpRequest, application_id: int, data: Decisio
     response=ApplicationOut,
     summary="Refuse after review, naming the rule",
 )
-def application_refuse(request: HttpRequest, application_id: int, data: DecisionIn) -> Application:
+def application_refuse(
+    request: AuthenticatedHttpRequest, application_id: int, data: DecisionIn
+) -> Application:
     application = _case(request, application_id)
     return _run(
         lambda: services.application_refuse(
@@ -256,7 +263,9 @@ def application_refuse(request: HttpRequest, application_id: int, data: Decision
     response=ApplicationOut,
     summary="Decline at intake (never for unconditional items)",
 )
-def application_decline(request: HttpRequest, application_id: int, data: DecisionIn) -> Application:
+def application_decline(
+    request: AuthenticatedHttpRequest, application_id: int, data: DecisionIn
+) -> Application:
     application = _case(request, application_id)
     return _run(
         lambda: services.application_decline(
@@ -270,7 +279,9 @@ def application_decline(request: HttpRequest, application_id: int, data: Decisio
     response=ApplicationOut,
     summary="Review: overturn a refusal",
 )
-def application_overturn(request: HttpRequest, application_id: int, data: DecisionIn) -> Application:
+def application_overturn(
+    request: AuthenticatedHttpRequest, application_id: int, data: DecisionIn
+) -> Application:
     application = _case(request, application_id)
     return _run(
         lambda: services.refusal_overturn(application=application, reason=data.reason, by=request.user)
@@ -278,7 +289,9 @@ def application_overturn(request: HttpRequest, application_id: int, data: Decisi
 
 
 @router.post("/applications/{int:application_id}/handover", response=ApplicationOut)
-def application_handover(request: HttpRequest, application_id: int, data: HandoverIn) -> Application:
+def application_handover(
+    request: AuthenticatedHttpRequest, application_id: int, data: HandoverIn
+) -> Application:
     from jisheng.accounts.models import User
 
     application = _case(request, application_id)

@@ -4,6 +4,9 @@ from django.apps import AppConfig
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jisheng.accounts import permissions
+from jisheng.accounts.permissions import Capability
+
 
 class HallConfig(AppConfig):
     name = "jisheng.hall"
@@ -13,9 +16,13 @@ class HallConfig(AppConfig):
         {
             "label": _("Service hall"),
             "url": "hall:queue",
-            "roles": ["counter_clerk", "township_head", "county_staff", "village_officer", "auditor"],
+            "visible": lambda user: permissions.holds(user, Capability.READ_CASES),
         },
-        {"label": _("Service catalogue"), "url": "hall:catalogue", "roles": ["system_admin", "city_staff"]},
+        {
+            "label": _("Service catalogue"),
+            "url": "hall:catalogue",
+            "visible": lambda user: permissions.holds(user, Capability.CONFIGURE_CATALOGUE),
+        },
     ]
     # The bundled scheduler (jisheng scheduler) runs the sweep hourly; it is idempotent.
     periodic_commands = [("deadline-sweep", 60)]
@@ -31,12 +38,12 @@ class HallConfig(AppConfig):
         """代办: a proxy application is the village officer's daily hall action."""
         from django.urls import reverse
 
-        if not user.has_role("village_officer") or user.is_read_only:
+        if not permissions.holds(user, Capability.APPLY_BY_PROXY):
             return []
         return [{"label": _("Apply on a resident's behalf"), "url": reverse("hall:queue") + "#new"}]
 
     def home_cards(self, user: Any) -> list[dict[str, Any]]:
-        if not user.has_role("counter_clerk", "township_head", "village_officer"):
+        if not permissions.holds(user, Capability.SERVE_RESIDENTS):
             return []
         from django.urls import reverse
 
@@ -44,7 +51,7 @@ class HallConfig(AppConfig):
 
         # The same query as the queue's header, so the card and the queue cannot disagree.
         counts = queue_counts(user)
-        if not user.has_role("counter_clerk", "township_head"):
+        if not permissions.holds(user, Capability.WORK_AT_COUNTER):
             # A village officer owns no case (a proxy application goes to the township's counter): the
             # village's open cases are what the officer follows.
             return [

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from jisheng.accounts.models import User
 from jisheng.areas.models import Area
+from jisheng.core.actor import DEMO
 
 from . import services
 from .models import Application, Post, ServiceItem
@@ -19,7 +20,7 @@ TOWNSHIP = "411723101000"
 
 @transaction.atomic
 def populate(*, persons: int, seed: int, out: Any) -> None:
-    result = services.catalogue_load(by=None)
+    result = services.catalogue_load(by=DEMO)
     out.write(f"服务事项目录: 更新 {result['items']} 项, 政策问答 {result['questions']} 条\n")
     township = Area.objects.filter(code=TOWNSHIP).first()
     clerk = User.objects.filter(username="clerk").first()
@@ -28,7 +29,7 @@ def populate(*, persons: int, seed: int, out: Any) -> None:
         out.write("便民服务大厅: 缺少演示乡镇或窗口人员, 跳过\n")
         return
     if not Post.objects.filter(office=township).exists():
-        services.post_create(office=township, name="综合受理岗", holder_a=clerk, holder_b=clerk2, by=None)
+        services.post_create(office=township, name="综合受理岗", holder_a=clerk, holder_b=clerk2, by=DEMO)
     if Application.objects.filter(office=township).exists():
         out.write("便民服务大厅: 演示申请已存在\n")
         return
@@ -46,7 +47,7 @@ def populate(*, persons: int, seed: int, out: Any) -> None:
             person=person,
             channel="online" if online else "counter",
             phone=person.phone or "13800000000",
-            by=None if online else clerk,
+            by=DEMO if online else clerk,
             received_materials=[] if online or index % 2 else [m.code for m in items[code].materials.all()],
         )
         made += 1

@@ -14,9 +14,10 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jisheng.accounts.decorators import role_required
+from jisheng.accounts import permissions
 from jisheng.accounts.http import AuthenticatedHttpRequest
 from jisheng.accounts.models import User
+from jisheng.accounts.permissions import Capability
 from jisheng.areas.scoping import get_visible_or_404
 
 from . import queries, services
@@ -34,9 +35,7 @@ from .models.cases import OPEN_STATUSES
 from .pdfs import notice_pdf, receipt_pdf
 from .services.common import office_of
 
-CASE_ROLES = ("counter_clerk", "township_head", "county_staff", "village_officer", "auditor")
 QUEUE_ROWS = 50
-SUPERVISE_ROLES = ("township_head", "county_staff", "auditor", "city_staff")
 
 
 def _errors(request: HttpRequest, exc: Exception) -> None:
@@ -61,7 +60,7 @@ def _queue_filter(params: Any) -> queries.QueueFilter:
     )
 
 
-@role_required(*CASE_ROLES)
+@permissions.capability_required(Capability.READ_CASES)
 def queue(request: HttpRequest) -> HttpResponse:
     how = _queue_filter(request.GET)
     mine = queries.work_queue(request.user, mine=True, limit=QUEUE_ROWS, how=how)
@@ -78,13 +77,12 @@ def queue(request: HttpRequest) -> HttpResponse:
             "counts": queries.queue_counts(request.user),
             "statuses": [(s.value, s.label) for s in OPEN_STATUSES],
             "same_day_items": [item for item in items if item.time_limit_counter == 0],
-            "can_apply": request.user.has_role("counter_clerk", "township_head", "village_officer")  # type: ignore[union-attr]
-            and not request.user.is_read_only,  # type: ignore[union-attr]
+            "can_apply": permissions.holds(request.user, Capability.SERVE_RESIDENTS),
         },
     )
 
 
-@role_required(*CASE_ROLES)
+@permissions.capability_required(Capability.READ_CASES)
 def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = get_visible_or_404(
         Application.objects.select_related("item", "owner", "first_receiver", "certificate", "office"),
@@ -103,7 +101,7 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
     colleagues = (
         User.objects.visible_to(request.user)
-        .filter(roles__code__in=["counter_clerk", "township_head"])
+        .filter(roles__code__in=permissions.roles_for(Capability.WORK_AT_COUNTER))
         .distinct()
     )
     return render(
@@ -118,17 +116,15 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "events": application.events.all(),
             "handovers": application.handovers.select_related("from_user", "to_user"),
             "colleagues": colleagues,
-            "can_act": not request.user.is_read_only
-            and request.user.has_role("counter_clerk", "township_head", "county_staff"),
-            "can_review": request.user.has_role("township_head", "county_staff")
-            and not request.user.is_read_only,
+            "can_act": permissions.holds(request.user, Capability.DECIDE_CASES),
+            "can_review": permissions.holds(request.user, Capability.REVIEW_DECISIONS),
         },
     )
 
 
 @require_POST
-@role_required("counter_clerk", "township_head", "county_staff", "village_officer")
-def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+@permissions.capability_required(Capability.HANDLE_CASES)
+def case_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     application = get_visible_or_404(Application.objects.select_related("item"), request.user, pk=pk)
     post = request.POST
     try:
@@ -175,7 +171,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return redirect("hall:case", pk=application.pk)
 
 
-@role_required(*CASE_ROLES)
+@permissions.capability_required(Capability.READ_CASES)
 def case_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_visible_or_404(
         Application.objects.select_related("item", "office"), request.user, pk=pk
@@ -183,8 +179,8 @@ def case_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponse(receipt_pdf(application), content_type="application/pdf")
 
 
-@role_required(*CASE_ROLES)
-def case_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.READ_CASES)
+def case_file(request: AuthenticatedHttpRequest, pk: int, file_pk: int) -> HttpResponse:
     """A submitted photo or PDF, shown in the browser: scoped to the case, never cached, and recorded
     as a disclosure of personal data like any other reading of a resident's papers."""
     submitted = get_visible_or_404(
@@ -205,7 +201,7 @@ def case_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
     return response
 
 
-@role_required(*CASE_ROLES)
+@permissions.capability_required(Capability.READ_CASES)
 def case_notice(request: HttpRequest, pk: int, sequence: int) -> HttpResponse:
     application = get_visible_or_404(Application.objects.all(), request.user, pk=pk)
     return HttpResponse(
@@ -213,12 +209,14 @@ def case_notice(request: HttpRequest, pk: int, sequence: int) -> HttpResponse:
     )
 
 
-@role_required("counter_clerk", "township_head", "village_officer")
+@permissions.capability_required(Capability.SERVE_RESIDENTS)
 def case_new(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """A counter application, a proxy application by a village officer (代办) or a home visit (上门办理)."""
     item = get_object_or_404(ServiceItem.objects.prefetch_related("materials"), code=code)
     channels = (
-        ["proxy", "home_visit"] if request.user.has_role("village_officer") else ["counter", "home_visit"]
+        ["proxy", "home_visit"]
+        if permissions.holds(request.user, Capability.APPLY_BY_PROXY)
+        else ["counter", "home_visit"]
     )
     if request.method == "POST":
         from jisheng.registry.models import Person
@@ -254,7 +252,7 @@ def case_new(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
             "channels": channels,
             "values": request.POST if request.method == "POST" else {},
             "received": request.POST.getlist("received") if request.method == "POST" else [],
-            "is_village_officer": request.user.has_role("village_officer"),  # type: ignore[union-attr]
+            "is_village_officer": permissions.holds(request.user, Capability.APPLY_BY_PROXY),
         },
     )
 
@@ -272,8 +270,8 @@ def _uploads(request: HttpRequest, item: ServiceItem) -> list[services.Upload]:
     return uploads
 
 
-@role_required("counter_clerk", "township_head", "auditor", "county_staff")
-def posts(request: HttpRequest) -> HttpResponse:
+@permissions.capability_required(Capability.READ_HALL_RECORDS)
+def posts(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         post = get_visible_or_404(Post.objects.all(), request.user, pk=request.POST.get("post") or 0)
         try:
@@ -291,7 +289,7 @@ def posts(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(*SUPERVISE_ROLES)
+@permissions.capability_required(Capability.SUPERVISE_HALL)
 def accountability(request: HttpRequest) -> HttpResponse:
     records = Accountability.objects.visible_to(request.user).select_related("application", "responsible")[
         :300
@@ -299,7 +297,7 @@ def accountability(request: HttpRequest) -> HttpResponse:
     return render(request, "hall/accountability.html", {"records": records})
 
 
-@role_required("counter_clerk", "township_head", "village_officer", "auditor", "county_staff")
+@permissions.capability_required(Capability.READ_CASES)
 def consultations(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.user.area is None:  # a staff account without an area has no office to log for
         raise PermissionDenied

@@ -5,16 +5,16 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from jisheng.accounts.decorators import role_required
+from jisheng.accounts import permissions
+from jisheng.accounts.http import AuthenticatedHttpRequest
+from jisheng.accounts.permissions import Capability
 
 from . import services
 from .models import ServiceItem
-
-ADMIN_ROLES = ("system_admin", "city_staff")
 
 
 class ItemForm(forms.ModelForm):
@@ -24,8 +24,8 @@ class ItemForm(forms.ModelForm):
         widgets = {"effective_to": forms.DateInput(attrs={"type": "date"})}
 
 
-@role_required(*ADMIN_ROLES)
-def catalogue(request: HttpRequest) -> HttpResponse:
+@permissions.capability_required(Capability.CONFIGURE_CATALOGUE)
+def catalogue(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             result = services.catalogue_load(by=request.user)
@@ -42,8 +42,8 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(*ADMIN_ROLES)
-def catalogue_item(request: HttpRequest, pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.CONFIGURE_CATALOGUE)
+def catalogue_item(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(ServiceItem, pk=pk)
     form = ItemForm(request.POST or None, instance=ServiceItem.objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():

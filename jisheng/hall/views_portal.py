@@ -14,9 +14,11 @@ from django.views.decorators.http import require_POST
 
 from jisheng.audit.disclosure import disclosure_record
 from jisheng.certificates.pdf import certificate_pdf
+from jisheng.core.actor import Resident
 from jisheng.core.ratelimit import allow
 from jisheng.core.text import normalize_code, normalize_text
 from jisheng.core.uploads import MB, limit_uploads, nothing_submitted, upload_refusal
+from jisheng.registry.validation import mask_id
 
 from . import queries, services
 from .models import Application, RatingLevel, ServiceItem
@@ -111,7 +113,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                         person=person,
                         channel="online",
                         phone=values["phone"],
-                        by=None,
+                        by=Resident(reference=mask_id(values["id_number"])),
                         uploads=_uploads(request, item),
                         details=_booking(request, item),
                     )
@@ -167,7 +169,9 @@ def resubmit(request: HttpRequest, number: str) -> HttpResponse:
         return redirect("hall:portal_case", number=number)
     try:
         services.application_resubmit(
-            application=application, uploads=_uploads(request, application.item), by=None
+            application=application,
+            uploads=_uploads(request, application.item),
+            by=Resident(reference=number),
         )
         messages.success(request, _("Your corrections have been received."))
     except ValidationError as exc:
@@ -184,6 +188,7 @@ def rate(request: HttpRequest, number: str) -> HttpResponse:
             application=application,
             level=int(request.POST.get("level", "0") or 0),
             comment=request.POST.get("comment", ""),
+            by=Resident(reference=number),
         )
         messages.success(request, _("Thank you for your rating."))
     except (ValidationError, ValueError) as exc:
@@ -211,7 +216,7 @@ def certificate(request: HttpRequest, number: str) -> HttpResponse:
     # The resident fetches their own certificate, but it carries a full ID number: logged as a
     # disclosure to the holder, so the trail shows every copy that left the system.
     disclosure_record(
-        by=None,
+        by=Resident(reference=number),
         kind="certificate_pdf_to_holder",
         count=1,
         fields=("name", "id_number"),

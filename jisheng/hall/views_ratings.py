@@ -5,20 +5,22 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jisheng.accounts.decorators import role_required
+from jisheng.accounts import permissions
+from jisheng.accounts.http import AuthenticatedHttpRequest
+from jisheng.accounts.permissions import Capability
 from jisheng.areas.scoping import get_visible_or_404
 
 from . import services
 from .models import Rating, RatingLevel
 
 
-@role_required("counter_clerk", "township_head", "auditor", "county_staff")
-def ratings(request: HttpRequest) -> HttpResponse:
+@permissions.capability_required(Capability.READ_HALL_RECORDS)
+def ratings(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         rating = get_visible_or_404(
             Rating.objects.select_related("application"), request.user, pk=request.POST.get("rating") or 0

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jisheng.certificates.pdf import render_pdf
+from jisheng.core.actor import Resident
 
 from . import queries, services
 from .models import Rating, ServiceItem, ServiceOffice
@@ -63,7 +64,9 @@ def appeal(request: HttpRequest, number: str) -> HttpResponse:
     application = _allowed_case(request, number)
     rating = get_object_or_404(Rating, application=application)
     try:
-        services.rating_appeal(rating=rating, text=request.POST.get("appeal", ""))
+        services.rating_appeal(
+            rating=rating, text=request.POST.get("appeal", ""), by=Resident(reference=number)
+        )
         messages.success(request, _("Your appeal has been received; the township head will answer it."))
     except ValidationError as exc:
         for message in exc.messages:

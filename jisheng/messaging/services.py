@@ -17,9 +17,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from jisheng.audit.services import record
+from jisheng.core.actor import Actor, System
 
 from .models import Message, MessageKind, MessageState
 from .senders import SendError, get_sender
+
+# Who records a message sent or failed: the outbox worker.
+SENDER = System(job="message sender")
 
 MAX_ATTEMPTS = 8
 STALE_AFTER = datetime.timedelta(minutes=15)
@@ -36,7 +40,7 @@ def message_enqueue(
     subject_id: str,
     area: Any,
     text: str,
-    by: Any,
+    by: Actor,
     phone: str = "",
     recipient: Any = None,
     link: str = "",
@@ -120,7 +124,7 @@ def _sent(message: Message) -> str:
     Message.objects.filter(pk=message.pk, state=MessageState.SENDING).update(
         state=MessageState.SENT, sent_at=now, last_error=""
     )
-    record(by=None, action="messaging.sent", obj=message, after={"attempts": message.attempts})
+    record(by=SENDER, action="messaging.sent", obj=message, after={"attempts": message.attempts})
     return "sent"
 
 
@@ -133,7 +137,7 @@ def _failed(message: Message, error: str) -> str:
         last_error=error[:300],
     )
     record(
-        by=None,
+        by=SENDER,
         action="messaging.failed" if given_up else "messaging.retry",
         obj=message,
         after={"attempts": message.attempts, "error": error[:300]},

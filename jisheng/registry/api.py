@@ -7,10 +7,10 @@ import datetime
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from jisheng.accounts.roles import RoleCode
+from jisheng.accounts import permissions
+from jisheng.accounts.permissions import Capability
 from jisheng.core.text import normalize_code
 
-from .permissions import READ_ROLES
 from .queries import SearchCriteria, person_search
 
 PREFIX = "/"
@@ -33,7 +33,7 @@ def persons(
     request: HttpRequest, q: str = "", area: str = "", status: str = "", limit: int = 50
 ) -> list[PersonOut]:
     user = request.user
-    if not user.has_role(*[RoleCode(code) for code in READ_ROLES]):  # type: ignore[union-attr]
+    if not permissions.holds(user, Capability.READ_REGISTRY):
         return []
     area = normalize_code(area)  # full-width digits are digits to str.isdigit, not to the area codes
     criteria = SearchCriteria(

@@ -3,7 +3,8 @@ from typing import Any
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from .permissions import DUPLICATE_ROLES, IMPORT_ROLES, READ_ROLES
+from jisheng.accounts import permissions
+from jisheng.accounts.permissions import Capability
 
 
 class RegistryConfig(AppConfig):
@@ -12,16 +13,28 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Population registry")
 
     nav_items = [
-        {"label": _("Residents"), "url": "registry:search", "roles": list(READ_ROLES)},
-        {"label": _("Import"), "url": "registry:import", "roles": list(IMPORT_ROLES)},
-        {"label": _("Duplicates"), "url": "registry:duplicates", "roles": list(DUPLICATE_ROLES)},
+        {
+            "label": _("Residents"),
+            "url": "registry:search",
+            "visible": lambda user: permissions.holds(user, Capability.READ_REGISTRY),
+        },
+        {
+            "label": _("Import"),
+            "url": "registry:import",
+            "visible": lambda user: permissions.holds(user, Capability.IMPORT_ROSTERS),
+        },
+        {
+            "label": _("Duplicates"),
+            "url": "registry:duplicates",
+            "visible": lambda user: permissions.holds(user, Capability.REVIEW_DUPLICATES),
+        },
     ]
 
     def home_actions(self, user: Any) -> list[dict[str, Any]]:
         """The village officer's daily registry actions, straight from the home page."""
         from django.urls import reverse
 
-        if not user.has_role("village_officer") or user.is_read_only:
+        if not permissions.holds(user, Capability.WORK_IN_VILLAGE):
             return []
         return [
             {"label": _("Register a birth"), "url": reverse("registry:pick_person", args=["birth"])},
@@ -34,7 +47,7 @@ class RegistryConfig(AppConfig):
 
         from .models import DuplicateCandidate
 
-        if not user.has_role(*DUPLICATE_ROLES):
+        if not permissions.holds(user, Capability.REVIEW_DUPLICATES):
             return []
         waiting = (
             DuplicateCandidate.objects.visible_to(user)

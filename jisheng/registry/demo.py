@@ -12,6 +12,7 @@ from django.db import transaction
 
 from jisheng.areas.models import Area, Level
 from jisheng.audit.services import record
+from jisheng.core.actor import DEMO
 
 from .demo_county import COUNTY_PREFIX, generate
 from .duplicates import duplicates_scan
@@ -54,13 +55,13 @@ def populate(*, persons: int, seed: int, out: Any) -> None:
     added += walkthrough
     with transaction.atomic():
         record(
-            by=None,
+            by=DEMO,
             action="registry.demo_generate",
             object_type="registry.person",
             area_code=COUNTY_PREFIX.ljust(12, "0"),
             after={"seed": seed, "persons": persons, "added": added},
         )
-    found = duplicates_scan(by=None)
+    found = duplicates_scan(by=DEMO)
     out.write(f"人口: 新增 {added:,} 人 ({time.monotonic() - started:.1f}s)，疑似重复 {found} 对")
 
 
@@ -81,7 +82,7 @@ def _walkthrough_person() -> None:
     village = Area.objects.get(code=WALKTHROUGH_VILLAGE)
     number = WALKTHROUGH_ID
     person_create(
-        by=None,
+        by=DEMO,
         name="张三",
         id_number=number,
         residence_area=village,

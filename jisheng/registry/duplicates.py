@@ -17,11 +17,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jisheng.accounts import permissions
+from jisheng.accounts.permissions import Capability
 from jisheng.areas.models import Area
 from jisheng.audit.services import record
+from jisheng.core.actor import Actor
 
 from .models import Birth, Contraception, DuplicateCandidate, Household, Marriage, Person, ResidencePeriod
-from .services import ensure_may_change
 from .validation import Refusal, clean_text
 
 # A name group bigger than this (张伟 in a big county) is compared by sorted digits only, never pairwise.
@@ -73,7 +75,7 @@ def common_area(code_a: str, code_b: str) -> Area:
 
 
 @transaction.atomic
-def duplicates_scan(*, by: Any) -> int:
+def duplicates_scan(*, by: Actor) -> int:
     """Look for new probable duplicates everywhere; returns how many new pairs await review."""
     rows = list(
         Person.objects.filter(merged_into__isnull=True).values_list(
@@ -107,9 +109,9 @@ def _pending(candidate: DuplicateCandidate) -> None:
 
 
 @transaction.atomic
-def duplicate_mark_distinct(*, candidate: DuplicateCandidate, note: str, by: Any) -> DuplicateCandidate:
+def duplicate_mark_distinct(*, candidate: DuplicateCandidate, note: str, by: Actor) -> DuplicateCandidate:
     """Remember that the two records are different people, so the pair is not proposed again."""
-    ensure_may_change(by, candidate.area_id)
+    permissions.ensure(by, Capability.RESOLVE_DUPLICATES, candidate.area_id)
     _pending(candidate)
     candidate.status = DuplicateCandidate.Status.DISTINCT
     candidate.note = clean_text(note)
@@ -121,9 +123,9 @@ def duplicate_mark_distinct(*, candidate: DuplicateCandidate, note: str, by: Any
 
 
 @transaction.atomic
-def duplicate_merge(*, candidate: DuplicateCandidate, survivor: Person, note: str, by: Any) -> Person:
+def duplicate_merge(*, candidate: DuplicateCandidate, survivor: Person, note: str, by: Actor) -> Person:
     """Keep ``survivor``; move every event of the other record to it and mark the other merged."""
-    ensure_may_change(by, candidate.area_id)
+    permissions.ensure(by, Capability.RESOLVE_DUPLICATES, candidate.area_id)
     _pending(candidate)
     if survivor.pk not in (candidate.person_a_id, candidate.person_b_id):
         raise Refusal(_("survivor"), _("must be one of the two records"))

@@ -19,7 +19,7 @@ from jisheng.areas.models import Area, Level
 from jisheng.areas.scoping import user_prefix
 from jisheng.core import text
 
-from .codes import ContraceptiveMethod, Relation, Sex
+from .codes import ContraceptiveMethod, HukouType, PersonStatus, Relation, Sex
 from .models import Marriage
 
 
@@ -135,3 +135,28 @@ class MarriageForm(forms.Form):
 class HouseholdMemberForm(forms.Form):
     household_number = forms.CharField(label=_("household number"), max_length=32)
     relation = forms.ChoiceField(label=_("relation to head"), choices=Relation.choices)
+
+
+class StatusForm(forms.Form):
+    """Living here, living away (外出) or moved out; a death has its own form."""
+
+    status = forms.ChoiceField(
+        label=_("status"),
+        choices=[(s.value, s.label) for s in (PersonStatus.ALIVE, PersonStatus.AWAY, PersonStatus.MOVED_OUT)],
+    )
+    note = forms.CharField(label=_("note"), max_length=128, required=False)
+
+
+class HouseholdForm(forms.Form):
+    """The address and hukou type of the person's household."""
+
+    address = forms.CharField(label=_("address"), max_length=128)
+    hukou_type = forms.ChoiceField(label=_("hukou type"), choices=HukouType.choices)
+
+
+class LeaveHouseholdForm(forms.Form):
+    confirm = forms.BooleanField(label=_("Take this person off their household"))
+
+
+class DivorceForm(forms.Form):
+    date = TypedDateField(label=_("date of divorce"))

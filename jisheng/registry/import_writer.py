@@ -14,6 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from jisheng.audit.services import record
+from jisheng.core.actor import Actor
 
 from .bulkload import insert_rows, reserve_ids
 from .codes import MaritalStatus, PersonStatus, Relation
@@ -55,7 +56,7 @@ def write_plan(plan: Plan) -> None:
 
 
 def record_import(
-    *, kind: str, by: Any, file_name: str, sha256: str, area_code: str, counts: Counts, refused: int
+    *, kind: str, by: Actor, file_name: str, sha256: str, area_code: str, counts: Counts, refused: int
 ) -> None:
     """The audit event of an import's transaction (the whole file, or one part of it)."""
     record(

@@ -18,9 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from jisheng.accounts import permissions
+from jisheng.accounts.models import acting_user
+from jisheng.accounts.permissions import Capability
 from jisheng.areas.models import Area, Level
-from jisheng.areas.scoping import can_see_area
 from jisheng.audit.services import model_snapshot, record
+from jisheng.core.actor import Actor
 
 from .codes import MARRIED_STATUSES, MaritalStatus, PersonStatus, Relation, Sex
 from .models import Birth, Contraception, Household, ImportJob, Marriage, Person, ResidencePeriod
@@ -49,14 +52,6 @@ PERSON_EDITABLE = (
 MIN_MARRIAGE_AGE = {Sex.MALE: 22, Sex.FEMALE: 20}
 
 
-def ensure_may_change(by: Any, area_code: str) -> None:
-    """Read-only roles change nothing, and nobody changes records outside their own area."""
-    if by is None:
-        return
-    if getattr(by, "is_read_only", False) or not can_see_area(by, area_code):
-        raise PermissionDenied(_("You may not change records of this area."))
-
-
 def _village(area: Area) -> Area:
     if area.level != Level.VILLAGE:
         raise Refusal(
@@ -65,7 +60,7 @@ def _village(area: Area) -> Area:
     return area
 
 
-def _already_registered(*, by: Any, id_number: str, as_typed: str) -> Refusal:
+def _already_registered(*, by: Actor, id_number: str, as_typed: str) -> Refusal:
     """The refusal of a second live record: it names the person already registered when the user may
     see them (to open that record instead), and only says so otherwise."""
     person = (
@@ -89,7 +84,7 @@ def _already_registered(*, by: Any, id_number: str, as_typed: str) -> Refusal:
 @transaction.atomic
 def person_create(
     *,
-    by: Any,
+    by: Actor,
     name: str,
     id_number: str,
     residence_area: Area,
@@ -105,7 +100,7 @@ def person_create(
     relation_to_head: str = "",
     since: datetime.date | None = None,
 ) -> Person:
-    ensure_may_change(by, residence_area.code)
+    permissions.ensure(by, Capability.RECORD_VITAL_EVENTS, residence_area.code)
     _village(residence_area)
     identity = check_identity(id_number=id_number, birth_date=birth_date, sex=sex)
     if Person.objects.filter(id_number=identity.id_number, merged_into__isnull=True).exists():
@@ -141,9 +136,9 @@ def person_create(
 
 
 @transaction.atomic
-def person_update(*, person: Person, by: Any, changes: dict[str, Any]) -> Person:
+def person_update(*, person: Person, by: Actor, changes: dict[str, Any]) -> Person:
     """Change the editable fields named in ``changes``; ID, birth date and area change elsewhere."""
-    ensure_may_change(by, person.residence_area_id)
+    permissions.ensure(by, Capability.RECORD_VITAL_EVENTS, person.residence_area_id)
     unknown = set(changes) - set(PERSON_EDITABLE)
     if unknown:
         raise Refusal(", ".join(sorted(unknown)), _("cannot be changed here"))
@@ -163,24 +158,23 @@ def person_update(*, person: Person, by: Any, changes: dict[str, Any]) -> Person
 
 
 @transaction.atomic
-def person_reveal(*, person: Person, field: str, reason: str, by: Any) -> str:
+def person_reveal(*, person: Person, field: str, reason: str, by: Actor) -> str:
     """Show a masked ID number or phone to a user who gives a reason; the reading is audited."""
     reason = clean_text(reason)
     if len(reason) < 2:
         raise Refusal(_("reason"), _("say why you need to see it"), reason)
     if field not in ("id_number", "phone"):
         raise Refusal(field, _("cannot be revealed"))
-    if by is None or not can_see_area(by, person.residence_area_id):
-        raise PermissionDenied
+    permissions.ensure(by, Capability.REVEAL_PERSONAL_DATA, person.residence_area_id)
     action = "person.reveal_id" if field == "id_number" else "person.reveal_phone"
     record(by=by, action=action, obj=person, reason=reason)
     return str(getattr(person, field))
 
 
 @transaction.atomic
-def person_move(*, person: Person, to_area: Area, date: datetime.date, by: Any, note: str = "") -> Person:
+def person_move(*, person: Person, to_area: Area, date: datetime.date, by: Actor, note: str = "") -> Person:
     """Move a person to another village: the same record, a closed and a new residence period."""
-    ensure_may_change(by, person.residence_area_id)
+    permissions.ensure(by, Capability.RECORD_VITAL_EVENTS, person.residence_area_id)
     _village(to_area)
     if to_area.code == person.residence_area_id:
         raise Refusal(_("village"), _("the person already lives there"), to_area.code)
@@ -212,9 +206,9 @@ def person_move(*, person: Person, to_area: Area, date: datetime.date, by: Any, 
 
 
 @transaction.atomic
-def person_set_status(*, person: Person, status: str, by: Any, note: str = "") -> Person:
+def person_set_status(*, person: Person, status: str, by: Actor, note: str = "") -> Person:
     """Living here, living away or moved out (death has its own service)."""
-    ensure_may_change(by, person.residence_area_id)
+    permissions.ensure(by, Capability.RECORD_VITAL_EVENTS, person.residence_area_id)
     if status not in (PersonStatus.ALIVE, PersonStatus.AWAY, PersonStatus.MOVED_OUT):
         raise Refusal(_("status"), _("use the death record for a death"), status)
     before = model_snapshot(person, ["status"])
@@ -232,8 +226,8 @@ def person_set_status(*, person: Person, status: str, by: Any, note: str = "") -
 
 
 @transaction.atomic
-def death_record(*, person: Person, date: datetime.date, by: Any, note: str = "") -> Person:
-    ensure_may_change(by, person.residence_area_id)
+def death_record(*, person: Person, date: datetime.date, by: Actor, note: str = "") -> Person:
+    permissions.ensure(by, Capability.RECORD_VITAL_EVENTS, person.residence_area_id)
     if date < person.birth_date or date > timezone.localdate():
         raise Refusal(_("date of death"), _("must lie between the birth and today"), date)
     before = model_snapshot(person, ["status", "death_date"])
@@ -254,9 +248,9 @@ def death_record(*, person: Person, date: datetime.date, by: Any, note: str = ""
 
 @transaction.atomic
 def household_create(
-    *, by: Any, number: str, area: Area, address: str = "", hukou_type: str = ""
+    *, by: Actor, number: str, area: Area, address: str = "", hukou_type: str = ""
 ) -> Household:
-    ensure_may_change(by, area.code)
+    permissions.ensure(by, Capability.RECORD_VITAL_EVENTS, area.code)
     _village(area)
     number = clean_text(number).replace(" ", "")
     if not number:
@@ -271,8 +265,8 @@ def household_create(
 
 
 @transaction.atomic
-def household_update(*, household: Household, by: Any, address: str, hukou_type: str) -> Household:
-    ensure_may_change(by, household.area_id)
+def household_update(*, household: Household, by: Actor, address: str, hukou_type: str) -> Household:
+    permissions.ensure(by, Capability.RECORD_VITAL_EVENTS, household.area_id)
     before = model_snapshot(household)
     household.address = clean_text(address)
     household.hukou_type = hukou_type
@@ -288,9 +282,9 @@ def household_update(*, household: Household, by: Any, address: str, hukou_type:
 
 
 @transaction.atomic
-def household_add_member(*, household: Household, person: Person, relation: str, by: Any) -> Person:
-    ensure_may_change(by, household.area_id)
-    ensure_may_change(by, person.residence_area_id)
+def household_add_member(*, household: Household, person: Person, relation: str, by: Actor) -> Person:
+    permissions.ensure(by, Capability.RECORD_VITAL_EVENTS, household.area_id)
+    permissions.ensure(by, Capability.RECORD_VITAL_EVENTS, person.residence_area_id)
     if (
         relation == Relation.HEAD
         and household.members.filter(relation_to_head=Relation.HEAD).exclude(pk=person.pk).exists()
@@ -311,8 +305,8 @@ def household_add_member(*, household: Household, person: Person, relation: str,
 
 
 @transaction.atomic
-def household_remove_member(*, person: Person, by: Any) -> Person:
-    ensure_may_change(by, person.residence_area_id)
+def household_remove_member(*, person: Person, by: Actor) -> Person:
+    permissions.ensure(by, Capability.RECORD_VITAL_EVENTS, person.residence_area_id)
     before = model_snapshot(person, ["household", "relation_to_head"])
     person.household = None
     person.relation_to_head = ""
@@ -327,11 +321,11 @@ def marriage_record(
     husband: Person,
     wife: Person,
     date: datetime.date,
-    by: Any,
+    by: Actor,
     kind: str = Marriage.Kind.FIRST,
     certificate_number: str = "",
 ) -> Marriage:
-    ensure_may_change(by, wife.residence_area_id)
+    permissions.ensure(by, Capability.RECORD_VITAL_EVENTS, wife.residence_area_id)
     if husband.sex != Sex.MALE:
         raise Refusal(_("husband"), _("must be a man"), husband.name)
     if wife.sex != Sex.FEMALE:
@@ -365,8 +359,8 @@ def marriage_record(
 
 
 @transaction.atomic
-def marriage_divorce(*, marriage: Marriage, date: datetime.date, by: Any) -> Marriage:
-    ensure_may_change(by, marriage.area_id)
+def marriage_divorce(*, marriage: Marriage, date: datetime.date, by: Actor) -> Marriage:
+    permissions.ensure(by, Capability.RECORD_VITAL_EVENTS, marriage.area_id)
     if marriage.divorce_date is not None:
         raise Refusal(_("date of divorce"), _("the divorce is already recorded"))
     if date < marriage.date:
@@ -387,7 +381,7 @@ def birth_record(
     date: datetime.date,
     sex: str,
     child_name: str,
-    by: Any,
+    by: Actor,
     father: Person | None = None,
     child_id_number: str = "",
     birth_order: int | None = None,
@@ -397,7 +391,7 @@ def birth_record(
     place: str = "",
 ) -> Birth:
     """Record a birth and register the child as a person of the mother's village and household."""
-    ensure_may_change(by, mother.residence_area_id)
+    permissions.ensure(by, Capability.RECORD_VITAL_EVENTS, mother.residence_area_id)
     if mother.sex != Sex.FEMALE:
         raise Refusal(_("mother"), _("must be a woman"), mother.name)
     others = list(Birth.objects.filter(mother=mother).values_list("date", "birth_order"))
@@ -455,11 +449,11 @@ def contraception_record(
     person: Person,
     method: str,
     start_date: datetime.date,
-    by: Any,
+    by: Actor,
     end_date: datetime.date | None = None,
     provider: str = "",
 ) -> Contraception:
-    ensure_may_change(by, person.residence_area_id)
+    permissions.ensure(by, Capability.RECORD_VITAL_EVENTS, person.residence_area_id)
     if end_date is not None and end_date < start_date:
         raise Refusal(_("end date"), _("is before the start date"), end_date)
     if start_date < person.birth_date:
@@ -481,10 +475,13 @@ def contraception_record(
 
 
 @transaction.atomic
-def import_job_create(*, kind: str, file_name: str, by: Any) -> ImportJob:
+def import_job_create(*, kind: str, file_name: str, by: Actor) -> ImportJob:
     """An uploaded file waiting for its column mapping (the web import); audited as an upload."""
+    user = acting_user(by)
+    if user.area is None:
+        raise PermissionDenied(_("This is outside your area."))
     job = ImportJob.objects.create(
-        kind=kind, file_name=clean_text(file_name)[:255], area=by.area, created_by=by
+        kind=kind, file_name=clean_text(file_name)[:255], area=user.area, created_by=user
     )
     record(by=by, action="registry.import_upload", obj=job, after={"kind": kind, "file": job.file_name})
     return job
@@ -562,10 +559,10 @@ def _check_move_date(person: Person, date: datetime.date) -> ResidencePeriod | N
 
 
 @transaction.atomic
-def person_move_out(*, person: Person, to: Place, date: datetime.date, by: Any, note: str = "") -> Person:
+def person_move_out(*, person: Person, to: Place, date: datetime.date, by: Actor, note: str = "") -> Person:
     """Record a move out of the village: to a village of the deployment (the record moves there) or to
     any place outside it (the person is marked moved out, the destination kept in the history)."""
-    ensure_may_change(by, person.residence_area_id)
+    permissions.ensure(by, Capability.RECORD_VITAL_EVENTS, person.residence_area_id)
     if person.status == PersonStatus.DEAD:
         raise Refusal(_("status"), _("a dead person cannot move"))
     if person.status == PersonStatus.MOVED_OUT:
@@ -606,7 +603,7 @@ def person_move_out(*, person: Person, to: Place, date: datetime.date, by: Any, 
     return person
 
 
-def _move_to_village(*, person: Person, to_area: Area, date: datetime.date, by: Any, note: str) -> Person:
+def _move_to_village(*, person: Person, to_area: Area, date: datetime.date, by: Actor, note: str) -> Person:
     """The body of a move between two villages of the deployment; the caller checked who may do it."""
     before = model_snapshot(person, ["residence_area", "status"])
     from_area = person.residence_area
@@ -640,7 +637,7 @@ def person_move_in(
     to_area: Area,
     id_number: str,
     date: datetime.date,
-    by: Any,
+    by: Actor,
     name: str = "",
     origin: Place | None = None,
     phone: str = "",
@@ -650,7 +647,7 @@ def person_move_in(
     village, or moved out earlier) keeps one record and its history; anyone else is registered here,
     with where they came from. The name, when given, must match the record: an ID number typed wrong
     must not move someone else."""
-    ensure_may_change(by, to_area.code)
+    permissions.ensure(by, Capability.RECORD_VITAL_EVENTS, to_area.code)
     _village(to_area)
     number = normalize_id_number(id_number)
     person = (

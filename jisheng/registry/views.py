@@ -7,19 +7,20 @@ import io
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from jisheng.accounts.decorators import role_required
+from jisheng.accounts import permissions
+from jisheng.accounts.http import AuthenticatedHttpRequest
+from jisheng.accounts.permissions import Capability
 from jisheng.areas.scoping import get_visible_or_404
 from jisheng.audit.disclosure import clean_reason, disclosure_record
 
 from .codes import PersonStatus
 from .exports import COLUMNS, EXPORT_PERSONAL_FIELDS, MAX_EXPORT_ROWS, write_persons_xlsx
 from .models import Person
-from .permissions import READ_ROLES
 from .queries import SearchCriteria, person_file, person_search, person_search_queryset
 from .services import person_reveal
 from .validation import Refusal
@@ -43,8 +44,8 @@ def criteria_from(params: Any) -> SearchCriteria:
     )
 
 
-@role_required(*READ_ROLES)
-def search(request: HttpRequest) -> HttpResponse:
+@permissions.capability_required(Capability.READ_REGISTRY)
+def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     criteria = criteria_from(request.GET)
     context = {
         "criteria": criteria,
@@ -57,8 +58,8 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@role_required(*READ_ROLES)
-def export(request: HttpRequest) -> HttpResponse:
+@permissions.capability_required(Capability.READ_REGISTRY)
+def export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """An export of full ID numbers and phones is a disclosure: the page first says how many persons
     the filter holds and asks why; the file is handed over only on POST, after its audit event."""
     params = request.POST if request.method == "POST" else request.GET
@@ -106,8 +107,8 @@ def criteria_filters(criteria: SearchCriteria) -> dict[str, Any]:
     }
 
 
-@role_required(*READ_ROLES)
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.READ_REGISTRY)
+def person_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = get_visible_or_404(
         Person.objects.select_related("residence_area", "household"), request.user, pk=pk
     )
@@ -120,14 +121,12 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _can_edit(user: Any) -> bool:
-    from .views_edit import EDIT_ROLES
-
-    return bool(user.has_role(*EDIT_ROLES)) and not user.is_read_only
+    return permissions.holds(user, Capability.RECORD_VITAL_EVENTS)
 
 
 @require_POST
-@role_required(*READ_ROLES)
-def person_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.READ_REGISTRY)
+def person_reveal_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = get_visible_or_404(Person.objects.all(), request.user, pk=pk)
     field = request.POST.get("field", "id_number")
     reason = request.POST.get("reason", "")

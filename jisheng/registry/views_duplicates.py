@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jisheng.accounts.decorators import role_required
-from jisheng.accounts.roles import RoleCode
+from jisheng.accounts import permissions
+from jisheng.accounts.http import AuthenticatedHttpRequest
+from jisheng.accounts.permissions import Capability
 from jisheng.areas.scoping import get_visible_or_404
 
 from .duplicates import duplicate_mark_distinct, duplicate_merge, duplicates_scan
 from .models import DuplicateCandidate, Person
-from .permissions import DUPLICATE_ROLES
 from .queries import person_file
 from .validation import Refusal
 
 
-@role_required(*DUPLICATE_ROLES)
-def duplicate_list(request: HttpRequest) -> HttpResponse:
+@permissions.capability_required(Capability.REVIEW_DUPLICATES)
+def duplicate_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = request.GET.get("status", DuplicateCandidate.Status.PENDING)
     if status not in DuplicateCandidate.Status.values:
         status = DuplicateCandidate.Status.PENDING
@@ -31,7 +31,7 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
         .select_related("person_a__residence_area", "person_b__residence_area")
         .order_by("id")[:200]
     )
-    can_scan = request.user.has_role(RoleCode.COUNTY_STAFF)  # type: ignore[union-attr]
+    can_scan = permissions.holds(request.user, Capability.SCAN_DUPLICATES)
     return render(
         request,
         "registry/duplicates.html",
@@ -44,8 +44,8 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(*DUPLICATE_ROLES)
-def duplicate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.REVIEW_DUPLICATES)
+def duplicate_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     candidate = get_visible_or_404(
         DuplicateCandidate.objects.select_related("person_a", "person_b"), request.user, pk=pk
     )
@@ -54,8 +54,8 @@ def duplicate_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*DUPLICATE_ROLES)
-def duplicate_decide(request: HttpRequest, pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.REVIEW_DUPLICATES)
+def duplicate_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     candidate = get_visible_or_404(DuplicateCandidate.objects.all(), request.user, pk=pk)
     decision = request.POST.get("decision", "")
     note = request.POST.get("note", "")
@@ -89,8 +89,8 @@ def duplicate_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(RoleCode.COUNTY_STAFF)
-def duplicate_scan(request: HttpRequest) -> HttpResponse:
+@permissions.capability_required(Capability.SCAN_DUPLICATES)
+def duplicate_scan(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.user.is_read_only:  # type: ignore[union-attr]
         raise PermissionDenied
     found = duplicates_scan(by=request.user)

@@ -9,14 +9,17 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from jisheng.accounts.decorators import role_required
-from jisheng.accounts.roles import RoleCode
+from jisheng.accounts import permissions
+from jisheng.accounts.http import AuthenticatedHttpRequest
+from jisheng.accounts.permissions import Capability
 from jisheng.areas.models import Area, Level
 from jisheng.areas.scoping import can_see_area, get_visible_or_404
+from jisheng.core.actor import Actor
 
 from . import forms as registry_forms
 from .models import Household, Person
@@ -26,13 +29,15 @@ from .services import (
     death_record,
     household_add_member,
     household_create,
+    household_remove_member,
+    household_update,
+    marriage_divorce,
     marriage_record,
     person_create,
     person_move,
+    person_set_status,
 )
 from .validation import Refusal, id_warnings, normalize_id_number
-
-EDIT_ROLES = (RoleCode.VILLAGE_OFFICER, RoleCode.COUNTER_CLERK, RoleCode.TOWNSHIP_HEAD, RoleCode.COUNTY_STAFF)
 
 
 def _writer(request: HttpRequest) -> Any:
@@ -41,8 +46,8 @@ def _writer(request: HttpRequest) -> Any:
     return request.user
 
 
-@role_required(*EDIT_ROLES)
-def person_new(request: HttpRequest) -> HttpResponse:
+@permissions.capability_required(Capability.RECORD_VITAL_EVENTS)
+def person_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _writer(request)
     form = registry_forms.PersonForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
@@ -80,7 +85,7 @@ def _village(user: Any, code: str) -> Area:
     return village
 
 
-def _record_birth(person: Person, data: dict[str, Any], by: Any) -> None:
+def _record_birth(person: Person, data: dict[str, Any], by: Actor) -> None:
     birth_record(
         mother=person,
         date=data["date"],
@@ -103,22 +108,22 @@ def _husband_of(person: Person) -> Person | None:
     return marriage.husband if marriage else None
 
 
-def _record_contraception(person: Person, data: dict[str, Any], by: Any) -> None:
+def _record_contraception(person: Person, data: dict[str, Any], by: Actor) -> None:
     contraception_record(
         person=person, method=data["method"], start_date=data["start_date"], provider=data["provider"], by=by
     )
 
 
-def _record_move(person: Person, data: dict[str, Any], by: Any) -> None:
+def _record_move(person: Person, data: dict[str, Any], by: Actor) -> None:
     village = _village(by, data["village"])
     person_move(person=person, to_area=village, date=data["date"], note=data["note"], by=by)
 
 
-def _record_death(person: Person, data: dict[str, Any], by: Any) -> None:
+def _record_death(person: Person, data: dict[str, Any], by: Actor) -> None:
     death_record(person=person, date=data["date"], note=data["note"], by=by)
 
 
-def _record_marriage(person: Person, data: dict[str, Any], by: Any) -> None:
+def _record_marriage(person: Person, data: dict[str, Any], by: Actor) -> None:
     number = normalize_id_number(data["spouse_id_number"])
     spouse = Person.objects.visible_to(by).filter(id_number=number, merged_into__isnull=True).first()
     if spouse is None:
@@ -134,7 +139,7 @@ def _record_marriage(person: Person, data: dict[str, Any], by: Any) -> None:
     )
 
 
-def _record_household(person: Person, data: dict[str, Any], by: Any) -> None:
+def _record_household(person: Person, data: dict[str, Any], by: Actor) -> None:
     number = data["household_number"].strip()
     household = Household.objects.visible_to(by).filter(number=number).first()
     if household is None:
@@ -144,6 +149,46 @@ def _record_household(person: Person, data: dict[str, Any], by: Any) -> None:
     household_add_member(household=household, person=person, relation=data["relation"], by=by)
 
 
+def _record_status(person: Person, data: dict[str, Any], by: Actor) -> None:
+    person_set_status(person=person, status=data["status"], note=data["note"], by=by)
+
+
+def _household_of(person: Person) -> Household:
+    if person.household_id is None:
+        raise Refusal(_("household"), _("this person belongs to no household yet"))
+    return Household.objects.get(pk=person.household_id)
+
+
+def _record_household_details(person: Person, data: dict[str, Any], by: Actor) -> None:
+    household_update(
+        household=_household_of(person), address=data["address"], hukou_type=data["hukou_type"], by=by
+    )
+
+
+def _record_leaving_household(person: Person, data: dict[str, Any], by: Actor) -> None:
+    _household_of(person)
+    household_remove_member(person=person, by=by)
+
+
+def _record_divorce(person: Person, data: dict[str, Any], by: Actor) -> None:
+    from .models import Marriage
+
+    marriage = (
+        Marriage.objects.filter(divorce_date__isnull=True)
+        .filter(models.Q(wife=person) | models.Q(husband=person))
+        .order_by("-date")
+        .first()
+    )
+    if marriage is None:
+        raise Refusal(_("marriage"), _("no current marriage is recorded for this person"))
+    marriage_divorce(marriage=marriage, date=data["date"], by=by)
+
+
+def household_initial(person: Person) -> dict[str, Any]:
+    household = Household.objects.filter(pk=person.household_id).first() if person.household_id else None
+    return {"address": household.address, "hukou_type": household.hukou_type} if household else {}
+
+
 EVENTS: dict[str, tuple[type[forms.Form], Callable[[Person, dict[str, Any], Any], None]]] = {
     "birth": (registry_forms.BirthForm, _record_birth),
     "contraception": (registry_forms.ContraceptionForm, _record_contraception),
@@ -151,6 +196,10 @@ EVENTS: dict[str, tuple[type[forms.Form], Callable[[Person, dict[str, Any], Any]
     "death": (registry_forms.DeathForm, _record_death),
     "marriage": (registry_forms.MarriageForm, _record_marriage),
     "household": (registry_forms.HouseholdMemberForm, _record_household),
+    "status": (registry_forms.StatusForm, _record_status),
+    "household_details": (registry_forms.HouseholdForm, _record_household_details),
+    "leave_household": (registry_forms.LeaveHouseholdForm, _record_leaving_household),
+    "divorce": (registry_forms.DivorceForm, _record_divorce),
 }
 
 
@@ -162,17 +211,25 @@ def event_titles() -> dict[str, str]:
         "death": _("Record a death"),
         "marriage": _("Record a marriage"),
         "household": _("Household membership"),
+        "status": _("Living here or away"),
+        "household_details": _("Household address"),
+        "leave_household": _("Leave the household"),
+        "divorce": _("Record a divorce"),
     }
 
 
-@role_required(*EDIT_ROLES)
+@permissions.capability_required(Capability.RECORD_VITAL_EVENTS)
 def person_event(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if kind not in EVENTS:
         raise Http404
     person = get_visible_or_404(Person.objects.select_related("residence_area"), request.user, pk=pk)
     user = _writer(request)
     form_class, action = EVENTS[kind]
-    extra = {"user": user} if kind == "move" else {}
+    extra: dict[str, Any] = {"user": user} if kind == "move" else {}
+    if kind == "status":
+        extra["initial"] = {"status": person.status}
+    elif kind == "household_details":
+        extra["initial"] = household_initial(person)
     form = form_class(request.POST or None, **extra)
     if request.method == "POST" and form.is_valid():
         try:

@@ -16,7 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jisheng.accounts.decorators import role_required
+from jisheng.accounts import permissions
+from jisheng.accounts.http import AuthenticatedHttpRequest
+from jisheng.accounts.permissions import Capability
 from jisheng.areas.models import Area, Level
 from jisheng.areas.scoping import get_visible_or_404
 
@@ -26,7 +28,7 @@ from .models import Person
 from .queries import SearchCriteria, person_search
 from .services import Place, person_move_in, person_move_out, place_from_text
 from .validation import Refusal
-from .views_edit import EDIT_ROLES, _village
+from .views_edit import _village
 
 AREA_OPTIONS = 20
 
@@ -92,8 +94,8 @@ def _writer(request: HttpRequest) -> Any:
     return request.user
 
 
-@role_required(*EDIT_ROLES)
-def move_out(request: HttpRequest, pk: int) -> HttpResponse:
+@permissions.capability_required(Capability.RECORD_VITAL_EVENTS)
+def move_out(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = get_visible_or_404(Person.objects.select_related("residence_area"), request.user, pk=pk)
     user = _writer(request)
     form = MoveOutForm(request.POST or None, initial={"date": timezone.localdate()})
@@ -119,8 +121,8 @@ def move_out(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "registry/move_out.html", {"form": form, "person": person})
 
 
-@role_required(*EDIT_ROLES)
-def move_in(request: HttpRequest) -> HttpResponse:
+@permissions.capability_required(Capability.RECORD_VITAL_EVENTS)
+def move_in(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _writer(request)
     form = MoveInForm(request.POST or None, user=user, initial={"date": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
@@ -144,7 +146,7 @@ def move_in(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/move_in.html", {"form": form})
 
 
-@role_required(*EDIT_ROLES)
+@permissions.capability_required(Capability.RECORD_VITAL_EVENTS)
 def area_options(request: HttpRequest) -> HttpResponse:
     """The options of the area list as the officer types: current areas by name or code prefix.
 
@@ -169,7 +171,7 @@ def area_options(request: HttpRequest) -> HttpResponse:
 PICK_KINDS = {"birth", "marriage"}
 
 
-@role_required(*EDIT_ROLES)
+@permissions.capability_required(Capability.RECORD_VITAL_EVENTS)
 def pick_person(request: HttpRequest, kind: str) -> HttpResponse:
     """A daily action from the home page: find the person, then record the event on their file."""
     if kind not in PICK_KINDS:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from jisheng.accounts.http import AuthenticatedHttpRequest
 from jisheng.areas.models import Area
 from jisheng.areas.scoping import get_visible_or_404, visible_area
 
@@ -123,7 +124,7 @@ def report_list(
 
 
 @router.get("/reports/{report_id}", response=ReportOut)
-def report_get(request: HttpRequest, report_id: int) -> dict[str, Any]:
+def report_get(request: AuthenticatedHttpRequest, report_id: int) -> dict[str, Any]:
     return _out(_report(request, report_id))
 
 
@@ -133,7 +134,7 @@ class OpenIn(Schema):
 
 
 @router.post("/reports", response=ReportOut)
-def report_open(request: HttpRequest, payload: OpenIn) -> dict[str, Any]:
+def report_open(request: AuthenticatedHttpRequest, payload: OpenIn) -> dict[str, Any]:
     user: Any = request.user
     form = _form(payload.form, changed_by=user)
     period = _period(payload.period, form.period_type)
@@ -145,19 +146,19 @@ class ValuesIn(Schema):
 
 
 @router.put("/reports/{report_id}/values", response=ReportOut)
-def report_values(request: HttpRequest, report_id: int, payload: ValuesIn) -> dict[str, Any]:
+def report_values(request: AuthenticatedHttpRequest, report_id: int, payload: ValuesIn) -> dict[str, Any]:
     report = _report(request, report_id)
     return _call(lambda: services.report_save_values(report=report, values=payload.values, by=request.user))
 
 
 @router.post("/reports/{report_id}/submit", response=ReportOut)
-def report_submit(request: HttpRequest, report_id: int) -> dict[str, Any]:
+def report_submit(request: AuthenticatedHttpRequest, report_id: int) -> dict[str, Any]:
     report = _report(request, report_id)
     return _call(lambda: services.report_submit(report=report, by=request.user))
 
 
 @router.post("/reports/{report_id}/verify", response=ReportOut)
-def report_verify(request: HttpRequest, report_id: int) -> dict[str, Any]:
+def report_verify(request: AuthenticatedHttpRequest, report_id: int) -> dict[str, Any]:
     report = _report(request, report_id)
     return _call(lambda: services.report_verify(report=report, by=request.user))
 
@@ -167,19 +168,19 @@ class DecisionIn(Schema):
 
 
 @router.post("/reports/{report_id}/approve", response=ReportOut)
-def report_approve(request: HttpRequest, report_id: int, payload: DecisionIn) -> dict[str, Any]:
+def report_approve(request: AuthenticatedHttpRequest, report_id: int, payload: DecisionIn) -> dict[str, Any]:
     report = _report(request, report_id)
     return _call(lambda: services.report_approve(report=report, explanation=payload.text, by=request.user))
 
 
 @router.post("/reports/{report_id}/return", response=ReportOut)
-def report_return(request: HttpRequest, report_id: int, payload: DecisionIn) -> dict[str, Any]:
+def report_return(request: AuthenticatedHttpRequest, report_id: int, payload: DecisionIn) -> dict[str, Any]:
     report = _report(request, report_id)
     return _call(lambda: services.report_return(report=report, comment=payload.text, by=request.user))
 
 
 @router.post("/reports/{report_id}/unlock", response=ReportOut)
-def report_unlock(request: HttpRequest, report_id: int, payload: DecisionIn) -> dict[str, Any]:
+def report_unlock(request: AuthenticatedHttpRequest, report_id: int, payload: DecisionIn) -> dict[str, Any]:
     report = _report(request, report_id)
     return _call(lambda: services.report_unlock(report=report, reason=payload.text, by=request.user))
 
@@ -190,7 +191,7 @@ class CompileIn(Schema):
 
 
 @router.post("/compile", response=ReportOut)
-def report_compile(request: HttpRequest, payload: CompileIn) -> dict[str, Any]:
+def report_compile(request: AuthenticatedHttpRequest, payload: CompileIn) -> dict[str, Any]:
     user: Any = request.user
     form = _form(payload.form, changed_by=user)
     period = _period(payload.period, form.period_type)
@@ -229,7 +230,9 @@ def submissions(
 
 
 @router.get("/indicators/{code}")
-def indicator(request: HttpRequest, code: str, period: str = "", area: str = "") -> dict[str, Any]:
+def indicator(
+    request: AuthenticatedHttpRequest, code: str, period: str = "", area: str = ""
+) -> dict[str, Any]:
     """An indicator live from the registry and from the approved report, for an area and month."""
     found = definitions.indicators().get(code)
     if found is None:

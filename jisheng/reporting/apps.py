@@ -3,7 +3,8 @@ from typing import Any
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-REPORTING_ROLES = ["village_officer", "counter_clerk", "township_head", "county_staff", "city_staff"]
+from jisheng.accounts import permissions
+from jisheng.accounts.permissions import Capability
 
 
 class ReportingConfig(AppConfig):
@@ -14,12 +15,12 @@ class ReportingConfig(AppConfig):
         {
             "label": _("Reports"),
             "url": "reporting:index",
-            "roles": [*REPORTING_ROLES, "auditor", "audit_admin"],
+            "visible": lambda user: permissions.holds(user, Capability.READ_REPORTS),
         },
         {
             "label": _("Dashboard"),
             "url": "reporting:dashboard",
-            "roles": [*REPORTING_ROLES, "auditor", "audit_admin"],
+            "visible": lambda user: permissions.holds(user, Capability.READ_REPORTS),
         },
     ]
 
@@ -39,7 +40,7 @@ class ReportingConfig(AppConfig):
         from .periods import containing
 
         area = getattr(user, "area", None)
-        if area is None or not user.has_role(*REPORTING_ROLES) or user.is_read_only:
+        if area is None or not permissions.holds(user, Capability.WORK_ON_REPORTS):
             return []
         cards = []
         waiting = queries.reports_waiting_for(user)

@@ -18,7 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from jisheng.accounts.decorators import role_required
+from jisheng.accounts import permissions
+from jisheng.accounts.http import AuthenticatedHttpRequest
+from jisheng.accounts.permissions import Capability
 from jisheng.areas.codes import normalize_code
 from jisheng.areas.models import Area, Level
 from jisheng.areas.scoping import can_see_area
@@ -27,7 +29,6 @@ from . import clock, definitions, live, queries
 from .exports import pdf_response, xlsx_response
 from .models import ReportForm
 from .periods import Period, choices, containing, parse_or_none
-from .views import READERS
 
 TREND_PERIODS = 12
 AREA_INDICATORS = ("sex_ratio_at_birth", "birth_defect_rate", "contraceptive_prevalence")
@@ -154,8 +155,8 @@ def _ancestors(user: Any, area: Area) -> list[Area]:
     return list(reversed(chain))
 
 
-@role_required(*READERS)
-def dashboard(request: HttpRequest) -> HttpResponse:
+@permissions.capability_required(Capability.READ_REPORTS)
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = dashboard_data(request)
     context["query"] = f"area={context['area'].code}&period={context['period'].key}"
     return render(request, "reporting/dashboard.html", context)
@@ -165,8 +166,8 @@ def _value(result: Any) -> float | None:
     return None if result is None or result.value is None else round(result.value, 2)
 
 
-@role_required(*READERS)
-def download(request: HttpRequest, table: str) -> HttpResponse:
+@permissions.capability_required(Capability.READ_REPORTS)
+def download(request: AuthenticatedHttpRequest, table: str) -> HttpResponse:
     data = dashboard_data(request)
     area, period = data["area"], data["period"]
     filename = f"{area.code}-{period.key}-{table}.xlsx"
@@ -261,8 +262,8 @@ def download(request: HttpRequest, table: str) -> HttpResponse:
     return xlsx_response(filename, f"{area.name} {period.key}", headers, rows)
 
 
-@role_required(*READERS)
-def summary_pdf(request: HttpRequest) -> HttpResponse:
+@permissions.capability_required(Capability.READ_REPORTS)
+def summary_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
     """一月一总结: the month of an area on paper, in Chinese."""
     data = dashboard_data(request)
     return pdf_response(

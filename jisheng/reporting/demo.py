@@ -12,8 +12,10 @@ from typing import Any
 from django.utils import timezone
 
 from jisheng.accounts.models import User
+from jisheng.accounts.roles import RoleCode
 from jisheng.accounts.services import user_create
 from jisheng.areas.models import Area
+from jisheng.core.actor import DEMO
 
 from . import clock, services
 from .models import Report, ReportForm
@@ -28,7 +30,7 @@ PLANTED = 1  # reports 5 more births than the registry has
 
 
 def populate(*, persons: int, seed: int, out: Any) -> None:
-    services.forms_load(by=None)
+    services.forms_load(by=DEMO)
     township = Area.objects.filter(code=DEMO_TOWNSHIP).first()
     head = User.objects.filter(username="township").first()
     if township is None or head is None:
@@ -45,16 +47,16 @@ def populate(*, persons: int, seed: int, out: Any) -> None:
 
 
 def _officer(village: Area) -> User:
-    existing = User.objects.filter(area=village, roles__code="village_officer").first()
+    existing = User.objects.filter(area=village, roles__code=RoleCode.VILLAGE_OFFICER).first()
     if existing is not None:
         return existing
     return user_create(
         username=f"village-{village.code[-3:]}",
         password=DEMO_PASSWORD,
         area=village,
-        roles=["village_officer"],
+        roles=[RoleCode.VILLAGE_OFFICER],
         full_name=f"{village.name}专干",
-        by=None,
+        by=DEMO,
         validate=False,
     )
 

@@ -1,4 +1,4 @@
-"""Who may fill, submit, review and unlock a report: decided by the user's area and roles.
+"""Who may fill, submit, review and unlock a report: decided by the user's area and capabilities.
 
 A report is filled by staff of its own area and reviewed (approved, returned, unlocked) by staff of the
 area one level up; the city's own report, at the top of the deployment, is approved by the city — by
@@ -10,23 +10,28 @@ from __future__ import annotations
 from typing import Any
 
 from jisheng.accounts import permissions as four_eyes
-from jisheng.accounts.roles import RoleCode
+from jisheng.accounts.permissions import Capability
 from jisheng.areas.codes import parent_code_of
 from jisheng.areas.models import Level
+from jisheng.core.actor import is_staff
 
-ROLES_BY_LEVEL: dict[int, tuple[str, ...]] = {
-    Level.VILLAGE: (RoleCode.VILLAGE_OFFICER,),
-    Level.TOWNSHIP: (RoleCode.COUNTER_CLERK, RoleCode.TOWNSHIP_HEAD),
-    Level.COUNTY: (RoleCode.COUNTY_STAFF,),
-    Level.CITY: (RoleCode.CITY_STAFF,),
+# Who reports for an area of each level (the roles are in ``accounts.permissions.GRANTS``).
+CAPABILITY_BY_LEVEL: dict[int, Capability] = {
+    Level.VILLAGE: Capability.REPORT_FOR_VILLAGE,
+    Level.TOWNSHIP: Capability.REPORT_FOR_TOWNSHIP,
+    Level.COUNTY: Capability.REPORT_FOR_COUNTY,
+    Level.CITY: Capability.REPORT_FOR_CITY,
 }
-ALL_REPORTING_ROLES = sorted({str(role) for roles in ROLES_BY_LEVEL.values() for role in roles})
+
+
+def reports_for_level(user: Any, level: int) -> bool:
+    """Whether ``user`` holds the capability of reporting for an area of ``level`` (staff only)."""
+    capability = CAPABILITY_BY_LEVEL.get(level)
+    return capability is not None and is_staff(user) and four_eyes.holds(user, capability)
 
 
 def _acts_for(user: Any, area_code: str, level: int) -> bool:
-    if not getattr(user, "is_authenticated", False) or user.is_read_only:
-        return False
-    return user.area_id == area_code and user.has_role(*ROLES_BY_LEVEL.get(level, ()))
+    return reports_for_level(user, level) and user.area_id == area_code
 
 
 def can_fill(user: Any, area_code: str, level: int) -> bool:

@@ -186,10 +186,10 @@ def _percent(part: int, whole: int) -> float | None:
 
 def reports_waiting_for(user: Any) -> int:
     """Submitted reports of the areas directly below the user's area that the user may decide."""
-    from .permissions import ROLES_BY_LEVEL
+    from .permissions import reports_for_level
 
     area = getattr(user, "area", None)
-    if area is None or user.is_read_only or not user.has_role(*ROLES_BY_LEVEL.get(area.level, ())):
+    if area is None or not reports_for_level(user, area.level):
         return 0
     return Report.objects.visible_to(user).filter(area__parent=area, status=Report.Status.SUBMITTED).count()
 

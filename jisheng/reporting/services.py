@@ -14,8 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jisheng.accounts.models import staff_user
 from jisheng.areas.models import Area, Level
 from jisheng.audit import services as audit
+from jisheng.core.actor import Actor
 from jisheng.core.text import normalize_text
 from jisheng.workdays.calendar import CalendarMissing, is_working_day
 
@@ -28,7 +30,7 @@ HISTORY_PERIODS = 12
 
 
 @transaction.atomic
-def forms_load(*, by: Any) -> list[ReportForm]:
+def forms_load(*, by: Actor) -> list[ReportForm]:
     """Copy the form files into the database; a file that changed becomes the form's new version."""
     loaded = []
     for form in definitions.form_files().values():
@@ -80,7 +82,7 @@ def _empty_values(form: definitions.Form, registry: Mapping[str, float]) -> dict
 
 
 @transaction.atomic
-def report_open(*, form: ReportForm, period: Period, area: Area, by: Any) -> Report:
+def report_open(*, form: ReportForm, period: Period, area: Area, by: Actor) -> Report:
     """A village's report for the period, created with every computed item prefilled from the registry."""
     if area.level != Level.VILLAGE:
         raise ValidationError(_("Only village reports are filled; higher levels compile theirs."))
@@ -155,7 +157,7 @@ def parse_values(form: definitions.Form, raw: Mapping[str, Any]) -> dict[str, fl
 
 
 @transaction.atomic
-def report_save_values(*, report: Report, values: Mapping[str, Any], by: Any) -> Report:
+def report_save_values(*, report: Report, values: Mapping[str, Any], by: Actor) -> Report:
     _require(permissions.can_fill(by, report.area_id, report.level) and report.is_editable)
     if report.level < Level.VILLAGE:
         raise ValidationError(
@@ -247,7 +249,7 @@ def _waiting_children(report: Report) -> list[str]:
 
 
 @transaction.atomic
-def report_verify(*, report: Report, by: Any) -> Report:
+def report_verify(*, report: Report, by: Actor) -> Report:
     """Run verification on demand (the filler before submitting, the reviewer before deciding)."""
     _require(
         permissions.can_fill(by, report.area_id, report.level)
@@ -260,7 +262,7 @@ def report_verify(*, report: Report, by: Any) -> Report:
 
 
 @transaction.atomic
-def report_submit(*, report: Report, by: Any) -> Report:
+def report_submit(*, report: Report, by: Actor) -> Report:
     _require(permissions.can_fill(by, report.area_id, report.level) and report.is_editable)
     spec = report.form.spec()
     missing = [item.label for item in spec.items if report.values.get(item.code) is None]
@@ -283,7 +285,7 @@ def report_submit(*, report: Report, by: Any) -> Report:
         )
     report.status = Report.Status.SUBMITTED
     report.submitted_at = clock.now()
-    report.submitted_by = by
+    report.submitted_by = staff_user(by)
     report.late = timezone.localdate(report.submitted_at) > report.due_date
     report.save()
     audit.record(
@@ -297,7 +299,7 @@ def report_submit(*, report: Report, by: Any) -> Report:
 
 
 @transaction.atomic
-def report_return(*, report: Report, comment: str, by: Any) -> Report:
+def report_return(*, report: Report, comment: str, by: Actor) -> Report:
     _require(permissions.can_review(by, report.area_id, report.level))
     if report.status != Report.Status.SUBMITTED:
         raise ValidationError(_("Only a submitted report can be returned."))
@@ -313,7 +315,7 @@ def report_return(*, report: Report, comment: str, by: Any) -> Report:
 
 
 @transaction.atomic
-def report_approve(*, report: Report, by: Any, explanation: str = "") -> Report:
+def report_approve(*, report: Report, by: Actor, explanation: str = "") -> Report:
     """Approve and lock. Contradicting figures are refused; other high findings need an explanation.
 
     Four eyes: whoever compiled (opened, typed or compiled) or submitted the report cannot approve it.
@@ -344,7 +346,7 @@ def report_approve(*, report: Report, by: Any, explanation: str = "") -> Report:
     report.status = Report.Status.APPROVED
     report.explanation = explanation.strip()
     report.approved_at = timezone.now()
-    report.approved_by = by
+    report.approved_by = staff_user(by)
     report.save(
         update_fields=[
             "status",
@@ -368,7 +370,7 @@ def report_approve(*, report: Report, by: Any, explanation: str = "") -> Report:
     return report
 
 
-def _recompile_parent(report: Report, *, by: Any) -> None:
+def _recompile_parent(report: Report, *, by: Actor) -> None:
     """After a report below is approved again, the open report above takes the new sum (never retyped)."""
     if report.area.parent_id is None:
         return
@@ -398,7 +400,7 @@ def _recompile_parent(report: Report, *, by: Any) -> None:
 
 
 @transaction.atomic
-def report_unlock(*, report: Report, reason: str, by: Any) -> Report:
+def report_unlock(*, report: Report, reason: str, by: Actor) -> Report:
     """Reopen an approved report for correction: only the level above, and not under a compiled parent."""
     _require(permissions.can_review(by, report.area_id, report.level))
     if not report.is_locked:
@@ -425,7 +427,7 @@ def report_unlock(*, report: Report, reason: str, by: Any) -> Report:
 
 
 @transaction.atomic
-def report_compile(*, form: ReportForm, period: Period, area: Area, by: Any) -> Report:
+def report_compile(*, form: ReportForm, period: Period, area: Area, by: Actor) -> Report:
     """The township (county, city) report: the sum of its areas' approved reports, once all are approved."""
     if area.level >= Level.VILLAGE:
         raise ValidationError(_("A village fills its report; it does not compile one."))

@@ -12,7 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jisheng.accounts.decorators import role_required
+from jisheng.accounts import permissions as capabilities
+from jisheng.accounts.http import AuthenticatedHttpRequest
+from jisheng.accounts.permissions import Capability
 from jisheng.areas.models import Area, Level
 from jisheng.areas.scoping import get_visible_or_404
 
@@ -21,10 +23,8 @@ from .measures import MEASURES, scoped_rows
 from .models import Report, ReportForm
 from .periods import Period, choices, containing, parse_or_none
 
-READERS = (*permissions.ALL_REPORTING_ROLES, "auditor", "audit_admin")
 
-
-def _form_and_period(request: HttpRequest, data: Any = None) -> tuple[ReportForm, Period]:
+def _form_and_period(request: AuthenticatedHttpRequest, data: Any = None) -> tuple[ReportForm, Period]:
     """The form and period asked for; a GET reads the forms without storing them (a view writes nothing)."""
     data = data if data is not None else request.GET
     if request.method == "POST" and not ReportForm.objects.exists():
@@ -46,8 +46,8 @@ def _error_text(error: ValidationError) -> str:
     return "；".join(error.messages)
 
 
-@role_required(*READERS)
-def index(request: HttpRequest) -> HttpResponse:
+@capabilities.capability_required(Capability.READ_REPORTS)
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The village officer's report of the period; for higher levels, the areas below and their reports."""
     user: Any = request.user
     form, period = _form_and_period(request)
@@ -80,8 +80,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(*permissions.ALL_REPORTING_ROLES)
-def open_report(request: HttpRequest) -> HttpResponse:
+@capabilities.capability_required(Capability.WORK_ON_REPORTS)
+def open_report(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, period = _form_and_period(request, request.POST)
     user: Any = request.user
     try:
@@ -93,8 +93,8 @@ def open_report(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(*permissions.ALL_REPORTING_ROLES)
-def compile_report(request: HttpRequest) -> HttpResponse:
+@capabilities.capability_required(Capability.WORK_ON_REPORTS)
+def compile_report(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, period = _form_and_period(request, request.POST)
     user: Any = request.user
     try:
@@ -128,8 +128,8 @@ def _item_rows(
     return rows
 
 
-@role_required(*READERS)
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+@capabilities.capability_required(Capability.READ_REPORTS)
+def report_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = get_visible_or_404(Report.objects.select_related("form", "area"), request.user, pk=pk)
     return _render_report(request, report)
 
@@ -168,8 +168,8 @@ def _act(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
 
 
 @require_POST
-@role_required(*permissions.ALL_REPORTING_ROLES)
-def save(request: HttpRequest, pk: int) -> HttpResponse:
+@capabilities.capability_required(Capability.WORK_ON_REPORTS)
+def save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = get_visible_or_404(Report.objects.select_related("form", "area"), request.user, pk=pk)
     typed = {code: request.POST[code] for code in report.form.spec().item_codes if code in request.POST}
     if typed:  # a compiled report posts no figures: it is submitted as compiled
@@ -196,14 +196,14 @@ def save(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*permissions.ALL_REPORTING_ROLES)
-def verify(request: HttpRequest, pk: int) -> HttpResponse:
+@capabilities.capability_required(Capability.WORK_ON_REPORTS)
+def verify(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, lambda report: services.report_verify(report=report, by=request.user))
 
 
 @require_POST
-@role_required(*permissions.ALL_REPORTING_ROLES)
-def approve(request: HttpRequest, pk: int) -> HttpResponse:
+@capabilities.capability_required(Capability.WORK_ON_REPORTS)
+def approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     def action(report: Report) -> None:
         services.report_approve(
             report=report, explanation=request.POST.get("explanation", ""), by=request.user
@@ -214,8 +214,8 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*permissions.ALL_REPORTING_ROLES)
-def return_report(request: HttpRequest, pk: int) -> HttpResponse:
+@capabilities.capability_required(Capability.WORK_ON_REPORTS)
+def return_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     def action(report: Report) -> None:
         services.report_return(report=report, comment=request.POST.get("comment", ""), by=request.user)
         messages.success(request, _("Report returned for correction."))
@@ -224,8 +224,8 @@ def return_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*permissions.ALL_REPORTING_ROLES)
-def unlock(request: HttpRequest, pk: int) -> HttpResponse:
+@capabilities.capability_required(Capability.WORK_ON_REPORTS)
+def unlock(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     def action(report: Report) -> None:
         # Unlocking reopens figures the level above has built on: ask for a ticked confirmation too.
         if request.POST.get("confirm") != "yes":
@@ -239,8 +239,8 @@ def unlock(request: HttpRequest, pk: int) -> HttpResponse:
 RECORD_LIMIT = 200
 
 
-@role_required(*READERS)
-def records(request: HttpRequest, pk: int, item: str) -> HttpResponse:
+@capabilities.capability_required(Capability.READ_REPORTS)
+def records(request: AuthenticatedHttpRequest, pk: int, item: str) -> HttpResponse:
     """The registry rows behind a computed item of a report: what the reported figure is checked against."""
     report = get_visible_or_404(Report.objects.select_related("form", "area"), request.user, pk=pk)
     spec_item = report.form.spec().item(item)
@@ -248,7 +248,9 @@ def records(request: HttpRequest, pk: int, item: str) -> HttpResponse:
         raise Http404
     measure = MEASURES[spec_item.measure]
     rows = scoped_rows(measure, report.period_start, report.period_end, report.area.prefix, spec_item.where)
-    shown = list(rows.order_by("pk")[:RECORD_LIMIT])
+    # The person a row names (a birth's mother, a marriage's wife…) comes in the same query.
+    people = [f.name for f in rows.model._meta.get_fields() if f.name in ("mother", "person", "wife")]
+    shown = list(rows.select_related(*people).order_by("pk")[:RECORD_LIMIT])
     context = {
         "report": report,
         "item": spec_item,

@@ -3,17 +3,26 @@ from typing import Any
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from jisheng.accounts import permissions
+from jisheng.accounts.permissions import Capability
+
 
 class WorkdaysConfig(AppConfig):
     name = "jisheng.workdays"
     label = "workdays"
     verbose_name = _("Working-day calendar")
-    nav_items = [{"label": _("Working days"), "url": "workdays:calendar", "roles": ["system_admin"]}]
+    nav_items = [
+        {
+            "label": _("Working days"),
+            "url": "workdays:calendar",
+            "visible": lambda user: permissions.holds(user, Capability.MANAGE_CALENDAR),
+        }
+    ]
     # The scheduler's log says when the official calendar runs out (and fills the provisional year).
     periodic_commands = [("workdays check", 24 * 60)]
 
     def home_cards(self, user: Any) -> list[dict[str, Any]]:
-        if not user.has_role("system_admin"):
+        if not permissions.holds(user, Capability.MANAGE_CALENDAR):
             return []
         from django.urls import reverse
         from django.utils import timezone

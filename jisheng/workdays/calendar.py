@@ -16,7 +16,11 @@ import time
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
+from jisheng.core.actor import System
+
 RELOAD_SECONDS = 60
+# Who fills a missing year when a deadline needs it.
+CALENDAR_JOB = System(job="working-day calendar")
 
 
 class CalendarMissing(ValueError):
@@ -42,7 +46,7 @@ class _Calendar:
                 # chinesecalendar rather than refuse every deadline.
                 from .services import calendar_seed
 
-                calendar_seed(by=None)
+                calendar_seed(by=CALENDAR_JOB)
             # The next year runs on a provisional calendar until its official one is loaded, so the hall
             # keeps accepting multi-day cases across the new year.
             from django.utils import timezone
@@ -51,7 +55,7 @@ class _Calendar:
 
             # Another process may fill the same year at the same moment (PostgreSQL): then use theirs.
             with contextlib.suppress(IntegrityError):
-                calendar_fill_provisional(by=None, through_year=timezone.localdate().year + 1)
+                calendar_fill_provisional(by=CALENDAR_JOB, through_year=timezone.localdate().year + 1)
             counts: dict[int, int] = {}
             working: list[int] = []
             provisional: set[int] = set()

@@ -12,6 +12,7 @@ from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
 from jisheng.audit.services import record
+from jisheng.core.actor import Actor
 
 from . import calendar
 from .calendar import (  # noqa: F401 - the public counting interface of this app
@@ -52,7 +53,7 @@ def _replace_year(year: int, rows: list[tuple[datetime.date, bool, str]], source
 
 
 @transaction.atomic
-def calendar_seed(*, by: object, years: list[int] | None = None, replace: bool = False) -> list[int]:
+def calendar_seed(*, by: Actor, years: list[int] | None = None, replace: bool = False) -> list[int]:
     """Fill the calendar from chinesecalendar for its published years; keeps years already present
     unless ``replace`` (an imported or edited year is not overwritten by accident)."""
     seeded = []
@@ -126,7 +127,7 @@ def parse_year_csv(text: str) -> tuple[int, dict[datetime.date, tuple[bool, str]
 
 
 @transaction.atomic
-def calendar_import_csv(*, text: str, by: object, source_name: str = "") -> int:
+def calendar_import_csv(*, text: str, by: Actor, source_name: str = "") -> int:
     """Replace one year with weekends and weekdays as usual, except the holidays and make-up working
     days the file lists. Returns the year."""
     year, overrides = parse_year_csv(text)
@@ -166,7 +167,7 @@ def _provisional_in_table() -> set[int]:
 
 
 @transaction.atomic
-def calendar_fill_provisional(*, by: object, through_year: int) -> list[int]:
+def calendar_fill_provisional(*, by: Actor, through_year: int) -> list[int]:
     """Give the years after the last one in the table, up to ``through_year``, a provisional calendar:
     weekends and the statutory holidays, no make-up working days. Returns the years filled."""
     last = CalendarDay.objects.order_by("-date").values_list("date", flat=True).first()
@@ -197,7 +198,7 @@ def calendar_outlook(today: datetime.date) -> dict[str, object] | None:
 
 
 @transaction.atomic
-def calendar_set_day(*, day: datetime.date, is_working_day: bool, note: str, by: object) -> CalendarDay:
+def calendar_set_day(*, day: datetime.date, is_working_day: bool, note: str, by: Actor) -> CalendarDay:
     """Correct one day of a year already in the calendar."""
     entry = CalendarDay.objects.select_for_update().filter(date=day).first()
     if entry is None:

@@ -3,19 +3,19 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jisheng.accounts.decorators import role_required
+from jisheng.accounts import permissions
+from jisheng.accounts.http import AuthenticatedHttpRequest
+from jisheng.accounts.permissions import Capability
 
 from . import services
 from .models import CalendarDay
 from .seed import holiday_name
-
-ADMIN_ROLES = ("system_admin",)
 
 
 class DayForm(forms.Form):
@@ -28,8 +28,8 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("CSV file (date,休/班,note)"))
 
 
-@role_required(*ADMIN_ROLES)
-def calendar_view(request: HttpRequest) -> HttpResponse:
+@permissions.capability_required(Capability.MANAGE_CALENDAR)
+def calendar_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     try:
         year = int(request.GET.get("year", today.year))

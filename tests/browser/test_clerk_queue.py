@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from tests.browser.conftest import login
 from tests.browser.test_hall_rules import PASSWORD, PHONE, ensure_roles
+from tests.factories import A_RESIDENT, SETUP
 
 
 def jpeg() -> bytes:
@@ -30,11 +31,11 @@ def queue_cases(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
     from jisheng.registry.models import Person
 
     ensure_roles()
-    services.catalogue_load(by=None)
+    services.catalogue_load(by=SETUP)
     clerk = make_user(areas["township_a"], "counter_clerk", username="clerk", full_name="李红梅")
     clerk2 = make_user(areas["township_a"], "counter_clerk", username="clerk2", full_name="赵丽娟")
     services.post_create(
-        office=areas["township_a"], name="综合受理岗", holder_a=clerk, holder_b=clerk2, by=None
+        office=areas["township_a"], name="综合受理岗", holder_a=clerk, holder_b=clerk2, by=SETUP
     )
     item = ServiceItem.objects.get(code="migrant-marital-certificate")
     cases = []
@@ -53,7 +54,7 @@ def queue_cases(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
                 person=person,
                 channel="online",
                 phone=PHONE,
-                by=None,
+                by=A_RESIDENT,
                 uploads=[services.Upload(material_code="photo", name="照片.jpg", content=jpeg())],
             )
         )

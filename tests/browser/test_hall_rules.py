@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from tests.browser.conftest import login
+from tests.factories import A_RESIDENT, SETUP
 
 PASSWORD = "Test#Pass2026"
 PHONE = "13800138000"
@@ -31,12 +32,12 @@ def hall_staff(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
     from jisheng.registry.models import Person
 
     ensure_roles()
-    services.catalogue_load(by=None)
+    services.catalogue_load(by=SETUP)
     clerk = make_user(areas["township_a"], "counter_clerk", username="clerk", full_name="李红梅")
     clerk2 = make_user(areas["township_a"], "counter_clerk", username="clerk2", full_name="赵丽娟")
     head = make_user(areas["township_a"], "township_head", username="township", full_name="张建国")
     services.post_create(
-        office=areas["township_a"], name="综合受理岗", holder_a=clerk, holder_b=clerk2, by=None
+        office=areas["township_a"], name="综合受理岗", holder_a=clerk, holder_b=clerk2, by=SETUP
     )
     person = Person.objects.create(
         name="刘桂芝",
@@ -52,7 +53,7 @@ def hall_staff(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
         person=person,
         channel="online",
         phone=PHONE,
-        by=None,
+        by=A_RESIDENT,
         received_at=received,
     )
     return {"clerk": clerk, "clerk2": clerk2, "head": head, "case": case}
@@ -95,7 +96,7 @@ def test_the_migrant_certificate_offers_no_refusal_at_intake_and_a_missed_nation
     )
     assert response.status in (401, 403)
 
-    services.deadline_sweep(today=datetime.date(2026, 10, 12))
+    services.deadline_sweep(today=datetime.date(2026, 10, 12), by=SETUP)
     page.context.clear_cookies()
     login(page, "township", PASSWORD)
     page.goto("/hall/accountability/")

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.browser.test_hall_rules import ensure_roles
+from tests.factories import SETUP
 
 PHONE = "13800138000"
 PHONE_VIEWPORT = {"width": 390, "height": 844}
@@ -21,11 +22,11 @@ def resident_world(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
     from jisheng.registry.models import Person
 
     ensure_roles()
-    services.catalogue_load(by=None)
+    services.catalogue_load(by=SETUP)
     clerk = make_user(areas["township_a"], "counter_clerk", username="clerk", full_name="李红梅")
     clerk2 = make_user(areas["township_a"], "counter_clerk", username="clerk2", full_name="赵丽娟")
     services.post_create(
-        office=areas["township_a"], name="综合受理岗", holder_a=clerk, holder_b=clerk2, by=None
+        office=areas["township_a"], name="综合受理岗", holder_a=clerk, holder_b=clerk2, by=SETUP
     )
     Person.objects.create(
         name="王小红",

@@ -10,6 +10,7 @@ from jisheng.reporting import clock, services
 from jisheng.reporting.periods import containing
 from jisheng.reporting.tests.helpers import MANUAL, births
 from tests.browser.conftest import login
+from tests.factories import SETUP
 
 PASSWORD = "Test#Pass2026"
 PHONE = {"width": 390, "height": 844}
@@ -30,7 +31,7 @@ def phone(browser, live_server):
 def test_a_village_officer_reports_a_month_on_the_phone_and_is_asked_to_correct_it(
     phone, page, areas, make_user
 ):
-    services.forms_load(by=None)
+    services.forms_load(by=SETUP)
     month = containing("month", clock.today()).previous()
     births(areas["village_a"], month.start + datetime.timedelta(days=4), male=2, female=1)
     make_user(areas["village_a"], "village_officer", username="v1")

@@ -14,6 +14,7 @@ from jisheng.reporting.models import Report, ReportForm
 from jisheng.reporting.periods import containing
 from jisheng.reporting.tests.helpers import MANUAL, births, fill_and_submit
 from tests.browser.conftest import login
+from tests.factories import SETUP
 
 PASSWORD = "Test#Pass2026"
 
@@ -43,7 +44,7 @@ def fill_manual_items_and_submit(page):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_month_goes_from_the_villages_up_to_the_county_in_the_browser(page, areas, make_user):
-    services.forms_load(by=None)
+    services.forms_load(by=SETUP)
     month = containing("month", clock.today())
     day = month.start
     births(areas["village_a"], day, male=2, female=1)

@@ -12,6 +12,7 @@ from jisheng.registry.tests.scoping import make_id
 from tests.browser.conftest import login
 from tests.browser.test_clerk_queue import jpeg
 from tests.browser.test_hall_rules import PASSWORD, PHONE, ensure_roles
+from tests.factories import SETUP
 
 PHONE_VIEWPORT = {"width": 390, "height": 844}
 
@@ -33,11 +34,11 @@ def village(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
     from jisheng.registry.models import Person, ResidencePeriod
 
     ensure_roles()
-    services.catalogue_load(by=None)
+    services.catalogue_load(by=SETUP)
     clerk = make_user(areas["township_a"], "counter_clerk", username="clerk", full_name="李红梅")
     clerk2 = make_user(areas["township_a"], "counter_clerk", username="clerk2", full_name="赵丽娟")
     services.post_create(
-        office=areas["township_a"], name="综合受理岗", holder_a=clerk, holder_b=clerk2, by=None
+        office=areas["township_a"], name="综合受理岗", holder_a=clerk, holder_b=clerk2, by=SETUP
     )
     make_user(areas["village_a"], "village_officer", username="village", full_name="王村干")
     mother = Person.objects.create(

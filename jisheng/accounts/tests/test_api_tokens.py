@@ -44,11 +44,19 @@ def test_without_credentials_the_api_answers_401(db):
     assert Client().get("/api/v1/accounts/me").status_code == 401
 
 
-def test_a_session_api_call_needs_the_csrf_token_to_change_anything(areas, make_user, client_for):
-    user = make_user(areas["village_a"], "village_officer")
+def test_a_session_post_without_the_csrf_token_is_refused_and_changes_nothing(areas, make_user, client_for):
+    user = make_user(areas["township_a"], "counter_clerk")
     client = client_for(user)
     client.handler.enforce_csrf_checks = True
-    assert client.get("/api/v1/accounts/me").status_code == 200
+    assert client.get("/api/v1/accounts/me").status_code == 200  # reading needs no token
+    page = client.post("/accounts/profile/", {"name": "采集终端", "days": 30})
+    api = client.post("/api/v1/hall/applications", data={}, content_type="application/json")
+    assert (page.status_code, api.status_code) == (403, 403)
+    assert not AccessToken.objects.filter(user=user).exists()
+    # The same form with the page's token goes through: the refusal above was the missing token's.
+    token = client.get("/accounts/profile/").cookies["csrftoken"].value
+    client.post("/accounts/profile/", {"name": "采集终端", "days": 30, "csrfmiddlewaretoken": token})
+    assert AccessToken.objects.filter(user=user).count() == 1
 
 
 def test_a_user_creates_and_revokes_a_token_on_the_profile_page(areas, make_user, client_for):

@@ -11,13 +11,14 @@ from django.db import DatabaseError, connection, transaction
 from jisheng.audit import triggers
 from jisheng.audit.models import AuditChainHead, AuditEvent
 from jisheng.audit.services import record, verify_chain
+from tests.factories import SETUP
 
 
 def _events(count: int) -> list[AuditEvent]:
     events = []
     for index in range(count):
         with transaction.atomic():
-            events.append(record(by=None, action="test.event", object_repr=f"事件{index}"))
+            events.append(record(by=SETUP, action="test.event", object_repr=f"事件{index}"))
     return events
 
 
@@ -105,7 +106,8 @@ def test_a_sqlite_backup_restores_the_trail_with_its_triggers(tmp_path):
     code = (
         "from django.db import transaction\n"
         "from jisheng.audit.services import record\n"
-        "with transaction.atomic(): record(by=None, action='test.event', object_repr='备份前')\n"
+        "from jisheng.core.actor import COMMAND_LINE\n"
+        "with transaction.atomic(): record(by=COMMAND_LINE, action='test.event', object_repr='备份前')\n"
     )
     assert _jisheng(data, "shell", "--no-imports", "-c", code).returncode == 0
     made = _jisheng(data, "backup", "--output-dir", str(tmp_path / "backups"))

@@ -7,6 +7,7 @@ from jisheng.accounts.services import user_create
 from jisheng.audit import triggers
 from jisheng.audit.models import AppendOnlyError, AuditEvent
 from jisheng.audit.services import record, verify_chain
+from tests.factories import SETUP
 
 
 def test_a_service_change_leaves_an_audit_event_with_actor_area_and_after(areas, make_user):
@@ -27,13 +28,13 @@ def test_a_service_change_leaves_an_audit_event_with_actor_area_and_after(areas,
 
 def test_record_refuses_to_run_outside_a_transaction(transactional_db):
     with pytest.raises(RuntimeError):
-        record(by=None, action="x.y")
+        record(by=SETUP, action="x.y")
 
 
 def test_the_chain_of_untouched_events_verifies(db):
     for index in range(5):
         with transaction.atomic():
-            record(by=None, action="test.event", object_repr=f"事件{index}", after={"n": index})
+            record(by=SETUP, action="test.event", object_repr=f"事件{index}", after={"n": index})
     report = verify_chain()
     assert report.broken_event_id is None
     assert report.checked == 5
@@ -43,7 +44,7 @@ def test_the_chain_of_untouched_events_verifies(db):
 def test_editing_an_audit_row_by_hand_is_detected_and_named(db):
     for index in range(4):
         with transaction.atomic():
-            record(by=None, action="test.event", object_repr=f"事件{index}")
+            record(by=SETUP, action="test.event", object_repr=f"事件{index}")
     target = AuditEvent.objects.order_by("id")[2]
     triggers.drop(connection)  # a tamperer with the owner's rights; the test's transaction restores it
     with connection.cursor() as cursor:
@@ -56,7 +57,7 @@ def test_editing_an_audit_row_by_hand_is_detected_and_named(db):
 def test_deleting_a_row_by_hand_breaks_the_link_of_the_next_one(db):
     for index in range(4):
         with transaction.atomic():
-            record(by=None, action="test.event", object_repr=f"事件{index}")
+            record(by=SETUP, action="test.event", object_repr=f"事件{index}")
     ids = list(AuditEvent.objects.order_by("id").values_list("id", flat=True))
     triggers.drop(connection)  # a tamperer with the owner's rights; the test's transaction restores it
     with connection.cursor() as cursor:
@@ -67,7 +68,7 @@ def test_deleting_a_row_by_hand_breaks_the_link_of_the_next_one(db):
 def test_deleting_the_newest_row_is_detected_through_the_chain_head(db):
     for index in range(3):
         with transaction.atomic():
-            record(by=None, action="test.event", object_repr=f"事件{index}")
+            record(by=SETUP, action="test.event", object_repr=f"事件{index}")
     newest = AuditEvent.objects.order_by("-id").first()
     triggers.drop(connection)  # a tamperer with the owner's rights; the test's transaction restores it
     with connection.cursor() as cursor:
@@ -77,7 +78,7 @@ def test_deleting_the_newest_row_is_detected_through_the_chain_head(db):
 
 def test_the_application_cannot_edit_or_delete_an_event(db):
     with transaction.atomic():
-        event = record(by=None, action="test.event")
+        event = record(by=SETUP, action="test.event")
     event.object_repr = "changed"
     with pytest.raises(AppendOnlyError):
         event.save()
@@ -88,8 +89,8 @@ def test_the_application_cannot_edit_or_delete_an_event(db):
 def test_auditors_read_the_trail_of_their_area_only(areas, make_user, client_for):
     auditor = make_user(areas["township_a"], "auditor")
     with transaction.atomic():
-        record(by=None, action="test.mine", object_repr="本镇事件", area_code=areas["village_a"].code)
-        record(by=None, action="test.other", object_repr="邻镇事件", area_code=areas["village_b"].code)
+        record(by=SETUP, action="test.mine", object_repr="本镇事件", area_code=areas["village_a"].code)
+        record(by=SETUP, action="test.other", object_repr="邻镇事件", area_code=areas["village_b"].code)
     page = client_for(auditor).get("/audit/")
     assert page.status_code == 200
     assert "本镇事件" in page.content.decode()
@@ -104,8 +105,8 @@ def test_staff_without_an_audit_role_cannot_open_the_trail(areas, make_user, cli
 def test_the_auditor_home_counts_todays_events_and_failed_sign_ins(areas, make_user, client_for):
     auditor = make_user(areas["township_a"], "auditor")
     with transaction.atomic():
-        record(by=None, action="account.login_failed", object_repr="cun", area_code=areas["village_a"].code)
-        record(by=None, action="account.login_failed", object_repr="far", area_code=areas["village_b"].code)
+        record(by=SETUP, action="account.login_failed", object_repr="cun", area_code=areas["village_a"].code)
+        record(by=SETUP, action="account.login_failed", object_repr="far", area_code=areas["village_b"].code)
     page = client_for(auditor).get("/").content.decode()
     assert "最近 24 小时审计事件" in page
     assert "登录失败：1 次" in page

@@ -15,6 +15,7 @@ from django.utils import timezone
 from jisheng.audit import retention
 from jisheng.audit.models import AuditEvent, AuditPurgePermit
 from jisheng.audit.services import record, verify_chain
+from tests.factories import SETUP
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -23,7 +24,7 @@ def _event_at(monkeypatch, when: datetime.datetime, label: str) -> AuditEvent:
     monkeypatch.setattr(timezone, "now", lambda: when)
     try:
         with transaction.atomic():
-            return record(by=None, action="test.event", object_repr=label)
+            return record(by=SETUP, action="test.event", object_repr=label)
     finally:
         monkeypatch.undo()
 
@@ -58,12 +59,12 @@ def test_a_retention_shorter_than_six_months_is_refused_at_startup(tmp_path):
 
 def test_the_purge_refuses_a_retention_overridden_below_six_months(db):
     with override_settings(JISHENG_AUDIT_RETENTION_DAYS=30), pytest.raises(ValueError, match="180"):
-        retention.purge(by=None)
+        retention.purge(by=SETUP)
 
 
 def test_the_purge_removes_only_events_older_than_the_retention(old_and_new):
     old, new = old_and_new
-    result = retention.purge(by=None)
+    result = retention.purge(by=SETUP)
     assert result.purged == 3
     assert result.through_id == old[-1].pk
     left = set(AuditEvent.objects.values_list("object_repr", flat=True))
@@ -74,13 +75,13 @@ def test_the_purge_removes_only_events_older_than_the_retention(old_and_new):
 
 def test_a_longer_retention_keeps_more(old_and_new):
     with override_settings(JISHENG_AUDIT_RETENTION_DAYS=365):
-        assert retention.purge(by=None).purged == 1
+        assert retention.purge(by=SETUP).purged == 1
     assert AuditEvent.objects.filter(object_repr="旧300").exists()
 
 
 def test_after_a_purge_the_chain_verifies_from_the_checkpoint(old_and_new):
     old, _new = old_and_new
-    retention.purge(by=None)
+    retention.purge(by=SETUP)
     report = verify_chain()
     assert report.broken_event_id is None
     assert report.checked == 3  # two kept events and the purge's own
@@ -90,7 +91,7 @@ def test_after_a_purge_the_chain_verifies_from_the_checkpoint(old_and_new):
 
 def test_the_purge_is_itself_an_audit_event_naming_the_checkpoint(old_and_new):
     old, _new = old_and_new
-    retention.purge(by=None)
+    retention.purge(by=SETUP)
     event = AuditEvent.objects.get(action="audit.purge")
     assert event.after["purged"] == 3
     assert event.after["through_id"] == old[-1].pk
@@ -100,8 +101,8 @@ def test_the_purge_is_itself_an_audit_event_naming_the_checkpoint(old_and_new):
 
 def test_a_purge_with_nothing_old_enough_removes_nothing_and_still_records_itself(db):
     with transaction.atomic():
-        record(by=None, action="test.event")
-    assert retention.purge(by=None).purged == 0
+        record(by=SETUP, action="test.event")
+    assert retention.purge(by=SETUP).purged == 0
     assert AuditEvent.objects.count() == 2
     assert verify_chain().broken_event_id is None
 
@@ -112,7 +113,7 @@ def test_a_tampered_event_after_the_checkpoint_is_still_found(old_and_new, djang
     from jisheng.audit import triggers
 
     _old, new = old_and_new
-    retention.purge(by=None)
+    retention.purge(by=SETUP)
     triggers.drop(connection)  # a tamperer with the owner's rights; the test's transaction restores it
     with connection.cursor() as cursor:
         cursor.execute("UPDATE audit_auditevent SET object_repr = %s WHERE id = %s", ["篡改", new[0].pk])

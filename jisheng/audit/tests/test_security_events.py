@@ -10,6 +10,7 @@ from jisheng.audit import triggers
 from jisheng.audit.actions import action_label
 from jisheng.audit.models import AuditEvent
 from jisheng.audit.services import record, verify_chain
+from tests.factories import SETUP
 
 
 def test_five_wrong_passwords_record_the_lockout_with_the_account_and_address(areas, make_user):
@@ -42,7 +43,7 @@ def test_rotating_the_certificate_signing_key_is_recorded(db):
 def test_a_failed_chain_check_is_recorded_even_though_the_chain_is_broken(db):
     for index in range(3):
         with transaction.atomic():
-            record(by=None, action="test.event", object_repr=f"事件{index}")
+            record(by=SETUP, action="test.event", object_repr=f"事件{index}")
     target = AuditEvent.objects.order_by("id")[1]
     triggers.drop(connection)  # a tamperer with the owner's rights; the test's transaction restores it
     with connection.cursor() as cursor:
@@ -59,6 +60,6 @@ def test_a_failed_chain_check_is_recorded_even_though_the_chain_is_broken(db):
 
 def test_an_intact_chain_check_records_nothing(db):
     with transaction.atomic():
-        record(by=None, action="test.event")
+        record(by=SETUP, action="test.event")
     call_command("audit-verify")
     assert not AuditEvent.objects.filter(action="audit.verify_failed").exists()

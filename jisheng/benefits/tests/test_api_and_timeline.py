@@ -9,6 +9,7 @@ from django.apps import apps
 
 from jisheng.benefits import services
 from jisheng.benefits.models import Batch
+from tests.factories import SETUP
 
 from .factories import give_accounts, person
 
@@ -96,14 +97,14 @@ def test_decisions_through_the_api_follow_the_process_and_a_repeat_is_a_conflict
 
 def test_the_person_timeline_lists_the_benefit_and_its_payment(areas, staff, baby):
     batch = services.batch_propose(
-        programme_id="childcare_subsidy", year=2025, area=areas["township_a"], by=None
+        programme_id="childcare_subsidy", year=2025, area=areas["township_a"], by=SETUP
     )
-    services.batch_start_notice(batch=batch, by=None, start=D(2020, 1, 1))
-    services.batch_review(batch=batch, accept=True, reason="无异议", by=None)
-    services.batch_approve(batch=batch, accept=True, reason="同意", by=None)
+    services.batch_start_notice(batch=batch, by=SETUP, start=D(2020, 1, 1))
+    services.batch_review(batch=batch, accept=True, reason="无异议", by=SETUP)
+    services.batch_approve(batch=batch, accept=True, reason="同意", by=SETUP)
     give_accounts(batch)
-    payment = services.payments_issue(batch=batch, by=None)[0]
-    services.payment_settle(payment=payment, paid=True, by=None)
+    payment = services.payments_issue(batch=batch, by=SETUP)[0]
+    services.payment_settle(payment=payment, paid=True, by=SETUP)
     entries = apps.get_app_config("benefits").person_timeline(  # type: ignore[attr-defined]
         baby, staff["township"]
     )
@@ -123,7 +124,7 @@ def test_the_seed_000_table_sets_the_systems_2013_figures_beside_the_reported_on
     home = household(areas["village_a"])
     wife = person(areas["village_a"], "晚婚妻", "2", D(1989, 1, 1), household=home)
     marry(person(areas["village_a"], "晚婚夫", "1", D(1987, 1, 1), household=home), wife, D(2013, 5, 1))
-    services.batch_propose(programme_id="late_marriage", year=2013, area=areas["township_a"], by=None)
+    services.batch_propose(programme_id="late_marriage", year=2013, area=areas["township_a"], by=SETUP)
     page = client_for(staff["county"]).get("/benefits/reports/").content.decode()
     seed = page[page.index('id="seed"') :]
     assert "晚婚奖励" in seed and "300.00" in seed and "12600" in seed and "42" in seed

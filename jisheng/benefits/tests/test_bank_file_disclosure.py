@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from jisheng.audit.models import AuditEvent
 from jisheng.benefits import services
+from tests.factories import SETUP
 
 from .factories import give_accounts, person
 
@@ -20,12 +21,12 @@ def _paid_batch(areas, client):
     person(areas["village_a"], FORMULA_NAME, "1", D(2025, 3, 1))
     person(areas["village_a2"], "李小二", "2", D(2022, 12, 31))
     batch = services.batch_propose(
-        programme_id="childcare_subsidy", year=2025, area=areas["township_a"], by=None
+        programme_id="childcare_subsidy", year=2025, area=areas["township_a"], by=SETUP
     )
     give_accounts(batch)
-    services.batch_start_notice(batch=batch, by=None, days=7, start=D(2020, 1, 1))
-    services.batch_review(batch=batch, accept=True, reason="无异议", by=None)
-    services.batch_approve(batch=batch, accept=True, reason="同意", by=None)
+    services.batch_start_notice(batch=batch, by=SETUP, days=7, start=D(2020, 1, 1))
+    services.batch_review(batch=batch, accept=True, reason="无异议", by=SETUP)
+    services.batch_approve(batch=batch, accept=True, reason="同意", by=SETUP)
     client.post(f"/benefits/batches/{batch.pk}/pay/")
     return batch
 

@@ -19,6 +19,7 @@ from jisheng.registry.duplicates import duplicate_merge
 from jisheng.registry.models import Birth, DuplicateCandidate
 from jisheng.registry.queries import person_by_id_number
 from jisheng.reporting.measures import MEASURES, count_by_village
+from tests.factories import SETUP
 
 from .factories import child_of, person
 
@@ -53,7 +54,7 @@ def test_the_childcare_subsidy_proposes_a_merged_child_once(areas, merged):
     result = engine.run(get_programme("childcare_subsidy"), 2025, areas["township_a"].code)
     assert [d.subject.pk for d in result.proposals] == [survivor.pk]
     batch = services.batch_propose(
-        programme_id="childcare_subsidy", year=2025, area=areas["township_a"], by=None
+        programme_id="childcare_subsidy", year=2025, area=areas["township_a"], by=SETUP
     )
     assert list(batch.lines.values_list("person_id", flat=True)) == [survivor.pk]
 

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from jisheng.benefits import services
 from jisheng.benefits.models import Batch
+from tests.factories import SETUP
 
 from .factories import give_accounts, person
 
@@ -61,7 +62,7 @@ def test_an_auditor_sees_the_batch_but_is_offered_no_step_and_cannot_take_one(
     areas, staff, babies, client_for
 ):
     batch = services.batch_propose(
-        programme_id="childcare_subsidy", year=2025, area=areas["township_a"], by=None
+        programme_id="childcare_subsidy", year=2025, area=areas["township_a"], by=SETUP
     )
     client = client_for(staff["auditor"])
     page = client.get(f"/benefits/batches/{batch.pk}/").content.decode()
@@ -73,9 +74,9 @@ def test_an_auditor_sees_the_batch_but_is_offered_no_step_and_cannot_take_one(
 
 def test_the_printable_notice_masks_id_numbers(areas, staff, babies, client_for):
     batch = services.batch_propose(
-        programme_id="childcare_subsidy", year=2025, area=areas["township_a"], by=None
+        programme_id="childcare_subsidy", year=2025, area=areas["township_a"], by=SETUP
     )
-    services.batch_start_notice(batch=batch, by=None, days=7, start=D(2025, 9, 1))
+    services.batch_start_notice(batch=batch, by=SETUP, days=7, start=D(2025, 9, 1))
     page = client_for(staff["village"]).get(f"/benefits/batches/{batch.pk}/notice/").content.decode()
     full = babies[0].id_number
     assert full not in page
@@ -85,12 +86,12 @@ def test_the_printable_notice_masks_id_numbers(areas, staff, babies, client_for)
 
 def test_the_bank_files_keep_accounts_as_text_and_amounts_with_two_decimals(areas, staff, babies, client_for):
     batch = services.batch_propose(
-        programme_id="childcare_subsidy", year=2025, area=areas["township_a"], by=None
+        programme_id="childcare_subsidy", year=2025, area=areas["township_a"], by=SETUP
     )
     give_accounts(batch)
-    services.batch_start_notice(batch=batch, by=None, days=7, start=D(2020, 1, 1))
-    services.batch_review(batch=batch, accept=True, reason="无异议", by=None)
-    services.batch_approve(batch=batch, accept=True, reason="同意", by=None)
+    services.batch_start_notice(batch=batch, by=SETUP, days=7, start=D(2020, 1, 1))
+    services.batch_review(batch=batch, accept=True, reason="无异议", by=SETUP)
+    services.batch_approve(batch=batch, accept=True, reason="同意", by=SETUP)
     client = client_for(staff["county"])
     client.post(f"/benefits/batches/{batch.pk}/pay/")
     client.post(f"/benefits/batches/{batch.pk}/pay/")  # a retried request
@@ -121,7 +122,7 @@ def test_the_what_if_page_shows_the_difference_by_township(areas, staff, babies,
 
 
 def test_the_report_counts_households_persons_and_yuan_and_exports_xlsx(areas, staff, babies, client_for):
-    services.batch_propose(programme_id="childcare_subsidy", year=2025, area=areas["county"], by=None)
+    services.batch_propose(programme_id="childcare_subsidy", year=2025, area=areas["county"], by=SETUP)
     client = client_for(staff["county"])
     page = client.get("/benefits/reports/", {"year": 2025}).content.decode()
     assert "庙湾镇" in page and "6900.00" in page and "3600.00" in page

@@ -8,6 +8,7 @@ import pytest
 from jisheng.certificates import keys, services
 from jisheng.certificates.pdf import certificate_pdf
 from jisheng.certificates.signing import verify_offline
+from tests.factories import SETUP
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ def test_a_revoked_certificate_fails_and_says_when(certificate: Any, make_user: 
 
 
 def test_certificates_signed_before_a_key_rotation_still_verify(certificate: Any) -> None:
-    services.signing_key_rotate(by=None)
+    services.signing_key_rotate(by=SETUP)
     assert keys.current_key()[0] != certificate.key_id
     assert services.verify_payload(certificate.payload).valid
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from jisheng.audit.services import record
+from jisheng.core.actor import Actor
 from jisheng.workdays import services as workdays
 
 from ..models import Application
@@ -16,7 +17,7 @@ from . import tell
 from .common import event
 
 
-def deadlines_recompute(*, year: int, previous_working: frozenset[datetime.date], by: Any) -> int:
+def deadlines_recompute(*, year: int, previous_working: frozenset[datetime.date], by: Actor) -> int:
     """Runs inside the import's transaction (the calendar's ``official_year_loaded`` signal).
 
     A case keeps the number of working days it had between its acceptance (or the year's start) and
@@ -44,7 +45,7 @@ def deadlines_recompute(*, year: int, previous_working: frozenset[datetime.date]
         case.due_on = new
         case.save(update_fields=["due_on"])
         event(case, f"正式工作日历已导入，办结时限由 {old:%Y-%m-%d} 调整为 {new:%Y-%m-%d}")
-        tell.deadline_changed(case, old, new, by)
+        tell.deadline_changed(case, old, new, by=by)
         moved.append({"number": case.number, "before": str(old), "after": str(new)})
     if moved:
         record(
@@ -59,5 +60,7 @@ def deadlines_recompute(*, year: int, previous_working: frozenset[datetime.date]
     return len(moved)
 
 
-def on_official_year_loaded(sender: Any, *, year: int, previous_working: Any, by: Any, **kwargs: Any) -> None:
+def on_official_year_loaded(
+    sender: Any, *, year: int, previous_working: Any, by: Actor, **kwargs: Any
+) -> None:
     deadlines_recompute(year=year, previous_working=frozenset(previous_working), by=by)

@@ -1,4 +1,5 @@
-"""Helpers shared by the hall's services: permissions, files, events, the office of an area."""
+"""Helpers shared by the hall's services: files, events, the office of an area (who may act is asked of
+``accounts.permissions``)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,8 @@ import mimetypes
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -16,16 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jisheng.areas.models import Area
-from jisheng.areas.scoping import can_see_area
 
 from ..models import Application, CaseEvent, SubmittedFile
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # Magic numbers, not the file name: a phone photo or a scanned PDF is all the portal accepts.
 SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"%PDF-": "application/pdf"}
-
-DECIDING_ROLES = ("counter_clerk", "township_head", "county_staff")
-SUPERVISING_ROLES = ("township_head", "county_staff")
 
 
 @dataclass(frozen=True)
@@ -40,13 +36,6 @@ class Upload:
 def office_of(area: Area) -> Area:
     """The township (its service hall) an area belongs to."""
     return Area.objects.get(code=area.code[:9] + "000")
-
-
-def require_staff(by: Any, application: Application | None, roles: tuple[str, ...]) -> None:
-    if by is None or not getattr(by, "is_authenticated", False) or by.is_read_only or not by.has_role(*roles):
-        raise PermissionDenied(_("You may not handle this service item."))
-    if application is not None and not can_see_area(by, application.area_id):
-        raise PermissionDenied(_("This application is outside your area."))
 
 
 def content_type_of(content: bytes) -> str | None:

@@ -10,13 +10,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jisheng.accounts import permissions
+from jisheng.accounts.models import staff_user
+from jisheng.accounts.permissions import Capability
 from jisheng.audit.services import model_snapshot, record
 from jisheng.certificates.services import certificate_issue
+from jisheng.core.actor import Actor
 
 from ..models import Accountability, AccountabilityKind, Application, ApplicationStatus, Handover
 from . import tell
 from .certificate_details import certificate_details
-from .common import DECIDING_ROLES, SUPERVISING_ROLES, event, require_staff
+from .common import event
 from .intake import UnconditionalAcceptance
 
 DECISION_FIELDS = [
@@ -41,24 +45,26 @@ def _lock_open(application: Application) -> Application:
     return application
 
 
-APPROVING_ROLES = {
-    "village": DECIDING_ROLES,
-    "township": DECIDING_ROLES,
-    "county": ("county_staff",),
-    "city": ("city_staff",),
+APPROVING = {
+    "village": Capability.DECIDE_CASES,
+    "township": Capability.DECIDE_CASES,
+    "county": Capability.DECIDE_COUNTY_ITEMS,
+    "city": Capability.DECIDE_CITY_ITEMS,
 }
 
 
-def _require_approver(application: Application, by: Any) -> None:
+def _require_approver(application: Application, by: Actor) -> None:
     """The township may receive every item, but only the approving level named in the catalogue decides."""
-    require_staff(by, application, APPROVING_ROLES.get(application.item.approving_level, DECIDING_ROLES))
+    permissions.ensure(
+        by, APPROVING.get(application.item.approving_level, Capability.DECIDE_CASES), application.area_id
+    )
 
 
-def _close(application: Application, status: str, reason: str, rule: str, by: Any) -> None:
+def _close(application: Application, status: str, reason: str, rule: str, by: Actor) -> None:
     today = timezone.localdate()
     application.status = status
     application.decided_at = timezone.now()
-    application.decided_by = by
+    application.decided_by = staff_user(by)
     application.decision_reason = reason
     application.refusal_rule = rule
     application.completed_on = today
@@ -66,7 +72,7 @@ def _close(application: Application, status: str, reason: str, rule: str, by: An
 
 
 @transaction.atomic
-def application_approve(*, application: Application, by: Any, reason: str = "") -> Application:
+def application_approve(*, application: Application, by: Actor, reason: str = "") -> Application:
     application = _lock_open(application)
     _require_approver(application, by)
     if application.status != ApplicationStatus.RECEIVED:
@@ -101,7 +107,7 @@ def application_approve(*, application: Application, by: Any, reason: str = "") 
     if application.certificate:
         text += f"，发放{application.certificate.kind}（编号 {application.certificate.number}）"
     event(application, text)
-    tell.approved(application, by)
+    tell.approved(application, by=by)
     record(
         by=by,
         action="hall.approve",
@@ -113,7 +119,7 @@ def application_approve(*, application: Application, by: Any, reason: str = "") 
 
 
 @transaction.atomic
-def application_refuse(*, application: Application, reason: str, rule: str, by: Any) -> Application:
+def application_refuse(*, application: Application, reason: str, rule: str, by: Actor) -> Application:
     """不予批准 after review: the written reasons must name the rule applied."""
     application = _lock_open(application)
     _require_approver(application, by)
@@ -137,7 +143,7 @@ def application_refuse(*, application: Application, reason: str, rule: str, by: 
 
 
 @transaction.atomic
-def application_decline(*, application: Application, reason: str, rule: str, by: Any) -> Application:
+def application_decline(*, application: Application, reason: str, rule: str, by: Actor) -> Application:
     """不予受理: turn an application away at intake. Forbidden for items of unconditional acceptance."""
     application = _lock_open(application)
     if application.item.unconditional:
@@ -148,7 +154,7 @@ def application_decline(*, application: Application, reason: str, rule: str, by:
             )
             % {"item": application.item.name}
         )
-    require_staff(by, application, DECIDING_ROLES)
+    permissions.ensure(by, Capability.DECIDE_CASES, application.area_id)
     if not reason.strip() or not rule.strip():
         raise ValidationError(_("“Reason” and “rule”: refusing to accept must give the reason and the rule"))
     before = model_snapshot(application, DECISION_FIELDS)
@@ -167,10 +173,10 @@ def application_decline(*, application: Application, reason: str, rule: str, by:
 
 
 @transaction.atomic
-def refusal_overturn(*, application: Application, reason: str, by: Any) -> Application:
+def refusal_overturn(*, application: Application, reason: str, by: Actor) -> Application:
     """On review (复核) a refusal is set aside: the case reopens and whoever refused answers for it."""
     application = Application.objects.select_for_update().select_related("item").get(pk=application.pk)
-    require_staff(by, application, SUPERVISING_ROLES)
+    permissions.ensure(by, Capability.REVIEW_DECISIONS, application.area_id)
     if application.status != ApplicationStatus.REFUSED or application.decided_by is None:
         raise ValidationError(_("Only a refused application can be reviewed and reopened"))
     if not reason.strip():
@@ -209,13 +215,13 @@ def refusal_overturn(*, application: Application, reason: str, by: Any) -> Appli
 
 
 @transaction.atomic
-def application_handover(*, application: Application, to_user: Any, reason: str, by: Any) -> Application:
+def application_handover(*, application: Application, to_user: Any, reason: str, by: Actor) -> Application:
     """Hand a case to a colleague; the first receiver stays on record, the handover is kept."""
     application = _lock_open(application)
-    require_staff(by, application, DECIDING_ROLES)
+    permissions.ensure(by, Capability.DECIDE_CASES, application.area_id)
     if (
         to_user is None
-        or not to_user.has_role(*DECIDING_ROLES)
+        or not permissions.holds(to_user, Capability.DECIDE_CASES)
         or not application.area_id.startswith(to_user.area.prefix)
     ):
         raise ValidationError(

@@ -10,7 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jisheng.accounts import permissions
+from jisheng.accounts.models import acting_user, staff_user
+from jisheng.accounts.permissions import Capability
 from jisheng.audit.services import model_snapshot, record
+from jisheng.core.actor import Actor
 from jisheng.workdays import services as workdays
 
 from .. import policy
@@ -25,7 +29,6 @@ from ..models import (
     ServiceOffice,
 )
 from . import tell
-from .common import SUPERVISING_ROLES, require_staff
 
 BAD_RATING_FOLLOW_UP_DAYS = 15
 ITEM_FIELDS = [
@@ -59,7 +62,9 @@ EDITABLE_FIELDS = {
 
 
 @transaction.atomic
-def rating_submit(*, application: Application, level: int | str | None, comment: str = "") -> Rating:
+def rating_submit(
+    *, application: Application, level: int | str | None, comment: str = "", by: Actor
+) -> Rating:
     """The resident rates a concluded case once (好差评: a counter visit or an online case).
 
     Nothing is chosen for them: a missing or unknown level is refused. 不满意 and 非常不满意 are bad
@@ -88,28 +93,28 @@ def rating_submit(*, application: Application, level: int | str | None, comment:
             else None
         ),
     )
-    record(by=None, action="hall.rate", obj=rating, after=model_snapshot(rating))
+    record(by=by, action="hall.rate", obj=rating, after=model_snapshot(rating))
     return rating
 
 
 @transaction.atomic
-def rating_reply(*, rating: Rating, reply: str, by: Any) -> Rating:
+def rating_reply(*, rating: Rating, reply: str, by: Actor) -> Rating:
     """The office's follow-up of a bad rating (回访整改), recorded with who answered and when."""
-    require_staff(by, rating.application, ("counter_clerk", "township_head"))
+    permissions.ensure(by, Capability.WORK_AT_COUNTER, rating.application.area_id)
     rating = Rating.objects.select_for_update().select_related("application").get(pk=rating.pk)
     if not reply.strip():
         raise ValidationError(_("“Reply”: describe the correction or the reply"))
     if rating.reply:
         raise ValidationError(_("This rating has already been answered"))
-    rating.reply, rating.replied_by, rating.replied_at = reply.strip(), by, timezone.now()
+    rating.reply, rating.replied_by, rating.replied_at = reply.strip(), staff_user(by), timezone.now()
     rating.save(update_fields=["reply", "replied_by", "replied_at"])
     record(by=by, action="hall.rating_reply", obj=rating, after={"reply": rating.reply})
-    tell.rating_answered(rating.application, by)
+    tell.rating_answered(rating.application, by=by)
     return rating
 
 
 @transaction.atomic
-def rating_appeal(*, rating: Rating, text: str) -> Rating:
+def rating_appeal(*, rating: Rating, text: str, by: Actor) -> Rating:
     """The resident, unhappy with the reply, appeals once (申诉); the township head answers within
     15 working days."""
     rating = Rating.objects.select_for_update().select_related("application").get(pk=rating.pk)
@@ -123,14 +128,14 @@ def rating_appeal(*, rating: Rating, text: str) -> Rating:
     rating.appealed_at = timezone.now()
     rating.appeal_due = workdays.due_date(timezone.localdate(), BAD_RATING_FOLLOW_UP_DAYS)
     rating.save(update_fields=["appeal", "appealed_at", "appeal_due"])
-    record(by=None, action="hall.rating_appeal", obj=rating, after={"appeal": rating.appeal})
+    record(by=by, action="hall.rating_appeal", obj=rating, after={"appeal": rating.appeal})
     return rating
 
 
 @transaction.atomic
-def rating_appeal_answer(*, rating: Rating, answer: str, by: Any) -> Rating:
+def rating_appeal_answer(*, rating: Rating, answer: str, by: Actor) -> Rating:
     """The township head (not the clerk whose reply is appealed) answers the appeal."""
-    require_staff(by, rating.application, SUPERVISING_ROLES)
+    permissions.ensure(by, Capability.REVIEW_DECISIONS, rating.application.area_id)
     rating = Rating.objects.select_for_update().select_related("application").get(pk=rating.pk)
     if rating.appealed_at is None:
         raise ValidationError(_("This rating has not been appealed"))
@@ -140,7 +145,7 @@ def rating_appeal_answer(*, rating: Rating, answer: str, by: Any) -> Rating:
         raise ValidationError(_("“Answer”: describe the review of the appeal"))
     rating.appeal_reply, rating.appeal_replied_by, rating.appeal_replied_at = (
         answer.strip(),
-        by,
+        staff_user(by),
         timezone.now(),
     )
     rating.save(update_fields=["appeal_reply", "appeal_replied_by", "appeal_replied_at"])
@@ -150,9 +155,9 @@ def rating_appeal_answer(*, rating: Rating, answer: str, by: Any) -> Rating:
 
 @transaction.atomic
 def consultation_log(
-    *, office: Any, asker: str, question: str, answer: str, entry: QaEntry | None, by: Any
+    *, office: Any, asker: str, question: str, answer: str, entry: QaEntry | None, by: Actor
 ) -> Consultation:
-    require_staff(by, None, ("counter_clerk", "township_head", "village_officer"))
+    permissions.ensure_holds(by, Capability.SERVE_RESIDENTS)
     if not question.strip() or not answer.strip():
         raise ValidationError(_("“Question” and “answer”: both are required"))
     consultation = Consultation.objects.create(
@@ -161,7 +166,7 @@ def consultation_log(
         question=question.strip()[:300],
         answer=answer.strip(),
         entry=entry,
-        staff=by,
+        staff=acting_user(by),
         at=timezone.now(),
     )
     record(by=by, action="hall.consult", obj=consultation, after=model_snapshot(consultation))
@@ -169,7 +174,7 @@ def consultation_log(
 
 
 @transaction.atomic
-def catalogue_load(*, by: Any, directory: Path | None = None) -> dict[str, int]:
+def catalogue_load(*, by: Actor, directory: Path | None = None) -> dict[str, int]:
     """Load items.toml, offices.toml and qa.toml after checking them all (policy.load refuses a file
     with mistakes, naming each line); items are matched by code, their materials replaced. Idempotent."""
     catalogue = policy.load(directory)
@@ -242,9 +247,9 @@ def catalogue_load(*, by: Any, directory: Path | None = None) -> dict[str, int]:
 
 
 @transaction.atomic
-def catalogue_item_update(*, item: ServiceItem, changes: dict[str, Any], by: Any) -> ServiceItem:
+def catalogue_item_update(*, item: ServiceItem, changes: dict[str, Any], by: Actor) -> ServiceItem:
     """An administrator's edit of an item's limits, fee, summary or end date."""
-    require_staff(by, None, ("system_admin", "city_staff"))
+    permissions.ensure_holds(by, Capability.CONFIGURE_CATALOGUE)
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError(

@@ -10,18 +10,22 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jisheng.accounts import permissions
+from jisheng.accounts.models import acting_user, staff_user
+from jisheng.accounts.permissions import Capability
 from jisheng.audit.services import model_snapshot, record
 from jisheng.certificates.services import next_in_sequence
+from jisheng.core.actor import Actor, Resident, is_staff
 from jisheng.workdays import services as workdays
 
 from ..models import Application, ApplicationStatus, Channel, Handover, Notice, Post, ServiceItem
 from . import tell
-from .common import Upload, check_uploads, event, office_of, require_staff, store_uploads
+from .common import Upload, check_uploads, event, office_of, store_uploads
 
-INTAKE_ROLES = {
-    Channel.COUNTER: ("counter_clerk", "township_head"),
-    Channel.PROXY: ("village_officer",),
-    Channel.HOME_VISIT: ("counter_clerk", "township_head", "village_officer"),
+INTAKE = {
+    Channel.COUNTER: Capability.APPLY_AT_COUNTER,
+    Channel.PROXY: Capability.APPLY_BY_PROXY,
+    Channel.HOME_VISIT: Capability.APPLY_ON_VISIT,
 }
 
 
@@ -49,7 +53,7 @@ def application_submit(
     person: Any,
     channel: str,
     phone: str,
-    by: Any,
+    by: Actor,
     uploads: list[Upload] | None = None,
     received_materials: list[str] | None = None,
     fetch_from_registry: bool = True,
@@ -58,22 +62,20 @@ def application_submit(
 ) -> Application:
     """Record an application; its number, deadline and owner (首接负责) are fixed here.
 
-    Online applications come with ``by=None`` (the resident); every other channel needs the staff member
-    who received it, who becomes its first receiver.
+    Online applications come with ``by=Resident(...)`` (or the system, for the demo); every other channel
+    needs the staff member who received it, who becomes its first receiver.
     """
     uploads = uploads or []
     received_at = received_at or timezone.now()
     received_on = timezone.localdate(received_at)
     if channel == Channel.ONLINE:
-        if by is not None and getattr(by, "is_authenticated", False):
+        if is_staff(by):
             raise ValidationError(
                 _("“Channel”: staff applying for a resident choose the counter, a proxy or a home visit")
             )
     else:
-        require_staff(by, None, INTAKE_ROLES.get(Channel(channel), ()))
-        from jisheng.areas.scoping import can_see_area
-
-        if not can_see_area(by, person.residence_area_id):
+        permissions.ensure_holds(by, INTAKE[Channel(channel)])
+        if not permissions.may(by, INTAKE[Channel(channel)], person.residence_area_id):
             raise PermissionDenied(_("The applicant is outside your area."))
     if not item.is_effective(received_on):
         raise ValidationError(
@@ -95,14 +97,14 @@ def application_submit(
     office = office_of(area)
     accepted_on = workdays.acceptance_day(received_on)
     post = on_duty_post(office)
-    staff_at_counter = channel in (Channel.COUNTER, Channel.HOME_VISIT) and by.has_role(
-        "counter_clerk", "township_head"
+    staff_at_counter = channel in (Channel.COUNTER, Channel.HOME_VISIT) and permissions.holds(
+        by, Capability.WORK_AT_COUNTER
     )
     # The counter's limit (often the same day) holds only when the person who receives it can finish it
     # there. A village officer's proxy application travels to the township like an online one, so it
     # gets the online limit; the same-day limit would make it overdue before it arrived.
     limit = item.time_limit(online=not staff_at_counter)
-    owner = by if staff_at_counter else (post.on_duty if post else None)
+    owner = staff_user(by) if staff_at_counter else (post.on_duty if post else None)
     sequence = next_in_sequence(f"application-{office.code[:9]}-{received_on:%Y%m%d}")
     application = Application.objects.create(
         number=f"SQ-{office.code[:9]}-{received_on:%Y%m%d}-{sequence:04d}",
@@ -122,16 +124,16 @@ def application_submit(
         time_limit=limit,
         due_on=workdays.add_working_days(accepted_on, limit),
         post=post,
-        first_receiver=by if by is not None else owner,
+        first_receiver=staff_user(by) or owner,
         owner=owner,
         standing_in_for=post.holder_a if post and post.a_absent and owner == post.holder_b else None,
-        created_by=by,
+        created_by=staff_user(by),
     )
     store_uploads(application, uploads)
     if channel == Channel.PROXY and owner is not None:
         Handover.objects.create(
             application=application,
-            from_user=by,
+            from_user=staff_user(by),
             to_user=owner,
             reason="村级代办，转乡镇窗口办理",
             at=received_at,
@@ -142,13 +144,13 @@ def application_submit(
 
 
 @transaction.atomic
-def notice_issue(*, application: Application, problems: list[dict[str, str]], by: Any) -> Notice:
+def notice_issue(*, application: Application, problems: list[dict[str, str]], by: Actor) -> Notice:
     """一次性告知: name every missing or defective material at once and stop the clock.
 
     A later notice may only concern materials submitted after the previous notice.
     """
     application = Application.objects.select_for_update().select_related("item").get(pk=application.pk)
-    require_staff(by, application, ("counter_clerk", "township_head"))
+    permissions.ensure(by, Capability.WORK_AT_COUNTER, application.area_id)
     if application.status != ApplicationStatus.RECEIVED:
         raise ValidationError(_("A one-time notice can only be given for an application in progress"))
     materials = {m.code: m.name for m in application.item.materials.all()}
@@ -194,13 +196,13 @@ def notice_issue(*, application: Application, problems: list[dict[str, str]], by
         sequence=sequence,
         problems=cleaned,
         issued_at=timezone.now(),
-        issued_by=by,
+        issued_by=acting_user(by),
     )
     event(
         application,
         "一次性告知：" + "；".join(f"{p['name']}（{p['problem']}）" for p in cleaned) + "。办理时限暂停计算",
     )
-    tell.notice_issued(application, [p["name"] for p in cleaned], by)
+    tell.notice_issued(application, [p["name"] for p in cleaned], by=by)
     record(
         by=by,
         action="hall.notice",
@@ -235,15 +237,15 @@ def outstanding_materials(application: Application, notice: Notice | None = None
 def application_resubmit(
     *,
     application: Application,
-    by: Any,
+    by: Actor,
     uploads: list[Upload] | None = None,
     received_materials: list[str] | None = None,
 ) -> Application:
     """The applicant hands in the corrections; the clock resumes with the working days that were left
     once everything the latest notice named has come in, and stays stopped until then."""
     application = Application.objects.select_for_update().select_related("item").get(pk=application.pk)
-    if by is not None:
-        require_staff(by, application, ("counter_clerk", "township_head", "village_officer"))
+    if not isinstance(by, Resident):
+        permissions.ensure(by, Capability.SERVE_RESIDENTS, application.area_id)
     if application.status != ApplicationStatus.AWAITING_CORRECTION:
         raise ValidationError(_("This application is not waiting for materials"))
     uploads = uploads or []

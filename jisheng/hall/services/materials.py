@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jisheng.areas.scoping import can_see_area
 from jisheng.audit.services import record
+from jisheng.core.actor import Actor, is_staff
 
 from ..models import SubmittedFile
 
 
 @transaction.atomic
-def material_view_record(*, submitted: SubmittedFile, by: Any) -> None:
+def material_view_record(*, submitted: SubmittedFile, by: Actor) -> None:
     """Record that ``by`` opened a submitted file, before the file is handed over (so a viewing that
     happened is never missing from the trail)."""
     application = submitted.application
-    if by is None or not getattr(by, "is_authenticated", False) or not can_see_area(by, application.area_id):
+    if not is_staff(by) or not can_see_area(by, application.area_id):
         raise PermissionDenied(_("This application is outside your area."))
     record(
         by=by,

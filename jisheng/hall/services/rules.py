@@ -11,19 +11,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jisheng.accounts import permissions
+from jisheng.accounts.permissions import Capability
 from jisheng.audit.services import model_snapshot, record
 from jisheng.core.actor import Actor
 from jisheng.workdays import services as workdays
 
 from ..models import Accountability, AccountabilityKind, Application, CaseEvent, Handover, Post
 from ..models.cases import OPEN_STATUSES
-from .common import SUPERVISING_ROLES, require_staff
 
 
 @transaction.atomic
-def post_create(*, office: Any, name: str, holder_a: Any, holder_b: Any, by: Any) -> Post:
-    if by is not None:
-        require_staff(by, None, SUPERVISING_ROLES)
+def post_create(*, office: Any, name: str, holder_a: Any, holder_b: Any, by: Actor) -> Post:
+    permissions.ensure(by, Capability.REVIEW_DECISIONS, office.code)
     if holder_a == holder_b:
         raise ValidationError(_("“B role”: the A and B roles cannot be held by the same person"))
     post = Post.objects.create(office=office, name=name, holder_a=holder_a, holder_b=holder_b)
@@ -32,9 +32,9 @@ def post_create(*, office: Any, name: str, holder_a: Any, holder_b: Any, by: Any
 
 
 @transaction.atomic
-def post_set_absent(*, post: Post, absent: bool, by: Any) -> int:
+def post_set_absent(*, post: Post, absent: bool, by: Actor) -> int:
     """Mark A absent (A's open cases go to B at once) or back (they return to A). Returns cases moved."""
-    require_staff(by, None, ("counter_clerk", "township_head"))
+    permissions.ensure(by, Capability.WORK_AT_COUNTER, post.office_id)
     post = Post.objects.select_for_update().select_related("holder_a", "holder_b").get(pk=post.pk)
     if post.a_absent == absent:
         return 0
@@ -69,7 +69,7 @@ def post_set_absent(*, post: Post, absent: bool, by: Any) -> int:
 
 
 @transaction.atomic
-def deadline_sweep(*, today: datetime.date | None = None, by: Any = None) -> dict[str, int]:
+def deadline_sweep(*, today: datetime.date | None = None, by: Actor) -> dict[str, int]:
     """Warn on cases with one working day left; record accountability for cases past their deadline."""
     today = today or timezone.localdate()
     tomorrow = workdays.add_working_days(today, 1)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from jisheng.workdays import calendar
+from tests.factories import SETUP
 
 PDF = b"%PDF-1.4\n% test material\n"
 PHONE = "13800138000"
@@ -26,7 +27,7 @@ def catalogue(db: Any) -> dict[str, Any]:
     from jisheng.hall import services
     from jisheng.hall.models import ServiceItem
 
-    services.catalogue_load(by=None)
+    services.catalogue_load(by=SETUP)
     return {item.code: item for item in ServiceItem.objects.all()}
 
 
@@ -56,7 +57,7 @@ def staff(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
     clerk = make_user(township, "counter_clerk", username="clerk", full_name="李红梅")
     clerk2 = make_user(township, "counter_clerk", username="clerk2", full_name="赵丽娟")
     head = make_user(township, "township_head", username="township", full_name="张建国")
-    post = services.post_create(office=township, name="综合受理岗", holder_a=clerk, holder_b=clerk2, by=None)
+    post = services.post_create(office=township, name="综合受理岗", holder_a=clerk, holder_b=clerk2, by=SETUP)
     return {
         "clerk": clerk,
         "clerk2": clerk2,

@@ -2,6 +2,7 @@ from typing import Any
 
 from jisheng.hall import services
 from jisheng.hall.models import Application, Post, ServiceItem
+from tests.factories import A_RESIDENT, SETUP
 
 
 def make_objects(*, area: Any, marker: str) -> list[Any]:
@@ -9,7 +10,7 @@ def make_objects(*, area: Any, marker: str) -> list[Any]:
     from jisheng.registry.models import Person
 
     if not ServiceItem.objects.exists():
-        services.catalogue_load(by=None)
+        services.catalogue_load(by=SETUP)
     township = area.parent
     clerk = User.objects.create_user(
         username=f"hall-a-{marker}", password="x", area=township, full_name=marker
@@ -17,7 +18,7 @@ def make_objects(*, area: Any, marker: str) -> list[Any]:
     clerk2 = User.objects.create_user(username=f"hall-b-{marker}", password="x", area=township)
     for user in (clerk, clerk2):
         user.roles.set(Role.objects.filter(code="counter_clerk"))
-    post = services.post_create(office=township, name=marker, holder_a=clerk, holder_b=clerk2, by=None)
+    post = services.post_create(office=township, name=marker, holder_a=clerk, holder_b=clerk2, by=SETUP)
     person = Person.objects.create(
         name=marker, id_number=_next_id(), sex="2", birth_date="1990-01-01", residence_area=area
     )
@@ -26,7 +27,7 @@ def make_objects(*, area: Any, marker: str) -> list[Any]:
         person=person,
         channel="online",
         phone="13800138000",
-        by=None,
+        by=A_RESIDENT,
         uploads=[services.Upload(material_code="photo", name=f"{marker}.pdf", content=b"%PDF-1.4\n")],
     )
     return [application, post, application.files.get()]

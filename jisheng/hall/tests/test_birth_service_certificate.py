@@ -9,6 +9,7 @@ from typing import Any
 
 from jisheng.certificates.pdf import certificate_pdf
 from jisheng.hall import services
+from tests.factories import A_RESIDENT
 
 from .conftest import PHONE, make_person, upload
 
@@ -36,7 +37,7 @@ def test_the_birth_service_certificate_names_the_spouse_and_the_childs_order(
         person=resident,
         channel="online",
         phone=PHONE,
-        by=None,
+        by=A_RESIDENT,
         uploads=[upload("registration-form")],
     )
     application = services.application_approve(application=application, by=staff["clerk"])

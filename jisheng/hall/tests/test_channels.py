@@ -9,6 +9,7 @@ from typing import Any
 from jisheng.hall import services
 from jisheng.hall.models import Application, Handover
 from jisheng.hall.pdfs import notice_pdf, receipt_pdf
+from tests.factories import A_RESIDENT
 
 from .conftest import PDF, PHONE
 
@@ -79,7 +80,7 @@ def test_the_notice_pdf_lists_every_problem(catalogue, resident, staff, tmp_path
         person=resident,
         channel="online",
         phone=PHONE,
-        by=None,
+        by=A_RESIDENT,
         fetch_from_registry=False,
     )
     notice = services.notice_issue(
@@ -128,7 +129,7 @@ def test_the_api_submits_with_materials_decides_and_returns_the_certificate(
 def test_the_api_issues_and_lists_notices(catalogue, resident, staff, client_for) -> None:
     client = client_for(staff["clerk"])
     application = services.application_submit(
-        item=catalogue["birth-registration"], person=resident, channel="online", phone=PHONE, by=None
+        item=catalogue["birth-registration"], person=resident, channel="online", phone=PHONE, by=A_RESIDENT
     )
     response = client.post(
         f"/api/v1/hall/applications/{application.pk}/notice",

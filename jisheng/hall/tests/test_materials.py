@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jisheng.audit.models import AuditEvent
 from jisheng.hall.models import Application, Channel
+from tests.factories import A_RESIDENT
 
 from .conftest import PDF, PHONE, make_person
 
@@ -24,7 +25,7 @@ def _online_with_file(catalogue: Any, person: Any, capture: Any) -> Application:
             person=person,
             channel="online",
             phone=PHONE,
-            by=None,
+            by=A_RESIDENT,
             uploads=[services.Upload(material_code="registration-form", name="登记表.pdf", content=PDF)],
         )
 

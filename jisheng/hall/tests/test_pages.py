@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jisheng.hall.models import Application, ApplicationStatus
+from tests.factories import A_RESIDENT, SETUP
 
 from .conftest import PDF, PHONE
 
@@ -56,7 +57,11 @@ def test_the_migrant_certificate_cannot_be_declined_through_the_page_or_the_api(
     from jisheng.hall import services
 
     application = services.application_submit(
-        item=catalogue["migrant-marital-certificate"], person=resident, channel="online", phone=PHONE, by=None
+        item=catalogue["migrant-marital-certificate"],
+        person=resident,
+        channel="online",
+        phone=PHONE,
+        by=A_RESIDENT,
     )
     clerk = client_for(staff["clerk"])
     page = clerk.get(f"/hall/cases/{application.pk}/").content.decode()
@@ -80,10 +85,10 @@ def test_the_township_head_and_the_auditor_see_accountability_records(
     from jisheng.hall import services
 
     application = services.application_submit(
-        item=catalogue["birth-registration"], person=resident, channel="online", phone=PHONE, by=None
+        item=catalogue["birth-registration"], person=resident, channel="online", phone=PHONE, by=A_RESIDENT
     )
     assert application.due_on is not None
-    services.deadline_sweep(today=application.due_on + datetime.timedelta(days=7))
+    services.deadline_sweep(today=application.due_on + datetime.timedelta(days=7), by=SETUP)
     for who in ("head", "auditor"):
         assert application.number in client_for(staff[who]).get("/hall/accountability/").content.decode()
     assert client_for(staff["clerk"]).get("/hall/accountability/").status_code == 403
@@ -93,7 +98,7 @@ def test_marking_a_absent_on_the_posts_page_moves_the_cases(catalogue, resident,
     from jisheng.hall import services
 
     application = services.application_submit(
-        item=catalogue["birth-registration"], person=resident, channel="online", phone=PHONE, by=None
+        item=catalogue["birth-registration"], person=resident, channel="online", phone=PHONE, by=A_RESIDENT
     )
     client_for(staff["clerk2"]).post("/hall/posts/", {"post": staff["post"].pk, "absent": "1"})
     application.refresh_from_db()

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jisheng.hall.models import Application, ApplicationStatus
+from tests.factories import A_RESIDENT
 
 from .conftest import PHONE, make_person, upload
 
@@ -142,7 +143,7 @@ def test_the_queue_page_runs_a_fixed_number_of_queries_however_many_cases(
     few = queries_of_the_page()
     for _ in range(60):
         services.application_submit(
-            item=catalogue["only-child-honour"], person=person, channel="online", phone=PHONE, by=None
+            item=catalogue["only-child-honour"], person=person, channel="online", phone=PHONE, by=A_RESIDENT
         )
     many = queries_of_the_page()
     # Session, user, roles, navigation, the counts (one aggregate), the items, and at most two queries

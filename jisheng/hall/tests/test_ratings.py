@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 
 from jisheng.hall import services
 from jisheng.hall.models import Rating, RatingLevel
+from tests.factories import A_RESIDENT
 
 from .conftest import PHONE, upload
 
@@ -23,7 +24,7 @@ def concluded(catalogue: Any, resident: Any, staff: Any) -> Any:
         person=resident,
         channel="online",
         phone=PHONE,
-        by=None,
+        by=A_RESIDENT,
         uploads=[upload("photo")],
     )
     return services.application_approve(application=application, by=staff["clerk"])
@@ -59,9 +60,9 @@ def test_a_rating_without_a_level_is_refused_and_nothing_is_stored(client: Any, 
 
 
 def test_the_database_refuses_a_second_rating_of_the_same_case(concluded: Any) -> None:
-    services.rating_submit(application=concluded, level=RatingLevel.SATISFIED)
+    services.rating_submit(application=concluded, level=RatingLevel.SATISFIED, by=A_RESIDENT)
     with pytest.raises(ValidationError, match="已经评价"):
-        services.rating_submit(application=concluded, level=RatingLevel.VERY_SATISFIED)
+        services.rating_submit(application=concluded, level=RatingLevel.VERY_SATISFIED, by=A_RESIDENT)
     with pytest.raises(IntegrityError), transaction.atomic():
         Rating.objects.create(
             application=concluded, level=5, created_at=concluded.decided_at, channel="online"
@@ -94,7 +95,7 @@ def test_a_bad_rating_is_followed_up_within_fifteen_working_days_and_can_be_appe
     rating.refresh_from_db()
     assert rating.appeal == "回复没有解决问题" and rating.appeal_due is not None
     with pytest.raises(ValidationError, match="已经申诉"):
-        services.rating_appeal(rating=rating, text="再次申诉")
+        services.rating_appeal(rating=rating, text="再次申诉", by=A_RESIDENT)
 
     # The clerk whose reply is appealed does not answer the appeal; the township head does.
     from django.core.exceptions import PermissionDenied
@@ -110,7 +111,7 @@ def test_a_bad_rating_is_followed_up_within_fifteen_working_days_and_can_be_appe
 
 
 def test_a_good_rating_needs_no_follow_up(concluded: Any) -> None:
-    rating = services.rating_submit(application=concluded, level="3")
+    rating = services.rating_submit(application=concluded, level="3", by=A_RESIDENT)
     assert rating.follow_up_due is None and rating.get_level_display() in ("基本满意", "Fairly satisfied")
     assert isinstance(rating.created_at, datetime.datetime)
 
@@ -118,7 +119,7 @@ def test_a_good_rating_needs_no_follow_up(concluded: Any) -> None:
 def test_a_reply_after_the_fifteen_working_days_is_shown_as_late(
     concluded: Any, staff: Any, client_for: Any
 ) -> None:
-    rating = services.rating_submit(application=concluded, level=RatingLevel.VERY_DISSATISFIED)
+    rating = services.rating_submit(application=concluded, level=RatingLevel.VERY_DISSATISFIED, by=A_RESIDENT)
     Rating.objects.filter(pk=rating.pk).update(follow_up_due=datetime.date(2026, 1, 5))
     rating.refresh_from_db()
     listing = client_for(staff["clerk"]).get("/hall/ratings/").content.decode()

@@ -17,6 +17,7 @@ from jisheng.hall.models import Application
 from jisheng.messaging.models import Message, MessageKind, MessageState
 from jisheng.messaging.services import messages_send
 from jisheng.workdays import services as workdays
+from tests.factories import A_RESIDENT
 
 from .conftest import PHONE, upload
 
@@ -41,20 +42,22 @@ def test_notice_approval_with_certificate_and_rating_reply_each_tell_the_residen
 ) -> None:
     settings.DATA_DIR = tmp_path
     application = services.application_submit(
-        item=catalogue["birth-registration"], person=resident, channel="online", phone=PHONE, by=None
+        item=catalogue["birth-registration"], person=resident, channel="online", phone=PHONE, by=A_RESIDENT
     )
     assert sms_texts(application) == []
     services.notice_issue(
         application=application, problems=[{"code": "registration-form"}], by=staff["clerk"]
     )
     assert "需补正材料：生育登记表" in sms_texts(application)[0]
-    services.application_resubmit(application=application, uploads=[upload("registration-form")], by=None)
+    services.application_resubmit(
+        application=application, uploads=[upload("registration-form")], by=A_RESIDENT
+    )
     application = services.application_approve(application=application, by=staff["clerk"])
     assert (
         "生育服务证" in sms_texts(application)[1]
         and application.certificate.number in sms_texts(application)[1]
     )
-    rating = services.rating_submit(application=application, level=1, comment="等太久")
+    rating = services.rating_submit(application=application, level=1, comment="等太久", by=A_RESIDENT)
     services.rating_reply(rating=rating, reply="已整改", by=staff["clerk"])
     assert len(sms_texts(application)) == 3 and "评价已有回复" in sms_texts(application)[2]
     assert set(Message.objects.values_list("phone", flat=True)) == {PHONE}
@@ -71,7 +74,11 @@ def test_a_deadline_on_the_provisional_calendar_is_marked_and_recomputed_when_th
 ) -> None:
     with on(D(2026, 12, 30)):
         application = services.application_submit(
-            item=catalogue["birth-registration"], person=resident, channel="online", phone=PHONE, by=None
+            item=catalogue["birth-registration"],
+            person=resident,
+            channel="online",
+            phone=PHONE,
+            by=A_RESIDENT,
         )
         # 12-31 is day 1; 01-01 a statutory holiday; 01-04 day 2; 01-05 day 3, on the provisional calendar.
         assert application.due_on == D(2027, 1, 5)

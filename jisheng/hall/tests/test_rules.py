@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from jisheng.hall import services
 from jisheng.hall.models import Accountability, Application, ApplicationStatus, Handover
+from tests.factories import A_RESIDENT, SETUP
 
 from .conftest import PHONE, upload
 
@@ -24,7 +25,7 @@ def at(day: D, hour: int = 10) -> datetime.datetime:
 
 def online(item: Any, person: Any, **kwargs: Any) -> Application:
     return services.application_submit(
-        item=item, person=person, channel="online", phone=PHONE, by=None, **kwargs
+        item=item, person=person, channel="online", phone=PHONE, by=A_RESIDENT, **kwargs
     )
 
 
@@ -62,15 +63,15 @@ def test_a_deadline_crossing_national_day_skips_the_holiday_and_passing_it_creat
         application = online(catalogue["migrant-marital-certificate"], resident, uploads=[upload("photo")])
     # 1–7 October are holidays, Saturday 10 October is a make-up working day.
     assert application.due_on == D(2026, 10, 10)
-    assert services.deadline_sweep(today=D(2026, 10, 9)) == {"warned": 1, "overdue": 0}
-    assert services.deadline_sweep(today=D(2026, 10, 12)) == {"warned": 0, "overdue": 1}
+    assert services.deadline_sweep(today=D(2026, 10, 9), by=SETUP) == {"warned": 1, "overdue": 0}
+    assert services.deadline_sweep(today=D(2026, 10, 12), by=SETUP) == {"warned": 0, "overdue": 1}
     record = Accountability.objects.get(application=application)
     assert record.responsible == staff["clerk"] and record.kind == "overdue"
     from jisheng.audit.models import AuditEvent
 
     event = AuditEvent.objects.get(action="hall.accountability")
     assert event.area_code == "411723101000" and event.after["cases"][0]["number"] == application.number
-    assert services.deadline_sweep(today=D(2026, 10, 13))["overdue"] == 0
+    assert services.deadline_sweep(today=D(2026, 10, 13), by=SETUP)["overdue"] == 0
 
 
 def test_the_one_time_notice_stops_the_clock_and_re_submission_resumes_it(catalogue, resident, staff) -> None:
@@ -86,7 +87,9 @@ def test_the_one_time_notice_stops_the_clock_and_re_submission_resumes_it(catalo
     assert application.status == ApplicationStatus.AWAITING_CORRECTION and application.due_on is None
     assert notice.problems[0]["name"] == "生育登记表（申请人签字）"
     with freeze(D(2026, 11, 23)):  # two working days remain
-        services.application_resubmit(application=application, uploads=[upload("registration-form")], by=None)
+        services.application_resubmit(
+            application=application, uploads=[upload("registration-form")], by=A_RESIDENT
+        )
     application.refresh_from_db()
     assert application.due_on == D(2026, 11, 25)
 
@@ -98,7 +101,9 @@ def test_a_second_notice_may_only_concern_materials_submitted_after_the_first(
     services.notice_issue(
         application=application, problems=[{"code": "registration-form"}], by=staff["clerk"]
     )
-    services.application_resubmit(application=application, uploads=[upload("registration-form")], by=None)
+    services.application_resubmit(
+        application=application, uploads=[upload("registration-form")], by=A_RESIDENT
+    )
     with pytest.raises(ValidationError, match="结婚证"):
         services.notice_issue(
             application=application, problems=[{"code": "marriage-certificate"}], by=staff["clerk"]
@@ -159,7 +164,9 @@ def test_approval_issues_a_certificate_and_requires_every_material(catalogue, re
     services.notice_issue(
         application=application, problems=[{"code": "registration-form"}], by=staff["clerk"]
     )
-    services.application_resubmit(application=application, uploads=[upload("registration-form")], by=None)
+    services.application_resubmit(
+        application=application, uploads=[upload("registration-form")], by=A_RESIDENT
+    )
     application = services.application_approve(application=application, by=staff["clerk"])
     assert application.certificate is not None and application.certificate.kind == "生育服务证"
     assert application.on_time is True
@@ -183,11 +190,11 @@ def test_a_bad_rating_goes_on_the_follow_up_list_with_fifteen_working_days(
     application = online(catalogue["birth-registration"], resident, uploads=[upload("registration-form")])
     application = services.application_approve(application=application, by=staff["clerk"])
     with freeze(D(2026, 9, 25)):
-        rating = services.rating_submit(application=application, level=2, comment="等太久")
+        rating = services.rating_submit(application=application, level=2, comment="等太久", by=A_RESIDENT)
     assert rating.follow_up_due == D(2026, 10, 23)
     services.rating_reply(rating=rating, reply="已电话回访并致歉", by=staff["clerk"])
     with pytest.raises(ValidationError):
-        services.rating_submit(application=application, level=5)
+        services.rating_submit(application=application, level=5, by=A_RESIDENT)
 
 
 def test_uploads_must_be_photos_or_pdfs(catalogue, resident, staff) -> None:
@@ -202,7 +209,7 @@ def test_uploads_must_be_photos_or_pdfs(catalogue, resident, staff) -> None:
 
 
 def test_loading_the_catalogue_twice_changes_nothing(catalogue) -> None:
-    assert services.catalogue_load(by=None)["items"] == 0
+    assert services.catalogue_load(by=SETUP)["items"] == 0
     assert catalogue["migrant-marital-certificate"].unconditional
     assert catalogue["additional-birth-approval"].effective_to == D(2021, 8, 19)
 

@@ -12,6 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from jisheng.hall import policy, services
+from tests.factories import SETUP
 
 
 def test_a_guide_names_everything_a_resident_needs_before_coming(client: Any, catalogue: Any) -> None:
@@ -83,7 +84,7 @@ def _broken_copy(tmp_path: Path, old: str, new: str) -> Path:
 def test_a_policy_file_with_a_mistake_is_refused_naming_the_line(tmp_path: Path, db: Any) -> None:
     directory = _broken_copy(tmp_path, 'fee_basis = "免费。生育登记', 'fee_basisx = "免费。生育登记')
     with pytest.raises(ValidationError) as refused:
-        services.catalogue_load(by=None, directory=directory)
+        services.catalogue_load(by=SETUP, directory=directory)
     messages = " ".join(refused.value.messages)
     line = next(
         n
@@ -99,7 +100,7 @@ def test_a_policy_file_with_a_mistake_is_refused_naming_the_line(tmp_path: Path,
 def test_a_committed_limit_beyond_the_legal_one_is_refused(tmp_path: Path, db: Any) -> None:
     directory = _broken_copy(tmp_path, "time_limit_counter = 20", "time_limit_counter = 25")
     with pytest.raises(ValidationError, match="承诺时限不得超过法定时限"):
-        services.catalogue_load(by=None, directory=directory)
+        services.catalogue_load(by=SETUP, directory=directory)
 
 
 def test_a_policy_file_mistake_is_named_in_english_in_english_mode(tmp_path: Path, db: Any) -> None:
@@ -107,7 +108,7 @@ def test_a_policy_file_mistake_is_named_in_english_in_english_mode(tmp_path: Pat
 
     directory = _broken_copy(tmp_path, "time_limit_counter = 20", "time_limit_counter = 25")
     with translation.override("en"), pytest.raises(ValidationError) as refused:
-        services.catalogue_load(by=None, directory=directory)
+        services.catalogue_load(by=SETUP, directory=directory)
     messages = " ".join(refused.value.messages)
     assert "may not exceed the legal one" in messages
     assert "承诺" not in messages

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.apps import apps
 
 from jisheng.hall import services
+from tests.factories import A_RESIDENT
 
 from .conftest import PHONE
 
@@ -13,7 +14,7 @@ def test_the_person_timeline_lists_that_persons_applications_within_the_users_ar
     catalogue, resident, staff, areas, make_user
 ) -> None:
     application = services.application_submit(
-        item=catalogue["birth-registration"], person=resident, channel="online", phone=PHONE, by=None
+        item=catalogue["birth-registration"], person=resident, channel="online", phone=PHONE, by=A_RESIDENT
     )
     config = apps.get_app_config("hall")
     entries = config.person_timeline(resident, staff["clerk"])
@@ -24,7 +25,7 @@ def test_the_person_timeline_lists_that_persons_applications_within_the_users_ar
 
 def test_the_home_card_counts_the_clerks_open_cases(catalogue, resident, staff) -> None:
     services.application_submit(
-        item=catalogue["birth-registration"], person=resident, channel="online", phone=PHONE, by=None
+        item=catalogue["birth-registration"], person=resident, channel="online", phone=PHONE, by=A_RESIDENT
     )
     cards = apps.get_app_config("hall").home_cards(staff["clerk"])
     assert cards[0]["value"] == 1

@@ -17,6 +17,7 @@ from jisheng.audit.models import AuditEvent
 from jisheng.messaging import services
 from jisheng.messaging.models import Message, MessageState
 from jisheng.messaging.senders import SendError
+from tests.factories import SETUP
 
 SENT: list[str] = []
 
@@ -48,7 +49,7 @@ def queue(area: Any, text: str = "【计生服务】测试") -> Message:
             area=area,
             phone="13800138000",
             text=text,
-            by=None,
+            by=SETUP,
         )
 
 
@@ -66,7 +67,7 @@ def later(minutes: int) -> Any:
 def test_a_message_queued_by_an_event_that_is_rolled_back_does_not_exist(areas) -> None:
     with pytest.raises(RuntimeError), transaction.atomic():
         services.message_enqueue(
-            subject_type="x", subject_id="1", area=areas["village_a"], phone="1", text="t", by=None
+            subject_type="x", subject_id="1", area=areas["village_a"], phone="1", text="t", by=SETUP
         )
         raise RuntimeError("the event fails after the message was queued")
     assert not Message.objects.exists()

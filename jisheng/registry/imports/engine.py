@@ -21,9 +21,11 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from jisheng.accounts.models import staff_user
 from jisheng.areas.codes import code_range
 from jisheng.areas.models import Area, Level
 from jisheng.areas.scoping import user_prefix
+from jisheng.core.actor import Actor, is_staff
 
 from .. import import_writer
 from ..bulkload import roomy_page_cache
@@ -56,9 +58,9 @@ def preview(path: Path, kind: str, *, keep: Path | None = None) -> tuple[Table, 
     return table, guess_mapping(kind, table.headers)
 
 
-def visible_villages(by: Any) -> dict[str, Area]:
+def visible_villages(by: Actor) -> dict[str, Area]:
     villages = Area.objects.filter(level=Level.VILLAGE)
-    if by is not None:
+    if is_staff(by):
         prefix = user_prefix(by)
         villages = villages.filter(code__range=code_range(prefix)) if prefix else villages.none()
     return {area.code: area for area in villages}
@@ -68,7 +70,7 @@ def run_import(
     *,
     path: Path,
     kind: str,
-    by: Any,
+    by: Actor,
     mapping: dict[str, int] | None = None,
     default_village: Area | None = None,
     dry_run: bool = False,
@@ -197,9 +199,10 @@ class _NothingWritten(Exception):
     """Raised inside the import's transaction to undo it when all-or-nothing meets a refused row."""
 
 
-def _audit_area_code(by: Any, default_village: Area | None) -> str:
-    if getattr(by, "area_id", None):
-        return str(by.area_id)
+def _audit_area_code(by: Actor, default_village: Area | None) -> str:
+    user = staff_user(by)
+    if user is not None and user.area_id:
+        return str(user.area_id)
     if default_village is not None:
         return default_village.code
     root = Area.objects.filter(parent__isnull=True).order_by("code").first()

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from jisheng.areas.models import Area
 from jisheng.areas.scoping import user_prefix
+from jisheng.core.actor import Actor, is_staff
 
 from .. import import_writer
 from ..models import Birth, Contraception, Household, Marriage, Person
@@ -83,7 +84,7 @@ class ImportResult:
 @dataclass
 class Context:
     kind: str
-    by: Any
+    by: Actor
     villages: dict[str, Area]
     default_village: Area | None
     headers: list[str]
@@ -109,7 +110,7 @@ class Context:
         return typed(cells[index]) if index < len(cells) else ""
 
     def persons(self) -> Any:
-        return Person.objects.all() if self.by is None else Person.objects.visible_to(self.by)
+        return Person.objects.visible_to(self.by) if is_staff(self.by) else Person.objects.all()
 
 
 def shown(value: Any) -> str:
@@ -228,7 +229,7 @@ def resolve_persons(
                 _("the person is registered in another village; record a move instead"),
             )
             continue
-        if ctx.by is not None and not current["residence_area_id"].startswith(user_prefix(ctx.by) or "-"):
+        if is_staff(ctx.by) and not current["residence_area_id"].startswith(user_prefix(ctx.by) or "-"):
             _fail(
                 ctx,
                 result,

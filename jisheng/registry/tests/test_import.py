@@ -14,6 +14,7 @@ from jisheng.audit.models import AuditEvent
 from jisheng.registry.imports.engine import run_import
 from jisheng.registry.models import Household, Person
 from jisheng.registry.tests.scoping import make_id
+from tests.factories import SETUP
 
 
 def id_ending_in_x(birth: datetime.date) -> str:
@@ -69,7 +70,7 @@ def messy_xlsx(tmp_path, areas):
 
 def test_the_dry_run_lists_every_refused_row_with_column_value_and_reason_in_chinese(messy_xlsx, areas):
     with translation.override("zh-hans"):
-        result = run_import(path=messy_xlsx, kind="persons", by=None, dry_run=True)
+        result = run_import(path=messy_xlsx, kind="persons", by=SETUP, dry_run=True)
         lines = [str(error) for error in result.errors]
     assert result.total == 8 and result.accepted == 4
     assert {error.row for error in result.errors} == {7, 8, 9, 10}
@@ -81,13 +82,13 @@ def test_the_dry_run_lists_every_refused_row_with_column_value_and_reason_in_chi
 
 
 def test_all_or_nothing_writes_nothing_when_a_row_is_refused(messy_xlsx, areas):
-    result = run_import(path=messy_xlsx, kind="persons", by=None, all_or_nothing=True)
+    result = run_import(path=messy_xlsx, kind="persons", by=SETUP, all_or_nothing=True)
     assert not result.written
     assert not Person.objects.exists() and not Household.objects.exists()
 
 
 def test_accepted_rows_are_written_once_and_a_second_import_changes_nothing(messy_xlsx, areas):
-    first = run_import(path=messy_xlsx, kind="persons", by=None)
+    first = run_import(path=messy_xlsx, kind="persons", by=SETUP)
     assert first.written and first.created == 4
     assert Person.objects.count() == 4 and Household.objects.count() == 2
     zhang = Person.objects.get(name="张三")
@@ -95,7 +96,7 @@ def test_accepted_rows_are_written_once_and_a_second_import_changes_nothing(mess
     assert zhang.name_initials == "zs" and zhang.household.number == "H001"
     events = AuditEvent.objects.filter(action="registry.import")
     assert events.count() == 1 and events.get().after["sha256"] == first.sha256
-    second = run_import(path=messy_xlsx, kind="persons", by=None)
+    second = run_import(path=messy_xlsx, kind="persons", by=SETUP)
     assert (second.created, second.updated, second.unchanged) == (0, 0, 4)
     assert Person.objects.count() == 4
 
@@ -105,7 +106,7 @@ def test_a_gbk_csv_from_chinese_excel_is_read(tmp_path, areas):
     text = f"姓名,身份证号,出生日期,村代码\r\n陈明,{number},19791201,{areas['village_a'].code}\r\n,,,\r\n"
     path = tmp_path / "gbk.csv"
     path.write_bytes(text.encode("gbk"))
-    result = run_import(path=path, kind="persons", by=None)
+    result = run_import(path=path, kind="persons", by=SETUP)
     assert result.created == 1 and not result.errors
     assert Person.objects.get().name == "陈明"
 
@@ -146,14 +147,14 @@ def test_births_marriages_and_contraception_import_against_registered_persons(tm
     (tmp_path / "c.csv").write_text(
         f"身份证号,避孕方法,开始日期\n{wife.id_number},上环,2011-10-01\n", encoding="utf-8"
     )
-    assert run_import(path=tmp_path / "m.csv", kind="marriages", by=None).created == 1
-    births = run_import(path=tmp_path / "b.csv", kind="births", by=None)
+    assert run_import(path=tmp_path / "m.csv", kind="marriages", by=SETUP).created == 1
+    births = run_import(path=tmp_path / "b.csv", kind="births", by=SETUP)
     assert births.created == 1 and {e.row for e in births.errors} == {3, 4}
-    assert run_import(path=tmp_path / "c.csv", kind="contraception", by=None).created == 1
+    assert run_import(path=tmp_path / "c.csv", kind="contraception", by=SETUP).created == 1
     assert Marriage.objects.count() == 1 and Birth.objects.count() == 1 and Contraception.objects.count() == 1
     assert Contraception.objects.get().method == "700"
     for kind, name in (("marriages", "m.csv"), ("births", "b.csv"), ("contraception", "c.csv")):
-        assert run_import(path=tmp_path / name, kind=kind, by=None).created == 0
+        assert run_import(path=tmp_path / name, kind=kind, by=SETUP).created == 0
 
 
 def test_a_bad_value_repeated_on_many_rows_is_refused_on_each_row_and_good_repeats_are_kept(tmp_path, areas):
@@ -165,7 +166,7 @@ def test_a_bad_value_repeated_on_many_rows_is_refused_on_each_row_and_good_repea
         lines.append(f"陈明,{make_id(birth, '1')},{sex},{village},1组")
     path = tmp_path / "repeats.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = run_import(path=path, kind="persons", by=None)
+    result = run_import(path=path, kind="persons", by=SETUP)
     assert sorted(error.row for error in result.errors) == [3, 5, 7]
     assert result.created == 3
     assert set(Person.objects.values_list("address", flat=True)) == {"1组"}
@@ -184,7 +185,7 @@ def test_large_imports_commit_in_parts_each_audited_unless_all_or_nothing_is_cho
         lines.append(f"陈明,{make_id(datetime.date(1981, 2, day), '2')},{village}")
     path = tmp_path / "ten.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = run_import(path=path, kind="persons", by=None)
+    result = run_import(path=path, kind="persons", by=SETUP)
     assert result.created == 10 and Person.objects.count() == 10
     parts = AuditEvent.objects.filter(action="registry.import").order_by("pk")
     # SQLite commits in parts, to let other writers in; PostgreSQL needs not.
@@ -193,7 +194,7 @@ def test_large_imports_commit_in_parts_each_audited_unless_all_or_nothing_is_cho
     Person.objects.all().delete()
     last = parts.last()
     assert last is not None  # the trail is append-only: count the events after the last one seen
-    assert run_import(path=path, kind="persons", by=None, all_or_nothing=True).created == 10
+    assert run_import(path=path, kind="persons", by=SETUP, all_or_nothing=True).created == 10
     again = AuditEvent.objects.filter(action="registry.import", pk__gt=last.pk)
     assert [event.after["created"] for event in again] == [10]
 
@@ -211,7 +212,7 @@ def test_all_or_nothing_undoes_batches_already_written_when_a_later_row_is_refus
     lines.append(f"陈明,411723198103069998,{village},H6")  # a wrong check digit (…9 is right)
     path = tmp_path / "late-error.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = run_import(path=path, kind="persons", by=None, all_or_nothing=True)
+    result = run_import(path=path, kind="persons", by=SETUP, all_or_nothing=True)
     assert not result.written and [error.row for error in result.errors] == [7]
     assert not Person.objects.exists() and not Household.objects.exists()
     assert not AuditEvent.objects.filter(action="registry.import").exists()
@@ -219,7 +220,7 @@ def test_all_or_nothing_undoes_batches_already_written_when_a_later_row_is_refus
 
 def test_refusals_checked_in_the_background_are_worded_in_the_callers_language(messy_xlsx, areas):
     with translation.override("en"):
-        result = run_import(path=messy_xlsx, kind="persons", by=None, dry_run=True)
+        result = run_import(path=messy_xlsx, kind="persons", by=SETUP, dry_run=True)
         lines = [str(error) for error in result.errors]
     assert any(line.startswith("row 9, column C") and "does not agree" in line for line in lines)
 

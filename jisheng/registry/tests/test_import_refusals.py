@@ -14,6 +14,7 @@ from jisheng.audit.models import AuditEvent
 from jisheng.registry.imports.engine import run_import
 from jisheng.registry.models import ImportJob, Person
 from jisheng.registry.tests.scoping import make_id
+from tests.factories import SETUP
 
 HEADERS = ["姓名", "身份证号", "性 别", "出生日期", "联系电话", "村代码"]
 
@@ -36,7 +37,7 @@ def test_a_refusal_quotes_the_cell_as_typed_with_row_and_header_as_in_the_file(t
     man = make_id(datetime.date(1988, 8, 8), "1")
     path = roster(tmp_path / "r.xlsx", [["周九", man, "女", "1988年8月9日", "", areas["village_a"].code]])
     with translation.override("zh-hans"):
-        result = run_import(path=path, kind="persons", by=None, dry_run=True)
+        result = run_import(path=path, kind="persons", by=SETUP, dry_run=True)
         lines = [str(error) for error in result.errors]
     sex = next(line for line in lines if "(性 别)" in line)
     assert sex.startswith("第 3 行，C(性 别) 列，值 女") and "男" in sex  # not the code "2" it was read as
@@ -49,7 +50,7 @@ def test_every_problem_of_a_row_is_listed_at_once(tmp_path, areas):
     elsewhere = "411723999201"  # not a village of the file's area
     path = roster(tmp_path / "r.xlsx", [["周九", man, "女", "1988-08-09", "12ab", elsewhere]])
     with translation.override("zh-hans"):
-        result = run_import(path=path, kind="persons", by=None, dry_run=True)
+        result = run_import(path=path, kind="persons", by=SETUP, dry_run=True)
     columns = [error.column for error in result.errors if error.row == 3]
     assert columns == ["C(性 别)", "D(出生日期)", "E(联系电话)", "F(村代码)"]
 
@@ -61,7 +62,7 @@ def test_a_repeated_row_with_a_village_outside_the_area_hears_of_both(tmp_path, 
         tmp_path / "r.xlsx", [["甲一", man, "", "", "", village], ["甲一", man, "", "", "", "411723999201"]]
     )
     with translation.override("zh-hans"):
-        result = run_import(path=path, kind="persons", by=None, dry_run=True)
+        result = run_import(path=path, kind="persons", by=SETUP, dry_run=True)
         lines = [str(error) for error in result.errors if error.row == 4]
     assert len(lines) == 2 and "第 3 行" in lines[0] and "411723999201" in lines[1]
 
@@ -73,7 +74,7 @@ def test_accepted_rows_whose_id_area_code_needs_a_look_are_listed_as_warnings(tm
     unknown_area = body + ric.calc_check_digit(body + "0")
     path = roster(tmp_path / "r.xlsx", [["周九", unknown_area, "男", "", "", areas["village_a"].code]])
     with translation.override("zh-hans"):
-        result = run_import(path=path, kind="persons", by=None)
+        result = run_import(path=path, kind="persons", by=SETUP)
         summary = result.summary()
     assert result.created == 1 and not result.errors
     assert [warning.row for warning in result.warnings] == [3] and "419999" in str(result.warnings[0])
@@ -105,7 +106,7 @@ def test_the_refused_rows_download_as_xlsx_with_reasons_ready_to_import_again(tm
     book.active["A2"] = "乙二"
     book.active["C2"] = "男"
     book.save(refused)
-    assert run_import(path=refused, kind="persons", by=None).created == 1
+    assert run_import(path=refused, kind="persons", by=SETUP).created == 1
     assert Person.objects.filter(name="乙二").exists()
 
 

@@ -5,6 +5,7 @@ import pytest
 from jisheng.registry.codes import Sex
 from jisheng.registry.queries import SearchCriteria, person_search
 from jisheng.registry.tests.scoping import make_id, make_person
+from tests.factories import SETUP
 
 
 @pytest.fixture
@@ -203,7 +204,7 @@ def test_an_imported_name_in_traditional_characters_is_kept_and_found_in_simplif
     number = make_id(datetime.date(1979, 12, 1), Sex.MALE)
     path = tmp_path / "traditional.csv"
     path.write_text(f"姓名,身份证号,村代码\n張偉,{number},{areas['village_a'].code}\n", encoding="utf-8-sig")
-    result = run_import(path=path, kind="persons", by=None)
+    result = run_import(path=path, kind="persons", by=SETUP)
     assert result.created == 1 and not result.errors
     user = make_user(areas["township_a"], "counter_clerk")
     assert names(user, q="张伟") == ["張偉"]

@@ -12,6 +12,7 @@ from jisheng.registry.validation import (
     normalize_id_number,
     parse_date,
 )
+from tests.factories import SETUP
 
 VALID = "11010519491231002X"
 
@@ -159,7 +160,7 @@ def test_a_register_of_residents_born_1975_to_2005_with_the_current_code_imports
         )
     path = tmp_path / "register.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
-    result = run_import(path=path, kind="persons", by=None)
+    result = run_import(path=path, kind="persons", by=SETUP)
     assert not result.errors and result.created == 7
     assert Person.objects.filter(id_number__startswith="411723").count() == 7
 

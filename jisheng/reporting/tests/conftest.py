@@ -4,6 +4,7 @@ from typing import Any
 import pytest
 
 from jisheng.registry.codes import MaritalStatus, Sex
+from tests.factories import SETUP
 
 from .helpers import births, contraception, person
 
@@ -24,7 +25,7 @@ def fresh_live_figures() -> Any:
 def forms(db: Any) -> dict[str, Any]:
     from jisheng.reporting.services import forms_load
 
-    return {form.code: form for form in forms_load(by=None)}
+    return {form.code: form for form in forms_load(by=SETUP)}
 
 
 @pytest.fixture

@@ -7,11 +7,12 @@ from typing import Any
 from jisheng.reporting.models import Report, ReportForm
 from jisheng.reporting.periods import parse
 from jisheng.reporting.services import forms_load
+from tests.factories import SETUP
 
 
 def make_objects(*, area: Any, marker: str) -> list[Any]:
     if not ReportForm.objects.exists():
-        forms_load(by=None)
+        forms_load(by=SETUP)
     form = ReportForm.objects.get(code="village_month")
     period = parse("2026-M10")
     report = Report.objects.create(

@@ -9,6 +9,7 @@ from jisheng.reporting import services
 from jisheng.reporting.definitions import Form, PolicyError, form_files, indicators, rules
 from jisheng.reporting.expressions import ExpressionError, evaluate, parse
 from jisheng.reporting.models import ReportForm
+from tests.factories import SETUP
 
 from .helpers import births
 
@@ -49,8 +50,8 @@ def test_expressions_allow_arithmetic_only():
 
 @pytest.mark.django_db
 def test_loading_forms_twice_changes_nothing_and_is_audited_once():
-    services.forms_load(by=None)
-    services.forms_load(by=None)
+    services.forms_load(by=SETUP)
+    services.forms_load(by=SETUP)
     assert ReportForm.objects.count() == len(form_files())
     assert AuditEvent.objects.filter(action="reporting.form_load").count() == len(form_files())
 

@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from jisheng.workdays import services
+from tests.factories import SETUP
 
 D = datetime.date
 
@@ -46,20 +47,20 @@ def test_counting_beyond_the_provisional_next_year_is_refused() -> None:
 
 def test_importing_a_year_lets_deadlines_reach_into_it() -> None:
     csv_text = "date,kind,note\n2027-01-01,休,元旦\n2027-01-04,休,测试\n2027-01-09,班,调休\n"
-    assert services.calendar_import_csv(text=csv_text, by=None) == 2027
+    assert services.calendar_import_csv(text=csv_text, by=SETUP) == 2027
     # 2026-12-31 (Thu) → 2027-01-01 holiday, 01-04 holiday, 01-05 is day 1 … 01-09 (Sat, make-up) day 5.
     assert services.add_working_days(D(2026, 12, 31), 5) == D(2027, 1, 9)
 
 
 def test_a_bad_import_names_the_row_and_field_in_chinese() -> None:
     with pytest.raises(ValidationError) as excinfo:
-        services.calendar_import_csv(text="2027-02-30,休\n2027-03-01,放假\n", by=None)
+        services.calendar_import_csv(text="2027-02-30,休\n2027-03-01,放假\n", by=SETUP)
     assert "第 1 行「日期」" in excinfo.value.messages[0]
     assert "第 2 行「类型」" in excinfo.value.messages[1]
 
 
 def test_an_administrator_can_turn_a_day_into_a_holiday() -> None:
-    services.calendar_set_day(day=D(2026, 11, 18), is_working_day=False, note="临时", by=None)
+    services.calendar_set_day(day=D(2026, 11, 18), is_working_day=False, note="临时", by=SETUP)
     services.calendar.invalidate()
     assert services.add_working_days(D(2026, 11, 17), 1) == D(2026, 11, 19)
 

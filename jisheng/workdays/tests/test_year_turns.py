@@ -13,6 +13,7 @@ from django.utils import timezone
 from jisheng.workdays import services
 from jisheng.workdays.apps import WorkdaysConfig
 from jisheng.workdays.seed import statutory_holidays
+from tests.factories import SETUP
 
 D = datetime.date
 pytestmark = pytest.mark.django_db
@@ -87,7 +88,7 @@ def test_loading_the_official_calendar_replaces_the_provisional_year() -> None:
             lambda sender, **kw: received.append(kw["year"]), weak=False, dispatch_uid="test"
         )
         try:
-            services.calendar_import_csv(text="2027-02-20,班,春节调休\n", by=None)
+            services.calendar_import_csv(text="2027-02-20,班,春节调休\n", by=SETUP)
         finally:
             services.official_year_loaded.disconnect(dispatch_uid="test")
         assert services.provisional_years() == frozenset()

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jisheng.accounts.models import User
 from jisheng.accounts.services import token_create
+from jisheng.core.actor import COMMAND_LINE
 
 
 class Command(BaseCommand):
@@ -20,7 +21,7 @@ class Command(BaseCommand):
         days = options["days"]
         assert isinstance(days, int)
         try:
-            token, key = token_create(user=user, name=str(options["name"]), days=days, by=None)
+            token, key = token_create(user=user, name=str(options["name"]), days=days, by=COMMAND_LINE)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         self.stdout.write(key)

@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jisheng.areas.services import areas_import_file
+from jisheng.core.actor import COMMAND_LINE
 
 
 class Command(BaseCommand):
@@ -16,7 +17,7 @@ class Command(BaseCommand):
         assert isinstance(path, Path)
         if not path.exists():
             raise CommandError(f"文件不存在: {path}")
-        result = areas_import_file(path=path, by=None)
+        result = areas_import_file(path=path, by=COMMAND_LINE)
         for error in result.errors:
             self.stderr.write(error)
         if result.errors:

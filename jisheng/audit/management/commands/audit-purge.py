@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from jisheng.audit.retention import purge
+from jisheng.core.actor import System
 
 
 class Command(BaseCommand):
@@ -10,7 +11,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: object, **options: object) -> None:
-        result = purge(by=None)
+        result = purge(by=System(job="audit purge"))
         self.stdout.write(
             f"审计记录清理完成 (audit purge done): {result.purged} events before "
             f"{result.cutoff:%Y-%m-%d %H:%M} removed."

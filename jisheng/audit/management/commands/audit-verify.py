@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from jisheng.audit.services import record, verify_chain
+from jisheng.core.actor import System
 
 
 class Command(BaseCommand):
@@ -14,7 +15,7 @@ class Command(BaseCommand):
             # (the new event links to the head, whatever happened before it), so the finding is kept.
             with transaction.atomic():
                 record(
-                    by=None,
+                    by=System(job="audit verification"),
                     action="audit.verify_failed",
                     object_type="audit.auditevent",
                     object_id=str(report.broken_event_id),

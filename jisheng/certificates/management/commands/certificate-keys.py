@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from jisheng.certificates import keys, services
+from jisheng.core.actor import COMMAND_LINE
 
 
 class Command(BaseCommand):
@@ -15,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "rotate":
-            kid = services.signing_key_rotate(by=None)
+            kid = services.signing_key_rotate(by=COMMAND_LINE)
             self.stdout.write(f"新签名密钥 / new signing key: {kid}")
         current, _private = keys.current_key()
         for kid, public in keys.public_keys().items():

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from jisheng.core.actor import System
 from jisheng.hall.services import deadline_sweep
 
 
@@ -11,5 +12,5 @@ class Command(BaseCommand):
     help = "Run the hall's deadline warnings and accountability records"
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = deadline_sweep(by=None)
+        result = deadline_sweep(by=System(job="deadline sweep"))
         self.stdout.write(f"预警 / warned: {result['warned']}  超期追责 / overdue: {result['overdue']}")

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jisheng.core.actor import COMMAND_LINE
 from jisheng.hall.services import catalogue_load
 
 
@@ -19,7 +20,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            result = catalogue_load(by=None, directory=Path(options["dir"]) if options.get("dir") else None)
+            result = catalogue_load(
+                by=COMMAND_LINE, directory=Path(options["dir"]) if options.get("dir") else None
+            )
         except ValidationError as exc:
             # A policy file with mistakes: every one named with its file and line, nothing loaded.
             raise CommandError("\n".join(exc.messages)) from exc

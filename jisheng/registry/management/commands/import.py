@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jisheng.accounts.models import User
 from jisheng.areas.models import Area
+from jisheng.core.actor import COMMAND_LINE, Actor
 from jisheng.registry.imports.engine import KIND_NAMES, run_import
 from jisheng.registry.imports.reader import UnreadableFile
 from jisheng.registry.imports.refused import write_refused_rows
@@ -36,11 +37,12 @@ class Command(BaseCommand):
         path: Path = options["file"]
         if not path.exists():
             raise CommandError(f"文件不存在 / file not found: {path}")
-        by = None
+        by: Actor = COMMAND_LINE
         if options["user"]:
-            by = User.objects.filter(username=options["user"]).first()
-            if by is None:
+            user = User.objects.filter(username=options["user"]).first()
+            if user is None:
                 raise CommandError(f"没有此用户 / no such user: {options['user']}")
+            by = user
         village = None
         if options["village"]:
             village = Area.objects.filter(code=options["village"]).first()

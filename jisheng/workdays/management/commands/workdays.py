@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jisheng.core.actor import COMMAND_LINE
 from jisheng.workdays import services
 
 
@@ -47,7 +48,7 @@ class Command(BaseCommand):
             path = Path(options["file"])
             try:
                 year = services.calendar_import_csv(
-                    text=path.read_text(encoding="utf-8-sig"), by=None, source_name=path.name
+                    text=path.read_text(encoding="utf-8-sig"), by=COMMAND_LINE, source_name=path.name
                 )
             except ValidationError as exc:
                 raise CommandError("\n".join(exc.messages)) from exc
@@ -55,7 +56,7 @@ class Command(BaseCommand):
                 raise CommandError(f"无法读取文件 / cannot read {path}: {exc}") from exc
             self.stdout.write(f"已导入 {year} 年工作日历 / imported the {year} calendar")
         elif action == "seed":
-            years = services.calendar_seed(by=None)
+            years = services.calendar_seed(by=COMMAND_LINE)
             self.stdout.write(f"新增年份 / years added: {years or '-'}")
         elif action == "check":
             from django.utils import timezone
