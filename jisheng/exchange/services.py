@@ -370,23 +370,34 @@ def outbox_send(
     if peer_code is not None:
         peers = peers.filter(code=peer_code)
     for peer in peers:
-        sent = 0
-        while sent < limit:
-            now = timezone.now()
-            ids = _sendable(peer, now, ignore_backoff=ignore_backoff, limit=BATCH_SIZE)
-            if not ids:
-                break
-            _token, claimed = _claim(ids, now, ignore_backoff=ignore_backoff)
+        result.add(_send_to_peer(peer, by=by, ignore_backoff=ignore_backoff, limit=limit))
+    return result
+
+
+def _send_to_peer(peer: Peer, *, by: Actor, ignore_backoff: bool, limit: int) -> SendResult:
+    result = SendResult()
+    sent = 0
+    while sent < limit:
+        now = timezone.now()
+        # One scan finds many batches' worth; they are sent in id order, which is each subject's order.
+        ids = _sendable(peer, now, ignore_backoff=ignore_backoff, limit=BATCH_SIZE * 20)
+        if not ids:
+            return result
+        claimed_any = False
+        for start in range(0, len(ids), BATCH_SIZE):
+            _token, claimed = _claim(ids[start : start + BATCH_SIZE], now, ignore_backoff=ignore_backoff)
             if not claimed:
-                break
+                continue  # another worker took these
+            claimed_any = True
             batch = _send_batch(peer, claimed, by=by)
             result.add(batch)
             sent += len(claimed)
             if batch.retry or batch.failed:
-                if peer.code not in result.peers_down and not (batch.acknowledged or batch.refused):
+                if not (batch.acknowledged or batch.refused):
                     result.peers_down.append(peer.code)
-                break  # the peer is down or refusing: leave the rest for later
-            ignore_backoff = False
+                return result  # the peer is down or refusing: leave the rest for later
+        if not claimed_any:
+            return result
     return result
 
 

@@ -28,16 +28,23 @@ def _peer_or_404(code: str) -> Peer:
     return peer
 
 
+def _deployment_wide(request: AuthenticatedHttpRequest, capability: Capability) -> bool:
+    """Whether the user holds ``capability`` over the whole deployment: peers, files and refusals belong
+    to the deployment, not to an area within it (county or city staff of this deployment)."""
+    return permissions.may(request.user, capability, identity.self_area_code())
+
+
 @permissions.capability_required(Capability.READ_EXCHANGE)
 def peer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    wide = _deployment_wide(request, Capability.READ_EXCHANGE)
     return render(
         request,
         "exchange/peers.html",
         {
             "rows": queries.reconciliation(request.user),
             "me": identity.current(),
-            "unattributed": queries.unattributed_refusals(limit=20),
-            "may_manage": permissions.holds(request.user, Capability.MANAGE_EXCHANGE),
+            "unattributed": queries.unattributed_refusals(limit=20) if wide else [],
+            "may_manage": _deployment_wide(request, Capability.MANAGE_EXCHANGE),
         },
     )
 
@@ -53,8 +60,10 @@ def peer_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
             "peer": peer,
             "figures": figures,
             "lists": queries.outbox_needing_attention(request.user, peer),
-            "refusals": queries.recent_refusals(peer),
-            "may_manage": permissions.holds(request.user, Capability.MANAGE_EXCHANGE),
+            "refusals": queries.recent_refusals(peer)
+            if _deployment_wide(request, Capability.READ_EXCHANGE)
+            else [],
+            "may_manage": _deployment_wide(request, Capability.MANAGE_EXCHANGE),
         },
     )
 
