@@ -1,6 +1,6 @@
 """The phone's download: one village, what the officer may see, masked as on the server, incremental.
 
-Every record carries a version: a keyed hash (HMAC with the server's secret) of the values the phone
+Every record carries a version: a keyed hash (BLAKE2b keyed by the server's secret) of the values the phone
 holds and of those an edit could conflict with. A version changes whenever the row does, by whatever
 path (a service, a bulk import, an ``UPDATE`` that leaves ``updated_at`` alone), and reveals nothing of
 the masked values. The cursor is the same kind of hash over the whole village: a sync whose cursor
@@ -12,11 +12,12 @@ officer may no longer see — moved away, merged, out of scope).
 from __future__ import annotations
 
 import datetime
+import enum
 import hashlib
-import hmac
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -59,18 +60,19 @@ SHOWN_STATUSES = ("alive", "away")
 HOUSEHOLD_COLUMNS = ("id", "number", "address", "hukou_type", "area_id")
 
 
+@cache
 def _key() -> bytes:
-    return hashlib.sha256(b"jisheng.offline.version:" + settings.SECRET_KEY.encode()).digest()
+    return hashlib.sha256(b"jisheng.offline.version:" + settings.SECRET_KEY.encode()).digest()[:32]
 
 
 def version_of(values: Iterable[Any]) -> str:
-    text = "\x1f".join("" if value is None else str(value) for value in values)
-    return hmac.new(_key(), text.encode(), hashlib.sha256).hexdigest()[:16]
+    """A keyed BLAKE2b of the row's repr: one C call each (a village of 3,000 is hashed in milliseconds)."""
+    return hashlib.blake2b(repr(tuple(values)).encode(), key=_key(), digest_size=8).hexdigest()
 
 
 def digest_of(versions: Mapping[str, Mapping[str, str]]) -> str:
     text = json.dumps({kind: sorted(rows.items()) for kind, rows in sorted(versions.items())})
-    return hmac.new(_key(), text.encode(), hashlib.sha256).hexdigest()[:24]
+    return hashlib.blake2b(text.encode(), key=_key(), digest_size=12).hexdigest()
 
 
 def village_for(user: Any, code: str = "") -> Area:
@@ -147,7 +149,11 @@ def person_out(row: tuple[Any, ...], version: str) -> dict[str, Any]:
 
 def person_current(person: Person) -> tuple[str, dict[str, Any]]:
     """A person's version and values as the phone would download them now (for conflicts)."""
-    row = tuple(getattr(person, column) for column in PERSON_COLUMNS)
+    # As the database gives them: a choice set in code is an enum member, read back it is a string.
+    row = tuple(
+        value.value if isinstance(value, enum.Enum) else value
+        for value in (getattr(person, column) for column in PERSON_COLUMNS)
+    )
     version = person_version(row)
     return version, person_out(row, version)
 
