@@ -19,7 +19,7 @@ from jisheng.accounts.http import AuthenticatedHttpRequest
 from jisheng.accounts.models import User
 from jisheng.accounts.permissions import Capability
 from jisheng.areas.models import Area
-from jisheng.areas.scoping import get_visible_or_404
+from jisheng.areas.scoping import get_visible_or_404, visible_area
 from jisheng.core.text import normalize_text
 from jisheng.core.uploads import MB, limit_uploads, nothing_submitted, upload_refusal
 from jisheng.hall import queries as hall_queries
@@ -43,6 +43,15 @@ from .models import (
     RiskGrade,
     Survey,
 )
+
+
+def _area(user: Any, code: str | None) -> Area:
+    """An area the user may see (their own when none is named), or a refusal naming the field."""
+    found = visible_area(user, code or "") if code else getattr(user, "area", None)
+    if found is None:
+        raise ValidationError(_("“Area”: no such area in yours"))
+    return found  # type: ignore[no-any-return]
+
 
 UPLOADS = {
     "max_files": 6,
@@ -114,9 +123,7 @@ def new(request: Request) -> HttpResponse:
             messages.error(request, nothing_submitted(refusal))
         else:
             try:
-                area = get_visible_or_404(
-                    Area.objects.all(), request.user, code=values.get("area") or request.user.area_id
-                )
+                area = _area(request.user, values.get("area"))
                 petitioner = services.file_open(
                     area=area,
                     kind=values.get("petitioner", ""),
@@ -370,9 +377,7 @@ def ledger_take(request: Request) -> HttpResponse:
 def ledger_new(request: Request) -> HttpResponse:
     post = request.POST
     try:
-        area = get_visible_or_404(
-            Area.objects.all(), request.user, code=post.get("area") or request.user.area_id
-        )
+        area = _area(request.user, post.get("area"))
         services.ledger_item_create(
             area=area,
             item=services.NewItem(
@@ -461,7 +466,7 @@ def outings(request: Request) -> HttpResponse:
             for k in ("held_on", "title", "walkers", "route", "heard", "groups", "items")
         }
         try:
-            area = get_visible_or_404(Area.objects.all(), request.user, code=request.user.area_id)
+            area = _area(request.user, None)
             items = _items_from_text(request, values["items"])
             from django.db import transaction
 
@@ -542,7 +547,7 @@ def risk(request: Request) -> HttpResponse:
     user = request.user
     if request.method == "POST":
         try:
-            area = get_visible_or_404(Area.objects.all(), user, code=user.area_id)
+            area = _area(user, None)
             if request.POST.get("step") == "screening":
                 services.screening_review(
                     area=area, month=timezone.localdate(), note=request.POST.get("note", ""), by=user

@@ -171,3 +171,44 @@ def test_the_ledger_export_asks_for_a_reason_and_records_the_disclosure(areas, s
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert AuditEvent.objects.filter(action="disclosure.petitions_ledger").count() == 1
     assert LedgerItem.objects.count() == 1
+
+
+def test_a_clerk_records_a_matter_and_an_outing_with_its_suggestions_through_the_forms(
+    areas, staff, client_for
+) -> None:
+    client = client_for(staff["clerk"])
+    response = client.post(
+        reverse("petitions:new"),
+        {
+            "petitioner": "group",
+            "name": "王庄村计生户",
+            "phone": "13800138000",
+            "representatives": "王一，王二",
+            "kind": "petition",
+            "channel": "visit",
+            "field": "sanjiehe",
+            "risk": "medium",
+            "title": "三结合帮扶资金",
+            "facts": "要求落实帮扶资金。",
+        },
+    )
+    matter = Matter.objects.get()
+    assert response.status_code == 302 and matter.file.representatives == ["王一", "王二"]
+    head = client_for(staff["head"])
+    head.post(
+        reverse("petitions:outings"),
+        {
+            "held_on": "2026-01-05",
+            "title": "徒步调研",
+            "groups": "2",
+            "walkers": "张建国",
+            "route": "王庄村",
+            "items": "路灯不亮 | clerk | 办公室 | 2099-01-01\n宣传栏破损 | head | 宣传 | 2099-02-01",
+        },
+    )
+    assert list(LedgerItem.objects.values_list("title", flat=True)) == ["路灯不亮", "宣传栏破损"]
+    head.post(
+        reverse("petitions:outings"),
+        {"held_on": "2026-01-05", "title": "x", "walkers": "x", "route": "x", "items": "只有一列"},
+    )
+    assert LedgerItem.objects.count() == 2
