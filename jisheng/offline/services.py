@@ -39,6 +39,7 @@ from jisheng.core.actor import Actor
 from jisheng.hall.models import Channel, ServiceItem
 from jisheng.hall.services import intake
 from jisheng.hall.services.common import Upload
+from jisheng.migrants import services as migrants
 from jisheng.outreach import services as outreach
 from jisheng.registry import services as registry
 from jisheng.registry.models import Household, Person
@@ -393,6 +394,35 @@ def _proxy_application(by: Any, reader: _Reader, captured_at: datetime.datetime 
     }
 
 
+def _departure(by: Any, reader: _Reader, captured_at: datetime.datetime | None) -> dict[str, Any]:
+    """外出: a person of the village leaves to work elsewhere, with the 四个一 as far as known."""
+    person = reader.person("person", _("person"))
+    left_on = reader.date("left_on", pgettext("departure", "left on"))
+    reader.label("destination", _("destination"))
+    reader.label("contact_phone", pgettext("departure", "contact phone left at home"))
+    assert person is not None and left_on is not None
+    departure = migrants.departure_record(
+        person=person,
+        destination=reader.text("destination", _("destination"), required=True),
+        left_on=left_on,
+        reason=reader.text("reason", pgettext("departure", "reason"), limit=16) or "work",
+        address=reader.text("address", pgettext("departure", "address there")),
+        employer=reader.text("employer", pgettext("departure", "employer"), limit=100),
+        phone=reader.text("phone", pgettext("departure", "phone there"), limit=20),
+        contact_phone=reader.text(
+            "contact_phone", pgettext("departure", "contact phone left at home"), limit=20
+        ),
+        contraception=reader.text("contraception", _("method"), limit=3),
+        agreement_signed=str(reader.payload.get("agreement_signed") or "") in ("1", "true", "True", "yes"),
+        by=by,
+    )
+    return {
+        "object": {"type": "migrants.departure", "id": departure.pk},
+        "message": _("Departure of %(name)s recorded.") % {"name": person.name},
+        "area_code": departure.area_id,
+    }
+
+
 HANDLERS: dict[str, Callable[[Any, _Reader, datetime.datetime | None], dict[str, Any]]] = {
     "birth": _birth,
     "marriage": _marriage,
@@ -402,6 +432,7 @@ HANDLERS: dict[str, Callable[[Any, _Reader, datetime.datetime | None], dict[str,
     "person_update": _person_update,
     "visit": _visit,
     "proxy_application": _proxy_application,
+    "departure": _departure,
 }
 
 

@@ -281,3 +281,29 @@ def test_a_visit_goes_through_outreach_once_and_its_refusals_name_the_field(vill
     assert refused.status_code == 400
     error = refused.json()["body"]["errors"][0]
     assert error["field"] == "follow_up_due" and error["message"].startswith("回访期限")
+
+
+def test_a_departure_goes_through_the_floating_population_service_with_its_four_items(village):
+    from jisheng.migrants.models import Departure
+
+    payload = {
+        "person": village["neighbour"].pk,
+        "destination": "440300 深圳市",
+        "left_on": datetime.date.today().isoformat(),
+        "reason": "work",
+        "contact_phone": "13900139000",
+        "contraception": "000",
+        "agreement_signed": "1",
+    }
+    client_id = str(uuid.uuid4())
+    first = send(village["client"], "departure", payload, client_id)
+    again = send(village["client"], "departure", payload, client_id)
+    assert first.status_code == again.status_code == 200, first.json()
+    departure = Departure.objects.get()
+    assert departure.contact_phone == "13900139000" and departure.agreement_signed_on is not None
+    village["neighbour"].refresh_from_db()
+    assert village["neighbour"].status == "away"
+
+    future = {**payload, "person": village["mother"].pk, "left_on": "2999-01-01"}
+    refused = send(village["client"], "departure", future)
+    assert refused.status_code == 400 and "外出日期" in refused.json()["body"]["errors"][0]["message"]

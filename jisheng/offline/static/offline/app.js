@@ -392,6 +392,7 @@ function showPerson(id) {
         p.sex === "2" ? act("birth", "mother") : null,
         act("contraception", "person"),
         act("move_out", "person"),
+        act("departure", "person"),
         act("proxy_application", "person")
       )
     )
@@ -431,7 +432,7 @@ async function viewTasks() {
 }
 
 function viewRecord() {
-  const kinds = ["birth", "marriage", "contraception", "move_in", "move_out", "visit", "proxy_application"];
+  const kinds = ["birth", "marriage", "contraception", "move_in", "move_out", "departure", "visit", "proxy_application"];
   return [
     el(
       "div",
@@ -574,6 +575,14 @@ const METHODS = [
   ["820", "男性绝育"],
 ];
 
+const REASONS = [
+  ["work", "务工"],
+  ["business", "经商"],
+  ["study", "上学"],
+  ["family", "投亲"],
+  ["other", "其他"],
+];
+
 function formSpec(kind, forms) {
   const date = (name, required = true) => ({ name, type: "date", required });
   const text = (name, required = false) => ({ name, type: "text", required });
@@ -591,6 +600,11 @@ function formSpec(kind, forms) {
       return [person("person"), text("destination", true), date("date"), text("note")];
     case "move_in":
       return [text("id_number", true), text("name"), text("origin"), date("date"), text("phone"), text("note")];
+    case "departure":
+      return [person("person"), text("destination", true), date("left_on"),
+        { name: "reason", type: "select", options: REASONS }, text("address"), text("employer"), text("phone"),
+        text("contact_phone"), { name: "contraception", type: "select", options: [["000", "不适用"], ...METHODS] },
+        { name: "agreement_signed", type: "select", options: [["1", T.yes], ["0", T.no]] }];
     case "visit":
       return [{ name: "household", type: "household", required: true }, date("visited_on"), text("met"),
         { name: "asked", type: "textarea" }, { name: "promised", type: "textarea" }, date("follow_up_due", false)];
