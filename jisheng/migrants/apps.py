@@ -51,7 +51,7 @@ class MigrantsConfig(AppConfig):
         if permissions.holds(user, Capability.RECORD_MIGRANTS) and counts["incomplete"]:
             cards.append(
                 {
-                    "title": _("People away with 四个一 incomplete"),
+                    "title": _("People away with the leaving checklist incomplete"),
                     "value": counts["incomplete"],
                     "url": reverse("migrants:away") + "?incomplete=1",
                     "note": _("%(n)s arrivals without a valid certificate after 30 days")

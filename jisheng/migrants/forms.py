@@ -21,7 +21,7 @@ class DepartureForm(forms.Form):
         label=_("going to"),
         max_length=120,
         help_text=_(
-            "The area code of the place (6 digits for a county, e.g. 441900 东莞市), or pick it from the list."
+            "The area code of the place (6 digits for a county, e.g. 441900), or pick it from the list."
         ),
         widget=forms.TextInput(attrs={"list": "area-options", "autocomplete": "off"}),
     )

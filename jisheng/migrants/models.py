@@ -35,6 +35,14 @@ class NotApplicable(models.TextChoices):
     NOT_APPLICABLE = "000", _("Not applicable (unmarried, or not of childbearing age)")
 
 
+def measure_label(code: str) -> str:
+    """A contraceptive measure's name (WIS code, or not applicable) as people read it."""
+    from jisheng.registry.codes import ContraceptiveMethod
+
+    labels = {**dict(ContraceptiveMethod.choices), **dict(NotApplicable.choices)}
+    return str(labels.get(code, code)) if code else ""
+
+
 class MaritalCertificate(models.Model):
     """流动人口婚育证明: issued by the home township through the certificates app (numbered PDF, QR),
     carrying the Art. 7 fields as they stood on issue; a newer one supersedes it."""
@@ -140,6 +148,10 @@ class Departure(models.Model):
         return self.area_id
 
     @property
+    def contraception_label(self) -> str:
+        return measure_label(self.contraception)
+
+    @property
     def checklist(self) -> list[tuple[str, str, bool]]:
         """四个一: (code, label, done) in the order the officer goes through them."""
         return [
@@ -204,6 +216,10 @@ class Arrival(models.Model):
 
     def audit_area_code(self) -> str:
         return self.area_id
+
+    @property
+    def contraception_label(self) -> str:
+        return measure_label(self.contraception)
 
     @property
     def certificate_due_on(self) -> datetime.date:
