@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("new/", views.new, name="new"),
     path("matters/<int:pk>/", views.matter, name="matter"),
     path("matters/<int:pk>/step/<slug:name>/", views.step, name="step"),
+    path("matters/<int:pk>/visit/", views.visit, name="visit"),
     path("matters/<int:pk>/acceptance.pdf", views.acceptance_notice, name="acceptance_pdf"),
     path("matters/<int:pk>/reply.pdf", views.reply_document, name="reply_pdf"),
     path("matters/<int:pk>/files/<int:attachment_pk>/", views.attachment, name="attachment"),
@@ -26,6 +27,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # the public side
     path("public/new/", views_portal.file_new, name="portal_new"),
     path("public/track/", views_portal.track, name="portal_track"),
+    path("public/surveys/<int:pk>/", views_portal.survey, name="portal_survey"),
     path("public/<str:number>/", views_portal.matter, name="portal_matter"),
     path("public/<str:number>/<slug:name>/", views_portal.act, name="portal_act"),
     path("public/<str:number>/document/<slug:kind>.pdf", views_portal.document, name="portal_document"),

@@ -205,18 +205,41 @@ STEPS = {
 }
 
 
+@limit_uploads(**UPLOADS)  # outermost: nothing may read the form before the limits are set
 @require_POST
-@limit_uploads(**UPLOADS)
+@permissions.capability_required(Capability.HANDLE_PETITIONS)
+def visit(request: Request, pk: int) -> HttpResponse:
+    """A meeting or visit with its photos (a multipart form, its uploads bounded)."""
+    item = queries.matter_for_page(request.user, pk)
+    post = request.POST
+    refusal = upload_refusal(request)
+    if refusal:
+        messages.error(request, nothing_submitted(refusal))
+        return redirect("petitions:matter", pk=pk)
+    try:
+        services.meeting_record(
+            matter=item,
+            held_on=_date(post.get("held_on", ""), _("Held on")),
+            attendees=post.get("attendees", ""),
+            place=post.get("place", ""),
+            said=post.get("said", ""),
+            photos=_uploads(request, "photos"),
+            by=request.user,
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("petitions:matter", pk=pk)
+
+
+@require_POST
 @permissions.capability_required(Capability.HANDLE_PETITIONS)
 def step(request: Request, pk: int, name: str) -> HttpResponse:
     """One step of the matter (a form on its page): each calls its service, which checks the area."""
     item = queries.matter_for_page(request.user, pk)
     post = request.POST
     by = request.user
-    refusal = upload_refusal(request)
-    if refusal:
-        messages.error(request, nothing_submitted(refusal))
-        return redirect("petitions:matter", pk=pk)
     try:
         if name == "accept":
             services.matter_accept(matter=item, by=by)
@@ -227,16 +250,6 @@ def step(request: Request, pk: int, name: str) -> HttpResponse:
                 matter=item,
                 to=_staff_of(request, post.get("to", ""), _("Responsible person")),
                 reason=post.get("reason", ""),
-                by=by,
-            )
-        elif name == "visit":
-            services.meeting_record(
-                matter=item,
-                held_on=_date(post.get("held_on", ""), _("Held on")),
-                attendees=post.get("attendees", ""),
-                place=post.get("place", ""),
-                said=post.get("said", ""),
-                photos=_uploads(request, "photos"),
                 by=by,
             )
         elif name == "extend":

@@ -18,7 +18,7 @@ from jisheng.core.text import normalize_text
 from jisheng.core.uploads import MB, limit_uploads, nothing_submitted, upload_refusal
 
 from . import pdfs, services
-from .models import Channel, Matter, MatterField, MatterKind, MatterStatus
+from .models import Channel, Matter, MatterField, MatterKind, MatterStatus, Survey
 
 SESSION_KEY = "petitions_portal_matters"
 PORTAL_UPLOADS = {
@@ -187,3 +187,35 @@ def document(request: HttpRequest, number: str, kind: str) -> HttpResponse:
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{found.number}-{kind}.pdf"'
     return response
+
+
+def survey(request: HttpRequest, pk: int) -> HttpResponse:
+    """A survey filled online (征求意见表): every question answered, rate-limited, no name asked."""
+    try:
+        found = Survey.objects.get(pk=pk, open=True)
+    except Survey.DoesNotExist as exc:
+        raise Http404 from exc
+    questions = list(found.questions.all())
+    if request.method == "POST":
+        if not allow(request, "portal-survey", limit=5):
+            messages.error(request, _(TOO_MANY))
+        else:
+            answers = {}
+            for question in questions:
+                raw = request.POST.get(f"q{question.position}", "")
+                if raw.isdigit():
+                    answers[question.position] = int(raw)
+            try:
+                services.survey_answer(
+                    survey=found,
+                    answers=answers,
+                    comment=request.POST.get("comment", ""),
+                    by=Resident(reference=f"survey {found.pk}"),
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(request, _("Thank you: your answers were received."))
+                return redirect("petitions:portal_new")
+    return render(request, "petitions/portal/survey.html", {"survey": found, "questions": questions})

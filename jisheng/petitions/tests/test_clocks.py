@@ -178,3 +178,12 @@ def test_a_late_acceptance_is_recorded_against_the_responsible_person(areas, sta
     [record] = hall_queries.accountability_of_subjects([matter.subject])
     assert record.kind == "late_acceptance"
     assert datetime.date(2026, 3, 17) == matter.accept_due
+
+
+def test_a_transfer_is_on_the_record_and_only_to_staff_of_the_office(areas, staff, petitioner) -> None:
+    matter = receive(petitioner, areas["township_a"], staff["clerk"])
+    matter = services.matter_transfer(matter=matter, to=staff["clerk2"], reason="A角休假", by=staff["head"])
+    assert matter.responsible == staff["clerk2"]
+    assert matter.events.filter(text__contains="转交").exists()
+    with pytest.raises(ValidationError):
+        services.matter_transfer(matter=matter, to=staff["other"], reason="错转", by=staff["head"])

@@ -35,12 +35,12 @@ def test_the_matter_page_takes_each_step_and_serves_the_notice_and_a_visit_photo
     fake = BytesIO(b"MZ not an image")
     fake.name = "evil.png"
     client.post(
-        reverse("petitions:step", args=[matter.pk, "visit"]),
+        reverse("petitions:visit", args=[matter.pk]),
         {"held_on": "2026-01-05", "attendees": "张建国、李红梅", "said": "解释政策", "photos": [fake]},
     )
     assert not matter.meetings.exists()  # a file that is not an image or a PDF refuses the whole visit
     client.post(
-        reverse("petitions:step", args=[matter.pk, "visit"]),
+        reverse("petitions:visit", args=[matter.pk]),
         {"held_on": "2026-01-05", "attendees": "张建国、李红梅", "said": "解释政策", "photos": [photo]},
     )
     meeting = matter.meetings.get()

@@ -89,3 +89,22 @@ def test_high_or_medium_risk_stops_a_project_and_the_screening_list_holds_the_ri
     assert review.matters == [risky.number]
     with pytest.raises(ValidationError):
         services.screening_review(area=areas["township_a"], month=D(2026, 3, 1), by=staff["head"])
+
+
+def test_a_resident_fills_a_survey_online_and_it_counts(areas, staff) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    survey = services.survey_create(
+        area=areas["county"],
+        title="满意度调查",
+        recipients="群众",
+        sent_count=10,
+        questions=[("是否满意？", ["满意", "不满意"])],
+        by=staff["county"],
+    )
+    client = Client()
+    assert client.post(reverse("petitions:portal_survey", args=[survey.pk]), {"q1": "1"}).status_code == 302
+    assert client.post(reverse("petitions:portal_survey", args=[survey.pk]), {}).status_code == 200
+    assert survey.responses.get().online
+    assert queries.survey_figures(survey)[0]["choices"][1]["count"] == 1
