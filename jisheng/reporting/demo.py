@@ -67,10 +67,9 @@ def _manual(rng: random.Random) -> dict[str, int]:
         "campaign_sessions": rng.randint(1, 4),
         "materials_distributed": rng.randint(50, 300),
         "contraceptives_distributed": rng.randint(5, 40),
+        # The checks done and the women screened are counted from outreach's records, not typed.
         "prepregnancy_target": target,
-        "prepregnancy_checked": target - rng.randint(0, 3),
         "cancer_screen_target": screen_target,
-        "cancer_screened": screen_target - rng.randint(0, 8),
         "migrants_out_new": movers,
         "migrants_checklist_done": max(0, movers - rng.randint(0, 1)),
     }

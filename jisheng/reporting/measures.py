@@ -24,6 +24,7 @@ from jisheng.areas.codes import PREFIX_LENGTH, code_range
 from jisheng.hall import queries as hall_queries
 from jisheng.migrants import queries as migrants_queries
 from jisheng.migrants.provinces import PROVINCE_NAMES
+from jisheng.outreach import queries as outreach_queries
 from jisheng.petitions import queries as petitions_queries
 from jisheng.petitions.models import Channel as PetitionChannel
 from jisheng.petitions.models import MatterField as PetitionField
@@ -145,6 +146,16 @@ def _married_women_contracepting(start: datetime.date, end: datetime.date) -> Qu
 SEX = Dimension("sex", dict(Sex.choices))
 
 
+def _outreach_prepregnancy_checked(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
+    """Pre-pregnancy checks done in the period, from outreach's records (not typed any more)."""
+    return outreach_queries.prepregnancy_done_between(start, end)
+
+
+def _outreach_cancer_screened(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
+    """Cervical and breast cancer screenings done in the period, from outreach's records."""
+    return outreach_queries.screened_between(start, end)
+
+
 def _hall_cases_due(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
     return hall_queries.cases_due_between(start, end)
 
@@ -205,6 +216,22 @@ MEASURES: dict[str, Measure] = {
             "area_id",
             _married_women_contracepting,
             distinct="person_id",
+        ),
+        # Outreach's health services: a woman screened for both cancers is one woman screened.
+        Measure(
+            "outreach_prepregnancy_checked",
+            _("Pre-pregnancy checks done"),
+            "area_id",
+            _outreach_prepregnancy_checked,
+            distinct="wife_id",
+        ),
+        Measure(
+            "outreach_cancer_screened",
+            _("Women screened for cervical or breast cancer"),
+            "area_id",
+            _outreach_cancer_screened,
+            {"kind": Dimension("kind", {"cervical": _("cervical cancer"), "breast": _("breast cancer")})},
+            distinct="woman_id",
         ),
         Measure("hall_cases_due", _("Service hall cases due"), "area_id", _hall_cases_due),
         Measure(

@@ -62,9 +62,7 @@ MANUAL = {
     "materials_distributed": 100,
     "contraceptives_distributed": 5,
     "prepregnancy_target": 10,
-    "prepregnancy_checked": 9,
     "cancer_screen_target": 20,
-    "cancer_screened": 18,
     "migrants_out_new": 3,
     "migrants_checklist_done": 3,
 }
