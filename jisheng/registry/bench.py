@@ -43,7 +43,8 @@ def measures(ctx: BenchContext) -> Iterator[dict[str, Any]]:
     rng = random.Random(ctx.seed)
     if ctx.wants("import"):
         yield from _import(ctx)
-    if ctx.wants("import_peak_memory"):
+    # Only when named (or in a full run): `--only import` means the import's speed, not this.
+    if not ctx.only or any(name.startswith("import_peak") for name in ctx.only):
         yield from _import_peak_memory(ctx)
     if ctx.wants_any("search"):
         yield from _searches(ctx, user, rng)
