@@ -40,9 +40,10 @@ result = {{"rows": [[str(m), s, st] for m, s, st in rows], "echoes": echoes}}
 
 def test_a_notice_from_henan_arrives_in_guangdong_exactly_once_and_is_acknowledged(exchange_pair):
     henan, guangdong = exchange_pair
-    [message_id] = henan.shell_json(SEND.format(count=1, subject="notice-1"))  # sent right after the commit
-    henan.command("exchange-send", "--now")  # nothing left to send: it is not sent twice
+    [message_id] = henan.shell_json(SEND.format(count=1, subject="notice-1"))
+    # Sent right after the commit, before any periodic run.
     assert henan.shell_json(OUTBOX.format(subject="notice-1")) == [["acked", 1, ""]]
+    henan.command("exchange-send", "--now")  # nothing left to send: it is not sent twice
     inbox = guangdong.shell_json(INBOX.format(subject="notice-1"))
     assert inbox == {"rows": [[message_id, 1, "applied"]], "echoes": 1}
 
