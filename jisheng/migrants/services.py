@@ -228,9 +228,21 @@ def marital_certificate_issue(*, person: Person, by: Actor) -> MaritalCertificat
             before=before,
             after={"superseded_on": today, "superseded_by": certificate.number},
         )
-    # The person's open departure now has its certificate (四个一).
-    Departure.objects.filter(person=person, returned_on__isnull=True).update(certificate=certificate)
+    # The person's open departure now has its certificate (四个一), and its destination learns it (a
+    # re-issued one supersedes what the destination checks arrivals against).
+    away = Departure.objects.filter(person=person, returned_on__isnull=True).select_related("area").first()
     record(by=by, action="migrants.certificate_issue", obj=certificate, after=model_snapshot(certificate))
+    if away is not None:
+        Departure.objects.filter(pk=away.pk).update(certificate=certificate)
+        notice_send(
+            kind=NoticeKind.DEPARTURE,
+            person=person,
+            area=away.area,
+            to_area_code=away.destination_code,
+            on=away.left_on,
+            body={"destination": away.destination_code, "certificate": _certificate_for_peer(certificate)},
+            by=by,
+        )
     return certificate
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from jisheng.audit.models import AuditEvent
 from jisheng.migrants import queries, services
-from jisheng.migrants.models import Departure
+from jisheng.migrants.models import Departure, Notice
 from jisheng.registry.codes import PersonStatus
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +67,9 @@ def test_the_certificate_issued_by_the_township_fills_the_first_of_the_four(
     assert departure.certificate == certificate
     assert certificate.fields["姓名"] == woman.name
     assert certificate.valid_until.year == timezone.localdate().year + 3
+    # The destination is told of the certificate it will check the arrival against.
+    told = Notice.objects.filter(direction="out", kind="departure").order_by("pk").last()
+    assert told is not None and told.body["certificate"]["number"] == certificate.number
     with pytest.raises(ValidationError):  # nothing changed: no second certificate
         services.marital_certificate_issue(person=woman, by=staff["clerk"])
 
