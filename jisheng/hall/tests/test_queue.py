@@ -138,12 +138,16 @@ def test_the_queue_page_runs_a_fixed_number_of_queries_however_many_cases(
             assert clerk.get("/hall/", {"q": "王"}).status_code == 200
         return len(context.captured_queries)
 
-    for _ in range(3):
-        _submit(catalogue, person, staff["clerk"])
+    for code in ("only-child-honour", "birth-registration", "migrant-marital-certificate"):
+        _submit(catalogue, person, staff["clerk"], code=code)
     few = queries_of_the_page()
-    for _ in range(60):
+    from stdnum.cn import ric
+
+    for n in range(60):  # one open case per person and item: sixty residents
+        body = f"41172319920315{n:03d}"
+        someone = make_person(areas["village_a"], name=f"王{n}", id_number=body + ric.calc_check_digit(body))
         services.application_submit(
-            item=catalogue["only-child-honour"], person=person, channel="online", phone=PHONE, by=A_RESIDENT
+            item=catalogue["only-child-honour"], person=someone, channel="online", phone=PHONE, by=A_RESIDENT
         )
     many = queries_of_the_page()
     # Session, user, roles, navigation, the counts (one aggregate), the items, and at most two queries

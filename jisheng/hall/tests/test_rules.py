@@ -150,7 +150,7 @@ def test_when_a_is_absent_a_s_open_and_new_cases_go_to_b_and_back_when_a_returns
     assert services.post_set_absent(post=staff["post"], absent=True, by=staff["head"]) == 1
     first.refresh_from_db()
     assert first.owner == staff["clerk2"]
-    second = online(catalogue["birth-registration"], resident)
+    second = online(catalogue["only-child-honour"], resident)  # one open case per person and item
     assert second.owner == staff["clerk2"] and second.standing_in_for == staff["clerk"]
     assert Handover.objects.filter(application=first, to_user=staff["clerk2"]).exists()
     assert services.post_set_absent(post=staff["post"], absent=False, by=staff["clerk"]) == 2
