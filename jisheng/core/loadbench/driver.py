@@ -12,8 +12,9 @@ Scenario::
          "cookie": "sessionid=…", "form": null, "multipart": false, "expect": [200],
          "address": false,      # true: a random client address in X-Forwarded-For (a proxy in front)
          "steps": null,         # or a list of {path, form}: each user walks it in turn on its own row
-         "forms": null}         # or a list of forms for "path": each request takes the next, all users
-                                # sharing one sequence (each applicant applies once)
+         "forms": null,         # or a list of forms for "path": each request takes the next, all users
+                                # sharing one sequence (each applicant applies once) …
+         "forms_start": 0}      # … from this entry on (the output's "forms_taken" says where it stopped)
      ]}
 
 Closed loop (``pacing`` null): every user sends its next request as soon as the last is answered, which
@@ -62,7 +63,7 @@ def _user_class(scenario: dict[str, Any]) -> type[FastHttpUser]:
     requests = scenario["requests"]
     weights = [spec["weight"] for spec in requests]
     numbers = itertools.count()
-    taken_forms = {spec["name"]: itertools.count() for spec in requests}
+    taken_forms = {spec["name"]: itertools.count(int(spec.get("forms_start", 0))) for spec in requests}
     seed = int(scenario.get("seed", 1))
     pacing = scenario.get("pacing")
 
@@ -122,6 +123,7 @@ def _user_class(scenario: dict[str, Any]) -> type[FastHttpUser]:
                 else:
                     response.success()
 
+    ScenarioUser.taken_forms = taken_forms  # type: ignore[attr-defined]
     return ScenarioUser
 
 
@@ -129,7 +131,8 @@ def run(scenario: dict[str, Any]) -> dict[str, Any]:
     users = int(scenario["users"])
     seconds = float(scenario["seconds"])
     warmup = float(scenario.get("warmup", 2))
-    env = Environment(user_classes=[_user_class(scenario)])
+    user_class = _user_class(scenario)
+    env = Environment(user_classes=[user_class])
     runner = env.create_local_runner()
     # Open loop: users start spread over one pacing period, so the offered rate is even from the start.
     pacing = scenario.get("pacing")
@@ -151,6 +154,12 @@ def run(scenario: dict[str, Any]) -> dict[str, Any]:
     }
     runner.quit()
     result = {"users": users, "seconds": round(elapsed, 1), **snapshot}
+    # Where each shared sequence of forms stopped: a later run starts after it (each applicant once).
+    result["forms_taken"] = {
+        spec["name"]: next(user_class.taken_forms[spec["name"]])  # type: ignore[attr-defined]
+        for spec in scenario["requests"]
+        if spec.get("forms")
+    }
     if pacing:
         result["offered_rate"] = round(users / pacing, 1)
     return result

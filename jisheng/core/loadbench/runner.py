@@ -203,6 +203,13 @@ def measure_jisheng(
             profiler.wait(timeout=60)
             log(f"http: py-spy's samples of the closed-loop run (collapsed stacks) in {profile}")
         opened = None
+        # The open-loop run goes on where the closed-loop one stopped in each sequence of forms (the
+        # residents who applied have an open case now).
+        taken = closed.get("forms_taken", {})
+        requests = [
+            {**spec, "forms_start": taken.get(spec["name"], 0)} if spec.get("forms") else spec
+            for spec in requests
+        ]
         if load.open_rate:
             log(f"http: Jisheng at {load.open_rate:.0f} requests/s offered for {load.open_seconds:.0f}s")
             opened = drive(_scenario(port, requests, load, open_loop=True))
