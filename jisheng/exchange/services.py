@@ -778,6 +778,11 @@ def _redelivery(
     return existing.receipt, "duplicate"
 
 
+def _text(value: Any, length: int) -> str:
+    """What a refused message claimed, as storable text (PostgreSQL refuses NUL characters)."""
+    return str(value).replace("\x00", "")[:length]
+
+
 def _refusal_record(
     refusal: EnvelopeRefused, envelope: Any, *, transport_name: str, by: Actor, remote: str = ""
 ) -> InboxRefusal:
@@ -787,10 +792,10 @@ def _refusal_record(
         row = InboxRefusal.objects.create(
             at=timezone.now(),
             code=refusal.code,
-            reason=refusal.reason[:300],
-            sender_code=str(claimed.get("from", ""))[:64],
-            message_id=str(claimed.get("id", ""))[:64],
-            kind=str(claimed.get("kind", ""))[:48],
+            reason=_text(refusal.reason, 300),
+            sender_code=_text(claimed.get("from", ""), 64),
+            message_id=_text(claimed.get("id", ""), 64),
+            kind=_text(claimed.get("kind", ""), 48),
             transport=transport_name,
             remote=remote[:64],
         )

@@ -169,3 +169,9 @@ def test_the_inbox_is_documented_without_a_session_or_token_and_with_its_errors(
     operation = document["paths"]["/api/v1/exchange/inbox"]["post"]
     assert not operation.get("security")
     assert {"200", "400", "403", "413", "422"} <= set(operation["responses"])
+
+
+def test_a_refused_message_with_nul_characters_is_recorded_without_them(peer):
+    response = post({"from": "44\x0019", "id": "x\x00", "kind": "k\x00", "signature": "s"})
+    assert response.status_code == 403
+    assert InboxRefusal.objects.get().sender_code == "4419"
