@@ -64,7 +64,9 @@ def _setup(count: int) -> tuple[Any, list[int]]:
                 item=item,
                 area=village,
                 office=township,
-                person=person,
+                # Not linked to the registry person: one person may hold one open case of an item,
+                # and the queue's cost does not depend on the link.
+                person=None,
                 applicant_name=person.name,
                 applicant_id_number=person.id_number,
                 applicant_phone="13800138000",
