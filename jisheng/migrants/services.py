@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +35,7 @@ from jisheng.registry import services as registry
 from jisheng.registry.codes import ContraceptiveMethod, MaritalStatus, PersonStatus
 from jisheng.registry.models import Person
 from jisheng.registry.queries import person_by_id_number
+from jisheng.registry.validation import Refusal
 from jisheng.workdays import services as workdays
 
 from . import exchange_messages
@@ -82,6 +85,16 @@ def _refuse(field: str, reason: str) -> ValidationError:
     return ValidationError(f"“{field}”: {reason}")
 
 
+@contextmanager
+def _registry_says() -> Iterator[None]:
+    """The registry refuses with its own ``Refusal`` (naming the field); here it becomes the same
+    ValidationError every refusal of this app is, so pages and the API show it instead of failing."""
+    try:
+        yield
+    except Refusal as refusal:
+        raise _refuse(refusal.field, refusal.reason) from refusal
+
+
 # --- places --------------------------------------------------------------------------------------------
 
 
@@ -95,7 +108,8 @@ def destination_from_text(text: str) -> Destination:
     """Where a person goes: an area code anywhere in China (6 digits for a county, 2/4/9/12 accepted),
     optionally followed by a name, or a current area name of this deployment. The code's province
     must exist; a code of this deployment's own tree must be a current area."""
-    place = registry.place_from_text(text)
+    with _registry_says():
+        place = registry.place_from_text(text)
     if not place.code:
         raise _refuse(_("destination"), _("give the area code of the place (6 digits for a county)"))
     code = normalize_code(place.code)
@@ -334,7 +348,10 @@ def departure_record(
     except IntegrityError as exc:  # two phones at once: the constraint keeps one open departure
         raise _refuse(_("person"), _("is already recorded as away; record the return first")) from exc
     if person.status != PersonStatus.AWAY:
-        registry.person_set_status(person=person, status=PersonStatus.AWAY, by=by, note=f"外出 {place.name}")
+        with _registry_says():
+            registry.person_set_status(
+                person=person, status=PersonStatus.AWAY, by=by, note=f"外出 {place.name}"
+            )
     record(by=by, action="migrants.departure_record", obj=departure, after=model_snapshot(departure))
     body: dict[str, Any] = {
         "kind": NoticeKind.DEPARTURE,
@@ -409,7 +426,8 @@ def departure_return(*, departure: Departure, returned_on: datetime.date, by: Ac
     locked.save(update_fields=["returned_on"])
     person = locked.person
     if person.status == PersonStatus.AWAY:
-        registry.person_set_status(person=person, status=PersonStatus.ALIVE, by=by, note="外出返乡")
+        with _registry_says():
+            registry.person_set_status(person=person, status=PersonStatus.ALIVE, by=by, note="外出返乡")
     record(by=by, action="migrants.departure_return", obj=locked, after={"returned_on": returned_on})
     notice_send(
         kind=NoticeKind.RETURN,
@@ -450,23 +468,25 @@ def arrival_record(
         number = check_id_number(id_number).number
     except InputError as exc:
         raise _refuse(_("resident ID number"), exc.reason) from exc
-    place = registry.place_from_text(origin) if clean_text(origin) else registry.Place()
+    with _registry_says():
+        place = registry.place_from_text(origin) if clean_text(origin) else registry.Place()
     if place.code and place.code[:2] not in PROVINCES:
         raise _refuse(
             _("coming from"), _("“%(code)s” is not the code of a place in China") % {"code": place.code}
         )
     if arrived_on > _today():
         raise _refuse(_("arrived on"), _("cannot be in the future"))
-    person = registry.person_move_in(
-        to_area=village,
-        id_number=number,
-        name=normalize_name(name) if clean_text(name) else "",
-        origin=place,
-        phone=phone,
-        date=arrived_on,
-        note="流入",
-        by=by,
-    )
+    with _registry_says():
+        person = registry.person_move_in(
+            to_area=village,
+            id_number=number,
+            name=normalize_name(name) if clean_text(name) else "",
+            origin=place,
+            phone=phone,
+            date=arrived_on,
+            note="流入",
+            by=by,
+        )
     arrival = Arrival.objects.create(
         person=person,
         area=village,
@@ -626,9 +646,10 @@ def arrival_contraception_record(
     if method not in ContraceptiveMethod.values:
         raise _refuse(_("contraceptive measure"), _("unknown measure “%(value)s”") % {"value": method})
     locked = Arrival.objects.select_for_update().select_related("person", "area").get(pk=arrival.pk)
-    registry.contraception_record(
-        person=locked.person, method=method, start_date=start_date, provider=provider, by=by
-    )
+    with _registry_says():
+        registry.contraception_record(
+            person=locked.person, method=method, start_date=start_date, provider=provider, by=by
+        )
     locked.contraception = method
     locked.save(update_fields=["contraception"])
     record(

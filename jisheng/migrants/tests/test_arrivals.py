@@ -151,3 +151,28 @@ def test_an_arrival_with_a_bad_id_number_is_refused_and_nothing_is_written(
             by=staff["officer"],
         )
     assert not Arrival.objects.exists()
+
+
+def test_an_arrival_whose_name_does_not_match_the_registry_is_refused_naming_the_field(
+    staff: dict[str, Any], woman: Any, areas: dict[str, Any], client_for: Any
+) -> None:
+    with pytest.raises(ValidationError, match="姓名"):
+        services.arrival_record(
+            village=areas["village_a2"],
+            id_number=woman.id_number,
+            name="别人",
+            arrived_on=timezone.localdate(),
+            by=staff["clerk"],
+        )
+    assert not Arrival.objects.exists()
+    answer = client_for(staff["clerk"]).post(
+        "/api/v1/migrants/arrived",
+        {
+            "village": areas["village_a2"].code,
+            "id_number": woman.id_number,
+            "name": "别人",
+            "arrived_on": timezone.localdate().isoformat(),
+        },
+        content_type="application/json",
+    )
+    assert answer.status_code == 400 and "姓名" in answer.json()["detail"]
