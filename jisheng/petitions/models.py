@@ -427,6 +427,8 @@ class Survey(models.Model):
     recipients = models.CharField(_("sent to"), max_length=200)
     sent_count = models.PositiveIntegerField(_("forms sent"), default=0)
     open = models.BooleanField(_("open online"), default=True)
+    # The online form's address: a random key, so a survey is found by its link, never by counting.
+    public_key = models.CharField(max_length=16, unique=True, null=True, blank=True)
     created_at = models.DateTimeField()
 
     scope_area_path = "area"

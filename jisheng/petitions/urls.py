@@ -27,7 +27,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # the public side
     path("public/new/", views_portal.file_new, name="portal_new"),
     path("public/track/", views_portal.track, name="portal_track"),
-    path("public/surveys/<int:pk>/", views_portal.survey, name="portal_survey"),
+    path("public/surveys/<str:key>/", views_portal.survey, name="portal_survey"),
     path("public/<str:number>/", views_portal.matter, name="portal_matter"),
     path("public/<str:number>/<slug:name>/", views_portal.act, name="portal_act"),
     path("public/<str:number>/document/<slug:kind>.pdf", views_portal.document, name="portal_document"),

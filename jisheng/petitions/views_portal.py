@@ -189,10 +189,10 @@ def document(request: HttpRequest, number: str, kind: str) -> HttpResponse:
     return response
 
 
-def survey(request: HttpRequest, pk: int) -> HttpResponse:
+def survey(request: HttpRequest, key: str) -> HttpResponse:
     """A survey filled online (征求意见表): every question answered, rate-limited, no name asked."""
     try:
-        found = Survey.objects.get(pk=pk, open=True)
+        found = Survey.objects.get(public_key=key, open=True)
     except Survey.DoesNotExist as exc:
         raise Http404 from exc
     questions = list(found.questions.all())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -60,6 +61,7 @@ def survey_create(
         title=title.strip()[:120],
         recipients=recipients.strip()[:200],
         sent_count=max(0, sent_count),
+        public_key=secrets.token_urlsafe(9),
         created_at=timezone.now(),
     )
     Question.objects.bulk_create(

@@ -187,3 +187,21 @@ def test_a_transfer_is_on_the_record_and_only_to_staff_of_the_office(areas, staf
     assert matter.events.filter(text__contains="转交").exists()
     with pytest.raises(ValidationError):
         services.matter_transfer(matter=matter, to=staff["other"], reason="错转", by=staff["head"])
+
+
+def test_the_sweep_command_runs_the_clocks_and_the_ledger_and_is_on_the_schedulers_list(
+    areas, staff, petitioner
+) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    from jisheng.core.management.commands.scheduler import schedule
+
+    with freeze(D(2026, 3, 2)):
+        receive(petitioner, areas["township_a"], staff["clerk"])
+    out = io.StringIO()
+    with freeze(D(2026, 3, 20)):
+        call_command("petitions-sweep", stdout=out)
+    assert "追责 / accountability: 1" in out.getvalue()
+    assert ("petitions-sweep", 60) in schedule()

@@ -104,7 +104,11 @@ def test_a_resident_fills_a_survey_online_and_it_counts(areas, staff) -> None:
         by=staff["county"],
     )
     client = Client()
-    assert client.post(reverse("petitions:portal_survey", args=[survey.pk]), {"q1": "1"}).status_code == 302
-    assert client.post(reverse("petitions:portal_survey", args=[survey.pk]), {}).status_code == 200
+    assert (
+        client.post(reverse("petitions:portal_survey", args=[survey.public_key]), {"q1": "1"}).status_code
+        == 302
+    )
+    assert client.post(reverse("petitions:portal_survey", args=[survey.public_key]), {}).status_code == 200
     assert survey.responses.get().online
+    assert client.get(reverse("petitions:portal_survey", args=[str(survey.pk)])).status_code == 404
     assert queries.survey_figures(survey)[0]["choices"][1]["count"] == 1
