@@ -621,6 +621,10 @@ def _check_envelope(envelope: Any, *, own_code: str, transport_name: str) -> Pee
             "wrong_recipient",
             _("The message is addressed to %(code)s, not to this deployment.") % {"code": envelope["to"]},
         )
+    if "\\u0000" in json.dumps(envelope):  # text no database column may hold (PostgreSQL refuses NUL)
+        raise EnvelopeRefused(
+            "malformed", _("The message's field “%(field)s” is missing or malformed.") % {"field": "body"}
+        )
     too_long = {"seq": not 1 <= envelope["seq"] < 2**31, "subject": len(envelope["subject"]) > 64}
     too_long["kind"] = len(envelope["kind"]) > 48
     for name, wrong in too_long.items():

@@ -175,3 +175,10 @@ def test_a_refused_message_with_nul_characters_is_recorded_without_them(peer):
     response = post({"from": "44\x0019", "id": "x\x00", "kind": "k\x00", "signature": "s"})
     assert response.status_code == 403
     assert InboxRefusal.objects.get().sender_code == "4419"
+
+
+def test_a_signed_message_carrying_nul_characters_is_refused_as_malformed(
+    peer, echo_handler, envelope_from_peer
+):
+    response = post(envelope_from_peer(body={"text": "a\x00b"}))
+    assert response.status_code == 403 and response.json()["code"] == "malformed"
