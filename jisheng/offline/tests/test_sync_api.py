@@ -16,11 +16,7 @@ from jisheng.audit.models import AuditEvent
 from jisheng.offline.models import AppliedRecord
 from jisheng.registry.models import Birth, Person
 from jisheng.registry.tests.scoping import make_id, make_person
-
-try:  # the set-up actor of the test factories, where the conventions' refactor has landed
-    from tests.factories import SETUP  # type: ignore[import-not-found,unused-ignore]
-except ImportError:  # pragma: no cover
-    SETUP = None
+from tests.factories import SETUP
 
 API = "/api/v1/offline"
 

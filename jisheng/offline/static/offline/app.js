@@ -823,10 +823,20 @@ async function start() {
     navigator.serviceWorker.register("/offline/sw.js", { scope: "/offline/" }).catch(() => {});
   }
   $("#sync-now").addEventListener("click", () => syncNow());
-  $("#sign-out").addEventListener("click", () => {
+  $("#sign-out").addEventListener("click", async () => {
     // The outbox stays in this officer's store and is sent when they sign in again.
     localStorage.removeItem(CURRENT);
-    window.location.href = "/accounts/logout/";
+    if (!state.csrf) {
+      const answer = await whoami();
+      if (answer.ok) state.csrf = answer.user.csrf;
+    }
+    const form = el(
+      "form",
+      { method: "post", action: "/accounts/logout/", hidden: true },
+      el("input", { type: "hidden", name: "csrfmiddlewaretoken", value: state.csrf })
+    );
+    document.body.append(form);
+    form.submit();
   });
   window.addEventListener("online", () => { renderStatus(); syncNow(); });
   window.addEventListener("offline", renderStatus);
