@@ -17,6 +17,7 @@ from .models import (
     FundEntry,
     Handoff,
     Milestone,
+    Pairing,
     PrePregnancyCheck,
     Project,
     Screening,
@@ -216,3 +217,38 @@ def screening_rates(prefix: str, start: datetime.date, end: datetime.date) -> di
     )
     rate = round(100 * done["screened"] / invited, 1) if invited else None
     return {"invited": invited, **done, "rate": rate}
+
+
+def figures(prefix: str, start: datetime.date, end: datetime.date) -> dict[str, Any]:
+    """The outreach figures of an area for a period, for its home page and the dashboard: people visited
+    (households), pairings active at the end, screening, supplies handed out, projects done and spent."""
+    visits = Visit.objects.within(prefix).filter(visited_on__range=(start, end))
+    handed_out = (
+        StockMovement.objects.within(prefix)
+        .filter(
+            moved_on__range=(start, end),
+            kind__in=(StockMovement.Kind.HANDOUT_PERSON, StockMovement.Kind.HANDOUT_EVENT),
+        )
+        .aggregate(n=Sum("quantity"))["n"]
+        or 0
+    )
+    projects = Project.objects.within(prefix).filter(year=end.year)
+    money = (
+        FundEntry.objects.within(prefix)
+        .filter(project__year=end.year)
+        .aggregate(
+            allocated=Sum("amount", filter=Q(kind=FundEntry.Kind.ALLOCATED)),
+            spent=Sum("amount", filter=Q(kind=FundEntry.Kind.SPENT)),
+        )
+    )
+    return {
+        "visits": visits.count(),
+        "households_visited": visits.values("household_id").distinct().count(),
+        "pairings_active": Pairing.objects.within(prefix).filter(status=Pairing.Status.ACTIVE).count(),
+        "screening": screening_rates(prefix, start, end),
+        "handed_out": -handed_out,
+        "projects": projects.count(),
+        "projects_done": projects.filter(status=Project.Status.DONE).count(),
+        "allocated": money["allocated"] or decimal.Decimal(0),
+        "spent": money["spent"] or decimal.Decimal(0),
+    }

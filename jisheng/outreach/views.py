@@ -61,10 +61,14 @@ def page(request: AuthenticatedHttpRequest, rows: Any) -> Any:
 @permissions.capability_required(Capability.READ_OUTREACH)
 def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
+    today = timezone.localdate()
+    start = today.replace(day=1)
     return render(
         request,
         "outreach/index.html",
         {
+            "figures": queries.figures(user.area.prefix, start, today) if user.area is not None else None,
+            "month_start": start,
             "open_handoffs": queries.handoffs(user).count(),
             "may_visit": permissions.holds(user, Capability.RECORD_VISITS),
         },

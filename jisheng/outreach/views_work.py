@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -139,7 +140,12 @@ def handout_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @permissions.capability_required(Capability.READ_OUTREACH)
 def campaign_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    rows = Campaign.objects.visible_to(request.user).select_related("area").order_by("-starts_on", "-pk")
+    rows = (
+        Campaign.objects.visible_to(request.user)
+        .select_related("area")
+        .annotate(handed_out=Sum("movements__quantity"))
+        .order_by("-starts_on", "-pk")
+    )
     return render(
         request,
         "outreach/campaigns.html",

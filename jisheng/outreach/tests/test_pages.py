@@ -115,20 +115,30 @@ def test_a_hand_out_from_the_phone_form_is_on_the_persons_file_without_its_conte
     from django.apps import apps
 
     entries = apps.get_app_config("outreach").person_timeline(woman, officer)
-    assert [e["title"] for e in entries] == ["Supplies handed out"] and "口服避孕药" not in str(entries)
+    assert len(entries) == 1 and entries[0]["date"] == TODAY and "口服避孕药" not in str(entries)
 
 
-@pytest.mark.parametrize("rows", [1, 6])
-def test_the_list_pages_take_a_fixed_number_of_queries(
-    areas, officer, client_for, django_assert_max_num_queries, rows
-):
-    _screenings(areas, rows)
-    item = services.supply_item_define(by=DEMO, code="pill", name="口服避孕药", kind="contraceptive")
-    services.stock_receive(
-        by=DEMO, area=areas["village_a"], item=item, quantity=100, received_on=TODAY, expires_on=NEXT_YEAR
-    )
-    for index in range(rows):
-        household = factories.household(areas["village_a"])
+LIST_PAGES = [
+    ("visits", ""),
+    ("handoffs", ""),
+    ("health", "?kind=screening"),
+    ("health", "?kind=prepregnancy"),
+    ("health", "?kind=referral"),
+    ("supplies", ""),
+    ("campaigns", ""),
+    ("gifts", ""),
+    ("pairings", ""),
+    ("projects", ""),
+    ("project_audit", ""),
+]
+
+
+def _rows(areas, item, n):
+    village = areas["village_a"]
+    _screenings(areas, n)
+    for index in range(n):
+        household = factories.household(village)
+        woman = factories.person(village, household=household)
         visit = services.visit_record(
             by=DEMO,
             household=household,
@@ -141,36 +151,52 @@ def test_the_list_pages_take_a_fixed_number_of_queries(
         services.gift_propose(by=DEMO, visit=visit, occasion="5.29", money="100")
         services.campaign_record(
             by=DEMO,
-            area=areas["village_a"],
+            area=village,
             name=f"集市{index}",
             kind="market_day",
             starts_on=TODAY,
             ends_on=TODAY,
             places="集市",
         )
-        services.stock_hand_out(
-            by=DEMO,
-            area=areas["village_a"],
-            item=item,
-            quantity=1,
-            moved_on=TODAY,
-            person=factories.person(areas["village_a"]),
+        services.stock_hand_out(by=DEMO, area=village, item=item, quantity=1, moved_on=TODAY, person=woman)
+        services.prepregnancy_book(by=DEMO, wife=woman, booked_on=TODAY)
+        services.referral_record(
+            by=DEMO, person=woman, kind="infertility", referred_on=TODAY, referred_to="市医院"
         )
+        services.pairing_start(
+            by=DEMO, cadre=areas["cadre"], household=household, difficulty="因病", started_on=TODAY
+        )
+        services.need_submit(
+            by=DEMO, area=village, year=TODAY.year, kind="boards", title=f"宣传栏{index}", cost="1000"
+        )
+
+
+def test_the_list_pages_take_the_same_number_of_queries_for_one_row_as_for_six(areas, make_user, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    officer = make_user(areas["village_a"], "village_officer", "township_head", "auditor")
+    areas = {**areas, "cadre": officer}
+    item = services.supply_item_define(by=DEMO, code="pill", name="口服避孕药", kind="contraceptive")
+    services.stock_receive(
+        by=DEMO, area=areas["village_a"], item=item, quantity=100, received_on=TODAY, expires_on=NEXT_YEAR
+    )
     client = client_for(officer)
-    for name, query in [
-        ("visits", ""),
-        ("handoffs", ""),
-        ("health", "?kind=screening"),
-        ("health", "?kind=prepregnancy"),
-        ("health", "?kind=referral"),
-        ("supplies", ""),
-        ("campaigns", ""),
-        ("gifts", ""),
-        ("pairings", ""),
-        ("projects", ""),
-    ]:
-        with django_assert_max_num_queries(14):
-            assert client.get(reverse(f"outreach:{name}") + query).status_code == 200
+
+    def counts():
+        found = {}
+        for name, query in LIST_PAGES:
+            with CaptureQueriesContext(connection) as context:
+                assert client.get(reverse(f"outreach:{name}") + query).status_code == 200, name
+            found[name + query] = len(context.captured_queries)
+        return found
+
+    _rows(areas, item, 1)
+    client.get(reverse("outreach:index"))  # the first request of a session costs its own queries
+    one = counts()
+    _rows(areas, item, 5)
+    assert counts() == one
+    assert max(one.values()) <= 14, one
 
 
 def test_every_outreach_page_opens_for_a_county_officer(areas, make_user, client_for):
@@ -194,7 +220,6 @@ def test_every_outreach_page_opens_for_a_county_officer(areas, make_user, client
         "campaign_new",
         "gifts",
         "projects",
-        
         "allocate",
         "project_audit",
     ]:
