@@ -58,7 +58,7 @@ class Phone:
         )
         self.context.set_offline(offline)
         self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
-        self.page.set_default_timeout(15_000)
+        self.page.set_default_timeout(30_000)
         return self.page
 
     def stop(self) -> None:
@@ -251,3 +251,38 @@ def test_a_refused_record_comes_back_with_the_reason_and_is_corrected_on_the_pho
     page.click("#record-form button[type=submit]")
     phone.wait_unsent(0)
     assert Person.objects.get(id_number=good).name == "刘三宝"
+
+
+def test_a_lost_session_and_a_shared_phone_lose_nothing_and_show_nothing_of_another_officer(
+    phone: Phone, village: dict[str, Any], areas: dict[str, Any], make_user: Any
+) -> None:
+    from django.contrib.sessions.models import Session
+
+    from jisheng.registry.models import Birth
+
+    make_user(areas["village_a2"], "village_officer", username="cungan2", full_name="李村干")
+    page = sign_in_and_download(phone)
+    phone.context.set_offline(True)
+    record_birth(page, child="刘四宝")
+
+    # The session ends while the phone is offline; back online, sending is refused: nothing is lost.
+    Session.objects.all().delete()
+    phone.online()
+    page.wait_for_selector("#sign-in-banner:not([hidden])")
+    assert phone.unsent() == 1 and Birth.objects.count() == 0
+
+    # Another officer signs in on the same phone: none of the first one's village or outbox shows.
+    login(page, "cungan2", PASSWORD)
+    phone.open_app()
+    page.wait_for_selector("body[data-synced]")
+    assert phone.unsent() == 0
+    page.click("button.tab[data-view=outbox]")
+    assert "刘四宝" not in page.content() and "刘桂芝" not in page.content()
+    page.click("#sign-out")
+    page.wait_for_url("**/accounts/login/**")
+
+    # The owner signs in again: the outbox is sent, once.
+    login(page, "cungan", PASSWORD)
+    phone.open_app()
+    phone.wait_unsent(0)
+    assert Birth.objects.filter(mother=village["mother"]).count() == 1
