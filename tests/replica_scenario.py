@@ -112,7 +112,9 @@ def main() -> None:
     # 3. A lagging replica is skipped: replay paused, a person added on the primary, past the bound.
     with connections["replica"].cursor() as cursor:
         cursor.execute("SELECT pg_wal_replay_pause()")
-    services.person_create(by=user, name="刘桂兰", id_number="411723199203150043", residence_area=village, sex="F")
+    services.person_create(
+        by=user, name="刘桂兰", id_number="411723199203150043", residence_area=village, sex="F"
+    )
     time.sleep(float(os.environ.get("JISHENG_REPLICA_MAX_LAG_SECONDS", "1")) + 1.5)
     replica.health.reset()
     fresh = Client()

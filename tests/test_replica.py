@@ -67,7 +67,18 @@ def clusters() -> Iterator[dict[str, Any]]:
         ]
     )
     try:
-        run([str(pg / "createdb"), "-h", "127.0.0.1", "-p", str(ports["primary"]), "-U", "postgres", "jisheng"])
+        run(
+            [
+                str(pg / "createdb"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(ports["primary"]),
+                "-U",
+                "postgres",
+                "jisheng",
+            ]
+        )
         run(
             [
                 str(pg / "pg_basebackup"),
@@ -105,7 +116,9 @@ def clusters() -> Iterator[dict[str, Any]]:
         }
     finally:
         for data in (standby, primary):
-            subprocess.run(_as_pg([str(pg / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
+            subprocess.run(
+                _as_pg([str(pg / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True
+            )
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -123,7 +136,11 @@ def findings(clusters: dict[str, Any]) -> dict[str, Any]:
         "DJANGO_SETTINGS_MODULE": "jisheng.settings",
     }
     migrate = subprocess.run(
-        [sys.executable, "-m", "jisheng", "migrate", "--no-input"], env=env, cwd=REPO, capture_output=True, text=True
+        [sys.executable, "-m", "jisheng", "migrate", "--no-input"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     assert migrate.returncode == 0, migrate.stderr[-3000:]
     stop_as_pg = os.geteuid() == 0
@@ -146,13 +163,17 @@ def test_a_search_page_reads_from_the_replica_and_not_the_primary(findings: dict
     assert read["primary_reads"] == 0
 
 
-def test_after_a_write_the_same_browser_reads_its_own_writes_from_the_primary(findings: dict[str, Any]) -> None:
+def test_after_a_write_the_same_browser_reads_its_own_writes_from_the_primary(
+    findings: dict[str, Any],
+) -> None:
     after = findings["after_write"]
     assert after["status"] == 200 and after["found"]
     assert after["replica_queries"] == 0
 
 
-def test_a_replica_lagging_past_the_bound_is_skipped_and_the_new_person_is_found(findings: dict[str, Any]) -> None:
+def test_a_replica_lagging_past_the_bound_is_skipped_and_the_new_person_is_found(
+    findings: dict[str, Any],
+) -> None:
     lagging = findings["lagging"]
     assert lagging["lag"] is not None and lagging["lag"] > 1
     assert lagging["status"] == 200 and lagging["found"]
@@ -166,5 +187,9 @@ def test_a_replica_killed_in_the_middle_of_a_page_leaves_the_page_answered_from_
 
 
 def test_with_the_replica_down_every_read_heavy_page_still_works(findings: dict[str, Any]) -> None:
-    assert findings["killed_pages"] == {"/registry/": 200, "/reporting/dashboard/": 200, "/api/v1/persons": 200}
+    assert findings["killed_pages"] == {
+        "/registry/": 200,
+        "/reporting/dashboard/": 200,
+        "/api/v1/persons": 200,
+    }
     assert findings["killed_search"] == {"status": 200, "found": True}

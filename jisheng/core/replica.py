@@ -159,7 +159,9 @@ class ReplicaRouter:
     def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool | None:
         return True  # the same data on both
 
-    def allow_migrate(self, db: str, app_label: str, model_name: str | None = None, **hints: Any) -> bool | None:
+    def allow_migrate(
+        self, db: str, app_label: str, model_name: str | None = None, **hints: Any
+    ) -> bool | None:
         return db == PRIMARY
 
 
