@@ -252,7 +252,10 @@ MEASURES: dict[str, Measure] = {
             _migrant_arrivals_certified,
         ),
         Measure(
-            "verifications_due", _("Verification requests due"), "area_id", migrants_queries.verifications_due_between
+            "verifications_due",
+            _("Verification requests due"),
+            "area_id",
+            migrants_queries.verifications_due_between,
         ),
         Measure(
             "verifications_on_time",
