@@ -286,3 +286,38 @@ def test_a_lost_session_and_a_shared_phone_lose_nothing_and_show_nothing_of_anot
     phone.open_app()
     phone.wait_unsent(0)
     assert Birth.objects.filter(mother=village["mother"]).count() == 1
+
+
+def test_a_proxy_application_with_a_photo_of_the_signed_form_is_received_when_the_network_returns(
+    phone: Phone, village: dict[str, Any], areas: dict[str, Any], make_user: Any, tmp_path: Path
+) -> None:
+    from jisheng.hall import services as hall
+    from jisheng.hall.models import Application
+    from tests.browser.test_clerk_queue import jpeg
+    from tests.factories import SETUP
+
+    hall.catalogue_load(by=SETUP)
+    clerk = make_user(areas["township_a"], "counter_clerk", username="clerk")
+    clerk2 = make_user(areas["township_a"], "counter_clerk", username="clerk2")
+    hall.post_create(office=areas["township_a"], name="综合受理岗", holder_a=clerk, holder_b=clerk2, by=SETUP)
+    photo = tmp_path / "signed-form.jpg"
+    photo.write_bytes(jpeg())
+
+    page = sign_in_and_download(phone)
+    phone.context.set_offline(True)
+    page.click("button.tab[data-view=record]")
+    page.click("button[data-kind=proxy_application]")
+    page.select_option("#f-item", "birth-registration")
+    page.fill("input.pick-filter[data-for=person]", "lgz")
+    page.fill("#f-phone", "13800138000")
+    page.select_option("select[name=photo_material]", "registration-form")
+    page.set_input_files("input[name=photo_files]", str(photo))
+    page.wait_for_selector(".photos img")
+    page.click("#record-form button[type=submit]")
+    page.wait_for_selector("#outbox-list li[data-kind=proxy_application][data-state=waiting]")
+
+    phone.online()
+    phone.wait_unsent(0)
+    case = Application.objects.get()
+    assert case.channel == "proxy" and case.files.count() == 1
+    assert case.details["现场采集时间"] and case.person_id == village["mother"].pk

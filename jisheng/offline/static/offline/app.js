@@ -742,7 +742,8 @@ function openForm(kind, options = {}) {
       const payload = {};
       for (const field of spec) {
         if (field.type === "photos") payload.photos = form.querySelector(".photos-field").photos;
-        else payload[field.name] = form.elements[field.name].value.trim();
+        // Not form.elements[name]: the collection's own item() would shadow a field named "item".
+        else payload[field.name] = form.querySelector(`[name="${field.name}"]`).value.trim();
       }
       const missing = spec.filter((f) => f.required && !payload[f.name]);
       for (const f of spec) form.querySelector(`[data-field=${f.name}]`).classList.toggle("missing", missing.includes(f));
@@ -785,7 +786,7 @@ function openEditForm({ person, record }) {
     event.preventDefault();
     const changed = {};
     for (const name of EDITABLE) {
-      const value = form.elements[name].value.trim();
+      const value = form.querySelector(`[name="${name}"]`).value.trim();
       const current = name === "phone" ? "" : p[name] || "";
       if (value !== current && !(name === "phone" && !value)) changed[name] = value;
     }
