@@ -20,15 +20,24 @@ from jisheng.registry.tests.scoping import make_id
 
 PHONE = "13800138000"
 SUBMIT = "/api/v1/hall/applications"
+RESIDENT = "411723199203154526"  # the clerk fixture's resident
 
 
-def submit(client: Any, key: str, phone: str = PHONE) -> Any:
+def submit(client: Any, key: str | None, phone: str = PHONE, id_number: str = RESIDENT) -> Any:
+    """Apply for birth registration through the API, with ``key`` as the Idempotency-Key (none if None)."""
     return client.post(
         SUBMIT,
-        {"item": "birth-registration", "id_number": "411723199203154526", "phone": phone},
+        {"item": "birth-registration", "id_number": id_number, "phone": phone},
         content_type="application/json",
-        headers={"Idempotency-Key": key},
+        headers={"Idempotency-Key": key} if key is not None else {},
     )
+
+
+def another_resident(areas: Any, name: str) -> str:
+    """A further resident of the clerk's village, for a second application that is really another one:
+    the hall keeps one open application per person and service item."""
+    person = make_person(areas["village_a"], name=name, id_number=make_id(datetime.date(1992, 3, 15), "2"))
+    return person.id_number
 
 
 @pytest.fixture
@@ -47,15 +56,15 @@ def test_an_api_write_sent_twice_with_one_key_has_one_effect_and_the_same_answer
     assert Application.objects.count() == 1 and AuditEvent.objects.count() == events
 
 
-def test_without_a_key_or_with_a_new_key_each_write_runs(catalogue, clerk):  # noqa: F811
-    submit(clerk, "key-1")
-    submit(clerk, "key-2")
-    clerk.post(
-        SUBMIT,
-        {"item": "birth-registration", "id_number": "411723199203154526", "phone": PHONE},
-        content_type="application/json",
-    )
+def test_without_a_key_or_with_a_new_key_each_write_runs(catalogue, clerk, areas):  # noqa: F811
+    second, third = another_resident(areas, "刘芳"), another_resident(areas, "陈静")
+    first = submit(clerk, "key-1")
+    with_a_new_key = submit(clerk, "key-2", id_number=second)
+    without_a_key = submit(clerk, None, id_number=third)
+    assert first.status_code == with_a_new_key.status_code == without_a_key.status_code == 201
+    assert "Idempotent-Replayed" not in with_a_new_key and "Idempotent-Replayed" not in without_a_key
     assert Application.objects.count() == 3
+    assert IdempotencyKey.objects.count() == 2
 
 
 def test_the_same_key_with_another_body_is_refused_in_chinese(catalogue, clerk):  # noqa: F811
@@ -66,9 +75,9 @@ def test_the_same_key_with_another_body_is_refused_in_chinese(catalogue, clerk):
     assert Application.objects.count() == 1
 
 
-def test_another_users_key_is_their_own(catalogue, clerk, staff, client_for):  # noqa: F811
+def test_another_users_key_is_their_own(catalogue, clerk, staff, client_for, areas):  # noqa: F811
     submit(clerk, "key-1")
-    other = submit(client_for(staff["clerk2"]), "key-1")
+    other = submit(client_for(staff["clerk2"]), "key-1", id_number=another_resident(areas, "刘芳"))
     assert other.status_code == 201 and "Idempotent-Replayed" not in other
     assert Application.objects.count() == 2
 
@@ -85,12 +94,13 @@ def test_a_refused_write_releases_its_key_so_the_corrected_retry_runs(catalogue,
     assert submit(clerk, "key-1").status_code == 201
 
 
-def test_a_key_is_kept_for_a_day_then_forgotten(catalogue, clerk):  # noqa: F811
+def test_a_key_is_kept_for_a_day_then_forgotten(catalogue, clerk, areas):  # noqa: F811
     submit(clerk, "key-1")
     row = IdempotencyKey.objects.get()
     assert row.expires_at - row.created_at == datetime.timedelta(hours=24)
     IdempotencyKey.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
-    assert submit(clerk, "key-1").status_code == 201
+    again = submit(clerk, "key-1", id_number=another_resident(areas, "刘芳"))
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again
     assert Application.objects.count() == 2
 
 
