@@ -77,7 +77,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @permissions.capability_required(Capability.READ_OUTREACH)
 def visit_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    rows = queries.visits_of_area(request.user)
+    rows = queries.visits_of_area(request.user).select_related("area")
     return render(request, "outreach/visits.html", {"page": page(request, rows)})
 
 
@@ -109,7 +109,7 @@ def visit_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 @permissions.capability_required(Capability.READ_OUTREACH)
 def household_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A household's outreach: visits, pairings with help given, care gifts, hand-outs (masked)."""
-    household = get_visible_or_404(Household.objects.all(), request.user, pk=pk)
+    household = get_visible_or_404(Household.objects.select_related("area"), request.user, pk=pk)
     visits = Visit.objects.filter(household=household).select_related("handoff")[:50]
     pairings = Pairing.objects.filter(household=household).select_related("cadre").prefetch_related("help")
     gifts = CareGift.objects.filter(household=household)[:50]
@@ -135,7 +135,7 @@ def household_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @permissions.capability_required(Capability.READ_OUTREACH)
 def handoff_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    rows = queries.handoffs(request.user)
+    rows = queries.handoffs(request.user).select_related("area")
     return render(
         request, "outreach/handoffs.html", {"page": page(request, rows), "settle_form": SettleForm()}
     )
@@ -159,7 +159,7 @@ def pairing_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = (
         Pairing.objects.visible_to(request.user)
         .filter(status=Pairing.Status.ACTIVE)
-        .select_related("cadre", "household")
+        .select_related("cadre", "household", "area")
         .order_by("-started_on", "-pk")
     )
     form = PairingForm(initial={"started_on": timezone.localdate()})

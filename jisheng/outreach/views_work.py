@@ -174,7 +174,7 @@ def campaign_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 def gift_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = (
         CareGift.objects.visible_to(request.user)
-        .select_related("household", "visit", "proposed_by", "approved_by")
+        .select_related("household", "area", "visit", "proposed_by", "approved_by")
         .order_by("-pk")
     )
     return render(

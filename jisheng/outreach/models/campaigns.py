@@ -13,7 +13,7 @@ class Campaign(models.Model):
     class Kind(models.TextChoices):
         CARE_DAY = "care_day", _("Care day (5.29 / 7.11)")
         MARKET_DAY = "market_day", _("Market health day")
-        MOTHERS = "mothers", _("Caring for mothers (关爱母亲)")
+        MOTHERS = "mothers", _("Caring for mothers")
         EDUCATION = "education", _("Health education")
         OTHER = "other", _("Other")
 
