@@ -37,7 +37,7 @@ class MatterField(models.TextChoices):
 
     CONTRACEPTIVE_COMPLICATIONS = "complications", _("Contraceptive complications")
     BENEFIT_POLICY = "benefits", _("Benefit policy")
-    SANJIEHE = "sanjiehe", _("三结合 support")
+    SANJIEHE = "sanjiehe", _("Development support")
     BIRTH_PERMISSION = "birth_permission", _("Birth permission")
     OTHER = "other", _("Other")
 

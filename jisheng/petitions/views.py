@@ -316,7 +316,7 @@ def petitioner_file(request: Request, pk: int) -> HttpResponse:
 
 
 def _items_from_text(request: Request, text: str) -> list[services.NewItem]:
-    """One suggestion a line: item | responsible (username) | office | deadline (YYYY-MM-DD)."""
+    """One suggestion a line: item | responsible (username) | office | deadline (a date such as 2026-12-01)."""
     items = []
     for number, line in enumerate([ln for ln in text.splitlines() if ln.strip()], start=1):
         parts = [p.strip() for p in line.replace("｜", "|").split("|")]

@@ -14,17 +14,17 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from jisheng.accounts import permissions
+from jisheng.accounts.models import acting_user
 from jisheng.accounts.permissions import Capability
 from jisheng.areas.codes import prefix_of
 from jisheng.areas.models import Area
 from jisheng.audit.disclosure import clean_reason, disclosure_record
 from jisheng.audit.services import model_snapshot, record
 from jisheng.audit.transitions import transition
-from jisheng.core.actor import Actor, System, describe
+from jisheng.core.actor import Actor, describe
 from jisheng.core.spreadsheets import xlsx_text_cell
 
 from ..models import LedgerItem, LedgerNote, LedgerSource, LedgerStatus, Matter, Outing, PetitionerFile
-from .matters import staff_user
 
 SATISFACTION = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
 
@@ -148,11 +148,8 @@ def ledger_close(*, item: LedgerItem, satisfaction: str, summary: str, by: Actor
     return locked
 
 
-LEDGER_SWEEP = System(job="ledger escalation")
-
-
 @transaction.atomic
-def ledger_escalate(*, today: datetime.date | None = None, by: Actor = LEDGER_SWEEP) -> int:
+def ledger_escalate(*, today: datetime.date | None = None, by: Actor) -> int:
     """Overdue items escalate once: a note on the item, and one audit event per area for the level above."""
     today = today or timezone.localdate()
     rows = list(
@@ -218,7 +215,7 @@ def outing_record(
         walkers=walkers.strip()[:300],
         route=route.strip()[:300],
         heard=heard.strip(),
-        created_by=staff_user(by),
+        created_by=acting_user(by),
     )
     record(by=by, action="petitions.outing_record", obj=outing, after=model_snapshot(outing))
     return outing

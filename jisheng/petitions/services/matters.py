@@ -14,12 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jisheng.accounts import permissions
+from jisheng.accounts.models import acting_user, staff_user
 from jisheng.accounts.permissions import Capability
 from jisheng.areas.models import Area
 from jisheng.audit.services import model_snapshot, record
 from jisheng.audit.transitions import transition
 from jisheng.certificates.services import next_in_sequence
-from jisheng.core.actor import Actor, Resident, System, describe, is_staff
+from jisheng.core.actor import Actor, Resident, describe, is_staff
 from jisheng.core.text import InputError, normalize_name, normalize_phone
 from jisheng.hall import services as hall_services
 from jisheng.hall.models import AccountabilityKind
@@ -60,11 +61,6 @@ SATISFACTION = ("satisfied", "basically_satisfied", "dissatisfied")
 class Upload:
     name: str
     content: bytes
-
-
-def staff_user(by: Actor) -> Any:
-    """The signed-in staff member as the user a foreign key takes (None for a resident or the system)."""
-    return by if is_staff(by) else None
 
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -438,7 +434,7 @@ def meeting_record(
         place=place.strip()[:120],
         attendees=attendees.strip()[:200],
         said=said.strip(),
-        recorded_by=staff_user(by),
+        recorded_by=acting_user(by),
     )
     _store(matter, photos or [], meeting)
     _event(matter, f"走访/约谈 {held_on}：{meeting.attendees}", by)
@@ -616,11 +612,8 @@ def attachment_add(*, matter: Matter, uploads: list[Upload], by: Actor) -> int:
     return len(uploads)
 
 
-SWEEP = System(job="petition clock sweep")
-
-
 @transaction.atomic
-def clock_sweep(*, today: datetime.date | None = None, by: Actor = SWEEP) -> dict[str, int]:
+def clock_sweep(*, today: datetime.date | None = None, by: Actor) -> dict[str, int]:
     """Warn the responsible person 5 days before a limit; past the acceptance limit, or past day 60 (plus
     an approved extension), or past a review's 30 days, record accountability through the hall's
     mechanism, once per matter and step. Idempotent."""

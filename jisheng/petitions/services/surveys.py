@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jisheng.accounts import permissions
+from jisheng.accounts.models import acting_user
 from jisheng.accounts.permissions import Capability
 from jisheng.areas.models import Area
 from jisheng.audit.services import model_snapshot, record
@@ -27,7 +28,6 @@ from ..models import (
     SurveyResponse,
 )
 from ..queries import screening_list
-from .matters import staff_user
 
 
 def _field_error(field: str, reason: str) -> ValidationError:
@@ -138,7 +138,7 @@ def risk_assess(
         grade=grade,
         findings=findings.strip(),
         assessed_on=on or timezone.localdate(),
-        assessed_by=staff_user(by),
+        assessed_by=acting_user(by),
     )
     record(by=by, action="petitions.risk_assess", obj=assessment, after=model_snapshot(assessment))
     return assessment
@@ -157,7 +157,7 @@ def screening_review(*, area: Area, month: datetime.date, note: str = "", by: Ac
                 month=month,
                 matters=[m.number for m in matters],
                 note=note.strip()[:500],
-                reviewed_by=staff_user(by),
+                reviewed_by=acting_user(by),
                 reviewed_at=timezone.now(),
             )
     except IntegrityError as exc:

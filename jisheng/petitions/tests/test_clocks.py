@@ -9,12 +9,14 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from jisheng.audit.models import AuditEvent
-from jisheng.core.actor import Resident
+from jisheng.core.actor import Resident, System
 from jisheng.hall import queries as hall_queries
 from jisheng.petitions import services
 from jisheng.petitions.models import Matter, MatterStatus
 
 from .conftest import D, freeze, receive
+
+SWEEP = System(job="petitions sweep")
 
 
 def test_a_received_petition_is_numbered_and_its_routing_acceptance_and_objection_clocks_start(
@@ -38,15 +40,15 @@ def test_acceptance_starts_the_sixty_days_and_day_sixty_one_without_extension_re
         matter = receive(petitioner, areas["township_a"], staff["clerk"])
         matter = services.matter_accept(matter=matter, by=staff["clerk"])
     assert matter.due_on == D(2026, 5, 1)
-    assert services.clock_sweep(today=D(2026, 4, 28))["warned"] == 1
-    assert services.clock_sweep(today=D(2026, 5, 1))["overdue"] == 0
-    result = services.clock_sweep(today=D(2026, 5, 2))
+    assert services.clock_sweep(today=D(2026, 4, 28), by=SWEEP)["warned"] == 1
+    assert services.clock_sweep(today=D(2026, 5, 1), by=SWEEP)["overdue"] == 0
+    result = services.clock_sweep(today=D(2026, 5, 2), by=SWEEP)
     assert result == {"warned": 0, "overdue": 1, "accountability": 1}
     [record] = hall_queries.accountability_of_subjects([matter.subject])
     assert record.responsible == staff["clerk"] and record.kind == "overdue"
     assert "第三十四条" in record.detail and record.subject_area_id == areas["township_a"].code
     # The sweep is idempotent: a second run records nothing more.
-    assert services.clock_sweep(today=D(2026, 5, 3))["accountability"] == 0
+    assert services.clock_sweep(today=D(2026, 5, 3), by=SWEEP)["accountability"] == 0
     assert AuditEvent.objects.filter(action="petitions.accountability").count() == 1
     assert Matter.objects.get(pk=matter.pk).events.filter(text__contains="责任追究").count() == 1
 
@@ -68,7 +70,7 @@ def test_an_extension_needs_the_heads_approval_by_another_person_and_moves_the_l
         matter = services.extension_approve(matter=matter, by=head2)
     assert matter.due_on == D(2026, 5, 31) and matter.extension_approved_by == staff["county"]
     assert matter.events.filter(text__contains="已告知信访人理由").exists()
-    assert services.clock_sweep(today=D(2026, 5, 2))["overdue"] == 0
+    assert services.clock_sweep(today=D(2026, 5, 2), by=SWEEP)["overdue"] == 0
 
 
 def test_not_competent_the_office_objects_with_the_reason(areas, staff, petitioner) -> None:
@@ -174,7 +176,7 @@ def test_staff_of_another_township_cannot_handle_the_matter(areas, staff, petiti
 def test_a_late_acceptance_is_recorded_against_the_responsible_person(areas, staff, petitioner) -> None:
     with freeze(D(2026, 3, 2)):
         matter = receive(petitioner, areas["township_a"], staff["clerk"])
-    services.clock_sweep(today=D(2026, 3, 18))
+    services.clock_sweep(today=D(2026, 3, 18), by=SWEEP)
     [record] = hall_queries.accountability_of_subjects([matter.subject])
     assert record.kind == "late_acceptance"
     assert datetime.date(2026, 3, 17) == matter.accept_due

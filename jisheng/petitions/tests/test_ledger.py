@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from openpyxl import load_workbook
 
 from jisheng.audit.models import AuditEvent
+from jisheng.core.actor import System
 from jisheng.petitions import services
 from jisheng.petitions.models import LedgerItem, LedgerStatus
 from jisheng.petitions.services import NewItem
@@ -139,7 +140,7 @@ def test_an_item_records_progress_closes_with_satisfaction_and_an_overdue_one_es
             item=item, satisfaction="satisfied", summary="午间有人值守", by=staff["clerk"]
         )
     assert item.status == LedgerStatus.CLOSED and item.satisfaction == "satisfied"
-    assert services.ledger_escalate(today=D(2026, 3, 11)) == 1
-    assert services.ledger_escalate(today=D(2026, 3, 12)) == 0
+    assert services.ledger_escalate(today=D(2026, 3, 11), by=System(job="petitions sweep")) == 1
+    assert services.ledger_escalate(today=D(2026, 3, 12), by=System(job="petitions sweep")) == 0
     late.refresh_from_db()
     assert late.escalated_on == D(2026, 3, 11) and late.notes.filter(text__contains="督办").exists()
