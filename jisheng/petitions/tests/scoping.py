@@ -41,7 +41,12 @@ def make_objects(*, area: Any, marker: str) -> list[Any]:
         area=area, held_on=timezone.localdate(), title=marker, walkers=marker, route=marker, by=clerk
     )
     survey = services.survey_create(
-        area=area, title=marker, recipients=marker, sent_count=1, questions=[(marker, ["是", "否"])], by=clerk
+        area=area,
+        title=marker,
+        recipients=marker,
+        sent_count=1,
+        questions=[(marker, [f"{marker}1", f"{marker}2"])],
+        by=clerk,
     )
     risk = services.risk_assess(area=area, project=marker, grade="high", findings=marker, by=clerk)
     return [file, matter, meeting, *matter.attachments.all(), item, outing, survey, risk]
