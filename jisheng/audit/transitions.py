@@ -20,7 +20,7 @@ transaction otherwise, so it may be nested.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -50,14 +50,24 @@ def transition(
     field: str = "status",
     reason: str = "",
     refusal: Callable[[M], str] | None = None,
+    fields: list[str] | None = None,
+    related: Sequence[str] = (),
 ) -> Iterator[M]:
     """Lock ``obj``'s row, refuse unless its ``field`` is one of ``allowed`` (None: any state), yield the
     locked copy for the caller to change, then save it and record ``action`` with before and after.
 
     ``refusal`` words the refusal for this workflow; by default it names the current state and says the
-    step may already have been taken by someone else."""
+    step may already have been taken by someone else. ``fields`` limits the audit snapshots to the
+    fields the step decides (all concrete fields by default); ``related`` is passed to
+    ``select_related`` for the locked read, so checks inside the block read no extra rows.
+
+    Checks that need the locked row (permissions on its area, materials present…) go inside the block,
+    before the first change; a refusal raised there leaves nothing written."""
     with transaction.atomic():
-        locked = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+        rows = type(obj)._default_manager.select_for_update()
+        if related:
+            rows = rows.select_related(*related)
+        locked = rows.get(pk=obj.pk)
         if allowed is not None and getattr(locked, field) not in allowed:
             message = (
                 refusal(locked)
@@ -66,7 +76,14 @@ def transition(
                 % {"state": _state_label(locked, field)}
             )
             raise ValidationError(message)
-        before = model_snapshot(locked)
+        before = model_snapshot(locked, fields)
         yield locked
         locked.save()
-        record(by=by, action=action, obj=locked, before=before, after=model_snapshot(locked), reason=reason)
+        record(
+            by=by,
+            action=action,
+            obj=locked,
+            before=before,
+            after=model_snapshot(locked, fields),
+            reason=reason,
+        )

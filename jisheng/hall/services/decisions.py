@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -14,10 +15,12 @@ from jisheng.accounts import permissions
 from jisheng.accounts.models import staff_user
 from jisheng.accounts.permissions import Capability
 from jisheng.audit.services import model_snapshot, record
+from jisheng.audit.transitions import transition
 from jisheng.certificates.services import certificate_issue
 from jisheng.core.actor import Actor
 
 from ..models import Accountability, AccountabilityKind, Application, ApplicationStatus, Handover
+from ..models.cases import OPEN_STATUSES
 from . import tell
 from .certificate_details import certificate_details
 from .common import event
@@ -71,146 +74,141 @@ def _close(application: Application, status: str, reason: str, rule: str, by: Ac
     application.on_time = application.due_on is not None and today <= application.due_on
 
 
+def _deciding(
+    application: Application, *, by: Actor, action: str, reason: str = ""
+) -> AbstractContextManager[Application]:
+    """The guarded transition of a decision on an open case: the row locked with its item, office and
+    area, refused once the case is concluded, the decision's fields audited before and after."""
+    return transition(
+        application,
+        by=by,
+        action=action,
+        allowed=OPEN_STATUSES,
+        reason=reason,
+        refusal=lambda _case: _("This application is already concluded"),
+        fields=DECISION_FIELDS,
+        related=("item", "office", "area"),
+    )
+
+
 @transaction.atomic
 def application_approve(*, application: Application, by: Actor, reason: str = "") -> Application:
-    application = _lock_open(application)
-    _require_approver(application, by)
-    if application.status != ApplicationStatus.RECEIVED:
-        raise ValidationError(
-            _("The application is waiting for materials; it can be decided once they are in")
+    """予以办理: decide a complete case, issuing its certificate when the item has one. May be nested."""
+    with _deciding(application, by=by, action="hall.approve") as application:
+        _require_approver(application, by)
+        if application.status != ApplicationStatus.RECEIVED:
+            raise ValidationError(
+                _("The application is waiting for materials; it can be decided once they are in")
+            )
+        missing = [
+            m.name
+            for m in application.item.materials.all()
+            if m.required and m.code not in application.present_materials
+        ]
+        if missing:
+            raise ValidationError(
+                _("These required materials are missing; give a one-time notice first: %(materials)s")
+                % {"materials": "、".join(missing)}
+            )
+        _close(
+            application, ApplicationStatus.APPROVED, reason.strip() or "材料齐全，符合规定，予以办理", "", by
         )
-    missing = [
-        m.name
-        for m in application.item.materials.all()
-        if m.required and m.code not in application.present_materials
-    ]
-    if missing:
-        raise ValidationError(
-            _("These required materials are missing; give a one-time notice first: %(materials)s")
-            % {"materials": "、".join(missing)}
-        )
-    before = model_snapshot(application, DECISION_FIELDS)
-    _close(application, ApplicationStatus.APPROVED, reason.strip() or "材料齐全，符合规定，予以办理", "", by)
-    if application.item.certificate:
-        application.certificate = certificate_issue(
-            kind=application.item.certificate,
-            area=application.area,
-            issuer=application.office,
-            holder_name=application.applicant_name,
-            holder_id_number=application.applicant_id_number,
-            details=certificate_details(application),
-            source_ref=application.number,
-            by=by,
-        )
-    application.save()
-    text = "已办结：予以办理"
-    if application.certificate:
-        text += f"，发放{application.certificate.kind}（编号 {application.certificate.number}）"
-    event(application, text)
-    tell.approved(application, by=by)
-    record(
-        by=by,
-        action="hall.approve",
-        obj=application,
-        before=before,
-        after=model_snapshot(application, DECISION_FIELDS),
-    )
+        if application.item.certificate:
+            application.certificate = certificate_issue(
+                kind=application.item.certificate,
+                area=application.area,
+                issuer=application.office,
+                holder_name=application.applicant_name,
+                holder_id_number=application.applicant_id_number,
+                details=certificate_details(application),
+                source_ref=application.number,
+                by=by,
+            )
+        text = "已办结：予以办理"
+        if application.certificate:
+            text += f"，发放{application.certificate.kind}（编号 {application.certificate.number}）"
+        event(application, text)
+        tell.approved(application, by=by)
     return application
 
 
 @transaction.atomic
 def application_refuse(*, application: Application, reason: str, rule: str, by: Actor) -> Application:
-    """不予批准 after review: the written reasons must name the rule applied."""
-    application = _lock_open(application)
-    _require_approver(application, by)
-    if not reason.strip():
-        raise ValidationError(_("“Reason”: a refusal must give its reason in writing"))
-    if not rule.strip():
-        raise ValidationError(_("“Rule”: a refusal must cite the rule it rests on"))
-    before = model_snapshot(application, DECISION_FIELDS)
-    _close(application, ApplicationStatus.REFUSED, reason.strip(), rule.strip()[:200], by)
-    application.save()
-    event(application, f"不予办理。理由：{application.decision_reason}；依据：{application.refusal_rule}")
-    record(
-        by=by,
-        action="hall.refuse",
-        obj=application,
-        before=before,
-        after=model_snapshot(application, DECISION_FIELDS),
-        reason=reason,
-    )
+    """不予批准 after review: the written reasons must name the rule applied. May be nested."""
+    with _deciding(application, by=by, action="hall.refuse", reason=reason) as application:
+        _require_approver(application, by)
+        if not reason.strip():
+            raise ValidationError(_("“Reason”: a refusal must give its reason in writing"))
+        if not rule.strip():
+            raise ValidationError(_("“Rule”: a refusal must cite the rule it rests on"))
+        _close(application, ApplicationStatus.REFUSED, reason.strip(), rule.strip()[:200], by)
+        event(application, f"不予办理。理由：{application.decision_reason}；依据：{application.refusal_rule}")
     return application
 
 
 @transaction.atomic
 def application_decline(*, application: Application, reason: str, rule: str, by: Actor) -> Application:
-    """不予受理: turn an application away at intake. Forbidden for items of unconditional acceptance."""
-    application = _lock_open(application)
-    if application.item.unconditional:
-        raise UnconditionalAcceptance(
-            _(
-                "“%(item)s” is accepted unconditionally and may not be refused; "
-                "if materials are missing, give a one-time notice"
+    """不予受理: turn an application away at intake. Forbidden for items of unconditional acceptance.
+    May be nested."""
+    with _deciding(application, by=by, action="hall.decline", reason=reason) as application:
+        if application.item.unconditional:
+            raise UnconditionalAcceptance(
+                _(
+                    "“%(item)s” is accepted unconditionally and may not be refused; "
+                    "if materials are missing, give a one-time notice"
+                )
+                % {"item": application.item.name}
             )
-            % {"item": application.item.name}
-        )
-    permissions.ensure(by, Capability.DECIDE_CASES, application.area_id)
-    if not reason.strip() or not rule.strip():
-        raise ValidationError(_("“Reason” and “rule”: refusing to accept must give the reason and the rule"))
-    before = model_snapshot(application, DECISION_FIELDS)
-    _close(application, ApplicationStatus.REFUSED, "不予受理：" + reason.strip(), rule.strip()[:200], by)
-    application.save()
-    event(application, f"不予受理。理由：{reason.strip()}；依据：{rule.strip()}")
-    record(
-        by=by,
-        action="hall.decline",
-        obj=application,
-        before=before,
-        after=model_snapshot(application, DECISION_FIELDS),
-        reason=reason,
-    )
+        permissions.ensure(by, Capability.DECIDE_CASES, application.area_id)
+        if not reason.strip() or not rule.strip():
+            raise ValidationError(
+                _("“Reason” and “rule”: refusing to accept must give the reason and the rule")
+            )
+        _close(application, ApplicationStatus.REFUSED, "不予受理：" + reason.strip(), rule.strip()[:200], by)
+        event(application, f"不予受理。理由：{reason.strip()}；依据：{rule.strip()}")
     return application
 
 
 @transaction.atomic
 def refusal_overturn(*, application: Application, reason: str, by: Actor) -> Application:
-    """On review (复核) a refusal is set aside: the case reopens and whoever refused answers for it."""
-    application = Application.objects.select_for_update().select_related("item").get(pk=application.pk)
-    permissions.ensure(by, Capability.REVIEW_DECISIONS, application.area_id)
-    if application.status != ApplicationStatus.REFUSED or application.decided_by is None:
-        raise ValidationError(_("Only a refused application can be reviewed and reopened"))
-    if not reason.strip():
-        raise ValidationError(_("“Reason”: reopening after a review must give a reason"))
+    """On review (复核) a refusal is set aside: the case reopens and whoever refused answers for it.
+    May be nested."""
     from jisheng.workdays import services as workdays
 
-    before = model_snapshot(application, DECISION_FIELDS)
-    responsible = application.decided_by
-    today = timezone.localdate()
-    application.status = ApplicationStatus.RECEIVED
-    application.decided_at = None
-    application.decided_by = None
-    application.completed_on = None
-    application.on_time = None
-    application.accepted_on = workdays.acceptance_day(today)
-    application.working_days_used = 0
-    application.due_on = workdays.add_working_days(application.accepted_on, application.time_limit)
-    application.save()
-    Accountability.objects.create(
-        application=application,
-        responsible=responsible,
-        kind=AccountabilityKind.REFUSAL_OVERTURNED,
-        detail=f"拒绝决定被复核撤销：{reason.strip()}"[:300],
-        created_at=timezone.now(),
-    )
-    event(application, f"复核撤销原不予办理决定，重新办理，{application.due_on:%Y-%m-%d} 前办结")
-    record(
+    only_refused = _("Only a refused application can be reviewed and reopened")
+    with transition(
+        application,
         by=by,
         action="hall.overturn",
-        obj=application,
-        before=before,
-        after=model_snapshot(application, DECISION_FIELDS),
+        allowed=[ApplicationStatus.REFUSED],
         reason=reason,
-    )
+        refusal=lambda _case: only_refused,
+        fields=DECISION_FIELDS,
+        related=("item",),
+    ) as application:
+        permissions.ensure(by, Capability.REVIEW_DECISIONS, application.area_id)
+        if application.decided_by is None:
+            raise ValidationError(only_refused)
+        if not reason.strip():
+            raise ValidationError(_("“Reason”: reopening after a review must give a reason"))
+        responsible = application.decided_by
+        today = timezone.localdate()
+        application.status = ApplicationStatus.RECEIVED
+        application.decided_at = None
+        application.decided_by = None
+        application.completed_on = None
+        application.on_time = None
+        application.accepted_on = workdays.acceptance_day(today)
+        application.working_days_used = 0
+        application.due_on = workdays.add_working_days(application.accepted_on, application.time_limit)
+        Accountability.objects.create(
+            application=application,
+            responsible=responsible,
+            kind=AccountabilityKind.REFUSAL_OVERTURNED,
+            detail=f"拒绝决定被复核撤销：{reason.strip()}"[:300],
+            created_at=timezone.now(),
+        )
+        event(application, f"复核撤销原不予办理决定，重新办理，{application.due_on:%Y-%m-%d} 前办结")
     return application
 
 
