@@ -12,48 +12,30 @@ os.environ.setdefault("JISHENG_DATA_DIR", tempfile.mkdtemp(prefix="jisheng-test-
 
 import pytest  # noqa: E402
 
-TEST_PASSWORD = "Test#Pass2026"
+TEST_PASSWORD = "Test#Pass2026"  # the same as tests.factories.TEST_PASSWORD
 
 
 @pytest.fixture
 def areas(db: Any) -> dict[str, Any]:
     """City 4117 › county 411723 › townships 101 (A) and 102 (B) › two villages each."""
-    from jisheng.areas.models import Area, Level
+    from tests.factories import make_areas
 
-    def make(code: str, name: str, level: int, parent: Area | None) -> Area:
-        return Area.objects.create(code=code, name=name, level=level, parent=parent)
-
-    province = make("410000000000", "河南省", Level.PROVINCE, None)
-    city = make("411700000000", "驻马店市", Level.CITY, province)
-    county = make("411723000000", "平舆县", Level.COUNTY, city)
-    township_a = make("411723101000", "庙湾镇", Level.TOWNSHIP, county)
-    township_b = make("411723102000", "射桥镇", Level.TOWNSHIP, county)
-    return {
-        "province": province,
-        "city": city,
-        "county": county,
-        "township_a": township_a,
-        "township_b": township_b,
-        "village_a": make("411723101201", "王庄村", Level.VILLAGE, township_a),
-        "village_a2": make("411723101202", "李楼村", Level.VILLAGE, township_a),
-        "village_b": make("411723102201", "张营村", Level.VILLAGE, township_b),
-    }
+    return make_areas()
 
 
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., Any]:
-    from jisheng.accounts.models import User
-    from jisheng.accounts.services import roles_for
+    """``make_user(area, *roles, username=None, full_name="")``: a staff member (named user1, user2, …
+    in each test unless given a name); see ``tests.factories.make_user``."""
+    from tests import factories
 
     counter = {"n": 0}
 
     def make(area: Any, *roles: str, username: str | None = None, full_name: str = "") -> Any:
         counter["n"] += 1
-        user = User.objects.create_user(
-            username=username or f"user{counter['n']}", password=TEST_PASSWORD, area=area, full_name=full_name
+        return factories.make_user(
+            area=area, roles=roles, username=username or f"user{counter['n']}", full_name=full_name
         )
-        user.roles.set(roles_for(list(roles)))
-        return user
 
     return make
 

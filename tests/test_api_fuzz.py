@@ -44,7 +44,7 @@ def keep_the_test_connection() -> Any:
 @pytest.fixture
 def tokens(areas: dict[str, Any], make_user: Any) -> dict[str, str]:
     from jisheng.accounts.services import token_create
-    from jisheng.registry.tests.scoping import make_person
+    from tests.factories import make_person
 
     make_person(area=areas["village_a"], name="张三", sex="1", birth=datetime.date(1985, 3, 2))
     make_person(area=areas["village_b"], name="李四", sex="2", birth=datetime.date(2024, 5, 1))

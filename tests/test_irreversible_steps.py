@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from jisheng.audit.models import AuditEvent
 from jisheng.certificates import services
 from jisheng.certificates.models import Certificate, RevocationRequest
-from jisheng.registry.tests.scoping import make_person
+from tests.factories import make_person
 
 HOLDER_ID = "411723199203154526"
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from jisheng.registry.tests.scoping import make_id
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, login
 from tests.browser.test_hall_rules import PASSWORD, ensure_roles
+from tests.factories import make_id
 
 PHONE_VIEWPORT = {"width": 390, "height": 844}
 
@@ -21,7 +21,7 @@ PHONE_VIEWPORT = {"width": 390, "height": 844}
 @pytest.fixture
 def village(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
     from jisheng.registry import services as registry
-    from jisheng.registry.tests.scoping import make_person
+    from tests.factories import make_person
 
     ensure_roles()
     officer = make_user(areas["village_a"], "village_officer", username="cungan", full_name="王村干")

@@ -15,7 +15,7 @@ PASSWORD = "Test#Pass2026"
 def zhang_san(areas: dict[str, Any], make_user: Any) -> Any:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from jisheng.registry.tests.scoping import make_person
+    from tests.factories import make_person
 
     county = make_user(areas["county"], "county_staff", username="county", full_name="刘志强")
     TOTPDevice.objects.create(user=county, name="default", confirmed=True)

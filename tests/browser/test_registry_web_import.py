@@ -17,7 +17,7 @@ PASSWORD = "Test#Pass2026"
 
 @pytest.fixture
 def register(tmp_path: Any, areas: dict[str, Any]) -> Any:
-    from jisheng.registry.tests.scoping import make_id
+    from tests.factories import make_id
 
     book = Workbook()
     sheet = book.active

@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 
-from jisheng.registry.tests.scoping import make_id
 from tests.browser.conftest import login
 from tests.browser.test_clerk_queue import jpeg
 from tests.browser.test_hall_rules import PASSWORD, PHONE, ensure_roles
-from tests.factories import SETUP
+from tests.factories import SETUP, make_id
 
 PHONE_VIEWPORT = {"width": 390, "height": 844}
 

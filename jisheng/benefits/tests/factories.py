@@ -1,54 +1,41 @@
-"""Registry rows for the benefit tests, created directly with the ORM (the registry's services are
-another app's concern)."""
+"""Registry rows for the benefit tests, in the benefit tests' positional shorthand over the shared
+factories of ``tests.factories`` (rows written with the ORM: the registry's services are another app's
+concern)."""
 
 from __future__ import annotations
 
 import datetime
-import itertools
 from typing import Any
 
-from jisheng.registry.models import Birth, Contraception, Household, Marriage, Person
-
-_serial = itertools.count(1)
+from jisheng.registry.models import Contraception, Household, Marriage, Person
+from tests import factories
 
 
 def person(area: Any, name: str, sex: str, born: datetime.date, **fields: Any) -> Person:
-    n = next(_serial)
-    # A syntactically plausible 18-character ID: area, birth date, serial, check character.
-    id_number = f"{area.code[:6]}{born:%Y%m%d}{n % 1000:03d}{n % 10}"
-    return Person.objects.create(
-        name=name, sex=sex, birth_date=born, residence_area=area, id_number=id_number, **fields
+    """A person of ``area`` with a valid ID number, no phone and no residence period."""
+    return factories.make_person(
+        area=area, name=name, sex=sex, birth=born, phone="", residence=False, **fields
     )
 
 
 def household(area: Any) -> Household:
-    return Household.objects.create(number=f"H{next(_serial):08d}", area=area)
+    return factories.make_household(area=area)
 
 
 def child_of(
     mother: Person, name: str, sex: str, born: datetime.date, father: Person | None = None, **fields: Any
 ) -> Person:
-    kid = person(mother.residence_area, name, sex, born, household=mother.household, **fields)
-    order = Birth.objects.filter(mother=mother).count() + 1
-    Birth.objects.create(
-        child=kid,
-        mother=mother,
-        father=father,
-        date=born,
-        birth_order=order,
-        sex=sex,
-        area=mother.residence_area,
+    return factories.make_child(
+        mother=mother, name=name, sex=sex, birth=born, father=father, phone="", residence=False, **fields
     )
-    return kid
 
 
 def marry(husband: Person, wife: Person, day: datetime.date, kind: str = "21") -> Marriage:
-    return Marriage.objects.create(husband=husband, wife=wife, date=day, kind=kind, area=wife.residence_area)
+    return factories.make_marriage(husband=husband, wife=wife, date=day, kind=kind)
 
 
 def sterilise(who: Person, day: datetime.date, method: str | None = None) -> Contraception:
-    method = method or ("810" if who.sex == "2" else "820")
-    return Contraception.objects.create(person=who, method=method, start_date=day, area=who.residence_area)
+    return factories.make_contraception(person=who, date=day, method=method)
 
 
 # Luhn-valid UnionPay numbers (62…): the bank's own check digit holds, as on real cards.

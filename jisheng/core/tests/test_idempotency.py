@@ -16,7 +16,7 @@ from jisheng.core.models import IdempotencyKey
 from jisheng.hall.models import Application
 from jisheng.hall.tests.conftest import catalogue, fresh_calendar, make_person, staff  # noqa: F401
 from jisheng.registry.models import Person
-from jisheng.registry.tests.scoping import make_id
+from tests.factories import make_id
 
 PHONE = "13800138000"
 SUBMIT = "/api/v1/hall/applications"

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from jisheng.workdays import calendar
+from tests import factories
 from tests.factories import SETUP
 
 PDF = b"%PDF-1.4\n% test material\n"
@@ -32,15 +33,15 @@ def catalogue(db: Any) -> dict[str, Any]:
 
 
 def make_person(area: Any, name: str = "王小红", id_number: str = "411723199203154526") -> Any:
-    from jisheng.registry.models import Person
-
-    return Person.objects.create(
+    """A woman of ``area`` born 1992-03-15, by default the hall's usual applicant 王小红."""
+    return factories.make_person(
+        area=area,
         name=name,
-        id_number=id_number,
         sex="2",
-        birth_date=datetime.date(1992, 3, 15),
-        residence_area=area,
+        birth=datetime.date(1992, 3, 15),
+        id_number=id_number,
         phone=PHONE,
+        residence=False,
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from jisheng.workdays import calendar
+from tests.factories import make_person
 
 
 @pytest.fixture(autouse=True)
@@ -21,20 +22,8 @@ def fresh_calendar() -> Iterator[None]:
 
 
 def make_woman(area: Any, name: str = "刘桂芝", born: datetime.date = datetime.date(1995, 5, 5)) -> Any:
-    from jisheng.registry.models import Person, ResidencePeriod
-    from jisheng.registry.tests.scoping import make_id
-
-    person = Person.objects.create(
-        name=name,
-        id_number=make_id(born, "2"),
-        sex="2",
-        birth_date=born,
-        marital_status="21",
-        residence_area=area,
-        phone="13800138000",
-    )
-    ResidencePeriod.objects.create(person=person, area_code=area.code, start_date=born)
-    return person
+    """A married woman living in ``area`` since birth."""
+    return make_person(area=area, name=name, sex="2", birth=born, phone="13800138000", marital_status="21")
 
 
 @pytest.fixture

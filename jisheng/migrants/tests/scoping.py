@@ -11,7 +11,7 @@ from django.db import models
 
 from jisheng.core.actor import System
 from jisheng.migrants import services
-from jisheng.registry.tests.scoping import make_person
+from tests.factories import make_person
 
 HARNESS = System(job="scoping harness")
 
@@ -58,6 +58,6 @@ def make_objects(*, area: Any, marker: str) -> list[models.Model]:
 
 
 def _new_id() -> str:
-    from jisheng.registry.tests.scoping import make_id
+    from tests.factories import make_id
 
     return make_id(datetime.date(1996, 6, 6), "2")

@@ -15,7 +15,7 @@ from jisheng.core.actor import System
 from jisheng.migrants import services
 from jisheng.migrants.models import Arrival, Notice, PeerCertificate
 from jisheng.registry.models import Contraception, Person
-from jisheng.registry.tests.scoping import make_id
+from tests.factories import make_id
 
 pytestmark = pytest.mark.django_db
 INBOX = System(job="exchange inbox")

@@ -12,9 +12,9 @@ from jisheng.core.actor import System
 from jisheng.migrants import services
 from jisheng.migrants.models import Arrival, Departure, VerificationRequest
 from jisheng.migrants.tests.conftest import make_woman
-from jisheng.registry.tests.scoping import make_id
 from jisheng.reporting import compute, definitions, queries
 from jisheng.reporting.periods import parse
+from tests.factories import make_id
 
 pytestmark = pytest.mark.django_db
 OCTOBER = datetime.date(2026, 10, 12)

@@ -92,7 +92,7 @@ def test_the_arrival_list_and_queue_cost_the_same_queries_for_one_or_many(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from jisheng.registry.tests.scoping import make_id
+    from tests.factories import make_id
 
     def arrive(n: int) -> None:
         for i in range(n):

@@ -15,7 +15,7 @@ def make_objects(*, area: Any, marker: str) -> list[AppliedRecord]:
     from jisheng.accounts.models import User
     from jisheng.accounts.services import roles_for
     from jisheng.registry import services as registry
-    from jisheng.registry.tests.scoping import make_id
+    from tests.factories import make_id
 
     officer = User.objects.create_user(username=f"offline-{area.code}", password="x", area=area)
     officer.roles.set(roles_for(["village_officer"]))

@@ -15,8 +15,7 @@ import pytest
 from jisheng.audit.models import AuditEvent
 from jisheng.offline.models import AppliedRecord
 from jisheng.registry.models import Birth, Person
-from jisheng.registry.tests.scoping import make_id, make_person
-from tests.factories import SETUP
+from tests.factories import SETUP, make_id, make_person
 
 API = "/api/v1/offline"
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from jisheng.registry import services as registry
-from jisheng.registry.tests.scoping import make_person
+from tests.factories import make_person
 
 
 def _queries(client: Any) -> int:

@@ -4,11 +4,9 @@ a marriage, a birth, contraception, a duplicate pair and an import, all showing 
 from __future__ import annotations
 
 import datetime
-import itertools
 from typing import Any
 
 from django.db import models
-from stdnum.cn import ric
 
 from jisheng.registry.codes import Sex
 from jisheng.registry.models import (
@@ -18,36 +16,10 @@ from jisheng.registry.models import (
     Household,
     ImportJob,
     Marriage,
-    Person,
-    ResidencePeriod,
 )
+from tests.factories import make_id, make_person
 
-_serial = itertools.count(100)
-
-
-def make_id(birth: datetime.date, sex: str) -> str:
-    seq = (next(_serial) % 499 + 1) * 2 + (1 if sex == Sex.MALE else 0)
-    prefix = "411723" if birth.year >= 2000 else "412827"  # 平舆县's code before 2000
-    body = f"{prefix}{birth:%Y%m%d}{seq:03d}"
-    return body + ric.calc_check_digit(body + "0")
-
-
-def make_person(
-    *, area: Any, name: str, sex: str, birth: datetime.date, household: Household | None = None
-) -> Person:
-    person = Person(
-        name=name,
-        id_number=make_id(birth, sex),
-        sex=sex,
-        birth_date=birth,
-        residence_area=area,
-        household=household,
-        phone="13800000000",
-    )
-    person.fill_search_fields()
-    person.save()
-    ResidencePeriod.objects.create(person=person, area_code=area.code, start_date=birth)
-    return person
+__all__ = ["make_id", "make_objects", "make_person"]
 
 
 def make_objects(*, area: Any, marker: str) -> list[models.Model]:

@@ -27,8 +27,8 @@ from django.test import Client
 from conftest import sign_in
 from jisheng.registry import services
 from jisheng.registry.models import Person
-from jisheng.registry.tests.scoping import make_id, make_person
 from jisheng.registry.validation import Refusal
+from tests.factories import make_id, make_person
 
 BIRTH = datetime.date(1990, 5, 5)
 REPO = Path(__file__).resolve().parents[3]

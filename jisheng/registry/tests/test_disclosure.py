@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 
 from jisheng.audit.models import AuditEvent
 from jisheng.registry.codes import Sex
-from jisheng.registry.tests.scoping import make_person
+from tests.factories import make_person
 
 
 def _people(areas):

@@ -5,8 +5,7 @@ import pytest
 from jisheng.audit.models import AuditEvent
 from jisheng.registry.duplicates import duplicates_scan, find_pairs, is_adjacent_transposition
 from jisheng.registry.models import Birth, Contraception, DuplicateCandidate, Marriage, Person
-from jisheng.registry.tests.scoping import make_person
-from tests.factories import SETUP
+from tests.factories import SETUP, make_person
 
 
 def transposed(id_number: str) -> str:

@@ -13,8 +13,7 @@ from stdnum.cn import ric
 from jisheng.audit.models import AuditEvent
 from jisheng.registry.imports.engine import run_import
 from jisheng.registry.models import Household, Person
-from jisheng.registry.tests.scoping import make_id
-from tests.factories import SETUP
+from tests.factories import SETUP, make_id
 
 
 def id_ending_in_x(birth: datetime.date) -> str:
@@ -131,7 +130,7 @@ def test_the_command_prints_each_refused_row_and_a_summary(messy_xlsx, areas):
 
 def test_births_marriages_and_contraception_import_against_registered_persons(tmp_path, areas):
     from jisheng.registry.models import Birth, Contraception, Marriage
-    from jisheng.registry.tests.scoping import make_person
+    from tests.factories import make_person
 
     village = areas["village_a"]
     husband = make_person(area=village, name="刘强", sex="1", birth=datetime.date(1985, 1, 1))

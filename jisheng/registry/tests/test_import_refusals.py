@@ -13,8 +13,7 @@ from openpyxl import Workbook, load_workbook
 from jisheng.audit.models import AuditEvent
 from jisheng.registry.imports.engine import run_import
 from jisheng.registry.models import ImportJob, Person
-from jisheng.registry.tests.scoping import make_id
-from tests.factories import SETUP
+from tests.factories import SETUP, make_id
 
 HEADERS = ["姓名", "身份证号", "性 别", "出生日期", "联系电话", "村代码"]
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from jisheng.audit.models import AuditEvent
 from jisheng.registry.codes import PersonStatus
 from jisheng.registry.models import Person
-from jisheng.registry.tests.scoping import make_id, make_person
+from tests.factories import make_id, make_person
 
 DAY = datetime.date(2026, 3, 2)
 

@@ -5,7 +5,7 @@ import pytest
 from jisheng.audit.models import AuditEvent
 from jisheng.registry.codes import Sex
 from jisheng.registry.services import birth_record, contraception_record
-from jisheng.registry.tests.scoping import make_person
+from tests.factories import make_person
 
 
 @pytest.fixture

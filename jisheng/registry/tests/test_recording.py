@@ -6,7 +6,7 @@ import datetime
 import pytest
 
 from jisheng.registry.models import Birth, Contraception, Marriage, Person
-from jisheng.registry.tests.scoping import make_id, make_person
+from tests.factories import make_id, make_person
 
 
 @pytest.fixture

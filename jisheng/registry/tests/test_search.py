@@ -4,8 +4,7 @@ import pytest
 
 from jisheng.registry.codes import Sex
 from jisheng.registry.queries import SearchCriteria, person_search
-from jisheng.registry.tests.scoping import make_id, make_person
-from tests.factories import SETUP
+from tests.factories import SETUP, make_id, make_person
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from jisheng.registry.services import (
     person_move,
     person_update,
 )
-from jisheng.registry.tests.scoping import make_id
 from jisheng.registry.validation import Refusal
+from tests.factories import make_id
 
 
 @pytest.fixture

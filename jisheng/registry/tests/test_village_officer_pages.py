@@ -8,8 +8,7 @@ from jisheng.audit.models import AuditEvent
 from jisheng.registry.codes import MaritalStatus, PersonStatus, Sex
 from jisheng.registry.models import Household, Marriage, Person
 from jisheng.registry.services import household_create, marriage_record
-from jisheng.registry.tests.scoping import make_person
-from tests.factories import SETUP
+from tests.factories import SETUP, make_person
 
 
 def _family(area):

@@ -6,7 +6,7 @@ import pytest
 from django.test import override_settings
 
 from jisheng.registry.models import ImportJob, Person
-from jisheng.registry.tests.scoping import make_id
+from tests.factories import make_id
 
 
 @pytest.fixture
