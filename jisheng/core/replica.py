@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -50,8 +51,6 @@ def _note_failure(sender: Any, request: HttpRequest | None = None, **kwargs: Any
     sees it; its ``got_request_exception`` signal tells us which exception it was."""
     failures = _failures.get()
     if failures is not None:
-        import sys
-
         exc = sys.exc_info()[1]
         if exc is not None:
             failures.append(exc)
