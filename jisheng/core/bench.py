@@ -30,6 +30,14 @@ class BenchContext:
     def wants(self, measure: str) -> bool:
         return not self.only or any(measure.startswith(name) for name in self.only)
 
+    def needs_county(self) -> bool:
+        """Whether any wanted measure needs the generated county: the measures of modules that declare
+        ``COUNTY_FREE_PREFIX`` (the cryptography's, say) run on an empty, even unmigrated, database."""
+        if not self.only:
+            return True
+        free = tuple(COUNTY_FREE_PREFIXES)
+        return any(not name.startswith(free) for name in self.only)
+
     def wants_any(self, prefix: str) -> bool:
         """Whether any measure under ``prefix`` is wanted: a module skips its set-up when none is."""
         return not self.only or any(name.startswith(prefix) or prefix.startswith(name) for name in self.only)
@@ -37,6 +45,8 @@ class BenchContext:
 
 # Measures of the whole server rather than of one app, kept in the shell.
 SHELL_MODULES = ("jisheng.core.httpbench",)
+# Filled by bench_modules(): the measure prefixes of modules that need no county.
+COUNTY_FREE_PREFIXES: set[str] = set()
 
 
 def bench_modules() -> list[ModuleType]:
@@ -47,6 +57,8 @@ def bench_modules() -> list[ModuleType]:
         module = import_module(f"{app_path}.bench")
         if hasattr(module, "measures"):  # jisheng.core.bench is this framework, not a measure
             modules.append(module)
+            if hasattr(module, "COUNTY_FREE_PREFIX"):
+                COUNTY_FREE_PREFIXES.add(module.COUNTY_FREE_PREFIX)
     return sorted(modules, key=lambda module: getattr(module, "ORDER", 100))
 
 

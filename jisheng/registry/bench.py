@@ -38,6 +38,8 @@ IMPORT_ID_PREFIX = "410102"
 
 
 def measures(ctx: BenchContext) -> Iterator[dict[str, Any]]:
+    if not ctx.needs_county():
+        return
     yield from _ensure_county(ctx)
     user = _county_user()
     rng = random.Random(ctx.seed)
