@@ -22,6 +22,14 @@ class OutreachConfig(AppConfig):
         {"label": _("Outreach"), "url": "outreach:index", "visible": _holds("outreach.read")},
     ]
 
+    def ready(self) -> None:
+        """A booking of the hall's bookable pre-pregnancy item becomes the couple's check (hall hook)."""
+        from jisheng.hall import hooks
+
+        from .services.health import HALL_ITEM, prepregnancy_from_booking
+
+        hooks.on_booking(HALL_ITEM, prepregnancy_from_booking)
+
     def home_cards(self, user: Any) -> list[dict[str, Any]]:
         """走访 on the village officer's home: record a visit, and the follow-ups falling due."""
         from django.urls import reverse

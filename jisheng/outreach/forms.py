@@ -43,7 +43,12 @@ class PrePregnancyForm(forms.Form):
     wife_id = forms.CharField(label=_("wife's resident ID number"), max_length=32)
     husband_id = forms.CharField(label=_("husband's resident ID number"), max_length=32, required=False)
     booked_on = forms.DateField(label=_("booked for"), widget=DATE)
-    hall_reference = forms.CharField(label=_("hall booking number"), max_length=32, required=False)
+    phone = forms.CharField(
+        label=_("mobile number"),
+        max_length=20,
+        required=False,
+        help_text=_("For the service hall's messages; the wife's number in the registry if left empty."),
+    )
 
 
 class PrePregnancyDoneForm(forms.Form):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -56,7 +57,7 @@ def _rows(user: Any, kind: str) -> Any:
         raise Http404
     rows = model.objects.visible_to(user)
     if model is PrePregnancyCheck:
-        return rows.select_related("wife", "husband")
+        return rows.select_related("wife", "husband", "hall_application")
     if model is Screening:
         return rows.select_related("woman")
     return rows.select_related("person")
@@ -84,18 +85,29 @@ def prepregnancy_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            wife = _person(user, data["wife_id"], "wife_id")
-            services.prepregnancy_book(
+            check = services.prepregnancy_book_at_hall(
                 by=user,
-                wife=wife,
+                wife=_person(user, data["wife_id"], "wife_id"),
                 husband=_person(user, data["husband_id"], "husband_id"),
                 booked_on=data["booked_on"],
-                hall_reference=data["hall_reference"],
+                phone=data["phone"],
+            )
+            messages.success(
+                request,
+                _("Booked at the service hall as case %(number)s.") % {"number": check.hall_reference},
             )
             return redirect(f"{_url('outreach:health')}?kind=prepregnancy")
         except (ValidationError, PermissionDenied) as error:
             refused(form, error)
-    return render(request, "outreach/form.html", {"form": form, "title": _("Book a pre-pregnancy check")})
+    return render(
+        request,
+        "outreach/form.html",
+        {
+            "form": form,
+            "title": _("Book a pre-pregnancy check"),
+            "title_object": _("The couple is booked at the service hall (free pre-pregnancy check)."),
+        },
+    )
 
 
 @permissions.capability_required(Capability.RECORD_HEALTH_SERVICES)

@@ -18,6 +18,7 @@ from jisheng.certificates.services import next_in_sequence
 from jisheng.core.actor import Actor, Resident, is_staff
 from jisheng.workdays import services as workdays
 
+from .. import hooks
 from ..models import Application, ApplicationStatus, Channel, Handover, Notice, Post, ServiceItem
 from . import tell
 from .common import Upload, check_uploads, event, office_of, store_uploads
@@ -140,6 +141,8 @@ def application_submit(
         )
     event(application, f"已收到{Channel(channel).label}申请，承诺 {application.due_on:%Y-%m-%d} 前办结")
     record(by=by, action="hall.submit", obj=application, after=model_snapshot(application))
+    if item.bookable:
+        hooks.booked(application, by=by)
     return application
 
 

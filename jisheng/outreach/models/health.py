@@ -17,7 +17,8 @@ SENSITIVE = ("result", "follow_up", "referral", "referred_to", "outcome", "reaso
 
 
 class PrePregnancyCheck(models.Model):
-    """免费孕前优生健康检查 for one couple: booked (through the hall when it offers the item), done, result."""
+    """免费孕前优生健康检查 for one couple: booked as a hall case of the catalogue's bookable item (at the
+    counter, on the portal or from outreach's page), done with its result, which closes the hall case."""
 
     class Status(models.TextChoices):
         BOOKED = "booked", _("Booked")
@@ -45,6 +46,15 @@ class PrePregnancyCheck(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.BOOKED)
     booked_on = models.DateField(_("booked for"))
     hall_reference = models.CharField(_("hall booking"), max_length=32, blank=True)
+    # The hall's case of the booking (its bookable catalogue item), closed when the check is done.
+    hall_application = models.OneToOneField(
+        "hall.Application",
+        verbose_name=_("hall booking"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     done_on = models.DateField(_("checked on"), null=True, blank=True)
     result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True, default="")
     follow_up = models.CharField(_("follow-up"), max_length=255, blank=True)

@@ -6,7 +6,10 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jisheng.accounts import permissions
@@ -14,7 +17,10 @@ from jisheng.accounts.permissions import Capability
 from jisheng.audit.disclosure import clean_reason
 from jisheng.audit.services import model_snapshot, record
 from jisheng.audit.transitions import transition
-from jisheng.core.actor import Actor, is_staff
+from jisheng.core.actor import Actor, System, is_staff
+from jisheng.hall import queries as hall_queries
+from jisheng.hall import services as hall_services
+from jisheng.registry.models import Marriage
 
 from ..models import HealthReferral, PrePregnancyCheck, Screening
 from ..models.health import SENSITIVE
@@ -56,10 +62,109 @@ def prepregnancy_book(
     return check
 
 
+# The hall's catalogue item through which a couple books the check (a bookable technical service).
+HALL_ITEM = "pre-pregnancy-check"
+# Who closes the hall case when the check's recorder may not decide hall cases (a village officer).
+RESULT_JOB = System(job="pre-pregnancy check result")
+
+
+def _couple(person: Any) -> tuple[Any, Any] | None:
+    """(wife, husband) of the applicant from the registry's marriage in force; None if no wife is known."""
+    marriage = (
+        Marriage.objects.filter(Q(husband=person) | Q(wife=person), divorce_date__isnull=True)
+        .select_related("husband", "wife")
+        .order_by("-date")
+        .first()
+    )
+    if person.sex == "2":
+        return person, (marriage.husband if marriage else None)
+    if marriage is not None and marriage.wife.sex == "2":
+        return marriage.wife, person
+    return None
+
+
+def prepregnancy_from_booking(*, by: Actor, application: Any) -> PrePregnancyCheck | None:
+    """The hall's hook for its bookable pre-pregnancy item: a booking received at the counter, by proxy or
+    on the portal becomes the couple's check, linked to the case, for the day asked (预约日期) or else the
+    case's due day. Runs inside the hall's intake transaction with its actor (the hall checked who may
+    book). Nothing is made when the applicant's wife is unknown to the registry or the couple already has
+    a check booked: the hall case stays as it is. May be nested."""
+    couple = _couple(application.person) if application.person_id else None
+    if couple is None:
+        return None
+    wife, husband = couple
+    if PrePregnancyCheck.objects.filter(wife=wife, status=PrePregnancyCheck.Status.BOOKED).exists():
+        return None
+    try:
+        booked_on = datetime.date.fromisoformat(str(application.details.get("预约日期", "")))
+    except ValueError:
+        booked_on = application.due_on or application.accepted_on
+    check = PrePregnancyCheck.objects.create(
+        wife=wife,
+        husband=husband,
+        area_id=_village_of(wife),
+        booked_on=booked_on,
+        hall_reference=application.number,
+        hall_application=application,
+        recorded_by=_user(by),
+    )
+    record(by=by, action="outreach.prepregnancy_book", obj=check, after=model_snapshot(check))
+    return check
+
+
+@transaction.atomic
+def prepregnancy_book_at_hall(
+    *, by: Actor, wife: Any, husband: Any = None, booked_on: datetime.date, phone: str = ""
+) -> PrePregnancyCheck:
+    """Book the couple's check as a hall case of the bookable item, for the wife, by the hall's channel
+    the staff member holds (the counter, or a village officer's proxy); the hall's hook makes the check.
+    May be nested."""
+    permissions.ensure(by, Capability.RECORD_HEALTH_SERVICES, _village_of(wife))
+    if wife is None or wife.sex != "2":
+        raise common.refuse("wife_id", _("The wife must be a woman in the registry."))
+    if husband is not None and husband.sex != "1":
+        raise common.refuse("husband_id", _("The husband must be a man in the registry."))
+    if booked_on is None:
+        raise common.refuse("booked_on", _("This is required."))
+    if booked_on < timezone.localdate():
+        raise common.refuse("booked_on", _("%(day)s has passed.") % {"day": booked_on.isoformat()})
+    if PrePregnancyCheck.objects.filter(wife=wife, status=PrePregnancyCheck.Status.BOOKED).exists():
+        raise common.refuse("wife_id", _("This couple already has a check booked."))
+    item = hall_queries.effective_items().filter(code=HALL_ITEM, bookable=True).first()
+    if item is None:
+        raise common.refuse(
+            "booked_on", _("The service hall's catalogue does not offer the free pre-pregnancy check.")
+        )
+    if permissions.may(by, Capability.APPLY_AT_COUNTER, _village_of(wife)):
+        channel = "counter"
+    elif permissions.may(by, Capability.APPLY_BY_PROXY, _village_of(wife)):
+        channel = "proxy"
+    else:
+        raise PermissionDenied(_("You may not book at the service hall."))
+    application = hall_services.application_submit(
+        item=item,
+        person=wife,
+        channel=channel,
+        phone=phone or wife.phone,
+        by=by,
+        details={"预约日期": booked_on.isoformat()},
+    )
+    check = PrePregnancyCheck.objects.filter(hall_application=application).first()
+    if check is None:  # the hook is registered when the app is ready; never expected
+        raise common.refuse("wife_id", _("The booking was not taken in; try again."))
+    if husband is not None and check.husband_id != husband.pk:
+        check.husband = husband
+        check.save(update_fields=["husband"])
+    return check
+
+
+@transaction.atomic
 def prepregnancy_done(
     *, by: Actor, check: PrePregnancyCheck, done_on: datetime.date, result: str, follow_up: str = ""
 ) -> PrePregnancyCheck:
-    """The check was done: its day, result category and follow-up. May be nested."""
+    """The check was done: its day, result category and follow-up. When it was booked at the hall, the
+    hall case is concluded (予以办理) in the same transaction: by the recorder when they decide hall cases
+    there, otherwise by the system job ``RESULT_JOB``. May be nested."""
     permissions.ensure(by, Capability.RECORD_HEALTH_SERVICES, check.area_id)
     day = common.past_date(done_on, field="done_on")
     if result not in PrePregnancyCheck.Result.values or not result:
@@ -71,6 +176,16 @@ def prepregnancy_done(
         locked.done_on = day
         locked.result = result
         locked.follow_up = common.text(follow_up, field="follow_up", max_length=255)
+    application = locked.hall_application
+    if application is not None and application.is_open:
+        closer: Actor = (
+            by if permissions.may(by, Capability.DECIDE_CASES, application.area_id) else RESULT_JOB
+        )
+        hall_services.application_approve(
+            application=application,
+            by=closer,
+            reason=f"孕前优生健康检查已于 {day:%Y-%m-%d} 完成，结果已记录",
+        )
     return locked
 
 
