@@ -228,6 +228,44 @@ def test_the_townships_edit_meanwhile_is_shown_as_a_conflict_and_the_officer_dec
     assert AuditEvent.objects.filter(action="offline.conflict_keep_mine").count() == 1
 
 
+def test_taking_the_servers_version_replaces_the_phones_copy_drops_the_edit_and_is_audited(
+    phone: Phone, village: dict[str, Any]
+) -> None:
+    from jisheng.audit.models import AuditEvent
+    from jisheng.registry import services as registry
+
+    page = sign_in_and_download(phone)
+    phone.context.set_offline(True)
+    page.click("#person-list li.person >> text=刘桂芝")
+    page.click("#person-card button:has-text('修改信息')")
+    page.fill("#f-address", "王庄村东头三号")
+    page.click("#record-form button[type=submit]")
+    page.wait_for_selector("#outbox-list li[data-kind=person_update][data-state=waiting]")
+    registry.person_update(person=village["mother"], changes={"address": "王庄村西头"}, by=village["head"])
+
+    phone.online()
+    conflict = page.locator("#outbox-list li[data-state=conflict]")
+    conflict.wait_for()
+    conflict.locator("button[data-action=take-theirs]").click()
+    phone.wait_unsent(0)
+    # The edit has left the outbox; the decision was sent; the server kept its version.
+    assert page.locator("#outbox-list li[data-kind=person_update]").count() == 0
+    page.wait_for_selector("#outbox-list li[data-kind=decision][data-state=sent]")
+    village["mother"].refresh_from_db()
+    assert village["mother"].address == "王庄村西头"
+    event = AuditEvent.objects.get(action="offline.conflict_take_theirs")
+    assert event.object_id == str(village["mother"].pk) and event.after["fields"] == ["address"]
+    assert AuditEvent.objects.filter(action="offline.conflict_keep_mine").count() == 0
+
+    # The phone's copy is the server's, and stays so after a reload without a network.
+    phone.context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("body[data-ready=yes]")
+    page.click("#person-list li.person >> text=刘桂芝")
+    card = page.locator("#person-card").inner_text()
+    assert "王庄村西头" in card and "东头三号" not in card
+
+
 def test_a_refused_record_comes_back_with_the_reason_and_is_corrected_on_the_phone(
     phone: Phone, village: dict[str, Any]
 ) -> None:

@@ -25,6 +25,7 @@ const state = {
   online: navigator.onLine,
   busy: false,
   notice: "",
+  channel: null, // the other tabs of the same officer's app (BroadcastChannel)
 };
 
 const $ = (selector, root = document) => root.querySelector(selector);
@@ -135,6 +136,23 @@ async function saveRecord(record) {
   await state.store.put("outbox", record);
   await load();
   render();
+  announce();
+}
+
+// Tell this officer's other tabs that the outbox or the copy changed: they read the store again, so
+// every tab shows the same outbox (a form being filled in is left alone).
+function announce() {
+  if (state.channel) state.channel.postMessage({ changed: true });
+}
+
+function listen(userId) {
+  if (!("BroadcastChannel" in window)) return;
+  state.channel = new BroadcastChannel(`jisheng-offline-u${userId}`);
+  state.channel.onmessage = async () => {
+    if (!state.store) return;
+    await load();
+    await render();
+  };
 }
 
 async function addRecord(kind, payload, existing = null) {
@@ -281,6 +299,7 @@ async function syncNow() {
     state.busy = false;
     await load();
     await render();
+    announce();
     // How many rounds have ended (tests and the curious wait on it; nothing reads it back).
     document.body.dataset.rounds = String(Number(document.body.dataset.rounds || 0) + 1);
   }
@@ -559,6 +578,7 @@ async function discard(record) {
   await state.store.remove("outbox", record.client_id);
   await load();
   render();
+  announce();
 }
 
 // --- forms --------------------------------------------------------------------------------------
@@ -848,6 +868,7 @@ async function start() {
     return;
   }
   state.store = await openStore(state.user.id);
+  listen(state.user.id);
   await load();
   // Records a closed tab or a cut upload left "sending" are waiting again (the id makes resending safe).
   for (const record of state.outbox) {
