@@ -27,8 +27,7 @@ from .services import (
     birth_record,
     contraception_record,
     death_record,
-    household_add_member,
-    household_create,
+    household_join,
     household_remove_member,
     household_update,
     marriage_divorce,
@@ -140,13 +139,7 @@ def _record_marriage(person: Person, data: dict[str, Any], by: Actor) -> None:
 
 
 def _record_household(person: Person, data: dict[str, Any], by: Actor) -> None:
-    number = data["household_number"].strip()
-    household = Household.objects.visible_to(by).filter(number=number).first()
-    if household is None:
-        if Household.objects.filter(number=number).exists():
-            raise Refusal(_("household number"), _("belongs to another village"), number)
-        household = household_create(by=by, number=number, area=person.residence_area)
-    household_add_member(household=household, person=person, relation=data["relation"], by=by)
+    household_join(person=person, number=data["household_number"], relation=data["relation"], by=by)
 
 
 def _record_status(person: Person, data: dict[str, Any], by: Actor) -> None:

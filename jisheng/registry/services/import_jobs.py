@@ -1,0 +1,48 @@
+"""The web import's job record: created on upload (audited), then its own bookkeeping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from jisheng.accounts.models import acting_user
+from jisheng.audit.services import record
+from jisheng.core.actor import Actor
+
+from ..models import ImportJob
+from ..validation import (
+    clean_text,
+)
+
+
+@transaction.atomic(durable=True)
+def import_job_create(*, kind: str, file_name: str, by: Actor) -> ImportJob:
+    """An uploaded file waiting for its column mapping (the web import); audited as an upload.
+    Outermost."""
+    user = acting_user(by)
+    if user.area is None:
+        raise PermissionDenied(_("This is outside your area."))
+    job = ImportJob.objects.create(
+        kind=kind, file_name=clean_text(file_name)[:255], area=user.area, created_by=user
+    )
+    record(by=by, action="registry.import_upload", obj=job, after={"kind": kind, "file": job.file_name})
+    return job
+
+
+def import_job_update(*, job: ImportJob, **fields: Any) -> ImportJob:
+    """Bookkeeping of the import's own progress (mapping, counts, status): not registry data, so not
+    audited; the rows it writes are audited by ``import_writer`` with the file's SHA-256."""
+    for name, value in fields.items():
+        setattr(job, name, value)
+    job.save(update_fields=list(fields))
+    return job
+
+
+def import_job_progress(*, job: ImportJob, done: int, total: int) -> None:
+    """Progress goes to a file beside the upload, not to the database: the import writes inside one
+    transaction, so a row updated there would stay invisible to the page polling it until the end
+    (and on SQLite no other connection may write meanwhile)."""
+    job.progress_path.write_text(f"{done} {total}", encoding="ascii")
