@@ -11,10 +11,12 @@ programme and period whatever the route.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -30,7 +32,16 @@ from jisheng.core.actor import Actor
 from jisheng.registry.models import Person
 
 from . import engine
-from .models import OPEN_BATCH_STATUSES, Application, Batch, Enrolment, Line, Objection, Payment
+from .models import (
+    OPEN_BATCH_STATUSES,
+    Application,
+    Batch,
+    BatchJob,
+    Enrolment,
+    Line,
+    Objection,
+    Payment,
+)
 from .payee import Account, account_problem, mask_account
 from .rules import Version, get_programme
 
@@ -50,12 +61,29 @@ def _expect(batch: Batch, *statuses: str) -> None:
         raise ValidationError(_refusal(batch))
 
 
-@transaction.atomic
+Progress = Callable[[str], None]
+
+
+def _no_progress(point: str) -> None:
+    return None
+
+
+@transaction.atomic(durable=True)
 def batch_propose(
-    *, programme_id: str, year: int, area: Area, by: Actor, version: Version | None = None
+    *,
+    programme_id: str,
+    year: int,
+    area: Area,
+    by: Actor,
+    version: Version | None = None,
+    progress: Progress = _no_progress,
 ) -> Batch:
     """Run the programme over the area and keep the proposals as a batch. A person already in a live
-    batch of the same programme and year is left out, so two batches never cover one person."""
+    batch of the same programme and year is left out, so two batches never cover one person.
+
+    Outermost: called by the run's job (jobs.py), the API and the demo, never inside another
+    transaction, so a killed worker leaves no partial batch. ``progress`` is told the points reached
+    (the job stops there when cancelled)."""
     permissions.ensure(by, Capability.PROPOSE_BATCH, area.code)
     programme = get_programme(programme_id)
     open_batches = Batch.objects.filter(
@@ -116,6 +144,7 @@ def batch_propose(
         if d.subject.pk not in taken
     ]
     Line.objects.bulk_create(lines, batch_size=500)
+    progress("batch_propose:lines_written")
     batch.total = sum((line.amount for line in lines), Decimal("0.00"))
     batch.save(update_fields=["total"])
     record(
@@ -276,13 +305,17 @@ def _enrol(batch: Batch) -> None:
             enrolment.save(update_fields=["confirmed_year"])
 
 
-@transaction.atomic
-def payments_issue(*, batch: Batch, by: Actor) -> list[Payment]:
+@transaction.atomic(durable=True)
+def payments_issue(*, batch: Batch, by: Actor, progress: Progress = _no_progress) -> list[Payment]:
     """Create the payments of the bank file: one per approved line that has no live payment yet.
 
     Retrying (a second click, a re-sent request) finds the payments already there and creates none.
     A person paid for this programme and period through another batch is refused by the database's
     unique constraint; the savepoint keeps the rest of the file and the line is reported as skipped.
+
+    Outermost: called by the export's job (jobs.py) and the API, never inside another transaction, so
+    a killed worker leaves no partial export (all the file's payments or none). ``progress`` is told
+    the points reached (the job stops there when cancelled).
     """
     batch = _locked(batch)
     permissions.ensure(by, Capability.PAY_BATCH, batch.area_id)
@@ -322,6 +355,7 @@ def payments_issue(*, batch: Batch, by: Actor) -> list[Payment]:
                 created += 1
         except IntegrityError:
             skipped += 1
+    progress("payments_issue:payments_written")
     if batch.status == Batch.Status.APPROVED:
         batch.status = Batch.Status.PAYING
         batch.save(update_fields=["status"])
@@ -579,3 +613,110 @@ def enrolments_reconfirm(*, programme_id: str, year: int, area: Area, by: Actor)
         after={"programme": programme_id, "year": year, "confirmed": confirmed, "stopped": stopped},
     )
     return {"confirmed": confirmed, "stopped": stopped}
+
+
+@transaction.atomic(durable=True)
+def batch_job_start(
+    *,
+    kind: str,
+    by: Actor,
+    programme_id: str = "",
+    year: int = 0,
+    area: Area | None = None,
+    batch: Batch | None = None,
+    language: str = "zh-hans",
+) -> BatchJob:
+    """Queue a benefit run (``kind`` "propose": programme, year, area) or a payment export ("export":
+    an approved batch) for ``jisheng worker``. The same run or export asked again while one is queued or
+    running returns that job, so twenty identical requests make one job (and one batch). Who may do
+    it is checked now, and again when the job runs.
+
+    Outermost: called by the pages only; the job and its queue entry are committed together."""
+    if kind == BatchJob.Kind.EXPORT:
+        if batch is None:
+            raise ValidationError(_("Say which batch to pay."))
+        batch = _locked(batch)
+        permissions.ensure(by, Capability.PAY_BATCH, batch.area_id)
+        _expect(batch, Batch.Status.APPROVED, Batch.Status.PAYING)
+        ensure_different_person(by, step="issue", earlier={"approve": batch.approved_by})
+        area, programme_id, year = batch.area, batch.programme_id, batch.year
+        open_jobs = BatchJob.objects.filter(kind=kind, batch=batch)
+    else:
+        if area is None:
+            raise ValidationError(_("Say which area to run the programme for."))
+        permissions.ensure(by, Capability.PROPOSE_BATCH, area.code)
+        try:
+            programme_id = get_programme(programme_id).id
+        except KeyError as exc:
+            raise ValidationError(_("No such programme.")) from exc
+        if not 1949 <= year <= 2100:
+            raise ValidationError(_("“Year”: %(year)s is not a year.") % {"year": year})
+        open_jobs = BatchJob.objects.filter(kind=kind, programme_id=programme_id, area=area, year=year)
+    open_jobs = open_jobs.filter(status__in=(BatchJob.Status.QUEUED, BatchJob.Status.RUNNING))
+    existing = open_jobs.first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            job = BatchJob.objects.create(
+                kind=kind,
+                programme_id=programme_id,
+                year=year,
+                area=area,
+                batch=batch,
+                created_by=staff_user(by),
+            )
+    except IntegrityError:  # the same request, a moment earlier, on another worker
+        existing = open_jobs.first()
+        if existing is None:
+            raise
+        return existing
+    if not getattr(settings, "JISHENG_JOBS_SYNC", False):  # tests run the job in the request
+        from .jobs import batch_job_task
+
+        job.task_id = str(batch_job_task.enqueue(job.pk, language).id)
+        job.save(update_fields=["task_id"])
+    record(by=by, action="benefits.batch_job_start", obj=job, after=model_snapshot(job))
+    return job
+
+
+@transaction.atomic(durable=True)
+def batch_job_update(
+    *, job: BatchJob, status: str, by: Actor, message: str = "", batch: Batch | None = None
+) -> BatchJob:
+    """The job's worker (or the recovery of a dead one) records that it runs, is done or failed.
+    An ended job stays ended. Outermost: called by the job (jobs.py) between its parts."""
+    job = BatchJob.objects.select_for_update().get(pk=job.pk)
+    if not job.is_open:
+        return job
+    before = model_snapshot(job)
+    job.status = status
+    job.message = message
+    if batch is not None:
+        job.batch = batch
+    if status in (BatchJob.Status.DONE, BatchJob.Status.FAILED):
+        job.finished_at = timezone.now()
+    job.save()
+    record(by=by, action="benefits.batch_job_update", obj=job, before=before, after=model_snapshot(job))
+    return job
+
+
+def batch_job_cancel(*, job: BatchJob, by: Actor) -> BatchJob:
+    """Stop a queued job at once, a running one at its next step (what it committed stays; a run or an
+    export commits all or nothing). Only whoever started it. Outermost: called by the page."""
+    from jisheng.core import jobs
+
+    user = staff_user(by)
+    if user is None or job.created_by_id != user.pk:
+        raise PermissionDenied(_("Only whoever started this job can cancel it."))
+    if not job.is_open:
+        return job
+    state = jobs.cancel(job.task_id, asked_by=str(by)) if job.task_id else ""
+    if state in (jobs.FAILED, ""):
+        return batch_job_update(job=job, status=BatchJob.Status.FAILED, message=cancelled_message(by), by=by)
+    return job
+
+
+def cancelled_message(who: Actor | str) -> str:
+    name = who if isinstance(who, str) else (getattr(who, "get_full_name", lambda: "")() or str(who))
+    return _("Cancelled by %(name)s; nothing of it was written.") % {"name": name}

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,8 +23,8 @@ from jisheng.areas.models import Area
 from jisheng.areas.scoping import get_visible_or_404, visible_area
 from jisheng.audit.disclosure import disclosure_record
 
-from . import engine, queries, services, whatif
-from .models import Batch, Line, Objection, Payment
+from . import engine, jobs, queries, services, whatif
+from .models import Batch, BatchJob, Line, Objection, Payment
 from .payee import clean_account
 from .rules import get_programme, programmes
 
@@ -81,24 +82,28 @@ def programme_detail(request: HttpRequest, programme_id: str) -> HttpResponse:
 
 @permissions.capability_required(Capability.READ_BENEFITS)
 def run_view(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Propose beneficiaries with the engine (nothing saved); a POST keeps them as a batch."""
+    """Propose beneficiaries with the engine (nothing saved); a POST queues the run that keeps them as a
+    batch (a job of ``jisheng worker``: the page then follows the job)."""
     programme_id = request.POST.get("programme") or request.GET.get("programme") or "childcare_subsidy"
-    year = int(request.POST.get("year") or _year(request))
+    try:
+        year = int(request.POST.get("year") or _year(request))
+    except ValueError:
+        year = _year(request)
     area = _area(request, request.POST.get("area") or request.GET.get("area"))
     try:
         programme = get_programme(programme_id)
     except KeyError as exc:
         raise Http404(_("No such programme.")) from exc
     if request.method == "POST":
-        holder: dict[str, Batch] = {}
+        holder: dict[str, BatchJob] = {}
 
-        def propose() -> None:
-            holder["batch"] = services.batch_propose(
-                programme_id=programme.id, year=year, area=area, by=request.user
+        def start() -> None:
+            holder["job"] = _start_job(
+                request, kind=BatchJob.Kind.PROPOSE, programme_id=programme.id, year=year, area=area
             )
 
-        if _message_errors(request, propose, _("Batch proposed.")):
-            return redirect("benefits:batch", pk=holder["batch"].pk)
+        if _message_errors(request, start, _("The benefit run is queued.")):
+            return _after_start(request, holder["job"])
     result = None
     error = ""
     if "programme" in request.GET:
@@ -217,9 +222,54 @@ def batch_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @permissions.capability_required(Capability.READ_BENEFITS)
 def payments_issue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    return _batch_action(
-        request, pk, lambda b: services.payments_issue(batch=b, by=request.user), _("Bank file prepared.")
-    )
+    """Queue the payment export (the bank file's payments) of an approved batch as a job."""
+    batch = get_visible_or_404(Batch.objects.all(), request.user, pk=pk)
+    holder: dict[str, BatchJob] = {}
+
+    def start() -> None:
+        holder["job"] = _start_job(request, kind=BatchJob.Kind.EXPORT, batch=batch)
+
+    if _message_errors(request, start, _("The payment export is queued.")):
+        return _after_start(request, holder["job"])
+    return redirect("benefits:batch", pk=batch.pk)
+
+
+def _start_job(request: AuthenticatedHttpRequest, **what: Any) -> BatchJob:
+    job = services.batch_job_start(by=request.user, language=translation.get_language() or "zh-hans", **what)
+    if getattr(settings, "JISHENG_JOBS_SYNC", False) and job.is_open:  # tests: the work in the request
+        job = jobs.run_job(job.pk)
+    return job
+
+
+def _after_start(request: HttpRequest, job: BatchJob) -> HttpResponse:
+    """A job that ended already (run in the request, or an earlier one) goes to its batch."""
+    job.refresh_from_db()
+    if job.status == BatchJob.Status.DONE and job.batch_id:
+        return redirect("benefits:batch", pk=job.batch_id)
+    return redirect("benefits:job", pk=job.pk)
+
+
+def _job_context(request: HttpRequest, job: BatchJob) -> dict[str, Any]:
+    return {
+        "job": job,
+        "can_cancel": job.is_open and job.created_by_id == request.user.pk,
+    }
+
+
+@permissions.capability_required(Capability.READ_BENEFITS)
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A queued run or export: its state, polled while it is open (htmx), cancel for whoever started it."""
+    job = get_visible_or_404(BatchJob.objects.select_related("area", "batch"), request.user, pk=pk)
+    template = "benefits/_job.html" if request.headers.get("HX-Request") else "benefits/job.html"
+    return render(request, template, _job_context(request, job))
+
+
+@require_POST
+@permissions.capability_required(Capability.READ_BENEFITS)
+def job_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    job = get_visible_or_404(BatchJob.objects.all(), request.user, pk=pk)
+    _message_errors(request, lambda: services.batch_job_cancel(job=job, by=request.user), _("Cancel asked."))
+    return redirect("benefits:job", pk=job.pk)
 
 
 @permissions.capability_required(Capability.READ_BENEFITS)

@@ -20,6 +20,12 @@ What the library lacks is added here:
 
 A job's work must be safe to run again from the start (rows already written come back unchanged), since
 a kill may come at any point.
+
+``checkpoint(task_id, name)`` is what a job calls between (or inside) its parts: it stops a job whose
+cancellation was asked for, and writes the part reached to ``<data>/jobs/progress/<task_id>`` (outside
+any transaction, so it is seen while the part's transaction is still open). A fault test starts a worker
+with ``JISHENG_JOB_PAUSE_AT=<name>``: the job then waits there ``JISHENG_JOB_PAUSE_SECONDS`` (default 60)
+so the test can kill the worker at exactly that point.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import datetime
 import logging
 import os
 import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -200,3 +207,33 @@ def status_of(task_id: str | None) -> str:
         return ""
     value = DBTaskResult.objects.filter(pk=task_id).values_list("status", flat=True).first()
     return str(value or "")
+
+
+def _progress_file(task_id: str) -> Path:
+    return Path(settings.DATA_DIR) / "jobs" / "progress" / str(task_id)
+
+
+def checkpoint(task_id: str | None, name: str) -> None:
+    """A job reached the point ``name``: raise JobCancelled when its cancellation was asked for, note the
+    point for the page and the fault tests, and wait there when a fault test asked for it (see the
+    module's docstring)."""
+    if not task_id:
+        return
+    asked_by = cancel_requested(task_id)
+    if asked_by is not None:
+        raise JobCancelled(asked_by)
+    path = _progress_file(task_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(name, encoding="utf-8")
+    if name and os.environ.get("JISHENG_JOB_PAUSE_AT") == name:
+        time.sleep(float(os.environ.get("JISHENG_JOB_PAUSE_SECONDS", "60")))
+
+
+def reached(task_id: str | None) -> str:
+    """The last point ``checkpoint`` noted for the job, or ""."""
+    if not task_id:
+        return ""
+    try:
+        return _progress_file(str(task_id)).read_text(encoding="utf-8")
+    except OSError:
+        return ""

@@ -7,7 +7,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from jisheng.benefits.models import Application, Batch, Enrolment, Line, Objection, Payment
+from jisheng.benefits.models import Application, Batch, BatchJob, Enrolment, Line, Objection, Payment
 
 from .factories import person
 
@@ -78,4 +78,13 @@ def make_objects(*, area: Any, marker: str) -> list[Any]:
     enrolment = Enrolment.objects.create(
         person=resident, area=area, programme_id="childcare_subsidy", since_year=2025, confirmed_year=2025
     )
-    return [on_notice, line, objection, paying, paid_line, issued, application, enrolment]
+    job = BatchJob.objects.create(
+        kind=BatchJob.Kind.PROPOSE,
+        programme_id="childcare_subsidy",
+        year=2025,
+        area=area,
+        batch=on_notice,
+        status=BatchJob.Status.DONE,
+        message=marker,
+    )
+    return [on_notice, line, objection, paying, paid_line, issued, application, enrolment, job]
