@@ -22,8 +22,10 @@ from ninja.responses import Status
 
 from jisheng.accounts import permissions
 from jisheng.accounts.permissions import Capability
+from jisheng.audit.disclosure import disclosure_record
+from jisheng.core.text import InputError, check_id_number
 from jisheng.registry.models import Person
-from jisheng.registry.validation import Refusal
+from jisheng.registry.validation import Refusal, mask_id
 
 from . import services, sync
 from .models import AppliedRecord
@@ -68,6 +70,14 @@ class RecordOut(Schema):
     body: dict[str, Any]
 
 
+class ErrorOut(Schema):
+    detail: str
+
+
+class LookupOut(Schema):
+    person: dict[str, Any]
+
+
 class DecisionIn(Schema):
     client_id: uuid.UUID
     person: int
@@ -108,6 +118,41 @@ def village(request: HttpRequest, village: str = "") -> Any:
 )
 def sync_changes(request: HttpRequest, data: SyncIn) -> Any:
     return _sync(request, data.village[:12], data.cursor[:64], data.known)
+
+
+# What a look-up shows of the person (masked as on the server's pages), as its disclosure names it.
+LOOKUP_FIELDS = ("name", "id_number_masked", "sex", "birth_date", "phone_masked", "address", "residence_area")
+
+
+@router.get(
+    "/persons/lookup",
+    response={200: LookupOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="A person outside the downloaded village, by full ID number, among those the user may see",
+)
+def person_lookup(request: HttpRequest, id_number: str = "") -> Status[Any]:
+    """For a record about someone not in the phone's copy (a spouse from another village, a person
+    moving back): the person masked as on the server's pages. Every look-up, found or not, is a
+    disclosure in the audit trail."""
+    user = _user(request)
+    try:
+        number = check_id_number(id_number[:40]).number
+    except InputError as error:
+        return Status(400, {"detail": _("ID number: %(reason)s") % {"reason": error.reason}})
+    person = sync.person_elsewhere(user, number)
+    disclosure_record(
+        by=user,
+        kind="offline_person_lookup",
+        count=0 if person is None else 1,
+        fields=LOOKUP_FIELDS,
+        filters={"id_number": mask_id(number)},
+        object_type="registry.person" if person is not None else "",
+        object_id=str(person.pk) if person is not None else "",
+        object_repr=person.name if person is not None else "",
+        area_code=person.residence_area_id if person is not None else None,
+    )
+    if person is None:
+        return Status(404, {"detail": _("Nobody in your area has this ID number.")})
+    return Status(200, {"person": sync.person_elsewhere_out(person)})
 
 
 @router.post(

@@ -36,6 +36,7 @@ from jisheng.accounts.permissions import Capability
 from jisheng.areas.models import Area, Level
 from jisheng.audit.services import record
 from jisheng.core.actor import Actor
+from jisheng.core.text import InputError, check_id_number, normalize_name
 from jisheng.hall.models import Channel, ServiceItem
 from jisheng.hall.services import intake
 from jisheng.hall.services.common import Upload
@@ -43,7 +44,7 @@ from jisheng.migrants import services as migrants
 from jisheng.outreach import services as outreach
 from jisheng.registry import services as registry
 from jisheng.registry.models import Household, Person
-from jisheng.registry.validation import Refusal, clean_text, parse_date
+from jisheng.registry.validation import Refusal, clean_text, mask_id, parse_date
 
 from . import sync
 from .models import AppliedRecord
@@ -124,10 +125,12 @@ class _Reader:
 
     def person(self, key: str, label: str, *, required: bool = True) -> Person | None:
         value = self.payload.get(key)
-        if value in (None, ""):
+        if value in (None, "") or value == {}:
             if required:
                 raise Refusal(self.label(key, label), _("pick a person"))
             return None
+        if isinstance(value, dict):
+            return self.person_by_id(key, label, value)
         person = (
             Person.objects.visible_to(self.by)
             .filter(pk=_as_int(value), merged_into__isnull=True)
@@ -136,6 +139,33 @@ class _Reader:
         )
         if person is None:
             raise Refusal(self.label(key, label), _("is not a person of your area"), value)
+        return person
+
+    def person_by_id(self, key: str, label: str, value: dict[str, Any]) -> Person:
+        """A person not in the phone's copy, entered offline by ID number and name: matched now, among
+        those the officer may see, on both (a typo in either finds nobody rather than someone else)."""
+        self.label(key, label)
+        try:
+            number = check_id_number(value.get("id_number") or "").number
+        except InputError as error:
+            raise Refusal(
+                label, _("ID number: %(reason)s") % {"reason": error.reason}, value.get("id_number")
+            ) from None
+        try:
+            name = normalize_name(value.get("name") or "")
+        except InputError:
+            raise Refusal(label, _("enter the name as on the ID card"), number) from None
+        person = sync.person_elsewhere(self.by, number, name=name)
+        if person is None:
+            raise Refusal(
+                label,
+                _(
+                    "nobody in your area has ID number %(number)s and name %(name)s: check both, or look "
+                    "the person up when online"
+                )
+                % {"number": mask_id(number), "name": name},
+                number,
+            )
         return person
 
     def household(self, key: str, label: str) -> Household:

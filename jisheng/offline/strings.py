@@ -118,6 +118,17 @@ STRINGS = {
     "members": pgettext_lazy("offline app", "Members"),
     "due": pgettext_lazy("offline app", "Due"),
     "no_tasks": pgettext_lazy("offline app", "No open cases."),
+    "elsewhere": pgettext_lazy("offline app", "Not in this village? Find by ID number"),
+    "elsewhere_id": pgettext_lazy("offline app", "Full ID number"),
+    "elsewhere_name": pgettext_lazy("offline app", "Name as on the ID card"),
+    "look_up": pgettext_lazy("offline app", "Look up"),
+    "look_up_offline": pgettext_lazy(
+        "offline app",
+        "No network: the ID number and name are saved with the record and matched by the server when it is sent.",
+    ),
+    "lives_in": pgettext_lazy("offline app", "lives in"),
+    "choose_village": pgettext_lazy("offline app", "Choose the village to take along"),
+    "take_village": pgettext_lazy("offline app", "Download this village"),
     "removed_note": pgettext_lazy(
         "offline app", "Records you may no longer see were removed from the phone."
     ),

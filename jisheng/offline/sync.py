@@ -30,6 +30,7 @@ from jisheng.accounts.permissions import Capability
 from jisheng.areas.models import Area, Level
 from jisheng.hall import queries as hall_queries
 from jisheng.registry.models import Household, Person
+from jisheng.registry.queries import person_by_id_number
 from jisheng.registry.validation import Refusal, mask_id, mask_phone
 
 # The person values a version covers (those the phone shows and those an offline edit may change).
@@ -156,6 +157,24 @@ def person_current(person: Person) -> tuple[str, dict[str, Any]]:
     )
     version = person_version(row)
     return version, person_out(row, version)
+
+
+def person_elsewhere(user: Any, id_number: str, *, name: str | None = None) -> Person | None:
+    """A person outside the downloaded village, by the full ID number (and name, when given), among
+    those the user may see: the rule of the online forms (a spouse is found by the ID within the
+    user's area). A merged-away number leads to its survivor."""
+    return person_by_id_number(
+        id_number, within=Person.objects.visible_to(user).select_related("residence_area"), name=name
+    )
+
+
+def person_elsewhere_out(person: Person) -> dict[str, Any]:
+    """The person as the phone holds a downloaded one (masked), with where they live."""
+    _version, values = person_current(person)
+    area = person.residence_area
+    values["elsewhere"] = True
+    values["area"] = {"code": area.code, "name": area.name} if area is not None else None
+    return values
 
 
 def household_rows(user: Any, village: Area) -> list[tuple[Any, ...]]:

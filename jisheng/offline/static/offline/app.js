@@ -17,6 +17,8 @@ const state = {
   csrf: "",
   store: null,
   persons: [],
+  elsewhere: [], // persons outside the village looked up online (kept for the outbox's labels)
+  villages: null, // the villages a user above village level may choose from, when none is chosen
   households: [],
   outbox: [],
   view: "persons",
@@ -112,10 +114,18 @@ async function load() {
   state.persons = (await state.store.all("persons")).sort((a, b) => a.name.localeCompare(b.name, "zh"));
   state.households = (await state.store.all("households")).sort((a, b) => a.number.localeCompare(b.number));
   state.outbox = (await state.store.all("outbox")).sort((a, b) => a.created.localeCompare(b.created));
+  state.elsewhere = (await state.store.meta("elsewhere", [])) || [];
 }
 
 function personById(id) {
-  return state.persons.find((p) => p.id === Number(id));
+  return state.persons.find((p) => p.id === Number(id)) || state.elsewhere.find((p) => p.id === Number(id));
+}
+
+// A person field holds a person's id, or (entered offline for someone outside the village) their ID
+// number and name, matched by the server when the record is sent.
+function personOf(value) {
+  if (value && typeof value === "object") return { name: value.name || value.id_number || "" };
+  return personById(value);
 }
 
 function search(query, persons = state.persons) {
@@ -258,7 +268,14 @@ async function download() {
     state.needSignIn = true;
     return;
   }
+  if (response.status === 400 && !village) {
+    // Staff above village level (a township's clerk or head) choose the village to take along.
+    const list = await fetch(`${API}/villages`, { credentials: "same-origin" }).catch(() => null);
+    state.villages = list && list.ok ? await list.json() : [];
+    return;
+  }
   if (!response.ok) return;
+  state.villages = null;
   const answer = await response.json();
   if (answer.unchanged) {
     await state.store.setMeta("synced_at", new Date().toISOString());
@@ -463,7 +480,7 @@ function viewRecord() {
 
 function describe(record) {
   const p = record.payload || {};
-  const who = personById(p.person || p.mother || p.husband);
+  const who = personOf(p.person || p.mother || p.husband);
   if (record.kind === "birth") return `${p.child_name || ""}（${who ? who.name : ""}）`;
   if (record.kind === "move_in") return p.name || p.id_number || "";
   if (record.kind === "visit") {
@@ -636,7 +653,9 @@ function formSpec(kind, forms) {
   }
 }
 
-function personPicker(field, value) {
+function personPicker(field, given) {
+  const outside = given && typeof given === "object" ? given : null;
+  let value = outside ? "" : given;
   const select = el("select", { name: field.name, id: `f-${field.name}`, required: field.required });
   const fill = (query) => {
     const pool = field.sex ? state.persons.filter((p) => p.sex === field.sex) : state.persons;
@@ -655,7 +674,57 @@ function personPicker(field, value) {
     oninput: (event) => fill(event.target.value),
   });
   fill("");
-  return el("div", { class: "picker" }, filter, select);
+  // Someone outside the village: looked up online by the full ID number (shown masked), or, without a
+  // network, their ID number and name saved with the record for the server to match.
+  const idInput = el("input", { type: "text", id: `f-${field.name}-id_number`, "data-elsewhere-id": field.name,
+    autocomplete: "off", value: outside ? outside.id_number || "" : "" });
+  const nameInput = el("input", { type: "text", id: `f-${field.name}-name`, "data-elsewhere-name": field.name,
+    autocomplete: "off", value: outside ? outside.name || "" : "" });
+  const result = el("p", { class: "elsewhere-result", "data-for": field.name });
+  const lookUp = async () => {
+    const number = idInput.value.trim();
+    if (!number) return;
+    let response;
+    try {
+      response = await fetch(`${API}/persons/lookup?id_number=${encodeURIComponent(number)}`, {
+        credentials: "same-origin",
+        cache: "no-store",
+      });
+    } catch (error) {
+      result.textContent = T.look_up_offline;
+      return;
+    }
+    const body = await response.json().catch(() => ({}));
+    if (response.status !== 200) {
+      result.textContent = body.detail || T.look_up_offline;
+      return;
+    }
+    const p = body.person;
+    state.elsewhere = [...state.elsewhere.filter((x) => x.id !== p.id), p];
+    await state.store.setMeta("elsewhere", state.elsewhere);
+    value = p.id;
+    fill(filter.value);
+    select.value = String(p.id);
+    idInput.value = "";
+    nameInput.value = p.name;
+    result.textContent = `${personLine(p)} · ${T.lives_in} ${p.area ? p.area.name : ""}`;
+  };
+  const box = el("details", { class: "elsewhere", open: outside ? true : null },
+    el("summary", { text: T.elsewhere }),
+    el("label", { for: idInput.id, text: T.elsewhere_id }), idInput,
+    el("label", { for: nameInput.id, text: T.elsewhere_name }), nameInput,
+    el("button", { type: "button", class: "button small", "data-action": "look-up", onclick: lookUp }, T.look_up),
+    result);
+  return el("div", { class: "picker" }, filter, select, box);
+}
+
+// A person field's value on submit: the chosen person's id, else the ID number and name typed.
+function pickedPerson(form, name) {
+  const chosen = form.querySelector(`select[name="${name}"]`).value;
+  if (chosen) return chosen;
+  const number = form.querySelector(`[data-elsewhere-id="${name}"]`).value.trim();
+  if (!number) return "";
+  return { id_number: number, name: form.querySelector(`[data-elsewhere-name="${name}"]`).value.trim() };
 }
 
 async function shrinkPhoto(file) {
@@ -762,6 +831,7 @@ function openForm(kind, options = {}) {
       const payload = {};
       for (const field of spec) {
         if (field.type === "photos") payload.photos = form.querySelector(".photos-field").photos;
+        else if (field.type === "person") payload[field.name] = pickedPerson(form, field.name);
         // Not form.elements[name]: the collection's own item() would shadow a field named "item".
         else payload[field.name] = form.querySelector(`[name="${field.name}"]`).value.trim();
       }
@@ -819,6 +889,18 @@ function openEditForm({ person, record }) {
 
 // --- the page -----------------------------------------------------------------------------------
 
+function viewChooseVillage() {
+  const select = el("select", { id: "village-choice" },
+    state.villages.map((v) => el("option", { value: v.code, text: `${v.name}（${v.code}）` })));
+  const take = async () => {
+    await state.store.setMeta("village_choice", select.value);
+    state.villages = null;
+    await syncNow();
+  };
+  return [el("section", { class: "card" }, el("h2", { text: T.choose_village }), select,
+    el("button", { type: "button", class: "button", id: "take-village", onclick: take }, T.take_village))];
+}
+
 async function render() {
   renderOutboxCount();
   renderStatus();
@@ -830,6 +912,7 @@ async function render() {
   if (state.view === "form") return;
   let body;
   if (!state.user) body = [];
+  else if (state.villages && state.villages.length && !state.persons.length) body = viewChooseVillage();
   else if (state.view === "households") body = viewHouseholds();
   else if (state.view === "tasks") body = await viewTasks();
   else if (state.view === "record") body = viewRecord();
