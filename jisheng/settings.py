@@ -326,6 +326,9 @@ REGISTRY_IMPORT_MEMORY_MB = int(os.environ.get("REGISTRY_IMPORT_MEMORY_MB", "102
 # The audit chain's hash: "sm3" (GB/T 32905, the default) or "sha256". A chain begun with SHA-256 stays
 # verifiable after the switch to SM3; the switch is one way (jisheng/audit/services.py).
 JISHENG_AUDIT_HASH = os.environ.get("JISHENG_AUDIT_HASH", "sm3")
+# The certificates' QR signatures: Ed25519 (default) or SM2 (GB/T 32918); switching makes a key of the
+# new algorithm current, and certificates signed with the other still verify (certificates/keys.py).
+CERTIFICATE_ALGORITHM = os.environ.get("JISHENG_CERTIFICATE_ALGORITHM", "ed25519")
 # Where the keys of jisheng.core.crypto come from (a class with secret(name, size)); the default keeps them
 # in KEYS_DIR/sm. A certified cryptographic module plugs in here.
 JISHENG_KEY_STORE = os.environ.get("JISHENG_KEY_STORE", "jisheng.core.crypto.keys.FileKeyStore")

@@ -203,7 +203,7 @@ def signing_key_rotate(*, by: Actor) -> str:
         action="certificates.rotate_key",
         object_type="certificates.key",
         object_id=kid,
-        object_repr=f"Ed25519 {kid}",
+        object_repr=f"{keys.NAMES[keys.algorithm_of(keys.public_keys()[kid])]} {kid}",
         after={"public_key": keys.public_keys()[kid]},
         area_code="",
     )

@@ -1,4 +1,5 @@
-"""The QR payload: ``JS1.<base64url JSON claims>.<base64url Ed25519 signature of the claims part>``.
+"""The QR payload: ``JS1.<base64url JSON claims>.<base64url signature of the claims part>``, signed with
+Ed25519 or SM2 (the key id in the claims names the key; its published public text says which).
 
 Verifying needs nothing but the payload and the published public keys, so it also works offline:
 
@@ -13,10 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.utils.translation import gettext as _
 
-from .keys import load_public_key
+from .keys import Signer, load_public_key
 
 PREFIX = "JS1"
 
@@ -33,7 +33,7 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def sign(claims: dict[str, Any], kid: str, key: Ed25519PrivateKey) -> str:
+def sign(claims: dict[str, Any], kid: str, key: Signer) -> str:
     body = _b64(json.dumps({**claims, "kid": kid}, ensure_ascii=False, separators=(",", ":")).encode())
     return f"{PREFIX}.{body}.{_b64(key.sign(body.encode()))}"
 

@@ -52,12 +52,21 @@ def verify_number(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def verify_keys(request: HttpRequest) -> HttpResponse:
-    """Public: the Ed25519 public keys, for verifying a QR payload offline."""
+    """Public: the public keys (Ed25519, or SM2 where the office signs with it), for verifying a QR
+    payload offline."""
+    published = keys.public_keys()
+    algorithms = {kid: keys.NAMES[keys.algorithm_of(text)] for kid, text in published.items()}
     if request.GET.get("format") == "json" or "application/json" in request.headers.get("Accept", ""):
         return JsonResponse(
-            {"algorithm": "Ed25519", "format": "JS1.<claims>.<signature>", "keys": keys.public_keys()}
+            {
+                "algorithm": keys.NAMES[keys.configured_algorithm()],
+                "algorithms": algorithms,
+                "format": "JS1.<claims>.<signature>",
+                "keys": published,
+            }
         )
-    return render(request, "certificates/keys.html", {"keys": keys.public_keys()})
+    rows = [(kid, algorithms[kid], text) for kid, text in published.items()]
+    return render(request, "certificates/keys.html", {"keys": rows})
 
 
 @permissions.capability_required(Capability.READ_CERTIFICATES)
