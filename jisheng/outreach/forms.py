@@ -215,3 +215,28 @@ class MilestoneForm(forms.Form):
 
 class ImplementerForm(forms.Form):
     implementer = forms.CharField(label=_("implementing unit"), max_length=128)
+
+
+class PairingEndForm(forms.Form):
+    ended_on = forms.DateField(label=_("ended on"), widget=DATE)
+    reason = forms.CharField(label=_("why it ends"), max_length=255)
+
+
+class ReferralOutcomeForm(forms.Form):
+    outcome = forms.CharField(
+        label=_("outcome"), max_length=255, widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"})
+    )
+
+
+class GiftRefuseForm(forms.Form):
+    reason = forms.CharField(label=_("reason for refusing"), max_length=255)
+
+
+class GiftGivenForm(forms.Form):
+    given_on = forms.DateField(label=_("handed over on"), widget=DATE)
+
+
+class ProjectFinishForm(forms.Form):
+    accepted = forms.BooleanField(
+        label=_("The works were inspected and are accepted as finished"), required=True
+    )

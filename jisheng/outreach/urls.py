@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from . import views, views_health, views_projects, views_work
+from . import views, views_health, views_projects, views_steps, views_work
 
 app_name = "outreach"
 
@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("pairings/", views.pairing_list, name="pairings"),
     path("pairings/new/", views.pairing_new, name="pairing_new"),
     path("pairings/<int:pk>/help/", views.help_new, name="help_new"),
+    path("pairings/<int:pk>/end/", views_steps.pairing_end, name="pairing_end"),
     path("health/", views_health.health, name="health"),
     path("health/export/", views_health.export, name="health_export"),
     path("health/prepregnancy/new/", views_health.prepregnancy_new, name="prepregnancy_new"),
@@ -21,6 +22,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("health/screening/new/", views_health.screening_new, name="screening_new"),
     path("health/screening/<int:pk>/result/", views_health.screening_result, name="screening_result"),
     path("health/referral/new/", views_health.referral_new, name="referral_new"),
+    path("health/referral/<int:pk>/outcome/", views_steps.referral_outcome, name="referral_outcome"),
     path("health/<str:kind>/<int:pk>/reveal/", views_health.reveal, name="health_reveal"),
     path("supplies/", views_work.supplies, name="supplies"),
     path("supplies/receive/", views_work.receive, name="receive"),
@@ -31,12 +33,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("gifts/", views_work.gift_list, name="gifts"),
     path("visits/<int:visit_pk>/gift/", views_work.gift_new, name="gift_new"),
     path("gifts/<int:pk>/decide/", views_work.gift_decide, name="gift_decide"),
+    path("gifts/<int:pk>/refuse/", views_steps.gift_refuse, name="gift_refuse"),
+    path("gifts/<int:pk>/given/", views_steps.gift_given, name="gift_given"),
     path("projects/", views_projects.project_list, name="projects"),
     path("projects/needs/new/", views_projects.need_new, name="need_new"),
     path("projects/allocate/", views_projects.allocate, name="allocate"),
     path("projects/allocations/<int:pk>/", views_projects.allocation, name="allocation"),
     path("projects/audit/", views_projects.audit, name="project_audit"),
     path("projects/<int:pk>/", views_projects.project, name="project"),
+    path("projects/<int:pk>/finish/", views_steps.project_finish, name="project_finish"),
     path("projects/<int:pk>/inspect/", views_projects.inspection_new, name="inspection_new"),
     path("projects/<int:pk>/<str:what>/", views_projects.project_change, name="project_change"),
     path("inspections/<int:pk>/photo/", views_projects.inspection_photo, name="inspection_photo"),

@@ -163,7 +163,15 @@ def pairing_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         .order_by("-started_on", "-pk")
     )
     form = PairingForm(initial={"started_on": timezone.localdate()})
-    return render(request, "outreach/pairings.html", {"page": page(request, rows), "form": form})
+    return render(
+        request,
+        "outreach/pairings.html",
+        {
+            "page": page(request, rows),
+            "form": form,
+            "may_record": permissions.holds(request.user, Capability.RECORD_VISITS),
+        },
+    )
 
 
 @permissions.capability_required(Capability.RECORD_VISITS)

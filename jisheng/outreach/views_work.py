@@ -183,6 +183,7 @@ def gift_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "page": page(request, rows),
             "may_approve": permissions.holds(request.user, Capability.APPROVE_CARE_GIFT),
+            "may_give": permissions.holds(request.user, Capability.PROPOSE_CARE_GIFT),
         },
     )
 
