@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import Count, Q, QuerySet
+from django.db import connections
+from django.db.models import Count, Func, IntegerField, Q, QuerySet
+from django.db.models.lookups import Range
 from django.utils import timezone
 
 from jisheng.areas.models import Area
@@ -55,24 +57,66 @@ def open_cases(user: Any, *, mine: bool = False) -> QuerySet[Application]:
     return cases.filter(owner=user) if mine else cases
 
 
+def _scope_tested_in_index(cases: QuerySet[Application]) -> QuerySet[Application]:
+    """The same cases, with the scope's area range kept out of SQLite's choice of index.
+
+    SQLite without STAT4 guesses that any range of village codes holds a small share of the rows, so it
+    reads the queue through an index led by the area and sorts every open case of the scope, even when
+    (as in a township whose cases are all open in one village) that is all of them. Written as
+    ``+area_id`` (SQLite's no-op that hides a column from index selection) the range is still applied,
+    to the area stored in the (status, due_on, area) and (owner, status, due_on, area) indexes, and the
+    rows come from those indexes in deadline order, with or without ANALYZE statistics. Other databases
+    plan from real statistics and get the queryset unchanged.
+    """
+    if connections[cases.db].vendor != "sqlite":
+        return cases
+    cases = cases.all()
+    where = cases.query.where
+    area = Application._meta.get_field("area")
+    for index, child in enumerate(where.children):
+        if isinstance(child, Range) and getattr(child.lhs, "target", None) is area:
+            hidden = Func(child.lhs, template="+%(expressions)s", output_field=child.lhs.output_field)
+            where.children[index] = cast(Any, Range(hidden, child.rhs))
+    return cases
+
+
 def queue_counts(user: Any, today: datetime.date | None = None) -> dict[str, int]:
     """The figures of the queue's header and of the home card, in one query, so the two always agree.
 
     Overdue: in progress with the deadline passed; due today: in progress with today's deadline; a case
     waiting for the applicant's correction has its clock stopped and is neither.
+
+    One statement of seven scalar sub-queries, each a count over one range of an index (see
+    ``Application.Meta.indexes``): the narrow figures (overdue, due today, waiting) read a few thousand
+    index entries, not every open case of the scope as one ``COUNT … FILTER`` pass over them did. No
+    row of the table is read, whatever statistics the planner has (none right after a bulk load).
     """
     today = today or timezone.localdate()
-    running = Q(status=ApplicationStatus.RECEIVED)
-    mine = Q(owner=user)
-    return open_cases(user).aggregate(
-        open=Count("id"),
-        overdue=Count("id", filter=running & Q(due_on__lt=today)),
-        due_today=Count("id", filter=running & Q(due_on=today)),
-        awaiting=Count("id", filter=Q(status=ApplicationStatus.AWAITING_CORRECTION)),
-        mine=Count("id", filter=mine),
-        mine_overdue=Count("id", filter=mine & running & Q(due_on__lt=today)),
-        mine_due_today=Count("id", filter=mine & running & Q(due_on=today)),
-    )
+    received = ApplicationStatus.RECEIVED
+    scope = _scope_tested_in_index(Application.objects.visible_to(user))
+    figures: dict[str, QuerySet[Application]] = {
+        "open": scope.filter(status__in=OPEN_STATUSES),
+        "overdue": scope.filter(status=received, due_on__lt=today),
+        "due_today": scope.filter(status=received, due_on=today),
+        "awaiting": scope.filter(status=ApplicationStatus.AWAITING_CORRECTION),
+        "mine": scope.filter(owner=user, status__in=OPEN_STATUSES),
+        "mine_overdue": scope.filter(owner=user, status=received, due_on__lt=today),
+        "mine_due_today": scope.filter(owner=user, status=received, due_on=today),
+    }
+    if not getattr(user, "is_authenticated", False) or scope.query.is_empty():
+        return dict.fromkeys(figures, 0)
+    db = scope.db
+    parts: list[str] = []
+    params: list[Any] = []
+    for name, cases in figures.items():
+        counted = cases.order_by().values(n=Func(template="COUNT(*)", output_field=IntegerField()))
+        sql, sub_params = counted.query.get_compiler(using=db).as_sql()
+        parts.append(f"({sql}) AS {connections[db].ops.quote_name(name)}")
+        params.extend(sub_params)
+    with connections[db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return {name: int(value or 0) for name, value in zip(figures, row, strict=True)}
 
 
 def _filtered(cases: QuerySet[Application], how: QueueFilter, today: datetime.date) -> QuerySet[Application]:
@@ -102,19 +146,22 @@ def work_queue(
 ) -> list[Application]:
     """Open cases the user may see: in progress by nearest deadline, then those waiting for the applicant.
 
-    Two queries on purpose: each is an equality on status followed by the deadline order, which the
-    (owner, status, due_on) and (status, due_on) indexes deliver without sorting 100,000 open cases.
+    Two queries on purpose: each is an equality on status followed by the deadline order (then the
+    village, then the case), which the (owner, status, due_on, area) and (status, due_on, area) indexes
+    deliver in order, the scope's area tested in the index, without sorting 100,000 open cases.
     """
     how = how or QueueFilter()
     today = timezone.localdate()
     statuses = [s for s in OPEN_STATUSES if not how.status or s == how.status]
     result: list[Application] = []
     for status in statuses:
-        cases: QuerySet[Application] = Application.objects.visible_to(user).filter(status=status)
+        cases: QuerySet[Application] = _scope_tested_in_index(
+            Application.objects.visible_to(user).filter(status=status)
+        )
         if mine:
             cases = cases.filter(owner=user)
         cases = _filtered(cases, how, today)
-        cases = cases.select_related("item", "owner").only(*QUEUE_FIELDS).order_by("due_on", "id")
+        cases = cases.select_related("item", "owner").only(*QUEUE_FIELDS).order_by("due_on", "area_id", "id")
         result.extend(cases[: limit - len(result)])
         if len(result) >= limit:
             break
