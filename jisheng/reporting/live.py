@@ -1,23 +1,42 @@
-"""Registry figures as they are now (监测实时化): computed when shown, never stored.
+"""Registry figures as they are now (监测实时化): computed when shown, never stored in the database.
 
 A county's month costs one grouped query per measure (seconds at a million persons), so the result is
-kept in this process for a short while. It is thrown away as soon as the registry changes: the key
-carries the newest audit event (every registry and hall service writes one, an import included, and
-the chain head is one row read by primary key, so other server processes see the change too) and a
-counter bumped by any save or delete of a table a measure counts (changes made in this process without
-an audit event). ``TTL_SECONDS`` bounds what anything else could leave stale.
+kept for a short while in the configured Django cache, shared by every server process (the file cache
+in the data directory by default), and computed by one of them at a time:
+
+- An entry is *fresh* while its stamp is the current one and it is younger than ``TTL_SECONDS``. The
+  stamp is the newest audit event (every registry and hall service writes one, an import included, and
+  the chain head is one row read by primary key) and a shared change generation, renewed after any
+  save or delete of a table a measure counts (changes made without an audit event): a registry change
+  is seen at the next view, whichever process made it.
+- When the entry is not fresh, the view that finds it so takes the entry's lock and computes the
+  figures, so the next view after a change shows it. Views arriving while that computation runs get
+  the previous figures if they are younger than ``TTL_SECONDS`` (stale while revalidating) and
+  otherwise wait for the computation rather than run it again.
+
+Each process also keeps the fresh entries it has read, so a view of unchanged figures reads no cache
+file. ``TTL_SECONDS`` bounds what anything else could leave stale (a change made outside Django).
 
 Nothing here writes to the database: opening a dashboard changes nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
+import os
 import threading
 import time
-from collections.abc import Iterable
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
+from django.core.cache import BaseCache, caches
+from django.core.cache.backends.filebased import FileBasedCache
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from jisheng.areas.models import Area
@@ -29,17 +48,162 @@ from .measures import MEASURES
 from .periods import Period
 
 TTL_SECONDS = 60
+# A computation holding the lock longer than this (or a process that died holding it, on a cache
+# without file locks) no longer keeps the others waiting.
+LOCK_SECONDS = 300
+WAIT_POLL_SECONDS = 0.05
 MAX_ENTRIES = 256
+CACHE_ALIAS = "default"
+PREFIX = "reporting.live"
+GENERATION_KEY = f"{PREFIX}.generation"
 
-_lock = threading.Lock()
-_entries: dict[tuple[Any, ...], tuple[float, Any]] = {}
-_changes = 0
+Stamp = tuple[int, str]
 
 
-def _changed(**_kwargs: Any) -> None:
-    global _changes
-    with _lock:
-        _changes += 1
+def _now() -> float:
+    return time.time()
+
+
+class SharedFigures:
+    """Figures kept in one Django cache for every process that uses it, computed by one at a time."""
+
+    def __init__(self, cache: Callable[[], BaseCache]) -> None:
+        self._cache = cache
+        self._lock = threading.Lock()
+        self._local: dict[str, tuple[Stamp, float, Any]] = {}
+        self._changes = 0
+        self._published = 0
+        self.computed = 0  # how many times this process computed figures (read by tests)
+
+    @property
+    def cache(self) -> BaseCache:
+        return self._cache()
+
+    # --- the stamp
+
+    def changed(self) -> None:
+        with self._lock:
+            self._changes += 1
+
+    def publish(self) -> None:
+        """Renew the shared generation if this process changed a counted table since it last did."""
+        with self._lock:
+            if self._changes == self._published:
+                return
+            self._published = self._changes
+        self.cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+
+    def stamp(self) -> Stamp:
+        self.publish()
+        head = AuditChainHead.objects.filter(id=1).values_list("last_event_id", flat=True).first()
+        return (head or 0, str(self.cache.get(GENERATION_KEY, "")))
+
+    def clear(self) -> None:
+        """Forget every kept figure, in this process and (by a new generation) in the others."""
+        with self._lock:
+            self._local.clear()
+        self.cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+
+    # --- the entries
+
+    @staticmethod
+    def name(key: tuple[Any, ...]) -> str:
+        return f"{PREFIX}.{hashlib.sha256(repr(key).encode()).hexdigest()[:40]}"
+
+    def _keep(self, name: str, entry: tuple[Stamp, float, Any]) -> Any:
+        stamp, computed_at, value = entry
+        with self._lock:
+            if len(self._local) >= MAX_ENTRIES:
+                now = _now()
+                for old in [k for k, (_s, expires, _v) in self._local.items() if expires <= now]:
+                    del self._local[old]
+                if len(self._local) >= MAX_ENTRIES:
+                    self._local.clear()
+            self._local[name] = (stamp, computed_at + TTL_SECONDS, value)
+        return value
+
+    @staticmethod
+    def _fresh(entry: Any, stamp: Stamp, now: float) -> bool:
+        return entry is not None and entry[0] == stamp and now - entry[1] < TTL_SECONDS
+
+    def get(self, key: tuple[Any, ...], compute_value: Callable[[], Any]) -> Any:
+        name = self.name(key)
+        stamp = self.stamp()
+        now = _now()
+        with self._lock:
+            local = self._local.get(name)
+        if local is not None and local[0] == stamp and local[1] > now:
+            return local[2]
+        entry = self.cache.get(name)
+        if self._fresh(entry, stamp, now):
+            return self._keep(name, entry)
+        give_up = time.monotonic() + LOCK_SECONDS
+        while True:
+            with self._locked(name) as held:
+                if held:
+                    # Another process may have finished it while this one waited for the lock.
+                    entry = self.cache.get(name)
+                    if self._fresh(entry, stamp, _now()):
+                        return self._keep(name, entry)
+                    started = _now()
+                    value = compute_value()
+                    with self._lock:
+                        self.computed += 1
+                    entry = (stamp, started, value)
+                    self.cache.set(name, entry, 2 * TTL_SECONDS)
+                    return self._keep(name, entry)
+            # Another process is computing these figures now.
+            if entry is not None and _now() - entry[1] < TTL_SECONDS:
+                return entry[2]  # the previous figures, younger than the TTL
+            if time.monotonic() > give_up:
+                return compute_value()
+            time.sleep(WAIT_POLL_SECONDS)
+            entry = self.cache.get(name)
+
+    # --- the lock: one computation of an entry at a time, across processes
+
+    @contextlib.contextmanager
+    def _locked(self, name: str) -> Iterator[bool]:
+        cache = self.cache
+        directory = getattr(cache, "_dir", None)
+        if isinstance(cache, FileBasedCache) and directory:
+            # The file cache's add() is not atomic; an exclusive lock on a file beside its entries is,
+            # and the system drops it when its process ends, whatever happened.
+            path = Path(directory) / f"{name}.lock"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    yield False
+                    return
+                try:
+                    yield True
+                finally:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+            finally:
+                os.close(fd)
+            return
+        token = uuid.uuid4().hex
+        if not cache.add(f"{name}.lock", token, LOCK_SECONDS):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            if cache.get(f"{name}.lock") == token:
+                cache.delete(f"{name}.lock")
+
+
+_shared = SharedFigures(lambda: caches[CACHE_ALIAS])
+
+
+def _changed(*, using: str = "default", **_kwargs: Any) -> None:
+    _shared.changed()
+    # Once the change is committed, the other processes see a new generation at their next view
+    # (this process sees it at once: the stamp publishes what it changed first).
+    transaction.on_commit(_shared.publish, using=using)
 
 
 def counted_models() -> set[Any]:
@@ -51,40 +215,18 @@ def counted_models() -> set[Any]:
 
 
 def connect() -> None:
-    """Called from the app's ready(): any write to a counted table makes cached figures stale."""
+    """Called from the app's ready(): any write to a counted table makes kept figures stale."""
     for model in counted_models():
         post_save.connect(_changed, sender=model, dispatch_uid=f"reporting-live-save-{model._meta.label}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"reporting-live-delete-{model._meta.label}")
 
 
 def clear() -> None:
-    with _lock:
-        _entries.clear()
-
-
-def _stamp() -> tuple[int, int]:
-    head = AuditChainHead.objects.filter(id=1).values_list("last_event_id", flat=True).first()
-    return (head or 0, _changes)
+    _shared.clear()
 
 
 def _cached(key: tuple[Any, ...], compute_value: Any) -> Any:
-    full_key = (*key, _stamp())
-    now = time.monotonic()
-    with _lock:
-        hit = _entries.get(full_key)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-    value = compute_value()
-    with _lock:
-        if len(_entries) >= MAX_ENTRIES:
-            for stale in [
-                k for k, (expires, _v) in _entries.items() if expires <= now or k[-1] != full_key[-1]
-            ]:
-                del _entries[stale]
-            if len(_entries) >= MAX_ENTRIES:
-                _entries.clear()
-        _entries[full_key] = (now + TTL_SECONDS, value)
-    return value
+    return _shared.get(key, compute_value)
 
 
 def tree(form: Form, period: Period, area: Area) -> dict[str, dict[str, float]]:
