@@ -7,7 +7,7 @@ import datetime
 import decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -199,7 +199,23 @@ def handouts_between(start: datetime.date, end: datetime.date, kind: str) -> Que
 
 
 def campaigns_between(start: datetime.date, end: datetime.date) -> QuerySet[Campaign]:
+    """Campaigns that began in the period (one row each; ``people_reached`` on each)."""
     return Campaign.objects.filter(starts_on__range=(start, end))
+
+
+def publicity_handed_out_between(start: datetime.date, end: datetime.date) -> QuerySet[StockMovement]:
+    """Hand-out lines of publicity material in the period, each with ``handed`` (copies, positive)."""
+    return handouts_between(start, end, "publicity").alias(handed=-F("quantity"))
+
+
+def contraceptive_handouts_between(start: datetime.date, end: datetime.date) -> QuerySet[StockMovement]:
+    """Contraceptives handed out to a person in the period: one row per hand-out (人次)."""
+    return handouts_between(start, end, "contraceptive").filter(kind=StockMovement.Kind.HANDOUT_PERSON)
+
+
+def pairings_active_on(day: datetime.date) -> QuerySet[Pairing]:
+    """Pairings in force at the end of ``day``: begun by then and not ended by then."""
+    return Pairing.objects.filter(started_on__lte=day).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day))
 
 
 def screening_rates(prefix: str, start: datetime.date, end: datetime.date) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from jisheng.accounts.permissions import Capability
 from jisheng.areas.codes import normalize_code
 from jisheng.areas.models import Area, Level
 from jisheng.areas.scoping import can_see_area
+from jisheng.outreach import queries as outreach_queries
 
 from . import clock, definitions, live, queries
 from .exports import pdf_response, xlsx_response
@@ -140,6 +141,8 @@ def dashboard_data(request: HttpRequest) -> dict[str, Any]:
         "area_rows": area_rows,
         "area_indicators": [indicators[code] for code in AREA_INDICATORS],
         "completeness": queries.completeness(form, period, area),
+        # Outreach's card: its figures of the month (and the year's projects), counted from its records.
+        "outreach": outreach_queries.figures(area.prefix, period.start, period.end),
         "trend_rows": trend_rows,
         "chart": chart,
     }

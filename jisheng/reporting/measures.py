@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import CharField, Count, DateField, Expression, F, Func, Q, QuerySet
+from django.db.models import CharField, Count, DateField, Expression, F, Func, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -50,6 +51,7 @@ class Measure:
     rows: Callable[[datetime.date, datetime.date], QuerySet[Any]]
     dimensions: dict[str, Dimension] = field(default_factory=dict)
     distinct: str = ""  # count distinct values of this column instead of rows
+    total: str = ""  # sum this column (or annotation) of the rows instead of counting them
     # True for measures that read most of the person table: their area must not be looked up through
     # an index either (see ``unindexed``).
     sequential: bool = False
@@ -156,6 +158,11 @@ def _outreach_cancer_screened(start: datetime.date, end: datetime.date) -> Query
     return outreach_queries.screened_between(start, end)
 
 
+def _outreach_pairings_active(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
+    """A stock at the period's end: pairings of cadres with households in force."""
+    return outreach_queries.pairings_active_on(end)
+
+
 def _hall_cases_due(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
     return hall_queries.cases_due_between(start, end)
 
@@ -232,6 +239,48 @@ MEASURES: dict[str, Measure] = {
             _outreach_cancer_screened,
             {"kind": Dimension("kind", {"cervical": _("cervical cancer"), "breast": _("breast cancer")})},
             distinct="woman_id",
+        ),
+        # Outreach's work out among the people, from its records: campaigns begun in the period and the
+        # people they reached, publicity copies and contraceptive hand-outs (人次), households visited,
+        # pairings in force at the period's end.
+        Measure(
+            "outreach_campaigns_held",
+            _("Campaigns and events held"),
+            "area_id",
+            outreach_queries.campaigns_between,
+        ),
+        Measure(
+            "outreach_people_reached",
+            _("People reached by campaigns"),
+            "area_id",
+            outreach_queries.campaigns_between,
+            total="people_reached",
+        ),
+        Measure(
+            "outreach_publicity_handed_out",
+            _("Publicity material handed out (copies)"),
+            "area_id",
+            outreach_queries.publicity_handed_out_between,
+            total="handed",
+        ),
+        Measure(
+            "outreach_contraceptive_handouts",
+            _("Contraceptives handed out to persons (person-times)"),
+            "area_id",
+            outreach_queries.contraceptive_handouts_between,
+        ),
+        Measure(
+            "outreach_households_visited",
+            _("Households visited"),
+            "area_id",
+            outreach_queries.visits_between,
+            distinct="household_id",
+        ),
+        Measure(
+            "outreach_pairings_active",
+            _("Pairings with households in difficulty in force"),
+            "area_id",
+            _outreach_pairings_active,
         ),
         Measure("hall_cases_due", _("Service hall cases due"), "area_id", _hall_cases_due),
         Measure(
@@ -319,7 +368,9 @@ def count_by_village(
     dims = list(dimensions)
     columns = [measure.dimensions[name].column for name in dims]
     rows = _in_area(measure, measure.rows(start, end), prefix)
-    counter = Count(measure.distinct, distinct=True) if measure.distinct else Count("pk")
+    counter: Expression = Count(measure.distinct, distinct=True) if measure.distinct else Count("pk")
+    if measure.total:
+        counter = Coalesce(Sum(measure.total), 0)
     area_key = measure.area_column
     if _scans(measure, prefix):  # grouping by the indexed column would lure SQLite back onto the index
         rows, area_key = rows.annotate(village=unindexed(measure.area_column, CharField())), "village"
