@@ -39,6 +39,8 @@ class _Calendar:
         if time.monotonic() - self.loaded_at < RELOAD_SECONDS and self.years:
             return
         with self.lock:
+            if time.monotonic() - self.loaded_at < RELOAD_SECONDS and self.years:
+                return  # another thread of this process loaded it while this one waited for the lock
             from .models import CalendarDay
 
             if not CalendarDay.objects.exists():
