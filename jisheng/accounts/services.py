@@ -66,6 +66,7 @@ def user_create(
 
 @transaction.atomic
 def user_set_password(*, user: User, password: str, by: Actor) -> None:
+    """May be nested."""
     validate_password(password, user)
     user.set_password(password)
     user.save()
@@ -76,7 +77,7 @@ def user_set_password(*, user: User, password: str, by: Actor) -> None:
 @transaction.atomic
 def tokens_revoke_all(*, user: User, by: Actor, reason: str) -> int:
     """Revoke every live API token of a user: a new password must also lock out whoever held the
-    old one through a token (sessions end by themselves, their hash covers the password)."""
+    old one through a token (sessions end by themselves, their hash covers the password). May be nested."""
     now = timezone.now()
     live = AccessToken.objects.select_for_update().filter(
         user=user, revoked_at__isnull=True, expires_at__gt=now
@@ -88,10 +89,10 @@ def tokens_revoke_all(*, user: User, by: Actor, reason: str) -> int:
     return len(ids)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def token_create(*, user: User, name: str, days: int = 90, by: Actor) -> tuple[AccessToken, str]:
     """Create a token and return it with its key; the key is shown once and never stored. A token
-    lives at most 90 days (MAX_TOKEN_DAYS)."""
+    lives at most 90 days (MAX_TOKEN_DAYS). Outermost."""
     if not 1 <= days <= MAX_TOKEN_DAYS:
         raise ValidationError(_("A token lives between 1 and %(max)s days.") % {"max": MAX_TOKEN_DAYS})
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -108,8 +109,9 @@ def token_create(*, user: User, name: str, days: int = 90, by: Actor) -> tuple[A
     return token, key
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def token_revoke(*, token: AccessToken, by: Actor) -> None:
+    """Outermost."""
     if token.revoked_at is not None:
         return
     token.revoked_at = timezone.now()
@@ -119,7 +121,7 @@ def token_revoke(*, token: AccessToken, by: Actor) -> None:
 
 def sessions_revoke(*, user: User, by: Actor, reason: str) -> int:
     """End every signed-in session of ``user`` (the database sessions naming them). Runs inside the
-    caller's transaction when nested; returns how many ended."""
+    caller's transaction: may be nested. Returns how many ended."""
     from django.contrib.sessions.models import Session
 
     ended = [
@@ -139,7 +141,7 @@ def sessions_revoke(*, user: User, by: Actor, reason: str) -> int:
 def user_set_roles(*, user: User, roles: list[str], by: Actor) -> User:
     """Change a staff member's roles (the system or security administrator of their area). What the old
     roles allowed must stop at once: the member's sessions end and their API tokens are revoked, in the
-    same transaction. Outermost in practice (a page's one step); may be nested."""
+    same transaction. May be nested (today a page's one step calls it)."""
     permissions.ensure(by, Capability.CHANGE_STAFF_ROLES, user.area_id or "")
     if getattr(by, "pk", None) == user.pk:
         raise PermissionDenied(_("No one changes their own roles; another administrator must."))
@@ -157,9 +159,10 @@ def user_set_roles(*, user: User, roles: list[str], by: Actor) -> User:
     return user
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def user_unlock(*, user: User, by: Actor) -> None:
-    """Lift a sign-in lockout (django-axes) of a staff member of the security administrator's area."""
+    """Lift a sign-in lockout (django-axes) of a staff member of the security administrator's area.
+    Outermost."""
     from axes.utils import reset as axes_reset
 
     permissions.ensure(by, Capability.UNLOCK_ACCOUNTS, user.area_id or "")
@@ -167,9 +170,9 @@ def user_unlock(*, user: User, by: Actor) -> None:
     audit.record(by=by, action="account.unlock", obj=user)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def totp_verified(*, user: User, device: Any, by: Actor) -> None:
-    """A second factor proved: a first proof confirms the enrolled authenticator. Audited."""
+    """A second factor proved: a first proof confirms the enrolled authenticator. Audited. Outermost."""
     if not device.confirmed:
         device.confirmed = True
         device.save(update_fields=["confirmed"])

@@ -48,6 +48,7 @@ def areas_import(*, rows: Iterable[list[str]], by: Actor) -> ImportResult:
 
     Rows are sorted by code so that parents come before children. Any bad row aborts the whole
     import: a half-loaded area tree would misattribute every record below it.
+    May be nested.
     """
     result = ImportResult()
     parsed: list[tuple[int, str, str, datetime.date | None, datetime.date | None]] = []
@@ -132,6 +133,7 @@ def _rename(*, area: Area, new_name: str, date: datetime.date | None, by: Actor)
 
 @transaction.atomic
 def area_rename(*, area: Area, new_name: str, date: datetime.date, by: Actor) -> Area:
+    """May be nested."""
     _rename(area=area, new_name=new_name, date=date, by=by)
     return area
 
@@ -139,7 +141,7 @@ def area_rename(*, area: Area, new_name: str, date: datetime.date, by: Actor) ->
 @transaction.atomic
 def area_merge(*, retired: list[Area], into: Area, date: datetime.date, by: Actor) -> None:
     """Retire areas merged into another. Their records keep pointing at the old code, which still
-    resolves, with its successor, for anyone reading history."""
+    resolves, with its successor, for anyone reading history. May be nested."""
     for area in retired:
         area.valid_to = date
         area.successor = into

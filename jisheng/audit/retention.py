@@ -37,10 +37,11 @@ def retention_days() -> int:
 
 
 def purge(*, by: Actor, now: datetime.datetime | None = None) -> PurgeResult:
-    """Delete the events older than the retention and keep the rest verifiable."""
+    """Delete the events older than the retention and keep the rest verifiable. Outermost: the purge
+    command's one transaction, holding the chain head's lock only while it runs."""
     days = retention_days()
     cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         # Lock the head first: no event is appended while the prefix is chosen and removed.
         head, _created = AuditChainHead.objects.select_for_update().get_or_create(
             id=1, defaults={"last_hash": services.GENESIS_HASH}

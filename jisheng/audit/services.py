@@ -114,7 +114,8 @@ def record(
     object_repr: str | None = None,
     area_code: str | None = None,
 ) -> AuditEvent:
-    """Append one event. Must run inside the caller's transaction (it locks the chain head)."""
+    """Append one event. May be nested, and should be: inside the caller's transaction (it locks the chain
+    head), so the event stands or falls with the change it records."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must be called inside the service's transaction")
     actor = by if is_staff(by) else None

@@ -79,6 +79,7 @@ def certificate_issue(
     source_ref: str,
     by: Actor,
 ) -> Certificate:
+    """May be nested."""
     now = timezone.now()
     sequence = next_in_sequence(f"certificate-{issuer.code[:9]}-{now:%Y}")
     number = certificate_number(issuer.code, now.year, sequence)
@@ -109,10 +110,10 @@ def certificate_issue(
     return certificate
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def certificate_revoke_request(*, certificate: Certificate, reason: str, by: Actor) -> RevocationRequest:
     """Step one of a revocation: a clerk asks, giving the reason; the certificate stays valid until a
-    township head approves."""
+    township head approves. Outermost."""
     if not permissions.may(by, Capability.REQUEST_REVOCATION, certificate.area_id):
         raise PermissionDenied(_("You may not ask for this certificate to be revoked."))
     reason = " ".join(reason.split())
@@ -139,12 +140,12 @@ def certificate_revoke_request(*, certificate: Certificate, reason: str, by: Act
     return request
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def certificate_revoke_decide(
     *, revocation: RevocationRequest, approve: bool, note: str, by: Actor
 ) -> RevocationRequest:
     """Step two: a township head other than the requester approves (the certificate is revoked, for
-    good) or rejects (with a note saying why)."""
+    good) or rejects (with a note saying why). Outermost."""
     revocation = (
         RevocationRequest.objects.select_for_update().select_related("certificate").get(pk=revocation.pk)
     )
@@ -195,8 +196,9 @@ def certificate_revoke_decide(
     return revocation
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def signing_key_rotate(*, by: Actor) -> str:
+    """Outermost."""
     kid = keys.create_key()
     record(
         by=by,

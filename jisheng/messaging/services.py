@@ -48,7 +48,7 @@ def message_enqueue(
     """Queue a message; call it inside the service's transaction, so it exists exactly when the event does.
 
     With ``recipient`` it is a notice to that staff member (shown in the application, nothing to send);
-    otherwise an SMS to ``phone``.
+    otherwise an SMS to ``phone``. May be nested, and must be: outside a transaction it refuses.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("message_enqueue must be called inside the event's transaction")
@@ -91,7 +91,8 @@ def _claim(message_id: int, now: datetime.datetime) -> bool:
 
 def messages_send(*, limit: int = 200) -> dict[str, int]:
     """Send what is due. Each message: claim (its own short transaction), send outside any transaction,
-    then record the outcome with its audit event."""
+    then record the outcome with its audit event. Outermost: a job, each outcome its own durable
+    transaction."""
     now = timezone.now()
     candidates = list(
         Message.objects.filter(
@@ -118,8 +119,10 @@ def messages_send(*, limit: int = 200) -> dict[str, int]:
     return result
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _sent(message: Message) -> str:
+    """The outcome of one sending, committed by itself (outermost: the sending loop holds no
+    transaction, so a crash after it never resends what was sent)."""
     now = timezone.now()
     Message.objects.filter(pk=message.pk, state=MessageState.SENDING).update(
         state=MessageState.SENT, sent_at=now, last_error=""
@@ -128,8 +131,9 @@ def _sent(message: Message) -> str:
     return "sent"
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _failed(message: Message, error: str) -> str:
+    """A failed sending recorded by itself, to be retried later or given up. Outermost."""
     given_up = message.attempts >= MAX_ATTEMPTS
     Message.objects.filter(pk=message.pk, state=MessageState.SENDING).update(
         state=MessageState.FAILED if given_up else MessageState.PENDING,

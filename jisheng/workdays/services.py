@@ -55,7 +55,7 @@ def _replace_year(year: int, rows: list[tuple[datetime.date, bool, str]], source
 @transaction.atomic
 def calendar_seed(*, by: Actor, years: list[int] | None = None, replace: bool = False) -> list[int]:
     """Fill the calendar from chinesecalendar for its published years; keeps years already present
-    unless ``replace`` (an imported or edited year is not overwritten by accident)."""
+    unless ``replace`` (an imported or edited year is not overwritten by accident). May be nested."""
     seeded = []
     present = set(CalendarDay.objects.dates("date", "year").values_list("date__year", flat=True))
     provisional = _provisional_in_table()
@@ -126,10 +126,10 @@ def parse_year_csv(text: str) -> tuple[int, dict[datetime.date, tuple[bool, str]
     return years.pop(), overrides
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def calendar_import_csv(*, text: str, by: Actor, source_name: str = "") -> int:
     """Replace one year with weekends and weekdays as usual, except the holidays and make-up working
-    days the file lists. Returns the year."""
+    days the file lists. Returns the year. Outermost."""
     year, overrides = parse_year_csv(text)
     was_provisional = year in _provisional_in_table()
     previous = _working_days_of(year)
@@ -169,7 +169,7 @@ def _provisional_in_table() -> set[int]:
 @transaction.atomic
 def calendar_fill_provisional(*, by: Actor, through_year: int) -> list[int]:
     """Give the years after the last one in the table, up to ``through_year``, a provisional calendar:
-    weekends and the statutory holidays, no make-up working days. Returns the years filled."""
+    weekends and the statutory holidays, no make-up working days. Returns the years filled. May be nested."""
     last = CalendarDay.objects.order_by("-date").values_list("date", flat=True).first()
     if last is None:
         return []
@@ -197,9 +197,9 @@ def calendar_outlook(today: datetime.date) -> dict[str, object] | None:
     return {"official_until": until, "year": until.year + 1, "days_left": max(0, (until - today).days)}
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def calendar_set_day(*, day: datetime.date, is_working_day: bool, note: str, by: Actor) -> CalendarDay:
-    """Correct one day of a year already in the calendar."""
+    """Correct one day of a year already in the calendar. Outermost."""
     entry = CalendarDay.objects.select_for_update().filter(date=day).first()
     if entry is None:
         raise ValidationError(

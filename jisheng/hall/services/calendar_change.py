@@ -18,7 +18,7 @@ from .common import event
 
 
 def deadlines_recompute(*, year: int, previous_working: frozenset[datetime.date], by: Actor) -> int:
-    """Runs inside the import's transaction (the calendar's ``official_year_loaded`` signal).
+    """Runs inside the import's transaction (the calendar's ``official_year_loaded`` signal): may be nested.
 
     A case keeps the number of working days it had between its acceptance (or the year's start) and
     its deadline; the official calendar places that many working days again. Returns the cases moved.

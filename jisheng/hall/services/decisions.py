@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,9 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jisheng.accounts import permissions
-from jisheng.accounts.models import staff_user
+from jisheng.accounts.models import User, staff_user
 from jisheng.accounts.permissions import Capability
-from jisheng.audit.services import model_snapshot, record
 from jisheng.audit.transitions import transition
 from jisheng.certificates.services import certificate_issue
 from jisheng.core.actor import Actor
@@ -35,17 +33,6 @@ DECISION_FIELDS = [
     "completed_on",
     "on_time",
 ]
-
-
-def _lock_open(application: Application) -> Application:
-    application = (
-        Application.objects.select_for_update()
-        .select_related("item", "office", "area")
-        .get(pk=application.pk)
-    )
-    if not application.is_open:
-        raise ValidationError(_("This application is already concluded"))
-    return application
 
 
 APPROVING = {
@@ -75,10 +62,16 @@ def _close(application: Application, status: str, reason: str, rule: str, by: Ac
 
 
 def _deciding(
-    application: Application, *, by: Actor, action: str, reason: str = ""
+    application: Application,
+    *,
+    by: Actor,
+    action: str,
+    reason: str = "",
+    fields: list[str] = DECISION_FIELDS,
 ) -> AbstractContextManager[Application]:
-    """The guarded transition of a decision on an open case: the row locked with its item, office and
-    area, refused once the case is concluded, the decision's fields audited before and after."""
+    """The guarded transition of a step on an open case: the row locked with its item, office and
+    area, refused once the case is concluded, the step's fields (the decision's by default) audited
+    before and after."""
     return transition(
         application,
         by=by,
@@ -86,14 +79,15 @@ def _deciding(
         allowed=OPEN_STATUSES,
         reason=reason,
         refusal=lambda _case: _("This application is already concluded"),
-        fields=DECISION_FIELDS,
+        fields=fields,
         related=("item", "office", "area"),
     )
 
 
 @transaction.atomic
 def application_approve(*, application: Application, by: Actor, reason: str = "") -> Application:
-    """予以办理: decide a complete case, issuing its certificate when the item has one. May be nested."""
+    """予以办理: decide a complete case, issuing its certificate when the item has one.
+    May be nested (the demo)."""
     with _deciding(application, by=by, action="hall.approve") as application:
         _require_approver(application, by)
         if application.status != ApplicationStatus.RECEIVED:
@@ -132,9 +126,9 @@ def application_approve(*, application: Application, by: Actor, reason: str = ""
     return application
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_refuse(*, application: Application, reason: str, rule: str, by: Actor) -> Application:
-    """不予批准 after review: the written reasons must name the rule applied. May be nested."""
+    """不予批准 after review: the written reasons must name the rule applied. Outermost."""
     with _deciding(application, by=by, action="hall.refuse", reason=reason) as application:
         _require_approver(application, by)
         if not reason.strip():
@@ -146,10 +140,10 @@ def application_refuse(*, application: Application, reason: str, rule: str, by: 
     return application
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_decline(*, application: Application, reason: str, rule: str, by: Actor) -> Application:
     """不予受理: turn an application away at intake. Forbidden for items of unconditional acceptance.
-    May be nested."""
+    Outermost."""
     with _deciding(application, by=by, action="hall.decline", reason=reason) as application:
         if application.item.unconditional:
             raise UnconditionalAcceptance(
@@ -169,10 +163,10 @@ def application_decline(*, application: Application, reason: str, rule: str, by:
     return application
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def refusal_overturn(*, application: Application, reason: str, by: Actor) -> Application:
     """On review (复核) a refusal is set aside: the case reopens and whoever refused answers for it.
-    May be nested."""
+    Outermost."""
     from jisheng.workdays import services as workdays
 
     only_refused = _("Only a refused application can be reviewed and reopened")
@@ -212,39 +206,36 @@ def refusal_overturn(*, application: Application, reason: str, by: Actor) -> App
     return application
 
 
-@transaction.atomic
-def application_handover(*, application: Application, to_user: Any, reason: str, by: Actor) -> Application:
-    """Hand a case to a colleague; the first receiver stays on record, the handover is kept."""
-    application = _lock_open(application)
-    permissions.ensure(by, Capability.DECIDE_CASES, application.area_id)
-    if (
-        to_user is None
-        or not permissions.holds(to_user, Capability.DECIDE_CASES)
-        or not application.area_id.startswith(to_user.area.prefix)
-    ):
-        raise ValidationError(
-            _("“Receiver”: hand over only to staff of this township who may handle the item")
+@transaction.atomic(durable=True)
+def application_handover(
+    *, application: Application, to_user: User | None, reason: str, by: Actor
+) -> Application:
+    """Hand a case to a colleague; the first receiver stays on record, the handover is kept. The owner
+    changes, not the state: the same guarded transition as a decision (the open case locked, its owner
+    audited before and after). Outermost: a page or the API calls it."""
+    with _deciding(
+        application, by=by, action="hall.handover", reason=reason, fields=["owner"]
+    ) as application:
+        permissions.ensure(by, Capability.DECIDE_CASES, application.area_id)
+        if (
+            to_user is None
+            or to_user.area is None
+            or not permissions.holds(to_user, Capability.DECIDE_CASES)
+            or not application.area_id.startswith(to_user.area.prefix)
+        ):
+            raise ValidationError(
+                _("“Receiver”: hand over only to staff of this township who may handle the item")
+            )
+        if not reason.strip():
+            raise ValidationError(_("“Reason”: a handover must give its reason"))
+        Handover.objects.create(
+            application=application,
+            from_user=application.owner,
+            to_user=to_user,
+            reason=reason.strip()[:200],
+            at=timezone.now(),
         )
-    if not reason.strip():
-        raise ValidationError(_("“Reason”: a handover must give its reason"))
-    before = model_snapshot(application, ["owner"])
-    Handover.objects.create(
-        application=application,
-        from_user=application.owner,
-        to_user=to_user,
-        reason=reason.strip()[:200],
-        at=timezone.now(),
-    )
-    application.owner = to_user
-    application.standing_in_for = None
-    application.save(update_fields=["owner", "standing_in_for"])
-    event(application, f"移交 {to_user} 办理")
-    record(
-        by=by,
-        action="hall.handover",
-        obj=application,
-        before=before,
-        after=model_snapshot(application, ["owner"]),
-        reason=reason,
-    )
+        application.owner = to_user
+        application.standing_in_for = None
+        event(application, f"移交 {to_user} 办理")
     return application

@@ -61,7 +61,7 @@ EDITABLE_FIELDS = {
 }
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def rating_submit(
     *, application: Application, level: int | str | None, comment: str = "", by: Actor
 ) -> Rating:
@@ -69,6 +69,7 @@ def rating_submit(
 
     Nothing is chosen for them: a missing or unknown level is refused. 不满意 and 非常不满意 are bad
     ratings and go on the follow-up list with 15 working days to reply.
+    Outermost.
     """
     try:
         chosen = RatingLevel(int(level or 0))
@@ -97,9 +98,9 @@ def rating_submit(
     return rating
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def rating_reply(*, rating: Rating, reply: str, by: Actor) -> Rating:
-    """The office's follow-up of a bad rating (回访整改), recorded with who answered and when."""
+    """The office's follow-up of a bad rating (回访整改), recorded with who answered and when. Outermost."""
     permissions.ensure(by, Capability.WORK_AT_COUNTER, rating.application.area_id)
     rating = Rating.objects.select_for_update().select_related("application").get(pk=rating.pk)
     if not reply.strip():
@@ -113,10 +114,10 @@ def rating_reply(*, rating: Rating, reply: str, by: Actor) -> Rating:
     return rating
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def rating_appeal(*, rating: Rating, text: str, by: Actor) -> Rating:
     """The resident, unhappy with the reply, appeals once (申诉); the township head answers within
-    15 working days."""
+    15 working days. Outermost."""
     rating = Rating.objects.select_for_update().select_related("application").get(pk=rating.pk)
     if not rating.reply:
         raise ValidationError(_("There is no reply to appeal against yet"))
@@ -132,9 +133,9 @@ def rating_appeal(*, rating: Rating, text: str, by: Actor) -> Rating:
     return rating
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def rating_appeal_answer(*, rating: Rating, answer: str, by: Actor) -> Rating:
-    """The township head (not the clerk whose reply is appealed) answers the appeal."""
+    """The township head (not the clerk whose reply is appealed) answers the appeal. Outermost."""
     permissions.ensure(by, Capability.REVIEW_DECISIONS, rating.application.area_id)
     rating = Rating.objects.select_for_update().select_related("application").get(pk=rating.pk)
     if rating.appealed_at is None:
@@ -153,10 +154,11 @@ def rating_appeal_answer(*, rating: Rating, answer: str, by: Actor) -> Rating:
     return rating
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def consultation_log(
     *, office: Any, asker: str, question: str, answer: str, entry: QaEntry | None, by: Actor
 ) -> Consultation:
+    """Outermost."""
     permissions.ensure_holds(by, Capability.SERVE_RESIDENTS)
     if not question.strip() or not answer.strip():
         raise ValidationError(_("“Question” and “answer”: both are required"))
@@ -176,7 +178,8 @@ def consultation_log(
 @transaction.atomic
 def catalogue_load(*, by: Actor, directory: Path | None = None) -> dict[str, int]:
     """Load items.toml, offices.toml and qa.toml after checking them all (policy.load refuses a file
-    with mistakes, naming each line); items are matched by code, their materials replaced. Idempotent."""
+    with mistakes, naming each line); items are matched by code, their materials replaced. Idempotent.
+    May be nested (the demo loads it inside its own transaction)."""
     catalogue = policy.load(directory)
     version = catalogue.version
     changed = 0
@@ -246,9 +249,9 @@ def catalogue_load(*, by: Actor, directory: Path | None = None) -> dict[str, int
     return {"items": changed, "questions": len(catalogue.questions)}
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def catalogue_item_update(*, item: ServiceItem, changes: dict[str, Any], by: Actor) -> ServiceItem:
-    """An administrator's edit of an item's limits, fee, summary or end date."""
+    """An administrator's edit of an item's limits, fee, summary or end date. Outermost."""
     permissions.ensure_holds(by, Capability.CONFIGURE_CATALOGUE)
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:

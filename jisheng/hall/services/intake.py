@@ -65,6 +65,7 @@ def application_submit(
 
     Online applications come with ``by=Resident(...)`` (or the system, for the demo); every other channel
     needs the staff member who received it, who becomes its first receiver.
+    May be nested.
     """
     uploads = uploads or []
     received_at = received_at or timezone.now()
@@ -151,6 +152,7 @@ def notice_issue(*, application: Application, problems: list[dict[str, str]], by
     """一次性告知: name every missing or defective material at once and stop the clock.
 
     A later notice may only concern materials submitted after the previous notice.
+    May be nested.
     """
     application = Application.objects.select_for_update().select_related("item").get(pk=application.pk)
     permissions.ensure(by, Capability.WORK_AT_COUNTER, application.area_id)
@@ -236,7 +238,7 @@ def outstanding_materials(application: Application, notice: Notice | None = None
     return [p for p in notice.problems if p["code"] not in corrected]
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_resubmit(
     *,
     application: Application,
@@ -245,7 +247,7 @@ def application_resubmit(
     received_materials: list[str] | None = None,
 ) -> Application:
     """The applicant hands in the corrections; the clock resumes with the working days that were left
-    once everything the latest notice named has come in, and stays stopped until then."""
+    once everything the latest notice named has come in, and stays stopped until then. Outermost."""
     application = Application.objects.select_for_update().select_related("item").get(pk=application.pk)
     if not isinstance(by, Resident):
         permissions.ensure(by, Capability.SERVE_RESIDENTS, application.area_id)

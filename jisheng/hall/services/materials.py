@@ -13,10 +13,10 @@ from jisheng.core.actor import Actor, is_staff
 from ..models import SubmittedFile
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def material_view_record(*, submitted: SubmittedFile, by: Actor) -> None:
     """Record that ``by`` opened a submitted file, before the file is handed over (so a viewing that
-    happened is never missing from the trail)."""
+    happened is never missing from the trail). Outermost."""
     application = submitted.application
     if not is_staff(by) or not can_see_area(by, application.area_id):
         raise PermissionDenied(_("This application is outside your area."))

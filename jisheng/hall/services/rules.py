@@ -23,6 +23,7 @@ from ..models.cases import OPEN_STATUSES
 
 @transaction.atomic
 def post_create(*, office: Any, name: str, holder_a: Any, holder_b: Any, by: Actor) -> Post:
+    """May be nested."""
     permissions.ensure(by, Capability.REVIEW_DECISIONS, office.code)
     if holder_a == holder_b:
         raise ValidationError(_("“B role”: the A and B roles cannot be held by the same person"))
@@ -31,9 +32,10 @@ def post_create(*, office: Any, name: str, holder_a: Any, holder_b: Any, by: Act
     return post
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def post_set_absent(*, post: Post, absent: bool, by: Actor) -> int:
-    """Mark A absent (A's open cases go to B at once) or back (they return to A). Returns cases moved."""
+    """Mark A absent (A's open cases go to B at once) or back (they return to A). Returns cases moved.
+    Outermost."""
     permissions.ensure(by, Capability.WORK_AT_COUNTER, post.office_id)
     post = Post.objects.select_for_update().select_related("holder_a", "holder_b").get(pk=post.pk)
     if post.a_absent == absent:
@@ -68,9 +70,10 @@ def post_set_absent(*, post: Post, absent: bool, by: Actor) -> int:
     return len(ids)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def deadline_sweep(*, today: datetime.date | None = None, by: Actor) -> dict[str, int]:
-    """Warn on cases with one working day left; record accountability for cases past their deadline."""
+    """Warn on cases with one working day left; record accountability for cases past their deadline.
+    Outermost."""
     today = today or timezone.localdate()
     tomorrow = workdays.add_working_days(today, 1)
     now = timezone.now()
