@@ -68,7 +68,11 @@ class PrePregnancyCheck(models.Model):
     class Meta:
         verbose_name = _("pre-pregnancy check")
         ordering = ["-booked_on", "-pk"]
-        indexes = [models.Index(fields=["area", "done_on"], name="outreach_prepreg_done")]
+        indexes = [
+            models.Index(fields=["area", "done_on"], name="outreach_prepreg_done"),
+            # the village's list, newest booking first, read off the index without a sort
+            models.Index(fields=["area", "booked_on"], name="outreach_prepreg_booked"),
+        ]
 
     def __str__(self) -> str:
         return f"prepregnancy {self.pk}"
@@ -106,7 +110,11 @@ class Screening(models.Model):
     class Meta:
         verbose_name = _("screening")
         ordering = ["-invited_on", "-pk"]
-        indexes = [models.Index(fields=["area", "screened_on"], name="outreach_screen_done")]
+        indexes = [
+            models.Index(fields=["area", "screened_on"], name="outreach_screen_done"),
+            # the village's list, newest invitation first, read off the index without a sort
+            models.Index(fields=["area", "invited_on"], name="outreach_screen_invited"),
+        ]
 
     def __str__(self) -> str:
         return f"screening {self.pk}"
