@@ -136,7 +136,7 @@ def _matter(request: AuthenticatedHttpRequest, matter_id: int) -> Matter:
 def mine(request: AuthenticatedHttpRequest) -> list[dict[str, Any]]:
     if not permissions.holds(request.user, Capability.READ_PETITIONS):
         raise HttpError(403, _("You may not take this step."))
-    return queries.my_open_matters(request.user)
+    return queries.my_open_matters(request.user).rows
 
 
 @router.get("/matters/{int:matter_id}", response=MatterOut, summary="A matter")

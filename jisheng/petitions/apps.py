@@ -21,6 +21,39 @@ class PetitionsConfig(AppConfig):
     # The bundled scheduler runs the clocks hourly: warnings, accountability, overdue ledger items (idempotent).
     periodic_commands = [("petitions-sweep", 60)]
 
+    def home_cards(self, user: Any) -> list[dict[str, Any]]:
+        """For the person who answers for matters and ledger items (一责一问): matters past or near their
+        limit, and ledger items past their deadline, each with a link to the list (two queries)."""
+        from django.urls import reverse
+
+        from .queries import my_counts, my_ledger_counts
+
+        if not _may_read(user):
+            return []
+        cards: list[dict[str, Any]] = []
+        matters = my_counts(user)
+        if matters["open"]:
+            cards.append(
+                {
+                    "title": _("My petition matters overdue or due within 5 days"),
+                    "value": matters["overdue"] + matters["due_soon"],
+                    "url": reverse("petitions:home") + "#mine",
+                    "note": _("%(overdue)s overdue, %(soon)s due soon, %(open)s open")
+                    % {"overdue": matters["overdue"], "soon": matters["due_soon"], "open": matters["open"]},
+                }
+            )
+        ledger = my_ledger_counts(user)
+        if ledger["open"]:
+            cards.append(
+                {
+                    "title": _("My rectification ledger items overdue"),
+                    "value": ledger["overdue"],
+                    "url": reverse("petitions:ledger") + "?mine=1&overdue=1",
+                    "note": _("%(open)s being rectified") % {"open": ledger["open"]},
+                }
+            )
+        return cards
+
     def person_timeline(self, person: Any, user: Any) -> list[dict[str, Any]]:
         """The person's petitions on the registry's person file (一人一档 seen from the registry)."""
         if not _may_read(user):

@@ -206,6 +206,25 @@ class Matter(models.Model):
             models.Index(fields=["status", "due_on"]),
             models.Index(fields=["status", "accept_due"]),
             models.Index(fields=["area", "received_on"]),
+            # The area's list, newest first: walked in order, its filters answered from the index.
+            models.Index(fields=["received_on", "id", "area", "status"], name="petitions_matter_list"),
+            # The responsible person's open matters, nearest limit first; with the area, the status and
+            # the review limits after the order's columns, their filter and counts are read from the index
+            # alone. Not a partial index: SQLite cannot use one for a query whose statuses are bound
+            # parameters, as Django's are.
+            models.Index(
+                fields=[
+                    "responsible",
+                    "due_on",
+                    "accept_due",
+                    "id",
+                    "area",
+                    "status",
+                    "review_due",
+                    "reexam_due",
+                ],
+                name="petitions_matter_mine",
+            ),
         ]
         verbose_name = _("matter")
         verbose_name_plural = _("matters")
@@ -420,13 +439,16 @@ class LedgerNote(models.Model):
 
 
 class Survey(models.Model):
-    """An opinion survey (征求意见表): questions with choices, sent to so many people."""
+    """An opinion survey (征求意见表): questions with choices, sent to so many people, filled online in its
+    period while open; returned paper forms are entered by staff."""
 
     area = models.ForeignKey("areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
     title = models.CharField(_("title"), max_length=120)
     recipients = models.CharField(_("sent to"), max_length=200)
     sent_count = models.PositiveIntegerField(_("forms sent"), default=0)
     open = models.BooleanField(_("open online"), default=True)
+    opens_on = models.DateField(_("from"), null=True, blank=True)
+    closes_on = models.DateField(_("until"), null=True, blank=True)
     # The online form's address: a random key, so a survey is found by its link, never by counting.
     public_key = models.CharField(max_length=16, unique=True, null=True, blank=True)
     created_at = models.DateTimeField()
@@ -446,10 +468,17 @@ class Survey(models.Model):
         return self.area_id
 
 
+class QuestionKind(models.TextChoices):
+    SINGLE = "single", _("One choice")
+    MULTIPLE = "multiple", _("Several choices")
+    TEXT = "text", _("Written answer")
+
+
 class Question(models.Model):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveSmallIntegerField()
     text = models.CharField(max_length=300)
+    kind = models.CharField(max_length=8, choices=QuestionKind.choices, default=QuestionKind.SINGLE)
     choices = models.JSONField(default=list)
 
     scope_area_path = "survey__area"
@@ -485,12 +514,20 @@ class SurveyResponse(models.Model):
 
 
 class Answer(models.Model):
+    """One choice ticked on a form (a question of several choices has a row per ticked choice), or a
+    written answer (``choice`` empty)."""
+
     response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
-    choice = models.PositiveSmallIntegerField()
+    choice = models.PositiveSmallIntegerField(null=True, blank=True)
+    text = models.CharField(max_length=500, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["response", "question"], name="petitions_answer_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "question", "choice"], name="petitions_answer_each_choice_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.question_id}: {self.choice}"

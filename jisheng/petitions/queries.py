@@ -4,11 +4,16 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db import connection
+from django.db.models import CharField, Count, F, Func, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
+from jisheng.areas.codes import code_range
+from jisheng.areas.scoping import user_prefix
 from jisheng.hall import queries as hall_queries
 
 from .models import (
@@ -21,6 +26,7 @@ from .models import (
     MatterField,
     MatterStatus,
     PetitionerFile,
+    Question,
     RiskGrade,
     Survey,
     SurveyResponse,
@@ -42,18 +48,71 @@ LIST_FIELDS = (
     "reexam_due",
     "warned_on",
     "overdue_recorded",
-    "area__name",
     "responsible__username",
     "responsible__full_name",
     "file__name",
     "file__kind",
 )
-PAGE_SIZE = 50
+PAGE_SIZE = 25  # rows a page: the home page shows two lists, on a phone
 
 
-def _rows(matters: QuerySet[Matter]) -> list[dict[str, Any]]:
+def _unindexed(column: str, field: Any) -> Any:
+    """The column as an expression no index serves (SQLite's unary ``+``; PostgreSQL plans well alone).
+
+    A list ordered by one index and filtered on columns that have indexes of their own: without the
+    ``+`` SQLite (with or without statistics for a table that grew since the last ``ANALYZE``) reads every
+    matching matter through the area or status index and sorts them all for one page (1.4 s at 100,000
+    matters); with it, it walks ``petitions_matter_list`` in order and stops at the page's last row."""
+    if connection.vendor == "sqlite":
+        return Func(F(column), template="+%(expressions)s", output_field=field)
+    return F(column)
+
+
+def _listed(user: Any) -> QuerySet[Matter]:
+    """``Matter.objects.visible_to(user)`` for the lists: the same code range, on the unindexed column."""
+    prefix = user_prefix(user)
+    if prefix is None:
+        return Matter.objects.none()
+    return Matter.objects.alias(in_area=_unindexed("area_id", CharField())).filter(
+        in_area__range=code_range(prefix)
+    )
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: its rows, its number and whether there are more (no count of all rows)."""
+
+    rows: list[dict[str, Any]]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def page_number(raw: str | None) -> int:
+    try:
+        return max(1, min(int(raw or 1), 1000))
+    except ValueError:
+        return 1
+
+
+def _labels(choices: Any) -> dict[str, str]:
+    return {value: str(label) for value, label in choices.choices}
+
+
+def _rows(matters: QuerySet[Any], page: int = 1) -> Page:
+    """One page of rows as dicts, with what the template would otherwise work out per row (the limit
+    running now, labels, the link, the date as text) computed here once."""
     today = timezone.localdate()
-    rows = list(matters.values(*LIST_FIELDS)[:PAGE_SIZE])
+    start = (page - 1) * PAGE_SIZE
+    rows = list(matters[start : start + PAGE_SIZE + 1])
+    has_next = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    statuses, fields = _labels(MatterStatus), _labels(MatterField)
+    channels, risks = _labels(Channel), _labels(RiskGrade)
+    link = reverse("petitions:matter", args=[999999999])
     for row in rows:
         due = {
             MatterStatus.RECEIVED: row["accept_due"],
@@ -62,33 +121,72 @@ def _rows(matters: QuerySet[Matter]) -> list[dict[str, Any]]:
             MatterStatus.REEXAM_REQUESTED: row["reexam_due"],
         }.get(row["status"])
         row["current_due"] = due
+        row["due_text"] = due.isoformat() if due else ""
         row["overdue"] = due is not None and due < today
-        row["status_label"] = MatterStatus(row["status"]).label
-        row["field_label"] = MatterField(row["field"]).label
-        row["channel_label"] = Channel(row["channel"]).label
-        row["risk_label"] = RiskGrade(row["risk"]).label
-    return rows
+        row["status_label"] = statuses[row["status"]]
+        row["field_label"] = fields[row["field"]]
+        row["channel_label"] = channels[row["channel"]]
+        row["risk_label"] = risks[row["risk"]]
+        row["url"] = link.replace("999999999", str(row["id"]))
+    return Page(rows, page, has_next)
 
 
-def my_open_matters(user: Any) -> list[dict[str, Any]]:
-    """The responsible person's list (一责一问): open matters, the nearest limit first."""
-    matters = (
-        Matter.objects.visible_to(user)
-        .filter(responsible=user, status__in=OPEN_STATUSES)
-        .order_by(F("due_on").asc(nulls_first=True), "accept_due", "id")
+def _mine(user: Any) -> QuerySet[Matter]:
+    # the area's range on the unindexed column, or SQLite with statistics prefers the area index and a sort
+    return _listed(user).filter(responsible=user, status__in=OPEN_STATUSES)
+
+
+def my_open_matters(user: Any, *, page: int = 1) -> Page:
+    """The responsible person's list (一责一问): open matters, the nearest limit first. Read in the order
+    of the index ``petitions_matter_mine`` (responsible, due_on, accept_due, id, …), one page."""
+    return _rows(my_open_queryset(user), page)
+
+
+def my_open_queryset(user: Any) -> QuerySet[Matter]:
+    return _mine(user).order_by(F("due_on").asc(nulls_first=True), "accept_due", "id").values(*LIST_FIELDS)
+
+
+def my_counts(user: Any) -> dict[str, int]:
+    """How many open matters the user answers for, and how many are past or within five days of their
+    limit (one query read from the index ``petitions_matter_mine`` alone; the home card and the list's
+    heading)."""
+    today = timezone.localdate()
+    soon = today + datetime.timedelta(days=5)
+    overdue = Q(status=MatterStatus.ACCEPTED, due_on__lt=today) | Q(
+        status=MatterStatus.RECEIVED, accept_due__lt=today
     )
-    return _rows(matters)
+    due_soon = Q(status=MatterStatus.ACCEPTED, due_on__gte=today, due_on__lte=soon) | Q(
+        status=MatterStatus.RECEIVED, accept_due__gte=today, accept_due__lte=soon
+    )
+    reviews_overdue = Q(status=MatterStatus.REVIEW_REQUESTED, review_due__lt=today) | Q(
+        status=MatterStatus.REEXAM_REQUESTED, reexam_due__lt=today
+    )
+    reviews_soon = Q(status=MatterStatus.REVIEW_REQUESTED, review_due__gte=today, review_due__lte=soon) | Q(
+        status=MatterStatus.REEXAM_REQUESTED, reexam_due__gte=today, reexam_due__lte=soon
+    )
+    counts = _mine(user).aggregate(
+        open=Count("id"),
+        overdue=Count("id", filter=overdue | reviews_overdue),
+        due_soon=Count("id", filter=due_soon | reviews_soon),
+    )
+    return {key: value or 0 for key, value in counts.items()}
 
 
-def matter_list(user: Any, *, status: str = "", q: str = "") -> list[dict[str, Any]]:
-    matters = Matter.objects.visible_to(user)
+def matter_list(user: Any, *, status: str = "", q: str = "", page: int = 1) -> Page:
+    """The area's matters, newest first, one page: read in the order of ``petitions_matter_list``
+    (received_on, id, area, status), whose columns also answer the filters without the table."""
+    return _rows(matter_list_queryset(user, status=status, q=q), page)
+
+
+def matter_list_queryset(user: Any, *, status: str = "", q: str = "") -> QuerySet[Matter]:
+    matters = _listed(user)
     if status == "open":
-        matters = matters.filter(status__in=OPEN_STATUSES)
+        matters = matters.alias(state=_unindexed("status", CharField())).filter(state__in=OPEN_STATUSES)
     elif status in MatterStatus.values:
-        matters = matters.filter(status=status)
+        matters = matters.alias(state=_unindexed("status", CharField())).filter(state=status)
     if q:
         matters = matters.filter(Q(number=q.strip()) | Q(title__contains=q.strip()) | Q(file__name=q.strip()))
-    return _rows(matters.order_by("-received_on", "-id"))
+    return matters.order_by("-received_on", "-id").values(*LIST_FIELDS)
 
 
 def matter_for_page(user: Any, pk: int) -> Matter:
@@ -156,13 +254,31 @@ def file_history(file: PetitionerFile, user: Any) -> list[dict[str, Any]]:
     return entries
 
 
-def ledger_list(user: Any, *, status: str = "", outing: int | None = None) -> QuerySet[LedgerItem]:
+def ledger_list(
+    user: Any, *, status: str = "", outing: int | None = None, mine: bool = False, overdue: bool = False
+) -> QuerySet[LedgerItem]:
+    """The ledger in the user's area, nearest deadline first; ``mine``: the items the user answers for;
+    ``overdue``: open items past their deadline."""
     items = LedgerItem.objects.visible_to(user).select_related("responsible")
     if status in LedgerStatus.values:
         items = items.filter(status=status)
+    if mine:
+        items = items.filter(responsible=user)
+    if overdue:
+        items = items.filter(status=LedgerStatus.OPEN, deadline__lt=timezone.localdate())
     if outing is not None:
         items = items.filter(outing_id=outing)
     return items.order_by("deadline", "id")
+
+
+def my_ledger_counts(user: Any) -> dict[str, int]:
+    """The ledger items the user answers for: open, and open past their deadline (one query)."""
+    counts = (
+        LedgerItem.objects.visible_to(user)
+        .filter(responsible=user, status=LedgerStatus.OPEN)
+        .aggregate(open=Count("id"), overdue=Count("id", filter=Q(deadline__lt=timezone.localdate())))
+    )
+    return {key: value or 0 for key, value in counts.items()}
 
 
 # --- figures
@@ -235,25 +351,37 @@ def screening_list(area: Any, month: datetime.date) -> list[Matter]:
     )
 
 
-def survey_figures(survey: Survey) -> list[dict[str, Any]]:
-    """Counts and percentages per question and choice (one grouped query)."""
-    from django.db.models import Count
-
-    counts: dict[tuple[int, int], int] = {}
-    for question_id, choice, n in (
-        Answer.objects.filter(question__survey=survey)
-        .values_list("question_id", "choice")
+def survey_figures(survey: Survey, questions: list[Question] | None = None) -> list[dict[str, Any]]:
+    """Counts and percentages per question and choice (three grouped queries whatever the forms). A
+    question of one choice: the share of those who answered it; of several choices: the share of those
+    who answered it that ticked each choice (the shares add up to more than 100); a written answer: how
+    many wrote one, and the latest ten."""
+    answers = Answer.objects.filter(question__survey=survey)
+    counts: dict[tuple[int, int | None], int] = {
+        (question_id, choice): n
+        for question_id, choice, n in answers.values_list("question_id", "choice")
         .annotate(n=Count("id"))
+        .order_by()
+    }
+    respondents = dict(
+        answers.values_list("question_id").annotate(n=Count("response", distinct=True)).order_by()
+    )
+    texts: dict[int, list[str]] = {}
+    for question_id, text in (
+        answers.filter(choice__isnull=True).order_by("-id").values_list("question_id", "text")[:200]
     ):
-        counts[(question_id, choice)] = n
+        if len(texts.setdefault(question_id, [])) < 10:
+            texts[question_id].append(text)
     result = []
-    for question in survey.questions.all():
-        total = sum(counts.get((question.pk, i), 0) for i in range(len(question.choices)))
+    for question in questions if questions is not None else list(survey.questions.all()):
+        total = respondents.get(question.pk, 0)
         result.append(
             {
                 "position": question.position,
                 "text": question.text,
+                "kind": question.kind,
                 "total": total,
+                "texts": texts.get(question.pk, []),
                 "choices": [
                     {
                         "label": label,

@@ -22,6 +22,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("outings/", views.outings, name="outings"),
     path("surveys/", views.surveys, name="surveys"),
     path("surveys/<int:pk>/", views.survey, name="survey"),
+    path("surveys/<int:pk>/edit/", views.survey_edit, name="survey_edit"),
+    path("surveys/<int:pk>/state/", views.survey_state, name="survey_state"),
     path("risk/", views.risk, name="risk"),
     path("figures/", views.figures, name="figures"),
     # the public side

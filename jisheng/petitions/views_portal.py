@@ -19,6 +19,7 @@ from jisheng.core.uploads import MB, limit_uploads, nothing_submitted, upload_re
 
 from . import pdfs, services
 from .models import Channel, Matter, MatterField, MatterKind, MatterStatus, Survey
+from .views_surveys import answers_from
 
 SESSION_KEY = "petitions_portal_matters"
 PORTAL_UPLOADS = {
@@ -190,7 +191,8 @@ def document(request: HttpRequest, number: str, kind: str) -> HttpResponse:
 
 
 def survey(request: HttpRequest, key: str) -> HttpResponse:
-    """A survey filled online (征求意见表): every question answered, rate-limited, no name asked."""
+    """A survey filled online (征求意见表): every question with choices answered, rate-limited, no name
+    asked; outside its period (or once closed) the page says so."""
     try:
         found = Survey.objects.get(public_key=key, open=True)
     except Survey.DoesNotExist as exc:
@@ -200,15 +202,10 @@ def survey(request: HttpRequest, key: str) -> HttpResponse:
         if not allow(request, "portal-survey", limit=5):
             messages.error(request, _(TOO_MANY))
         else:
-            answers = {}
-            for question in questions:
-                raw = request.POST.get(f"q{question.position}", "")
-                if raw.isdigit():
-                    answers[question.position] = int(raw)
             try:
                 services.survey_answer(
                     survey=found,
-                    answers=answers,
+                    answers=answers_from(request.POST, questions),
                     comment=request.POST.get("comment", ""),
                     by=Resident(reference=f"survey {found.pk}"),
                 )
@@ -218,4 +215,8 @@ def survey(request: HttpRequest, key: str) -> HttpResponse:
             else:
                 messages.success(request, _("Thank you: your answers were received."))
                 return redirect("petitions:portal_new")
-    return render(request, "petitions/portal/survey.html", {"survey": found, "questions": questions})
+    return render(
+        request,
+        "petitions/portal/survey.html",
+        {"survey": found, "questions": questions, "accepts": services.accepts_online(found)},
+    )

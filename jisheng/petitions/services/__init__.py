@@ -30,10 +30,25 @@ from .matters import (
     review_answer,
     review_request,
 )
-from .surveys import risk_assess, screening_review, survey_answer, survey_create
+from .surveys import (
+    NewQuestion,
+    accepts_online,
+    risk_assess,
+    screening_review,
+    survey_answer,
+    survey_close,
+    survey_create,
+    survey_open,
+    survey_update,
+)
 
 __all__ = [
     "NewItem",
+    "NewQuestion",
+    "accepts_online",
+    "survey_close",
+    "survey_open",
+    "survey_update",
     "Upload",
     "attachment_add",
     "clock_sweep",

@@ -1,11 +1,11 @@
 """Matters and their clocks (信访工作条例): receive, accept or object, visit, reply, extend, review,
-re-examine, refuse a repeat; the sweep that warns and records accountability."""
+re-examine, refuse a repeat. The sweep that warns and records accountability is in ``clocks``, the checked
+uploads in ``uploads`` (both re-exported here)."""
 
 from __future__ import annotations
 
 import datetime
 import secrets
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,15 +22,12 @@ from jisheng.audit.transitions import transition
 from jisheng.certificates.services import next_in_sequence
 from jisheng.core.actor import Actor, Resident, describe, is_staff
 from jisheng.core.text import InputError, normalize_name, normalize_phone
-from jisheng.hall import services as hall_services
-from jisheng.hall.models import AccountabilityKind
 from jisheng.registry.queries import person_by_id_number
 from jisheng.workdays import services as workdays
 
 from ..models import (
     MAX_REPRESENTATIVES,
     OPEN_STATUSES,
-    Attachment,
     Channel,
     Matter,
     MatterEvent,
@@ -43,6 +40,15 @@ from ..models import (
     PetitionerKind,
     RiskGrade,
 )
+from .clocks import WARN_DAYS as WARN_DAYS
+from .clocks import clock_sweep as clock_sweep
+from .uploads import MAX_ATTACHMENT_BYTES as MAX_ATTACHMENT_BYTES
+from .uploads import SIGNATURES as SIGNATURES
+from .uploads import Upload as Upload
+from .uploads import _store
+from .uploads import attachment_add as attachment_add
+from .uploads import check_uploads as check_uploads
+from .uploads import content_type_of as content_type_of
 
 ROUTE_DAYS = 15  # Art. 22, calendar days
 ACCEPT_DAYS = 15  # Art. 23, calendar days
@@ -51,18 +57,7 @@ FINISH_DAYS = 60  # Art. 34, from acceptance
 MAX_EXTENSION_DAYS = 30  # Art. 34
 REVIEW_REQUEST_DAYS = 30  # Art. 35: asked within 30 days of the reply
 REVIEW_ANSWER_DAYS = 30  # Art. 35: answered within 30 days
-WARN_DAYS = 5  # calendar days before a limit the responsible person is warned
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"%PDF-": "application/pdf"}
 SATISFACTION = ("satisfied", "basically_satisfied", "dissatisfied")
-
-
-@dataclass(frozen=True)
-class Upload:
-    name: str
-    content: bytes
-
-
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
@@ -72,46 +67,6 @@ def _access_code() -> str:
 
 def _event(matter: Matter, text: str, by: Actor) -> None:
     MatterEvent.objects.create(matter=matter, at=timezone.now(), text=text[:300], actor=describe(by)[:150])
-
-
-def content_type_of(content: bytes) -> str | None:
-    """Magic numbers, not the file name (as the hall checks its materials)."""
-    for magic, kind in SIGNATURES.items():
-        if content.startswith(magic):
-            return kind
-    return None
-
-
-def check_uploads(uploads: list[Upload]) -> None:
-    errors = []
-    for index, upload in enumerate(uploads, start=1):
-        if len(upload.content) > MAX_ATTACHMENT_BYTES:
-            errors.append(
-                _("File %(index)s “%(name)s”: larger than 10 MB") % {"index": index, "name": upload.name}
-            )
-        elif content_type_of(upload.content) is None:
-            errors.append(
-                _("File %(index)s “%(name)s”: only JPG or PNG photos and PDF files are accepted")
-                % {"index": index, "name": upload.name}
-            )
-    if errors:
-        raise ValidationError(errors)
-
-
-def _store(matter: Matter, uploads: list[Upload], meeting: Meeting | None = None) -> None:
-    now = timezone.now()
-    Attachment.objects.bulk_create(
-        Attachment(
-            matter=matter,
-            meeting=meeting,
-            name=u.name[:200],
-            content_type=content_type_of(u.content) or "application/octet-stream",
-            data=u.content,
-            size=len(u.content),
-            at=now,
-        )
-        for u in uploads
-    )
 
 
 def _field_error(field: str, reason: str) -> ValidationError:
@@ -599,105 +554,3 @@ def matter_close(*, matter: Matter, by: Actor) -> Matter:
         m.status = MatterStatus.CLOSED
         _event(m, "办结归档", by)
     return m
-
-
-@transaction.atomic
-def attachment_add(*, matter: Matter, uploads: list[Upload], by: Actor) -> int:
-    """Evidence sent with or after a matter (the resident on the portal, or staff)."""
-    if not isinstance(by, Resident):
-        _ensure(by, Capability.HANDLE_PETITIONS, matter)
-    check_uploads(uploads)
-    _store(matter, uploads)
-    record(by=by, action="petitions.attachment_add", obj=matter, after={"files": [u.name for u in uploads]})
-    return len(uploads)
-
-
-@transaction.atomic
-def clock_sweep(*, today: datetime.date | None = None, by: Actor) -> dict[str, int]:
-    """Warn the responsible person 5 days before a limit; past the acceptance limit, or past day 60 (plus
-    an approved extension), or past a review's 30 days, record accountability through the hall's
-    mechanism, once per matter and step. Idempotent."""
-    today = today or timezone.localdate()
-    soon = today + datetime.timedelta(days=WARN_DAYS)
-    now = timezone.now()
-    label = describe(by)[:150]
-    warn_rows: list[tuple[int, str]] = []
-    for status, column, text in (
-        (MatterStatus.RECEIVED, "accept_due", "预警：受理告知期限将至（第二十三条）"),
-        (MatterStatus.ACCEPTED, "due_on", "预警：办结期限将至（第三十四条）"),
-        (MatterStatus.REVIEW_REQUESTED, "review_due", "预警：复查答复期限将至（第三十五条）"),
-        (MatterStatus.REEXAM_REQUESTED, "reexam_due", "预警：复核答复期限将至（第三十六条）"),
-    ):
-        ids = Matter.objects.filter(
-            status=status, warned_on__isnull=True, **{f"{column}__gte": today, f"{column}__lte": soon}
-        ).values_list("id", flat=True)
-        warn_rows.extend((i, text) for i in ids)
-    MatterEvent.objects.bulk_create(
-        MatterEvent(matter_id=i, at=now, text=t, actor=label) for i, t in warn_rows
-    )
-    Matter.objects.filter(id__in=[i for i, _t in warn_rows]).update(warned_on=today)
-
-    entries: list[hall_services.OtherAccountability] = []
-    overdue_ids: list[int] = []
-    for status, column, kind, text in (
-        (
-            MatterStatus.RECEIVED,
-            "accept_due",
-            AccountabilityKind.LATE_ACCEPTANCE,
-            "超过15日未书面告知受理（第二十三条）",
-        ),
-        (
-            MatterStatus.ACCEPTED,
-            "due_on",
-            AccountabilityKind.OVERDUE,
-            "超过办结期限且无批准延期（第三十四条）",
-        ),
-        (
-            MatterStatus.REVIEW_REQUESTED,
-            "review_due",
-            AccountabilityKind.OVERDUE,
-            "超过30日未出具复查意见（第三十五条）",
-        ),
-        (
-            MatterStatus.REEXAM_REQUESTED,
-            "reexam_due",
-            AccountabilityKind.OVERDUE,
-            "超过30日未出具复核意见（第三十六条）",
-        ),
-    ):
-        rows = Matter.objects.filter(
-            status=status, overdue_recorded=False, responsible__isnull=False, **{f"{column}__lt": today}
-        ).values_list("id", "number", "area_id", "responsible_id", column)
-        for matter_id, number, area_code, responsible_id, due in rows:
-            step = {MatterStatus.REVIEW_REQUESTED: ":复查", MatterStatus.REEXAM_REQUESTED: ":复核"}.get(
-                status, ""
-            )
-            entries.append(
-                hall_services.OtherAccountability(
-                    subject=f"信访 {number}{step}",
-                    area_code=area_code,
-                    responsible_id=responsible_id,
-                    kind=kind,
-                    detail=f"{text}，期限 {due:%Y-%m-%d}",
-                )
-            )
-            overdue_ids.append(matter_id)
-    created = hall_services.accountability_record_many(
-        entries=entries, by=by, action="petitions.accountability"
-    )
-    MatterEvent.objects.bulk_create(
-        MatterEvent(matter_id=i, at=now, text=f"超期，已记录责任追究：{e.detail}"[:300], actor=label)
-        for i, e in zip(overdue_ids, entries, strict=True)
-    )
-    Matter.objects.filter(id__in=overdue_ids).update(overdue_recorded=True)
-    result = {"warned": len(warn_rows), "overdue": len(overdue_ids), "accountability": created}
-    if warn_rows or overdue_ids:
-        record(
-            by=by,
-            action="petitions.clock_sweep",
-            object_type="petitions.sweep",
-            object_id=str(today),
-            after=result,
-            area_code="",
-        )
-    return result

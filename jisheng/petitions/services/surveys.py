@@ -1,9 +1,13 @@
-"""Surveys (征求意见表), the social-stability risk assessment and the monthly conflict screening."""
+"""Surveys (征求意见表: created, changed while no form has come back, opened and closed, answered on paper or
+online), the social-stability risk assessment and the monthly conflict screening."""
 
 from __future__ import annotations
 
 import datetime
 import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -21,6 +25,7 @@ from ..models import (
     Answer,
     PetitionerFile,
     Question,
+    QuestionKind,
     RiskAssessment,
     RiskGrade,
     ScreeningReview,
@@ -34,6 +39,60 @@ def _field_error(field: str, reason: str) -> ValidationError:
     return ValidationError(_("“%(field)s”: %(reason)s") % {"field": field, "reason": reason})
 
 
+@dataclass(frozen=True)
+class NewQuestion:
+    """A question of a survey: its text, its kind (one choice, several, or a written answer) and, for the
+    first two, at least two choices."""
+
+    text: str
+    choices: list[str]
+    kind: str = QuestionKind.SINGLE
+
+
+QuestionSpec = NewQuestion | tuple[str, list[str]]
+
+
+def _checked_questions(questions: Sequence[QuestionSpec]) -> list[NewQuestion]:
+    if not questions:
+        raise _field_error(str(_("Questions")), str(_("add at least one question")))
+    checked = []
+    for number, spec in enumerate(questions, start=1):
+        question = spec if isinstance(spec, NewQuestion) else NewQuestion(spec[0], list(spec[1]))
+        label = str(_("Question %(n)s") % {"n": number})
+        if not question.text.strip():
+            raise _field_error(label, str(_("write the question")))
+        if question.kind not in QuestionKind.values:
+            raise _field_error(label, str(_("choose one choice, several choices or a written answer")))
+        choices = [c.strip()[:100] for c in question.choices if c.strip()]
+        if question.kind == QuestionKind.TEXT:
+            choices = []
+        elif len(choices) < 2:
+            raise _field_error(label, str(_("give at least two choices")))
+        elif len(set(choices)) != len(choices):
+            raise _field_error(label, str(_("a choice is given twice")))
+        checked.append(NewQuestion(question.text.strip()[:300], choices, question.kind))
+    return checked
+
+
+def _checked_period(opens_on: datetime.date | None, closes_on: datetime.date | None) -> None:
+    if opens_on and closes_on and closes_on < opens_on:
+        raise _field_error(str(_("Until")), str(_("must not be before the first day")))
+
+
+def _snapshot(survey: Survey) -> dict[str, Any]:
+    return {
+        **model_snapshot(survey, ["title", "recipients", "sent_count", "open", "opens_on", "closes_on"]),
+        "questions": [{"text": q.text, "kind": q.kind, "choices": q.choices} for q in survey.questions.all()],
+    }
+
+
+def _write_questions(survey: Survey, questions: list[NewQuestion]) -> None:
+    Question.objects.bulk_create(
+        Question(survey=survey, position=n, text=q.text, kind=q.kind, choices=q.choices)
+        for n, q in enumerate(questions, start=1)
+    )
+
+
 @transaction.atomic
 def survey_create(
     *,
@@ -41,81 +100,167 @@ def survey_create(
     title: str,
     recipients: str,
     sent_count: int,
-    questions: list[tuple[str, list[str]]],
+    questions: Sequence[QuestionSpec],
+    opens_on: datetime.date | None = None,
+    closes_on: datetime.date | None = None,
     by: Actor,
 ) -> Survey:
-    """A survey with its questions (each with two or more choices), sent to ``sent_count`` people."""
+    """A survey with its questions (each of one choice, several choices or a written answer), sent to
+    ``sent_count`` people, filled online from ``opens_on`` until ``closes_on`` (either may be open-ended).
+    A ``(text, choices)`` pair is a question of one choice. May be nested."""
     permissions.ensure(by, Capability.HANDLE_PETITIONS, area.code)
     if not title.strip():
         raise _field_error(str(_("Title")), str(_("name the survey")))
-    if not questions:
-        raise _field_error(str(_("Questions")), str(_("add at least one question")))
-    for number, (text, choices) in enumerate(questions, start=1):
-        label = str(_("Question %(n)s") % {"n": number})
-        if not text.strip():
-            raise _field_error(label, str(_("write the question")))
-        if len([c for c in choices if c.strip()]) < 2:
-            raise _field_error(label, str(_("give at least two choices")))
+    checked = _checked_questions(questions)
+    _checked_period(opens_on, closes_on)
     survey = Survey.objects.create(
         area=area,
         title=title.strip()[:120],
         recipients=recipients.strip()[:200],
         sent_count=max(0, sent_count),
+        opens_on=opens_on,
+        closes_on=closes_on,
         public_key=secrets.token_urlsafe(9),
         created_at=timezone.now(),
     )
-    Question.objects.bulk_create(
-        Question(
-            survey=survey,
-            position=n,
-            text=text.strip()[:300],
-            choices=[c.strip() for c in choices if c.strip()],
-        )
-        for n, (text, choices) in enumerate(questions, start=1)
-    )
-    record(by=by, action="petitions.survey_create", obj=survey, after=model_snapshot(survey))
+    _write_questions(survey, checked)
+    record(by=by, action="petitions.survey_create", obj=survey, after=_snapshot(survey))
     return survey
+
+
+@transaction.atomic
+def survey_update(
+    *,
+    survey: Survey,
+    title: str,
+    recipients: str,
+    sent_count: int,
+    questions: Sequence[QuestionSpec],
+    opens_on: datetime.date | None = None,
+    closes_on: datetime.date | None = None,
+    by: Actor,
+) -> Survey:
+    """Change a survey while no form has come back (its questions are then replaced); a survey with
+    returned forms keeps its questions, so that every form counts against the same ones. May be nested."""
+    permissions.ensure(by, Capability.HANDLE_PETITIONS, survey.area_id)
+    locked = Survey.objects.select_for_update().get(pk=survey.pk)
+    if locked.responses.exists():
+        raise ValidationError(_("Forms have come back: the survey can no longer be changed."))
+    if not title.strip():
+        raise _field_error(str(_("Title")), str(_("name the survey")))
+    checked = _checked_questions(questions)
+    _checked_period(opens_on, closes_on)
+    before = _snapshot(locked)
+    locked.title = title.strip()[:120]
+    locked.recipients = recipients.strip()[:200]
+    locked.sent_count = max(0, sent_count)
+    locked.opens_on, locked.closes_on = opens_on, closes_on
+    locked.save(update_fields=["title", "recipients", "sent_count", "opens_on", "closes_on"])
+    locked.questions.all().delete()
+    _write_questions(locked, checked)
+    record(by=by, action="petitions.survey_update", obj=locked, before=before, after=_snapshot(locked))
+    return locked
+
+
+def _set_open(survey: Survey, value: bool, by: Actor, action: str) -> Survey:
+    permissions.ensure(by, Capability.HANDLE_PETITIONS, survey.area_id)
+    locked = Survey.objects.select_for_update().get(pk=survey.pk)
+    if locked.open == value:
+        raise ValidationError(
+            _("The survey is already open.") if value else _("The survey is already closed.")
+        )
+    locked.open = value
+    locked.save(update_fields=["open"])
+    record(by=by, action=action, obj=locked, before={"open": not value}, after={"open": value})
+    return locked
+
+
+@transaction.atomic
+def survey_open(*, survey: Survey, by: Actor) -> Survey:
+    """Open the online form again (within its period residents may fill it). May be nested."""
+    return _set_open(survey, True, by, "petitions.survey_open")
+
+
+@transaction.atomic
+def survey_close(*, survey: Survey, by: Actor) -> Survey:
+    """Close the online form; staff may still enter paper forms that come back late. May be nested."""
+    return _set_open(survey, False, by, "petitions.survey_close")
+
+
+def accepts_online(survey: Survey, today: datetime.date | None = None) -> bool:
+    """Open, and within its period."""
+    today = today or timezone.localdate()
+    return (
+        survey.open
+        and (survey.opens_on is None or survey.opens_on <= today)
+        and (survey.closes_on is None or today <= survey.closes_on)
+    )
+
+
+Given = int | list[int] | str | None
+
+
+def _answer_rows(question: Question, given: Given) -> list[tuple[int | None, str]]:
+    """(choice, text) rows of one question's answer, or a refusal naming the question."""
+    label = str(_("Question %(n)s") % {"n": question.position})
+    if question.kind == QuestionKind.TEXT:
+        text = given.strip()[:500] if isinstance(given, str) else ""
+        return [(None, text)] if text else []
+    picked = (
+        given if isinstance(given, list) else ([] if given is None or isinstance(given, str) else [given])
+    )
+    if not picked:
+        raise _field_error(label, str(_("choose an answer")))
+    if question.kind == QuestionKind.SINGLE and len(picked) > 1:
+        raise _field_error(label, str(_("choose one answer only")))
+    if any(not 0 <= choice < len(question.choices) for choice in picked):
+        raise _field_error(label, str(_("no such choice")))
+    return [(choice, "") for choice in sorted(set(picked))]
 
 
 @transaction.atomic
 def survey_answer(
     *,
     survey: Survey,
-    answers: dict[int, int],
+    answers: Mapping[int, Given],
     comment: str = "",
     file: PetitionerFile | None = None,
     by: Actor,
 ) -> SurveyResponse:
-    """A returned form: entered by staff from paper, or filled online by a resident (``Resident``).
-    ``answers`` maps a question's position to the chosen choice's index (0-based); every question is
-    answered."""
+    """A returned form: entered by staff from paper (at any time), or filled online by a resident
+    (``Resident``) while the survey is open and within its period. ``answers`` maps a question's position
+    to the chosen choice's index (0-based), a list of indexes for a question of several choices, or the
+    text of a written answer; every question with choices is answered, a written answer may be left
+    blank. May be nested."""
     online = isinstance(by, Resident)
     if online:
-        if not survey.open:
+        if not accepts_online(survey):
             raise ValidationError(_("This survey is closed."))
     else:
         permissions.ensure(by, Capability.HANDLE_PETITIONS, survey.area_id)
-    questions = list(survey.questions.all())
     rows = []
-    for question in questions:
-        label = str(_("Question %(n)s") % {"n": question.position})
-        choice = answers.get(question.position)
-        if choice is None:
-            raise _field_error(label, str(_("choose an answer")))
-        if not 0 <= choice < len(question.choices):
-            raise _field_error(label, str(_("no such choice")))
-        rows.append((question, choice))
+    for question in survey.questions.all():
+        rows += [
+            (question, choice, text)
+            for choice, text in _answer_rows(question, answers.get(question.position))
+        ]
     response = SurveyResponse.objects.create(
         survey=survey, file=file, online=online, comment=comment.strip()[:500], at=timezone.now()
     )
-    Answer.objects.bulk_create(Answer(response=response, question=q, choice=c) for q, c in rows)
+    Answer.objects.bulk_create(Answer(response=response, question=q, choice=c, text=x) for q, c, x in rows)
+    given: dict[str, Any] = {}
+    for question, choice, text in rows:
+        if question.kind == QuestionKind.MULTIPLE:
+            given.setdefault(str(question.position), []).append(choice)
+        else:
+            given[str(question.position)] = choice if choice is not None else text
     record(
         by=by,
         action="petitions.survey_answer",
         obj=response,
         object_repr=survey.title,
         area_code=survey.area_id,
-        after={"answers": {str(q.position): c for q, c in rows}, "online": online},
+        after={"answers": given, "online": online},
     )
     return response
 
