@@ -53,6 +53,7 @@ TTL_SECONDS = 60
 LOCK_SECONDS = 300
 WAIT_POLL_SECONDS = 0.05
 MAX_ENTRIES = 256
+LOCK_FILES = 64
 CACHE_ALIAS = "default"
 PREFIX = "reporting.live"
 GENERATION_KEY = f"{PREFIX}.generation"
@@ -169,7 +170,9 @@ class SharedFigures:
         if isinstance(cache, FileBasedCache) and directory:
             # The file cache's add() is not atomic; an exclusive lock on a file beside its entries is,
             # and the system drops it when its process ends, whatever happened.
-            path = Path(directory) / f"{name}.lock"
+            # One of LOCK_FILES files, so that they stay few whatever periods and areas are viewed; two
+            # entries sharing one only take turns.
+            path = Path(directory) / f"{PREFIX}.{int(name.rsplit('.', 1)[1], 16) % LOCK_FILES}.lock"
             path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
             try:
