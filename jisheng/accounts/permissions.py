@@ -112,6 +112,7 @@ class Capability(enum.StrEnum):
     RECORD_MIGRANTS = "migrants.record"  # departures with 四个一, arrivals, returns, education sessions
     ISSUE_MARITAL_CERTIFICATE = "migrants.issue_certificate"
     HANDLE_VERIFICATIONS = "migrants.verify"  # send verification requests and answer them
+    ANSWER_FOR_VERIFICATIONS = "migrants.answer_for"  # the office's lead, accountable for what no one took
     # --- petitions
     READ_PETITIONS = "petitions.read"
     HANDLE_PETITIONS = "petitions.handle"  # receive, accept, visit, reply; the ledger, outings, surveys
@@ -225,6 +226,7 @@ GRANTS: dict[Capability, Grant] = {
     Capability.RECORD_MIGRANTS: _grant(*_FIELD_STAFF),
     Capability.ISSUE_MARITAL_CERTIFICATE: _grant(R.COUNTER_CLERK, R.TOWNSHIP_HEAD, R.COUNTY_STAFF),
     Capability.HANDLE_VERIFICATIONS: _grant(R.COUNTER_CLERK, R.TOWNSHIP_HEAD, R.COUNTY_STAFF),
+    Capability.ANSWER_FOR_VERIFICATIONS: _grant(R.TOWNSHIP_HEAD, R.COUNTY_STAFF),
     # --- petitions
     Capability.READ_PETITIONS: _grant(*_ALL_STAFF_READERS, changes=False),
     Capability.HANDLE_PETITIONS: _grant(*_FIELD_STAFF),

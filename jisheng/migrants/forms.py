@@ -105,6 +105,18 @@ class VerificationForm(forms.Form):
     question = forms.CharField(
         label=_("what is to be verified"), max_length=300, widget=forms.Textarea(attrs={"rows": 3})
     )
+    need_arose_on = forms.DateField(
+        label=_("need arose on"),
+        required=False,
+        widget=DATE,
+        help_text=_(
+            "The day the facts to verify came to light (the arrival when empty): the request leaves within 7 working days."
+        ),
+    )
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.CharField(label=_("outcome"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class AnswerForm(forms.Form):

@@ -323,6 +323,14 @@ class VerificationRequest(models.Model):
         related_name="+",
     )
     escalated_on = models.DateField(_("escalated on"), null=True, blank=True)
+    # The sender's clocks (Art. 16): sent within 7 working days of the need arising, and the outcome
+    # notified within 15 working days of the answer.
+    need_arose_on = models.DateField(_("need arose on"), null=True, blank=True)
+    send_by = models.DateField(_("to be sent by"), null=True, blank=True)
+    outcome_due_on = models.DateField(_("outcome to be notified by"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=300, blank=True)
+    outcome_notified_on = models.DateField(_("outcome notified on"), null=True, blank=True)
+    outcome_escalated_on = models.DateField(_("outcome escalated on"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_area_path = "area"

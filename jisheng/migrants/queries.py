@@ -252,3 +252,42 @@ def verifications_on_time_between(start: datetime.date, end: datetime.date) -> Q
     return verifications_due_between(start, end).filter(
         answered_on__isnull=False, answered_on__lte=F("due_on")
     )
+
+
+REISSUE_DAYS = 60
+
+
+def certificates_due_for_reissue(
+    user: Any, *, days: int = REISSUE_DAYS, township: str = "", today: datetime.date | None = None
+) -> QuerySet[MaritalCertificate]:
+    """The user's current 婚育证明 that expire within ``days`` or whose holder's marital or birth status
+    changed since issue (a marriage, divorce or birth dated on or after the issue day): each to be
+    re-issued. Annotated ``expiring``, ``births_since``, ``marriage_since``; ordered by village then
+    expiry; optionally one township's (``township``, a 12-digit code)."""
+    from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef
+
+    from jisheng.registry.models import Birth, Marriage
+
+    today = today or timezone.localdate()
+    horizon = today + datetime.timedelta(days=max(0, days))
+    holder = OuterRef("person_id")
+    issued = OuterRef("issued_on")
+    births = Birth.objects.filter(Q(mother_id=holder) | Q(father_id=holder), date__gte=issued)
+    marriages = Marriage.objects.filter(Q(husband_id=holder) | Q(wife_id=holder)).filter(
+        Q(date__gte=issued) | Q(divorce_date__gte=issued)
+    )
+    rows = (
+        MaritalCertificate.objects.visible_to(user)
+        .filter(superseded_on__isnull=True)
+        .annotate(
+            births_since=Exists(births),
+            marriage_since=Exists(marriages),
+            expiring=ExpressionWrapper(Q(valid_until__lte=horizon), output_field=BooleanField()),
+        )
+        .filter(Q(valid_until__lte=horizon) | Q(births_since=True) | Q(marriage_since=True))
+        .select_related("person", "area", "area__parent")
+        .order_by("area_id", "valid_until", "pk")
+    )
+    if township:
+        rows = rows.filter(area_id__startswith=township[:9])
+    return rows

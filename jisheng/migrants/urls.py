@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("away/<int:pk>/", views.departure, name="departure"),
     path("checklist/", views.checklist, name="checklist"),
     path("certificate/<int:person_pk>/", views.certificate_issue, name="certificate_issue"),
+    path("certificates/reissue/", views.reissue, name="reissue"),
     path("arrived/", views.arrived, name="arrived"),
     path("arrived/new/", views.arrival_new, name="arrival_new"),
     path("arrived/<int:pk>/", views.arrival, name="arrival"),

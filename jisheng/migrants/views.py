@@ -34,6 +34,7 @@ from .forms import (
     DayForm,
     DepartureForm,
     EducationForm,
+    OutcomeForm,
     VerificationForm,
 )
 from .models import Arrival, Departure, Direction, MaritalCertificate, VerificationRequest
@@ -326,6 +327,7 @@ def arrival(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     question=ask.cleaned_data["question"],
                     pregnant=item.pregnant,
                     person=item.person,
+                    need_arose_on=ask.cleaned_data.get("need_arose_on") or item.arrived_on,
                     by=user,
                 ),
             )
@@ -382,8 +384,26 @@ def verification(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         and item.status == "open"
         and permissions.may(user, Capability.HANDLE_VERIFICATIONS, item.area_id)
     )
-    form = AnswerForm(request.POST or None)
-    if request.method == "POST":
+    may_notify_outcome = (
+        item.direction == Direction.OUT
+        and item.status == "answered"
+        and item.outcome_notified_on is None
+        and permissions.may(user, Capability.HANDLE_VERIFICATIONS, item.area_id)
+    )
+    form = AnswerForm(request.POST if request.POST.get("step") != "outcome" else None)
+    outcome = OutcomeForm(request.POST if request.POST.get("step") == "outcome" else None)
+    if request.method == "POST" and request.POST.get("step") == "outcome":
+        if not may_notify_outcome:
+            raise PermissionDenied
+        if outcome.is_valid() and _attempt(
+            outcome,
+            lambda: services.verification_outcome_notify(
+                verification=item, outcome=outcome.cleaned_data["outcome"], by=user
+            ),
+        ):
+            messages.success(request, _("The outcome was recorded as notified."))
+            return redirect("migrants:verification", pk=item.pk)
+    elif request.method == "POST":
         if not may_answer:
             raise PermissionDenied
         if request.POST.get("step") == "take":
@@ -404,8 +424,12 @@ def verification(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "item": item,
             "form": form,
             "may_answer": may_answer,
+            "outcome": outcome,
+            "may_notify_outcome": may_notify_outcome,
             "today": timezone.localdate(),
-            "records": hall_queries.accountability_of_subjects([services.accountability_subject(item)]),
+            "records": hall_queries.accountability_of_subjects(
+                [services.accountability_subject(item, clock) for clock in ("", "send", "outcome")]
+            ),
         },
     )
 
@@ -432,4 +456,29 @@ def education_new(request: AuthenticatedHttpRequest, person_pk: int) -> HttpResp
     certificates = MaritalCertificate.objects.visible_to(request.user).filter(person=person)[:5]
     return render(
         request, "migrants/education_new.html", {"form": form, "person": person, "certificates": certificates}
+    )
+
+
+@permissions.capability_required(Capability.READ_MIGRANTS)
+def reissue(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """婚育证明 due for re-issue: expiring within N days, or the holder's marital or birth status changed
+    since issue; per township, each with its re-issue action."""
+    try:
+        days = max(0, min(int(request.GET.get("days") or queries.REISSUE_DAYS), 3650))
+    except ValueError:
+        days = queries.REISSUE_DAYS
+    township = request.GET.get("township", "")
+    township = township if township.isdigit() and len(township) == 12 else ""
+    rows = list(queries.certificates_due_for_reissue(request.user, days=days, township=township)[:PAGE])
+    return render(
+        request,
+        "migrants/reissue.html",
+        {
+            "rows": rows,
+            "days": days,
+            "township": township,
+            "today": timezone.localdate(),
+            "limit": PAGE,
+            "may_issue": permissions.holds(request.user, Capability.ISSUE_MARITAL_CERTIFICATE),
+        },
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +19,7 @@ from jisheng.audit.services import record
 from jisheng.core.actor import Actor
 
 from .. import conf, envelopes, identity, signing
-from ..models import OutboxMessage, OutboxState, Peer
+from ..models import InboxMessage, OutboxMessage, OutboxState, Peer
 from .common import (
     INBOX,
     RECEIPT_KIND,
@@ -206,4 +206,45 @@ def _check_file(document: Any) -> list[Any]:
         raise EnvelopeRefused(
             "malformed", _("The file's field “%(field)s” is missing or malformed.") % {"field": "messages"}
         )
+    _check_sequences(peer, messages)
     return messages
+
+
+def _check_sequences(peer: Peer, messages: list[Any]) -> None:
+    """A file carries each subject's messages in sequence without a hole, continuing from what was
+    received from the peer before: a file that skips a number is refused, naming the gap (a message
+    lost between two files would otherwise hold every later one of its subject)."""
+    runs: dict[str, list[int]] = {}
+    for envelope in messages:
+        if isinstance(envelope, dict) and isinstance(envelope.get("subject"), str):
+            seq = envelope.get("seq")
+            if isinstance(seq, int) and not isinstance(seq, bool):
+                runs.setdefault(envelope["subject"], []).append(seq)
+    if not runs:
+        return
+    received = dict(
+        InboxMessage.objects.filter(peer=peer, subject_key__in=[subject[:64] for subject in runs])
+        .values("subject_key")
+        .annotate(last=Max("sequence"))
+        .values_list("subject_key", "last")
+    )
+    for subject, sequences in runs.items():
+        last = received.get(subject[:64])
+        expected = sequences[0] if last is None or sequences[0] <= last else last + 1
+        for seq in sequences:
+            if seq > expected:
+                raise EnvelopeRefused(
+                    "gap",
+                    _(
+                        "The file skips message numbers: for subject %(subject)s it goes from %(before)s to "
+                        "%(after)s, so number(s) %(missing)s are missing. Ask the sender for the messages "
+                        "in between (export again)."
+                    )
+                    % {
+                        "subject": subject,
+                        "before": expected - 1,
+                        "after": seq,
+                        "missing": f"{expected}–{seq - 1}" if seq - 1 > expected else str(expected),
+                    },
+                )
+            expected = max(expected, seq + 1)

@@ -11,6 +11,7 @@ from django.db import models
 
 from jisheng.core.actor import System
 from jisheng.migrants import services
+from jisheng.registry import services as registry
 from tests.factories import make_person
 
 HARNESS = System(job="scoping harness")
@@ -25,6 +26,8 @@ def make_objects(*, area: Any, marker: str) -> list[models.Model]:
     today = datetime.date.today()
     leaving = make_person(area=area, name=marker, sex="2", birth=datetime.date(1994, 4, 4))
     certificate = services.marital_certificate_issue(person=leaving, by=clerk)
+    # A child born since: the certificate is due for re-issue (its list shows the mother's name).
+    registry.birth_record(mother=leaving, date=today, sex="1", child_name="小宝", by=HARNESS)
     departure = services.departure_record(
         person=leaving,
         destination=f"441900 {marker}",

@@ -1,0 +1,131 @@
+"""Every change of the floating population: one transaction and one audit event each (may be nested:
+each is ``transaction.atomic`` and joins the caller's transaction).
+
+Persons are changed only through the registry's services (status away and back, a move into a village,
+a contraceptive measure a notice reports); certificates through the certificates app; messages to other
+deployments through ``exchange_messages``, inside the same transaction (the exchange's outbox).
+
+Modules: ``common`` (limits, refusals, places), ``certificates`` (the 婚育证明), ``moves`` (people away,
+people arrived, health education), ``notices`` (通报), ``verifications`` (协查); every name is re-exported
+here.
+"""
+
+from __future__ import annotations
+
+from .certificates import (
+    _certificate_for_peer,
+    _current_certificate,
+    _years_after,
+    art7_fields,
+    certificate_needs_reissue,
+    marital_certificate_issue,
+)
+from .common import (
+    CERTIFICATE_KIND,
+    CONTRACEPTION_CHOICES,
+    NORMAL_DAYS,
+    PROVINCES,
+    SEND_WITHIN_DAYS,
+    URGENT_DAYS,
+    Destination,
+    _contraception,
+    _phone,
+    _refuse,
+    _registry_says,
+    _today,
+    certificate_validity_years,
+    destination_from_text,
+)
+from .moves import (
+    CertificateCheck,
+    arrival_certificate_check,
+    arrival_contraception_record,
+    arrival_leave,
+    arrival_notice_give,
+    arrival_record,
+    certificate_check,
+    departure_checklist_update,
+    departure_record,
+    departure_return,
+    education_session_record,
+)
+from .notices import (
+    _birth_from_notice,
+    _deployment_root,
+    _home_person,
+    arrival_birth_notify,
+    notice_receive,
+    notice_send,
+)
+from .verifications import (
+    OUTCOME_WITHIN_DAYS,
+    _clock_detail,
+    _sender_accountability,
+    accountability_subject,
+    due_on_for,
+    office_lead_id,
+    outcome_due_for,
+    send_by,
+    verification_answer,
+    verification_answer_receive,
+    verification_outcome_notify,
+    verification_receive,
+    verification_send,
+    verification_sweep,
+    verification_take,
+)
+
+__all__ = [
+    "CERTIFICATE_KIND",
+    "CONTRACEPTION_CHOICES",
+    "CertificateCheck",
+    "Destination",
+    "NORMAL_DAYS",
+    "OUTCOME_WITHIN_DAYS",
+    "PROVINCES",
+    "SEND_WITHIN_DAYS",
+    "URGENT_DAYS",
+    "_birth_from_notice",
+    "_certificate_for_peer",
+    "_clock_detail",
+    "_contraception",
+    "_current_certificate",
+    "_deployment_root",
+    "_home_person",
+    "_phone",
+    "_refuse",
+    "_registry_says",
+    "_sender_accountability",
+    "_today",
+    "_years_after",
+    "accountability_subject",
+    "arrival_birth_notify",
+    "arrival_certificate_check",
+    "arrival_contraception_record",
+    "arrival_leave",
+    "arrival_notice_give",
+    "arrival_record",
+    "art7_fields",
+    "certificate_check",
+    "certificate_needs_reissue",
+    "certificate_validity_years",
+    "departure_checklist_update",
+    "departure_record",
+    "departure_return",
+    "destination_from_text",
+    "due_on_for",
+    "education_session_record",
+    "marital_certificate_issue",
+    "notice_receive",
+    "notice_send",
+    "office_lead_id",
+    "outcome_due_for",
+    "send_by",
+    "verification_answer",
+    "verification_answer_receive",
+    "verification_outcome_notify",
+    "verification_receive",
+    "verification_send",
+    "verification_sweep",
+    "verification_take",
+]
