@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,9 +20,9 @@ from jisheng.accounts.permissions import Capability
 from jisheng.areas.models import Area, Level
 from jisheng.areas.scoping import get_visible_or_404
 
-from . import clock, corrections, permissions, queries, services
+from . import clock, corrections, jobs, permissions, queries, services
 from .measures import MEASURES, scoped_rows
-from .models import Report, ReportForm
+from .models import Report, ReportForm, ReportJob
 from .periods import Period, choices, containing, parse_or_none
 
 
@@ -98,11 +100,50 @@ def compile_report(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, period = _form_and_period(request, request.POST)
     user: Any = request.user
     try:
-        report = services.report_compile(form=form, period=period, area=user.area, by=user)
-    except ValidationError as error:
-        messages.error(request, _error_text(error))
+        job = _start_job(request, kind=ReportJob.Kind.COMPILE, form=form, period=period, area=user.area)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _error_text(error) if isinstance(error, ValidationError) else str(error))
         return redirect(f"{reverse('reporting:index')}?form={form.code}&period={period.key}")
-    return redirect("reporting:report", pk=report.pk)
+    if job.status == ReportJob.Status.FAILED:
+        messages.error(request, job.message)
+        return redirect(f"{reverse('reporting:index')}?form={form.code}&period={period.key}")
+    return _after_start(job)
+
+
+def _start_job(request: AuthenticatedHttpRequest, **what: Any) -> ReportJob:
+    """Queue the compilation or approval for ``jisheng worker`` (run in the request in the tests)."""
+    job = services.report_job_start(by=request.user, language=translation.get_language() or "zh-hans", **what)
+    if getattr(settings, "JISHENG_JOBS_SYNC", False) and job.is_open:
+        job = jobs.run_job(job.pk)
+    return job
+
+
+def _after_start(job: ReportJob) -> HttpResponse:
+    """A job that ended already goes to its report; one still queued or running to its own page."""
+    if job.status == ReportJob.Status.DONE and job.report_id:
+        return redirect("reporting:report", pk=job.report_id)
+    return redirect("reporting:job", pk=job.pk)
+
+
+@capabilities.capability_required(Capability.READ_REPORTS)
+def job_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A queued compilation or approval: its state, polled while it is open (htmx), and cancel."""
+    job = get_visible_or_404(ReportJob.objects.select_related("area", "form", "report"), request.user, pk=pk)
+    template = "reporting/_job.html" if request.headers.get("HX-Request") else "reporting/job.html"
+    context = {"job": job, "can_cancel": job.is_open and job.created_by_id == request.user.pk}
+    return render(request, template, context)
+
+
+@require_POST
+@capabilities.capability_required(Capability.WORK_ON_REPORTS)
+def job_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    job = get_visible_or_404(ReportJob.objects.all(), request.user, pk=pk)
+    try:
+        services.report_job_cancel(job=job, by=request.user)
+        messages.success(request, _("Cancel asked."))
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+    return redirect("reporting:job", pk=job.pk)
 
 
 def _item_rows(
@@ -204,13 +245,25 @@ def verify(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capabilities.capability_required(Capability.WORK_ON_REPORTS)
 def approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    def action(report: Report) -> None:
-        services.report_approve(
-            report=report, explanation=request.POST.get("explanation", ""), by=request.user
-        )
-        messages.success(request, _("Report approved and locked."))
+    """Queue the approval as a job (verification runs again in it); the page follows the job."""
+    holder: dict[str, ReportJob] = {}
 
-    return _act(request, pk, action)
+    def action(report: Report) -> None:
+        job = _start_job(
+            request,
+            kind=ReportJob.Kind.APPROVE,
+            report=report,
+            explanation=request.POST.get("explanation", ""),
+        )
+        if job.status == ReportJob.Status.FAILED:
+            messages.error(request, job.message)
+        elif job.status == ReportJob.Status.DONE:
+            messages.success(request, _("Report approved and locked."))
+        else:
+            holder["job"] = job
+
+    answer = _act(request, pk, action)
+    return redirect("reporting:job", pk=holder["job"].pk) if "job" in holder else answer
 
 
 @require_POST

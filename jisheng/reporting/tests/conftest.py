@@ -62,3 +62,9 @@ def registry(areas):
     contraception(areas["village_a"], datetime.date(2020, 1, 1), woman=old)
     person(areas["village_a"], sex=Sex.MALE)
     return areas
+
+
+@pytest.fixture(autouse=True)
+def jobs_in_the_request(settings: Any) -> None:
+    """Compilations and approvals are jobs of ``jisheng worker``; the page tests run them in the request."""
+    settings.JISHENG_JOBS_SYNC = True
