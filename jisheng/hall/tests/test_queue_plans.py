@@ -100,7 +100,7 @@ def test_the_queue_rows_and_counts_come_from_the_indexes_without_a_sort(
             assert '+"hall_application"."area_id" BETWEEN' in sql, sql
 
 
-def test_the_counts_are_one_statement_and_count_only_the_users_area(
+def test_the_counts_are_one_statement_and_counts_and_rows_keep_to_the_users_area(
     catalogue, areas, staff, make_user
 ) -> None:
     today = datetime.date.today()
@@ -114,7 +114,9 @@ def test_the_counts_are_one_statement_and_count_only_the_users_area(
     )
     _set_due(due, today)
     sibling = make_user(areas["township_b"], "counter_clerk", username="clerk-b")
-    _submit(catalogue, make_person(areas["village_b"], name="赵敏", id_number="411723198805050048"), sibling)
+    theirs = _submit(
+        catalogue, make_person(areas["village_b"], name="赵敏", id_number="411723198805050048"), sibling
+    )
     with CaptureQueriesContext(connection) as context:
         counts = queries.queue_counts(staff["clerk"], today=today)
     assert len(context.captured_queries) == 1
@@ -129,3 +131,6 @@ def test_the_counts_are_one_statement_and_count_only_the_users_area(
         "mine_due_today": 1 if due.owner_id == staff["clerk"].pk else 0,
     }
     assert queries.queue_counts(sibling, today=today)["open"] == 1
+    # The rows keep the scope as well: each township's clerk sees only its own cases.
+    assert [case.number for case in queries.work_queue(sibling)] == [theirs.number]
+    assert {case.number for case in queries.work_queue(staff["clerk"])} == {late.number, due.number}
