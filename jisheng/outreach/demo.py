@@ -20,7 +20,7 @@ from jisheng.core.actor import DEMO
 from jisheng.registry.models import Household, Person
 
 from . import services
-from .models import Project, Visit
+from .models import PrePregnancyCheck, Project, Visit
 
 ORDER = 56  # after the registry (30) and petitions (55), before reporting (60) counts the screenings
 DEMO_TOWNSHIP = "411723101000"
@@ -157,6 +157,8 @@ def populate(*, persons: int, seed: int, out: Any) -> None:
             )[:3]
         )
         for index, wife in enumerate(young):
+            if PrePregnancyCheck.objects.filter(wife=wife, status=PrePregnancyCheck.Status.BOOKED).exists():
+                continue  # booked at the service hall by the hall's demo (its booking hook made the check)
             check = services.prepregnancy_book(
                 by=DEMO, wife=wife, booked_on=today - datetime.timedelta(days=15)
             )

@@ -22,3 +22,16 @@ def test_the_demo_step_fills_the_pages_once_and_a_second_run_changes_nothing(are
     counts = (Visit.objects.count(), Handoff.objects.count(), Screening.objects.count())
     demo.populate(persons=10, seed=1, out=out)
     assert (Visit.objects.count(), Handoff.objects.count(), Screening.objects.count()) == counts
+
+
+def test_the_demo_step_passes_over_a_woman_whose_check_the_hall_already_booked(areas, make_user):
+    from jisheng.core.actor import DEMO
+    from jisheng.outreach import services
+    from jisheng.outreach.models import PrePregnancyCheck
+
+    make_user(areas["village_a"], "village_officer", full_name="王村干")
+    factories.household(areas["village_a"])
+    wife = factories.person(areas["village_a"], name="陈芳", born=datetime.date(2000, 1, 1))
+    services.prepregnancy_book(by=DEMO, wife=wife, booked_on=datetime.date.today())
+    demo.populate(persons=10, seed=1, out=io.StringIO())
+    assert PrePregnancyCheck.objects.filter(wife=wife).count() == 1
