@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from jisheng.areas.codes import PREFIX_LENGTH, code_range
+from jisheng.areas.codes import PREFIX_LENGTH, code_range, level_of
 from jisheng.areas.models import Area, Level
 
 from .definitions import Form
@@ -49,6 +49,8 @@ def rollup(figures_by_village: dict[str, Figures], level: int) -> dict[str, Figu
     length = PREFIX_LENGTH[level]
     totals: dict[str, Figures] = {}
     for village, figures in figures_by_village.items():
+        if level_of(village) < level:
+            continue  # an office's own figures above this level (petitions)
         code = village[:length].ljust(12, "0")
         target = totals.setdefault(code, {})
         for item, value in figures.items():
