@@ -45,7 +45,12 @@ def compute_villages(form: Form, period: Period, prefix: str) -> dict[str, Figur
 
 
 def rollup(figures_by_village: dict[str, Figures], level: int) -> dict[str, Figures]:
-    """Sum village figures into the areas of ``level`` (keyed by their padded 12-digit code)."""
+    """Sum village figures into the areas of ``level`` (keyed by their padded 12-digit code).
+
+    A key may also be an office above the villages that counts its own rows (petitions handled at a
+    township or the county): those figures belong to that area's total and the totals above it, never to
+    a level below it — a county's own key, cut to a township's length, would otherwise stand for the
+    county and replace its total."""
     length = PREFIX_LENGTH[level]
     totals: dict[str, Figures] = {}
     for village, figures in figures_by_village.items():
