@@ -23,7 +23,9 @@ def test_the_demo_step_gives_the_officers_phone_changes_to_sync_once(
     make_user(areas["township_a"], "township_head", username="township", full_name="张建国")
     household = make_household(area=village, address="王庄村1号")
     residents = [
-        make_person(area=village, name=name, sex="2", birth=datetime.date(1980 + n, 1, 1), household=household)
+        make_person(
+            area=village, name=name, sex="2", birth=datetime.date(1980 + n, 1, 1), household=household
+        )
         for n, name in enumerate(["刘一", "刘二", "刘三", "刘四"])
     ]
 
