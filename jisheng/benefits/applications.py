@@ -51,12 +51,14 @@ def registered_applicant(person: Person, *, name: str, id_number: str, relation:
     return None  # a guardian other than a parent is not recorded in the registry: verified by hand
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_submit(
     *, person: Person, programme_id: str, year: int, by: Actor, account: Account | None = None
 ) -> Application:
     """An application by a village officer (or other staff) on a resident's behalf, checked at once
-    against the same rule as the proposals; the officer has seen the documents at the counter."""
+    against the same rule as the proposals; the officer has seen the documents at the counter.
+
+    Outermost: called by the pages only."""
     permissions.ensure(by, Capability.PROPOSE_BATCH, person.residence_area_id)
     if account is not None and account.holder not in allowed_holders(person.pk):
         raise ValidationError(
@@ -70,7 +72,7 @@ def application_submit(
     return _create(person=person, programme_id=programme_id, year=year, by=by, account=account, fields={})
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def resident_application_submit(
     *,
     person: Person,
@@ -83,7 +85,9 @@ def resident_application_submit(
 ) -> Application:
     """A resident's own application on the public portal, once the portal has matched the
     beneficiary to the registry. The resident acts (known by their masked ID number): the audit event
-    has no staff actor and names the channel."""
+    has no staff actor and names the channel.
+
+    Outermost: called by the pages only."""
     if relation not in Application.Relation.values:
         raise ValidationError({"relation": _("“Relation to the beneficiary”: choose one")})
     if account is not None and account.holder not in (applicant_name, person.name):
@@ -205,10 +209,12 @@ def _masked(snapshot: dict[str, Any]) -> dict[str, Any]:
     return snapshot
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_verify(*, application: Application, accept: bool, note: str, by: Actor) -> Application:
     """The village officer has seen the applicant's documents (户口簿, 出生医学证明, guardianship):
-    accepted, the application counts as eligible and its account may be paid; refused, it is closed."""
+    accepted, the application counts as eligible and its account may be paid; refused, it is closed.
+
+    Outermost: called by the pages only."""
     application = Application.objects.select_for_update().get(pk=application.pk)
     permissions.ensure(by, Capability.VERIFY_BENEFIT_APPLICATION, application.area_id)
     if application.status != Application.Status.VERIFYING:

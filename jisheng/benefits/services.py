@@ -185,8 +185,9 @@ def batch_start_notice(
     return batch
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def objection_record(*, line: Line, raised_by: str, content: str, by: Actor) -> Objection:
+    """Outermost: called by the pages only."""
     batch = _locked(line.batch)
     permissions.ensure(by, Capability.PROPOSE_BATCH, line.area_id)
     _expect(batch, Batch.Status.NOTICE)
@@ -203,9 +204,11 @@ def objection_record(*, line: Line, raised_by: str, content: str, by: Actor) -> 
     return objection
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def objection_resolve(*, objection: Objection, upheld: bool, resolution: str, by: Actor) -> Objection:
-    """Decide an objection; an upheld one withdraws the line from the batch."""
+    """Decide an objection; an upheld one withdraws the line from the batch.
+
+    Outermost: called by the pages only."""
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
     permissions.ensure(by, Capability.PROPOSE_BATCH, objection.area_id)
     if objection.upheld is not None:
@@ -372,9 +375,11 @@ def payments_issue(*, batch: Batch, by: Actor, progress: Progress = _no_progress
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def payment_settle(*, payment: Payment, paid: bool, by: Actor, reason: str = "") -> Payment:
-    """Mark one bank-file line paid or failed, as the bank's return file says."""
+    """Mark one bank-file line paid or failed, as the bank's return file says.
+
+    Outermost: called by the pages only."""
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     permissions.ensure(by, Capability.PAY_BATCH, payment.area_id)
     ensure_different_person(by, step="pay", earlier={"approve": payment.line.batch.approved_by})
@@ -402,11 +407,13 @@ def payment_settle(*, payment: Payment, paid: bool, by: Actor, reason: str = "")
     return payment
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def payment_reissue(*, payment: Payment, by: Actor, account: Account | None = None) -> Payment:
     """Issue a failed payment again as a new attempt, to ``account`` when the bank returned it for a
     wrong account (the line keeps the corrected account), else to the line's current account. The
-    unique constraint makes this safe to retry: once a live attempt exists, another is refused."""
+    unique constraint makes this safe to retry: once a live attempt exists, another is refused.
+
+    Outermost: called by the pages only."""
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     permissions.ensure(by, Capability.PAY_BATCH, payment.area_id)
     line = payment.line
@@ -495,10 +502,12 @@ def _check_holder(line: Line, account: Account) -> None:
         )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def line_account_set(*, line: Line, account: Account, by: Actor) -> Line:
     """Record (or correct) the payee account of one line, as the township collects it. A line whose
-    payment is with the bank keeps its account; a returned one is corrected through re-issuing."""
+    payment is with the bank keeps its account; a returned one is corrected through re-issuing.
+
+    Outermost: called by the pages and the demo only."""
     line = Line.objects.select_for_update().select_related("batch").get(pk=line.pk)
     permissions.ensure(by, Capability.RECORD_PAYEE_ACCOUNT, line.area_id)
     if (
@@ -539,8 +548,9 @@ def _close_if_done(batch: Batch) -> None:
         Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.CLOSED)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def enrolment_stop(*, enrolment: Enrolment, reason: str, by: Actor) -> Enrolment:
+    """Outermost: called by the pages only."""
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     permissions.ensure(by, Capability.PROPOSE_BATCH, enrolment.area_id)
     if enrolment.status == Enrolment.Status.STOPPED:
@@ -563,11 +573,13 @@ def enrolment_stop(*, enrolment: Enrolment, reason: str, by: Actor) -> Enrolment
     return enrolment
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def enrolments_reconfirm(*, programme_id: str, year: int, area: Area, by: Actor) -> dict[str, int]:
     """Annual re-confirmation: every active enrolment of the area is checked against the year's rule;
     those the registry no longer supports (death, moved out, child over the age limit) are stopped
-    with the rule's own reasons, the others are confirmed for the year."""
+    with the rule's own reasons, the others are confirmed for the year.
+
+    Outermost: called by the pages only."""
     permissions.ensure(by, Capability.PROPOSE_BATCH, area.code)
     programme = get_programme(programme_id)
     active = list(

@@ -37,7 +37,8 @@ def _no_progress(point: str) -> None:
 
 @transaction.atomic
 def forms_load(*, by: Actor) -> list[ReportForm]:
-    """Copy the form files into the database; a file that changed becomes the form's new version."""
+    """Copy the form files into the database; a file that changed becomes the form's new version. May be
+    nested (the benchmark and the demo load the forms inside their own set-up)."""
     loaded = []
     for form in definitions.form_files().values():
         stored = ReportForm.objects.filter(code=form.code).first()
@@ -87,9 +88,11 @@ def _empty_values(form: definitions.Form, registry: Mapping[str, float]) -> dict
     return {item.code: registry.get(item.code) if item.is_computed else None for item in form.items}
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def report_open(*, form: ReportForm, period: Period, area: Area, by: Actor) -> Report:
-    """A village's report for the period, created with every computed item prefilled from the registry."""
+    """A village's report for the period, created with every computed item prefilled from the registry.
+
+    Outermost: called by the pages, the API and the demo only."""
     if area.level != Level.VILLAGE:
         raise ValidationError(_("Only village reports are filled; higher levels compile theirs."))
     if period.type != form.period_type:
@@ -162,8 +165,9 @@ def parse_values(form: definitions.Form, raw: Mapping[str, Any]) -> dict[str, fl
     return values
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def report_save_values(*, report: Report, values: Mapping[str, Any], by: Actor) -> Report:
+    """Outermost: called by the pages, the API and the demo only."""
     _require(permissions.can_fill(by, report.area_id, report.level) and report.is_editable)
     if report.level < Level.VILLAGE:
         raise ValidationError(
@@ -254,9 +258,11 @@ def _waiting_children(report: Report) -> list[str]:
     ]
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def report_verify(*, report: Report, by: Actor) -> Report:
-    """Run verification on demand (the filler before submitting, the reviewer before deciding)."""
+    """Run verification on demand (the filler before submitting, the reviewer before deciding).
+
+    Outermost: called by the pages, the API and the demo only."""
     _require(
         permissions.can_fill(by, report.area_id, report.level)
         or permissions.can_review(by, report.area_id, report.level)
@@ -267,8 +273,9 @@ def report_verify(*, report: Report, by: Actor) -> Report:
     return report
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def report_submit(*, report: Report, by: Actor) -> Report:
+    """Outermost: called by the pages, the API and the demo only."""
     _require(permissions.can_fill(by, report.area_id, report.level) and report.is_editable)
     spec = report.form.spec()
     missing = [item.label for item in spec.items if report.values.get(item.code) is None]
@@ -304,8 +311,9 @@ def report_submit(*, report: Report, by: Actor) -> Report:
     return report
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def report_return(*, report: Report, comment: str, by: Actor) -> Report:
+    """Outermost: called by the pages, the API and the demo only."""
     _require(permissions.can_review(by, report.area_id, report.level))
     if report.status != Report.Status.SUBMITTED:
         raise ValidationError(_("Only a submitted report can be returned."))
@@ -412,9 +420,11 @@ def _recompile_parent(report: Report, *, by: Actor) -> None:
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def report_unlock(*, report: Report, reason: str, by: Actor) -> Report:
-    """Reopen an approved report for correction: only the level above, and not under a compiled parent."""
+    """Reopen an approved report for correction: only the level above, and not under a compiled parent.
+
+    Outermost: called by the pages, the API and the demo only."""
     _require(permissions.can_review(by, report.area_id, report.level))
     if not report.is_locked:
         raise ValidationError(_("Only an approved report is locked."))
