@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jisheng.reporting.models import Report, ReportForm
+from jisheng.reporting.models import Report, ReportForm, ReportJob
 from jisheng.reporting.periods import parse
 from jisheng.reporting.services import forms_load
 from tests.factories import SETUP
@@ -30,4 +30,13 @@ def make_objects(*, area: Any, marker: str) -> list[Any]:
         explanation=marker,
         due_date=period.due(3),
     )
-    return [report]
+    job = ReportJob.objects.create(
+        kind=ReportJob.Kind.APPROVE,
+        status=ReportJob.Status.FAILED,
+        form=form,
+        period_key=period.key,
+        area=area,
+        report=report,
+        message=marker,
+    )
+    return [report, job]
