@@ -65,9 +65,7 @@ def test_two_tabs_recording_and_sending_at_once_apply_each_record_once_and_agree
         page.wait_for_selector("#outbox-list li[data-state=sent] >> nth=1")
     seen_first, seen_second = outbox_of(first), outbox_of(second)
     assert seen_first == seen_second
-    assert [(kind, state) for _id, kind, state in seen_first] == sorted(
-        [("birth", "sent"), ("visit", "sent")]
-    )
+    assert sorted((kind, state) for _id, kind, state in seen_first) == [("birth", "sent"), ("visit", "sent")]
     assert {client_id for client_id, _kind, _state in seen_first} == {
         str(applied.client_id) for applied in AppliedRecord.objects.all()
     }
