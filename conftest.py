@@ -9,10 +9,19 @@ from collections.abc import Callable
 from typing import Any
 
 os.environ.setdefault("JISHENG_DATA_DIR", tempfile.mkdtemp(prefix="jisheng-test-"))
+# Tests look at a dashboard right after the change they made: live figures are recomputed at once
+# (a deployment waits 15 s between recomputations; reporting/tests/test_live_shared.py tests that).
+# The variable reaches the servers tests start as subprocesses; the fixture below, this process.
+os.environ.setdefault("JISHENG_LIVE_REFRESH_SECONDS", "0")
 
 import pytest  # noqa: E402
 
 TEST_PASSWORD = "Test#Pass2026"  # the same as tests.factories.TEST_PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def live_figures_recomputed_at_once(settings: Any) -> None:
+    settings.LIVE_FIGURES_REFRESH_SECONDS = 0
 
 
 @pytest.fixture

@@ -9,8 +9,10 @@ in the data directory by default), and computed by one of them at a time:
   the chain head is one row read by primary key) and a shared change generation, renewed after any
   save or delete of a table a measure counts (changes made without an audit event): a registry change
   is seen at the next view, whichever process made it.
-- When the entry is not fresh, the view that finds it so takes the entry's lock and computes the
-  figures, so the next view after a change shows it. Views arriving while that computation runs get
+- When the entry is not fresh and older than ``refresh_seconds()`` (15 s by default), the view that
+  finds it so takes the entry's lock and computes the figures, so a view after a change shows it once
+  the figures shown are that old: on a working day every hall step is a counted change, and
+  recomputing the county at each view would keep a server process computing without pause. Views arriving while that computation runs get
   the previous figures if they are younger than ``TTL_SECONDS`` (stale while revalidating) and
   otherwise wait for the computation rather than run it again.
 
@@ -34,6 +36,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import BaseCache, caches
 from django.core.cache.backends.filebased import FileBasedCache
 from django.db import transaction
@@ -59,6 +62,12 @@ PREFIX = "reporting.live"
 GENERATION_KEY = f"{PREFIX}.generation"
 
 Stamp = tuple[int, str]
+
+
+def refresh_seconds() -> float:
+    """How old figures may be before a change makes a view recompute them (``JISHENG_LIVE_REFRESH_SECONDS``,
+    15 by default; 0 recomputes at the first view after any change)."""
+    return float(getattr(settings, "LIVE_FIGURES_REFRESH_SECONDS", 15))
 
 
 def _now() -> float:
@@ -138,6 +147,11 @@ class SharedFigures:
         entry = self.cache.get(name)
         if self._fresh(entry, stamp, now):
             return self._keep(name, entry)
+        if entry is not None and now - entry[1] < refresh_seconds():
+            # Changed since, but computed moments ago: while the hall and the portal write all day
+            # (every case step is a counted change), recomputing at each view would have the
+            # dashboard compute the county without pause; figures at most this old are "now".
+            return entry[2]
         give_up = time.monotonic() + LOCK_SECONDS
         while True:
             with self._locked(name) as held:

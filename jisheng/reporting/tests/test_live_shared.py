@@ -145,3 +145,25 @@ def test_the_dashboard_figures_live_in_the_shared_cache(areas, make_user, client
         assert other.computed == 0
     finally:
         live._shared = saved
+
+
+def test_under_steady_changes_figures_are_recomputed_once_they_are_as_old_as_the_refresh_interval(
+    tmp_path, world, settings, monkeypatch
+) -> None:
+    settings.LIVE_FIGURES_REFRESH_SECONDS = 15
+    clock = {"now": 1_000_000.0}
+    monkeypatch.setattr(live, "_now", lambda: clock["now"])
+    worker = Worker(tmp_path, world)
+    calls: list[Any] = []
+    assert worker.get(("tree", "county"), counting({"411723": 3}, calls)) == {"411723": 3}
+
+    # A hall step 5 s later changes the stamp: the view shows the 5-second-old figures, no recomputation.
+    world["head"] = 2
+    clock["now"] += 5
+    assert worker.get(("tree", "county"), counting({"411723": 4}, calls)) == {"411723": 3}
+    assert calls == [{"411723": 3}]
+
+    # Once the figures shown are 15 s old, the next view recomputes them and shows the change.
+    clock["now"] += 10
+    assert worker.get(("tree", "county"), counting({"411723": 4}, calls)) == {"411723": 4}
+    assert calls == [{"411723": 3}, {"411723": 4}]
