@@ -3,6 +3,7 @@ contradict each other are refused in a sentence and kept as typed, and after app
 registered late for that month asks for its correction; the township sees the live figure at once."""
 
 import datetime
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,13 @@ from tests.factories import SETUP
 
 PASSWORD = "Test#Pass2026"
 PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(autouse=True)
+def jobs_run_in_the_request(settings: Any) -> None:
+    """The run, export, compilation and approval are worker jobs; here the request runs them, and the
+    page goes where it goes when a job ended at once (the job pages and the worker have their tests)."""
+    settings.JISHENG_JOBS_SYNC = True
 
 
 @pytest.fixture

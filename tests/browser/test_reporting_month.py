@@ -3,6 +3,7 @@ completed and submitted — one of them late —, approved by the township, comp
 and compiled by the county, with completeness at 100% and the late village marked late."""
 
 import datetime
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -17,6 +18,13 @@ from tests.browser.conftest import login
 from tests.factories import SETUP
 
 PASSWORD = "Test#Pass2026"
+
+
+@pytest.fixture(autouse=True)
+def jobs_run_in_the_request(settings: Any) -> None:
+    """The run, export, compilation and approval are worker jobs; here the request runs them, and the
+    page goes where it goes when a job ended at once (the job pages and the worker have their tests)."""
+    settings.JISHENG_JOBS_SYNC = True
 
 
 def login_with_second_factor(page, username, user):
