@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tests.browser.conftest import login
 from tests.browser.test_hall_rules import PASSWORD, PHONE, ensure_roles
-from tests.factories import A_RESIDENT, SETUP
+from tests.factories import A_RESIDENT, SETUP, make_person
 
 
 def jpeg() -> bytes:
@@ -28,7 +28,6 @@ def jpeg() -> bytes:
 def queue_cases(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
     from jisheng.hall import services
     from jisheng.hall.models import Application, ServiceItem
-    from jisheng.registry.models import Person
 
     ensure_roles()
     services.catalogue_load(by=SETUP)
@@ -40,13 +39,14 @@ def queue_cases(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
     item = ServiceItem.objects.get(code="migrant-marital-certificate")
     cases = []
     for name, number in (("刘桂芝", "411723199005052228"), ("陈玉兰", "411723198811110025")):
-        person = Person.objects.create(
+        person = make_person(
             name=name,
             id_number=number,
             sex="2",
-            birth_date=datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14])),
-            residence_area=areas["village_a"],
+            birth=datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14])),
+            area=areas["village_a"],
             phone=PHONE,
+            residence=False,
         )
         cases.append(
             services.application_submit(

@@ -12,7 +12,7 @@ import pytest
 
 from tests.browser.conftest import login
 from tests.browser.test_hall_rules import ensure_roles
-from tests.factories import SETUP
+from tests.factories import SETUP, make_person
 
 PHONE = "13800138000"
 PASSWORD = "Test#Pass2026"
@@ -21,7 +21,6 @@ PASSWORD = "Test#Pass2026"
 @pytest.fixture
 def hall_world(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
     from jisheng.hall import services
-    from jisheng.registry.models import Person
 
     ensure_roles()
     services.catalogue_load(by=SETUP)
@@ -30,13 +29,14 @@ def hall_world(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
     services.post_create(
         office=areas["township_a"], name="综合受理岗", holder_a=clerk, holder_b=clerk2, by=SETUP
     )
-    person = Person.objects.create(
+    person = make_person(
         name="王小红",
         id_number="411723199203154526",
         sex="2",
-        birth_date=datetime.date(1992, 3, 15),
-        residence_area=areas["village_a"],
+        birth=datetime.date(1992, 3, 15),
+        area=areas["village_a"],
         phone=PHONE,
+        residence=False,
     )
     return {"clerk": clerk, "person": person}
 

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from tests.browser.conftest import login
-from tests.factories import A_RESIDENT, SETUP
+from tests.factories import A_RESIDENT, SETUP, make_person
 
 PASSWORD = "Test#Pass2026"
 PHONE = "13800138000"
@@ -29,7 +29,6 @@ def ensure_roles() -> None:
 def hall_staff(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
     from jisheng.hall import services
     from jisheng.hall.models import ServiceItem
-    from jisheng.registry.models import Person
 
     ensure_roles()
     services.catalogue_load(by=SETUP)
@@ -39,13 +38,14 @@ def hall_staff(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
     services.post_create(
         office=areas["township_a"], name="综合受理岗", holder_a=clerk, holder_b=clerk2, by=SETUP
     )
-    person = Person.objects.create(
+    person = make_person(
         name="刘桂芝",
         id_number="411723199005052228",
         sex="2",
-        birth_date=datetime.date(1990, 5, 5),
-        residence_area=areas["village_a"],
+        birth=datetime.date(1990, 5, 5),
+        area=areas["village_a"],
         phone=PHONE,
+        residence=False,
     )
     received = timezone.make_aware(datetime.datetime(2026, 9, 30, 9, 30))
     case = services.application_submit(

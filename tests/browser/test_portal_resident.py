@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.browser.test_hall_rules import ensure_roles
-from tests.factories import SETUP
+from tests.factories import SETUP, make_person
 
 PHONE = "13800138000"
 PHONE_VIEWPORT = {"width": 390, "height": 844}
@@ -19,7 +19,6 @@ PHONE_VIEWPORT = {"width": 390, "height": 844}
 @pytest.fixture
 def resident_world(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
     from jisheng.hall import services
-    from jisheng.registry.models import Person
 
     ensure_roles()
     services.catalogue_load(by=SETUP)
@@ -28,13 +27,14 @@ def resident_world(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
     services.post_create(
         office=areas["township_a"], name="综合受理岗", holder_a=clerk, holder_b=clerk2, by=SETUP
     )
-    Person.objects.create(
+    make_person(
         name="王小红",
         id_number="411723199203154526",
         sex="2",
-        birth_date=datetime.date(1992, 3, 15),
-        residence_area=areas["village_a"],
+        birth=datetime.date(1992, 3, 15),
+        area=areas["village_a"],
         phone=PHONE,
+        residence=False,
     )
     return {"clerk": clerk}
 

@@ -11,7 +11,7 @@ import pytest
 from tests.browser.conftest import login
 from tests.browser.test_clerk_queue import jpeg
 from tests.browser.test_hall_rules import PASSWORD, PHONE, ensure_roles
-from tests.factories import SETUP, make_id
+from tests.factories import SETUP, make_person
 
 PHONE_VIEWPORT = {"width": 390, "height": 844}
 
@@ -30,7 +30,6 @@ def phone(browser: Any, live_server: Any) -> Any:
 @pytest.fixture
 def village(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
     from jisheng.hall import services
-    from jisheng.registry.models import Person, ResidencePeriod
 
     ensure_roles()
     services.catalogue_load(by=SETUP)
@@ -40,27 +39,20 @@ def village(areas: dict[str, Any], make_user: Any) -> dict[str, Any]:
         office=areas["township_a"], name="综合受理岗", holder_a=clerk, holder_b=clerk2, by=SETUP
     )
     make_user(areas["village_a"], "village_officer", username="village", full_name="王村干")
-    mother = Person.objects.create(
+    mother = make_person(
         name="刘桂芝",
         id_number="411723199005052228",
         sex="2",
-        birth_date=datetime.date(1990, 5, 5),
-        residence_area=areas["village_a"],
+        birth=datetime.date(1990, 5, 5),
+        area=areas["village_a"],
         phone=PHONE,
     )
-    ResidencePeriod.objects.create(
-        person=mother, area_code=areas["village_a"].code, start_date=mother.birth_date
-    )
-    newcomer = Person.objects.create(
+    newcomer = make_person(
         name="陈玉兰",
-        id_number=make_id(datetime.date(1988, 11, 11), "2"),
         sex="2",
-        birth_date=datetime.date(1988, 11, 11),
-        residence_area=areas["village_b"],
+        birth=datetime.date(1988, 11, 11),
+        area=areas["village_b"],
         phone=PHONE,
-    )
-    ResidencePeriod.objects.create(
-        person=newcomer, area_code=areas["village_b"].code, start_date=newcomer.birth_date
     )
     return {"mother": mother, "newcomer": newcomer}
 

@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.test import Client
 
 from jisheng.core.bench import BenchContext
 from jisheng.hall import loadtest
+from tests.factories import make_person
 
 
 def test_every_request_of_the_mix_answers_with_the_status_the_benchmark_expects(areas, make_user, settings):
     settings.TRUSTED_PROXIES = ["127.0.0.1"]
     make_user(areas["county"], "county_staff", username="county")
-    from jisheng.registry.models import Person
-
     # The bench's open cases go to the first village's first person; the applicant lives next door.
-    Person.objects.create(
-        name="李娜",
-        id_number="411723199202023456",
-        sex="2",
-        birth_date="1992-02-02",
-        residence_area=areas["village_a2"],
-    )
-    Person.objects.create(
-        name="王芳",
-        id_number="411723199001011234",
-        sex="2",
-        birth_date="1990-01-01",
-        residence_area=areas["village_a"],
-    )
+    make_person(area=areas["village_a2"], name="李娜", sex="2", birth=datetime.date(1992, 2, 2), phone="")
+    make_person(area=areas["village_a"], name="王芳", sex="2", birth=datetime.date(1990, 1, 1), phone="")
     requests = loadtest.mix(BenchContext(persons=1000, log=lambda _text: None))
     names = {spec["name"] for spec in requests}
     assert names == {
