@@ -40,6 +40,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
+from jisheng.areas.codes import parent_code_of
 from jisheng.areas.scoping import can_see_area
 from jisheng.core.actor import Resident, System, is_staff
 
@@ -372,3 +373,52 @@ def ensure_different_person(actor: Any, *, step: str, earlier: Mapping[str, Any 
             _("Four eyes: you did “%(taken)s” on this, so you may not “%(step)s” it; a colleague must.")
             % {"taken": step_label(taken), "step": step_label(step)}
         )
+
+
+# --- reporting: who fills the report of an area, and who reviews it
+#
+# A report is filled (opened, typed, compiled, submitted) by staff of its own area holding the
+# capability of reporting for that level, and reviewed (approved, returned, unlocked) by such staff of
+# the area one level up; the city's own report, at the top of the deployment, by the city — another
+# person than the one who compiled it (the four-eyes rule above, with the earlier steps the reporting
+# app reads from its audit trail).
+
+# Area levels as areas.models.Level numbers them (that module is not imported here: this one is
+# imported while the apps are still loading; a test holds the numbers to Level's).
+CITY_LEVEL, COUNTY_LEVEL, TOWNSHIP_LEVEL, VILLAGE_LEVEL = 2, 3, 4, 5
+REPORTING_CAPABILITY_BY_LEVEL: dict[int, Capability] = {
+    VILLAGE_LEVEL: Capability.REPORT_FOR_VILLAGE,
+    TOWNSHIP_LEVEL: Capability.REPORT_FOR_TOWNSHIP,
+    COUNTY_LEVEL: Capability.REPORT_FOR_COUNTY,
+    CITY_LEVEL: Capability.REPORT_FOR_CITY,
+}
+
+
+def reports_for_level(user: Any, level: int) -> bool:
+    """Whether ``user`` holds the capability of reporting for an area of ``level`` (staff only)."""
+    capability = REPORTING_CAPABILITY_BY_LEVEL.get(level)
+    return capability is not None and is_staff(user) and holds(user, capability)
+
+
+def _reports_for(user: Any, area_code: str, level: int) -> bool:
+    return reports_for_level(user, level) and getattr(user, "area_id", None) == area_code
+
+
+def may_fill_report(user: Any, area_code: str, level: int) -> bool:
+    """Open, edit, compile and submit the report of this area."""
+    return _reports_for(user, area_code, level)
+
+
+def report_reviewer_area(area_code: str, level: int) -> tuple[str, int]:
+    """The area (code, level) whose staff review the report of this one."""
+    if level <= CITY_LEVEL:
+        return area_code, level
+    parent = parent_code_of(area_code)
+    assert parent is not None
+    return parent, level - 1
+
+
+def may_review_report(user: Any, area_code: str, level: int) -> bool:
+    """Approve, return and unlock the report of this area: the level above."""
+    reviewer_code, reviewer_level = report_reviewer_area(area_code, level)
+    return _reports_for(user, reviewer_code, reviewer_level)

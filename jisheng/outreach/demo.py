@@ -15,6 +15,7 @@ from typing import Any
 from django.utils import timezone
 
 from jisheng.accounts.models import User
+from jisheng.accounts.roles import RoleCode
 from jisheng.areas.models import Area, Level
 from jisheng.core.actor import DEMO
 from jisheng.registry.models import Household, Person
@@ -84,7 +85,7 @@ def populate(*, persons: int, seed: int, out: Any) -> None:
 
     visits = handoffs = screened = checks = 0
     for village in villages:
-        officer = User.objects.filter(area=village, roles__code="village_officer").first()
+        officer = User.objects.filter(area=village, roles__code=RoleCode.VILLAGE_OFFICER).first()
         households = list(Household.objects.filter(area=village).order_by("pk")[:8])
         for household in households:
             asked = rng.choice(["", "", "申请独生子女父母奖励", "危房改造", "孩子入学证明"])

@@ -186,7 +186,7 @@ def _percent(part: int, whole: int) -> float | None:
 
 def reports_waiting_for(user: Any) -> int:
     """Submitted reports of the areas directly below the user's area that the user may decide."""
-    from .permissions import reports_for_level
+    from jisheng.accounts.permissions import reports_for_level
 
     area = getattr(user, "area", None)
     if area is None or not reports_for_level(user, area.level):
@@ -204,3 +204,38 @@ def submissions_count(period_key: str, area: Area) -> dict[str, int]:
         status__in=(Report.Status.SUBMITTED, Report.Status.APPROVED),
     ).count()
     return {"expected": children.count(), "submitted": submitted}
+
+
+# Four eyes (双人复核): the steps of a report and the audit actions that take them. Whoever took an
+# earlier step (typed or compiled the figures, submitted them) cannot take the approval.
+COMPILE_ACTIONS = ("reporting.open", "reporting.save", "reporting.compile", "reporting.recompile")
+
+
+def report_earlier_steps(user: Any, report: Any) -> dict[str, Any]:
+    """The report's earlier steps for the shared four-eyes rule: {step: the user who took it}.
+
+    Several people may have typed figures into one report; the rule compares one user per step, so
+    "compile" names ``user`` when ``user`` is among them (and nobody otherwise).
+    """
+    from jisheng.audit.models import AuditEvent
+
+    compiled_by_user = (
+        report.pk is not None
+        and getattr(user, "pk", None) is not None
+        and AuditEvent.objects.filter(
+            object_type="reporting.report",
+            object_id=str(report.pk),
+            action__in=COMPILE_ACTIONS,
+            actor_id=user.pk,
+        ).exists()
+    )
+    return {"compile": user if compiled_by_user else None, "submit": report.submitted_by}
+
+
+def may_approve(user: Any, report: Any) -> bool:
+    """Whether the page offers the approval to ``user`` (the service decides again)."""
+    from jisheng.accounts import permissions
+
+    return permissions.may_review_report(user, report.area_id, report.level) and permissions.may_take(
+        user, earlier=report_earlier_steps(user, report)
+    )

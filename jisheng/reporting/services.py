@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jisheng.accounts import permissions
 from jisheng.accounts.models import staff_user
 from jisheng.areas.models import Area, Level
 from jisheng.audit import services as audit
@@ -22,7 +23,7 @@ from jisheng.core.actor import Actor
 from jisheng.core.text import normalize_text
 from jisheng.workdays.calendar import CalendarMissing, is_working_day
 
-from . import clock, compute, definitions, permissions
+from . import clock, compute, definitions, queries
 from .models import Report, ReportForm, ReportJob
 from .periods import Period
 from .verification import blocking, verify
@@ -97,7 +98,7 @@ def report_open(*, form: ReportForm, period: Period, area: Area, by: Actor) -> R
         raise ValidationError(_("Only village reports are filled; higher levels compile theirs."))
     if period.type != form.period_type:
         raise ValidationError(_("Period %(key)s does not fit this form.") % {"key": period.key})
-    _require(permissions.can_fill(by, area.code, area.level))
+    _require(permissions.may_fill_report(by, area.code, area.level))
     existing = Report.objects.filter(form=form, period_key=period.key, area=area).first()
     if existing is not None:
         return existing
@@ -168,7 +169,7 @@ def parse_values(form: definitions.Form, raw: Mapping[str, Any]) -> dict[str, fl
 @transaction.atomic(durable=True)
 def report_save_values(*, report: Report, values: Mapping[str, Any], by: Actor) -> Report:
     """Outermost: called by the pages, the API and the demo only."""
-    _require(permissions.can_fill(by, report.area_id, report.level) and report.is_editable)
+    _require(permissions.may_fill_report(by, report.area_id, report.level) and report.is_editable)
     if report.level < Level.VILLAGE:
         raise ValidationError(
             _("A compiled report's figures are the sum of the approved reports below; they are not typed.")
@@ -264,8 +265,8 @@ def report_verify(*, report: Report, by: Actor) -> Report:
 
     Outermost: called by the pages, the API and the demo only."""
     _require(
-        permissions.can_fill(by, report.area_id, report.level)
-        or permissions.can_review(by, report.area_id, report.level)
+        permissions.may_fill_report(by, report.area_id, report.level)
+        or permissions.may_review_report(by, report.area_id, report.level)
     )
     _run_verification(report)
     report.save(update_fields=["registry_values", "findings", "verified_at", "updated_at"])
@@ -276,7 +277,7 @@ def report_verify(*, report: Report, by: Actor) -> Report:
 @transaction.atomic(durable=True)
 def report_submit(*, report: Report, by: Actor) -> Report:
     """Outermost: called by the pages, the API and the demo only."""
-    _require(permissions.can_fill(by, report.area_id, report.level) and report.is_editable)
+    _require(permissions.may_fill_report(by, report.area_id, report.level) and report.is_editable)
     spec = report.form.spec()
     missing = [item.label for item in spec.items if report.values.get(item.code) is None]
     if missing:
@@ -314,7 +315,7 @@ def report_submit(*, report: Report, by: Actor) -> Report:
 @transaction.atomic(durable=True)
 def report_return(*, report: Report, comment: str, by: Actor) -> Report:
     """Outermost: called by the pages, the API and the demo only."""
-    _require(permissions.can_review(by, report.area_id, report.level))
+    _require(permissions.may_review_report(by, report.area_id, report.level))
     if report.status != Report.Status.SUBMITTED:
         raise ValidationError(_("Only a submitted report can be returned."))
     if not comment.strip():
@@ -341,8 +342,8 @@ def report_approve(
     transaction, so a killed worker leaves the report submitted, not half approved. ``progress`` is
     told the points reached (the job stops there when cancelled).
     """
-    _require(permissions.can_review(by, report.area_id, report.level))
-    permissions.ensure_not_own(by, report)
+    _require(permissions.may_review_report(by, report.area_id, report.level))
+    permissions.ensure_different_person(by, step="approve", earlier=queries.report_earlier_steps(by, report))
     if report.status != Report.Status.SUBMITTED:
         raise ValidationError(_("Only a submitted report can be approved."))
     _run_verification(report)
@@ -425,7 +426,7 @@ def report_unlock(*, report: Report, reason: str, by: Actor) -> Report:
     """Reopen an approved report for correction: only the level above, and not under a compiled parent.
 
     Outermost: called by the pages, the API and the demo only."""
-    _require(permissions.can_review(by, report.area_id, report.level))
+    _require(permissions.may_review_report(by, report.area_id, report.level))
     if not report.is_locked:
         raise ValidationError(_("Only an approved report is locked."))
     if not reason.strip():
@@ -461,7 +462,7 @@ def report_compile(
         raise ValidationError(_("A village fills its report; it does not compile one."))
     if period.type != form.period_type:
         raise ValidationError(_("Period %(key)s does not fit this form.") % {"key": period.key})
-    _require(permissions.can_fill(by, area.code, area.level))
+    _require(permissions.may_fill_report(by, area.code, area.level))
     children = list(Area.objects.filter(parent=area, valid_to__isnull=True).order_by("code"))
     reports = {
         report.area_id: report
@@ -521,8 +522,10 @@ def report_job_start(
     if kind == ReportJob.Kind.APPROVE:
         if report is None:
             raise ValidationError(_("Say which report to approve."))
-        _require(permissions.can_review(by, report.area_id, report.level))
-        permissions.ensure_not_own(by, report)
+        _require(permissions.may_review_report(by, report.area_id, report.level))
+        permissions.ensure_different_person(
+            by, step="approve", earlier=queries.report_earlier_steps(by, report)
+        )
         if report.status != Report.Status.SUBMITTED:
             raise ValidationError(_("Only a submitted report can be approved."))
         form, period_key, area = report.form, report.period_key, report.area
@@ -532,7 +535,7 @@ def report_job_start(
             raise ValidationError(_("Say which form, period and area to compile."))
         if area.level >= Level.VILLAGE:
             raise ValidationError(_("A village fills its report; it does not compile one."))
-        _require(permissions.can_fill(by, area.code, area.level))
+        _require(permissions.may_fill_report(by, area.code, area.level))
         period_key = period.key
         open_jobs = ReportJob.objects.filter(kind=kind, form=form, period_key=period_key, area=area)
     open_jobs = open_jobs.filter(status__in=(ReportJob.Status.QUEUED, ReportJob.Status.RUNNING))

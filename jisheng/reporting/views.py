@@ -20,7 +20,7 @@ from jisheng.accounts.permissions import Capability
 from jisheng.areas.models import Area, Level
 from jisheng.areas.scoping import get_visible_or_404
 
-from . import clock, corrections, jobs, permissions, queries, services
+from . import clock, corrections, jobs, queries, services
 from .measures import MEASURES, scoped_rows
 from .models import Report, ReportForm, ReportJob
 from .periods import Period, choices, containing, parse_or_none
@@ -67,7 +67,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
         "next": period.next(),
         "area": area,
         "own": own,
-        "can_fill": permissions.can_fill(user, area.code, area.level),
+        "can_fill": capabilities.may_fill_report(user, area.code, area.level),
         "is_village": area.level == Level.VILLAGE,
     }
     if area.level < Level.VILLAGE:
@@ -76,7 +76,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
             rows=rows,
             all_approved=bool(rows) and all(row["report"] and row["report"].is_locked for row in rows),
             completeness=queries.completeness(form, period, area),
-            can_compile=permissions.can_fill(user, area.code, area.level),
+            can_compile=capabilities.may_fill_report(user, area.code, area.level),
         )
     return render(request, "reporting/index.html", context)
 
@@ -190,10 +190,10 @@ def _render_report(
         "findings": report.findings,
         "high_findings": report.high_findings(),
         "blocking": [f for f in report.findings if f.get("kind") in ("arithmetic", "children")],
-        "can_fill": permissions.can_fill(user, report.area_id, report.level) and report.is_editable,
+        "can_fill": capabilities.may_fill_report(user, report.area_id, report.level) and report.is_editable,
         "typed": report.level == Level.VILLAGE,
-        "can_review": permissions.can_review(user, report.area_id, report.level),
-        "may_approve": permissions.may_approve(user, report),
+        "can_review": capabilities.may_review_report(user, report.area_id, report.level),
+        "may_approve": queries.may_approve(user, report),
     }
     return render(request, "reporting/report.html", context, status=status)
 

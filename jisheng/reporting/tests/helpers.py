@@ -1,26 +1,25 @@
-"""Registry rows for reporting tests, made directly with the ORM (the registry's services are not ours)."""
+"""Registry rows for reporting tests, made directly with the ORM (the registry's services are not ours),
+with valid GB 11643 ID numbers from the shared test factories."""
 
 from __future__ import annotations
 
 import datetime
-import itertools
 from typing import Any
 
 from jisheng.areas.models import Level
 from jisheng.registry.codes import MaritalStatus, PersonStatus, Sex
 from jisheng.registry.models import Birth, Contraception, Marriage, Person
 from jisheng.reporting import clock, services
-
-_serial = itertools.count(1)
+from tests.factories import make_id
 
 
 def person(
     area: Any, *, sex: str = Sex.FEMALE, born: datetime.date = datetime.date(1995, 5, 1), **extra: Any
 ) -> Person:
-    number = next(_serial)
+    id_number = make_id(born, "1" if sex == Sex.MALE else "2")
     return Person.objects.create(
-        name=extra.pop("name", f"测试{number}"),
-        id_number=f"41172319950501{number:04d}",
+        name=extra.pop("name", f"测试{id_number[-5:-1]}"),
+        id_number=id_number,
         sex=sex,
         birth_date=born,
         marital_status=extra.pop("marital_status", MaritalStatus.MARRIED),
