@@ -481,8 +481,11 @@ def report_compile(
     if report is not None and not report.is_editable:
         raise ValidationError(_("This report has already been submitted."))
     spec = form.spec()
-    values = _sum([dict(r.values) for r in reports.values()])
-    registry = _sum([dict(r.registry_values) for r in reports.values()])
+    # The office's own records (petitions handled at the township or county itself) are in no report
+    # below it: counted here, on the area's code alone, and added to its areas' sum.
+    own = compute.compute_villages(spec, period, area.code).get(area.code, {})
+    values = _sum([dict(r.values) for r in reports.values()] + [own])
+    registry = _sum([dict(r.registry_values) for r in reports.values()] + [own])
     if report is None:
         report = Report(
             form=form,

@@ -141,3 +141,39 @@ def test_all_approved_village_reports_compile_into_the_township_report_and_up_to
     # Township B has a village too: the county waits for it.
     with pytest.raises(ValidationError, match="射桥镇"):
         services.report_compile(form=form, period=month, area=areas["county"], by=staff["county"])
+
+
+@pytest.mark.django_db
+def test_a_compiled_township_report_counts_the_petitions_its_own_office_handled_beside_its_villages(
+    areas, forms, month, staff
+):
+    from jisheng.petitions import services as petitions
+    from jisheng.petitions.models import Matter
+
+    resident = petitions.file_open(
+        area=areas["township_a"], kind="person", name="王秀英", phone="13800138000", by=staff["clerk"]
+    )
+    for area in ("village_a", "township_a", "township_a"):
+        petitions.matter_receive(
+            file=resident,
+            area=areas[area],
+            kind="petition",
+            channel="visit",
+            field="benefits",
+            title="独生子女父母奖励未发放",
+            facts="2025年度奖励扶助金未到账，要求补发。",
+            by=staff["clerk"],
+        )
+    Matter.objects.update(received_on=datetime.date(2026, 10, 12))
+    form = forms["village_month"]
+    for village, officer in (("village_a", "village"), ("village_a2", "village2")):
+        report = services.report_open(form=form, period=month, area=areas[village], by=staff[officer])
+        fill_and_submit(report, staff[officer], on_time(month))
+        services.report_approve(report=report, by=staff["clerk"])
+
+    township = services.report_compile(form=form, period=month, area=areas["township_a"], by=staff["clerk"])
+
+    # One matter at a village (in its report) and two at the township's own office (in no village's).
+    assert township.values["petitions_received"] == 3
+    assert township.registry_values["petitions_received"] == 3
+    assert township.values["births"] == 0
