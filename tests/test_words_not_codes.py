@@ -37,6 +37,8 @@ ASCII_ALLOWED = {
     "ID", "PDF", "Excel", "API", "QR", "TOTP", "CSV", "csv", "xlsx", "xls", "pdf", "jpg", "png", "SMS",
     "English", "MARKA", "Bearer", "URL", "OpenAPI", "HTTPS", "GB", "T", "IUD", "PIN", "B", "A", "AB",
     "Ed", "SHA", "IP", "GBK", "UTF", "JSON",
+    # the national algorithms by their standard names (SM2, SM3, SM4), as 密评 documents write them
+    "SM",
     # the pinyin examples of the registry's search box (全拼 and 首字母 of 张三)
     "zhangsan", "zs",
 }

@@ -46,7 +46,9 @@ def _step(
 
 @permissions.capability_required(Capability.RECORD_VISITS)
 def pairing_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    pairing = get_visible_or_404(Pairing.objects.select_related("household", "cadre"), request.user, pk=pk)
+    pairing = get_visible_or_404(
+        Pairing.objects.select_related("household__area", "cadre"), request.user, pk=pk
+    )
     form = PairingEndForm(request.POST or None, initial={"ended_on": timezone.localdate()})
     return _step(
         request,
@@ -54,7 +56,10 @@ def pairing_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         lambda **data: services.pairing_end(by=writer(request), pairing=pairing, **data),
         done="outreach:pairings",
         title=_("End the pairing"),
-        subject=f"{pairing.household.number} · {pairing.cadre.full_name or pairing.cadre.username}",
+        subject=(
+            f"{pairing.household.area.name} {pairing.household.number} · "
+            f"{pairing.cadre.full_name or pairing.cadre.username}"
+        ),
     )
 
 
@@ -74,12 +79,13 @@ def referral_outcome(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 
 
 def _gift_subject(gift: CareGift) -> str:
-    return f"{gift.household.number} · {gift.get_occasion_display()} · {gift.money} 元 {gift.goods}"
+    household = gift.household
+    return f"{household.area.name} {household.number} · {gift.get_occasion_display()} · {gift.money} 元 {gift.goods}"
 
 
 @permissions.capability_required(Capability.APPROVE_CARE_GIFT)
 def gift_refuse(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    gift = get_visible_or_404(CareGift.objects.select_related("household"), request.user, pk=pk)
+    gift = get_visible_or_404(CareGift.objects.select_related("household__area"), request.user, pk=pk)
     form = GiftRefuseForm(request.POST or None)
     return _step(
         request,
@@ -93,7 +99,7 @@ def gift_refuse(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @permissions.capability_required(Capability.PROPOSE_CARE_GIFT)
 def gift_given(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    gift = get_visible_or_404(CareGift.objects.select_related("household"), request.user, pk=pk)
+    gift = get_visible_or_404(CareGift.objects.select_related("household__area"), request.user, pk=pk)
     form = GiftGivenForm(request.POST or None, initial={"given_on": timezone.localdate()})
     return _step(
         request,

@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from jisheng.accounts import permissions
@@ -31,18 +32,24 @@ KIND_WORDS = {
     "填空": QuestionKind.TEXT,
     "问答": QuestionKind.TEXT,
 }
-KIND_NAMES = {QuestionKind.SINGLE: "单选", QuestionKind.MULTIPLE: "多选", QuestionKind.TEXT: "问答"}
+# The kind as the page's language writes it (the parser above takes either language's words).
+KIND_NAMES = {
+    QuestionKind.SINGLE: pgettext_lazy("survey question kind", "single"),
+    QuestionKind.MULTIPLE: pgettext_lazy("survey question kind", "multiple"),
+    QuestionKind.TEXT: pgettext_lazy("survey question kind", "text"),
+}
 
 
 def _questions_from_text(text: str) -> list[services.NewQuestion]:
-    """One question a line: “question | kind | choice; choice; …” (kind 单选, 多选 or 问答; a written
-    answer has no choices)."""
+    """One question a line: “question | kind | choice; choice; …” (kind 单选, 多选 or 问答, or single,
+    multiple or text; a written answer has no choices)."""
     questions = []
     for number, line in enumerate([ln for ln in text.splitlines() if ln.strip()], start=1):
         parts = [p.strip() for p in line.replace("｜", "|").split("|")]
         if len(parts) not in (2, 3) or parts[1].lower() not in KIND_WORDS:
             raise ValidationError(
-                _("Line %(n)s: write “question | 单选, 多选 or 问答 | choice; choice; …”") % {"n": number}
+                _("Line %(n)s: write “question | single, multiple or text | choice; choice; …”")
+                % {"n": number}
             )
         choices = parts[2].replace("；", ";").split(";") if len(parts) == 3 else []
         questions.append(services.NewQuestion(parts[0], choices, KIND_WORDS[parts[1].lower()]))
@@ -51,7 +58,9 @@ def _questions_from_text(text: str) -> list[services.NewQuestion]:
 
 def _questions_as_text(survey: Survey) -> str:
     return "\n".join(
-        " | ".join([q.text, KIND_NAMES[QuestionKind(q.kind)], *(["; ".join(q.choices)] if q.choices else [])])
+        " | ".join(
+            [q.text, str(KIND_NAMES[QuestionKind(q.kind)]), *(["; ".join(q.choices)] if q.choices else [])]
+        )
         for q in survey.questions.all()
     )
 
