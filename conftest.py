@@ -24,6 +24,13 @@ def live_figures_recomputed_at_once(settings: Any) -> None:
     settings.LIVE_FIGURES_REFRESH_SECONDS = 0
 
 
+@pytest.fixture(autouse=True)
+def passwords_hashed_quickly(settings: Any) -> None:
+    """Argon2 as configured costs about 0.2 s and 100 MB a password; the suite makes thousands of staff
+    members. Tests hash with a fast hasher; test_password_storage checks what production uses."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def areas(db: Any) -> dict[str, Any]:
     """City 4117 › county 411723 › townships 101 (A) and 102 (B) › two villages each."""
