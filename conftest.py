@@ -25,6 +25,18 @@ def live_figures_recomputed_at_once(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def rate_limit_windows_held_still(monkeypatch: Any) -> None:
+    """A limit's window is a minute of the wall clock; a test that crossed a minute's end would start
+    counting afresh half-way and fail on a slow machine. Each test stays in the window it began in."""
+    import time
+
+    from jisheng.core import ratelimit
+
+    began = time.time()
+    monkeypatch.setattr(ratelimit, "window_number", lambda window: int(began // window))
+
+
+@pytest.fixture(autouse=True)
 def passwords_hashed_quickly(settings: Any) -> None:
     """Argon2 as configured costs about 0.2 s and 100 MB a password; the suite makes thousands of staff
     members. Tests hash with a fast hasher; test_password_storage checks what production uses."""
