@@ -55,6 +55,9 @@ class Measure:
     # True for measures that read most of the person table: their area must not be looked up through
     # an index either (see ``unindexed``).
     sequential: bool = False
+    # True for health data (outreach's checks, screenings, contraceptives handed to a person): the records
+    # behind the figure are listed without naming anyone (whom they concern is masked, as in outreach).
+    health: bool = False
 
     @property
     def area_filter(self) -> str:
@@ -231,6 +234,7 @@ MEASURES: dict[str, Measure] = {
             "area_id",
             _outreach_prepregnancy_checked,
             distinct="wife_id",
+            health=True,
         ),
         Measure(
             "outreach_cancer_screened",
@@ -239,6 +243,7 @@ MEASURES: dict[str, Measure] = {
             _outreach_cancer_screened,
             {"kind": Dimension("kind", {"cervical": _("cervical cancer"), "breast": _("breast cancer")})},
             distinct="woman_id",
+            health=True,
         ),
         # Outreach's work out among the people, from its records: campaigns begun in the period and the
         # people they reached, publicity copies and contraceptive hand-outs (人次), households visited,
@@ -268,6 +273,7 @@ MEASURES: dict[str, Measure] = {
             _("Contraceptives handed out to persons (person-times)"),
             "area_id",
             outreach_queries.contraceptive_handouts_between,
+            health=True,
         ),
         Measure(
             "outreach_households_visited",

@@ -19,6 +19,7 @@ from jisheng.accounts.http import AuthenticatedHttpRequest
 from jisheng.accounts.permissions import Capability
 from jisheng.areas.models import Area, Level
 from jisheng.areas.scoping import get_visible_or_404
+from jisheng.outreach.masking import HIDDEN_NOTE as HEALTH_HIDDEN
 
 from . import clock, corrections, jobs, queries, services
 from .measures import MEASURES, scoped_rows
@@ -307,7 +308,7 @@ def records(request: AuthenticatedHttpRequest, pk: int, item: str) -> HttpRespon
     context = {
         "report": report,
         "item": spec_item,
-        "rows": _with_area_names([_describe(row) for row in shown]),
+        "rows": _with_area_names([_describe(row, health=measure.health) for row in shown]),
         "total": rows.count(),
         "limit": RECORD_LIMIT,
     }
@@ -322,8 +323,11 @@ def _with_area_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def _describe(row: Any) -> dict[str, Any]:
-    """Date, person and area of a registry row of any measure (no ID numbers or phones)."""
+def _describe(row: Any, *, health: bool = False) -> dict[str, Any]:
+    """Date, person and area of a registry row of any measure (no ID numbers or phones); for health data
+    (outreach's checks, screenings, contraceptives handed to a person) whom the row concerns is masked."""
+    if health:
+        return {**_describe(row), "name": str(HEALTH_HIDDEN)}
     name = getattr(row, "name", None)
     for attribute in ("mother", "person", "wife"):
         if name is None and hasattr(row, f"{attribute}_id"):
@@ -331,7 +335,17 @@ def _describe(row: Any) -> dict[str, Any]:
     day = next(
         (
             getattr(row, f)
-            for f in ("date", "start_date", "death_date", "end_date", "due_on")
+            for f in (
+                "date",
+                "start_date",
+                "death_date",
+                "end_date",
+                "due_on",
+                "starts_on",
+                "moved_on",
+                "done_on",
+                "screened_on",
+            )
             if getattr(row, f, None)
         ),
         None,

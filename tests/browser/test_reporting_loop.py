@@ -58,7 +58,7 @@ def test_a_village_officer_reports_a_month_on_the_phone_and_is_asked_to_correct_
     assert "男婴与女婴之和（3）不等于出生人数（2）" in phone.inner_text("main")
     assert phone.get_attribute("#report-status", "data-status") == "draft"
     assert phone.input_value("input[name=births]") == "2"  # kept as typed
-    assert phone.input_value("input[name=campaign_sessions]") == str(MANUAL["campaign_sessions"])
+    assert phone.input_value("input[name=migrants_out_new]") == str(MANUAL["migrants_out_new"])
     phone.fill("input[name=births]", "3")
     phone.click("#submit-report")
     phone.wait_for_selector("#report-status[data-status=submitted]")

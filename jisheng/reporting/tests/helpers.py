@@ -57,9 +57,6 @@ def contraception(
 
 
 MANUAL = {
-    "campaign_sessions": 2,
-    "materials_distributed": 100,
-    "contraceptives_distributed": 5,
     "prepregnancy_target": 10,
     "cancer_screen_target": 20,
     "migrants_out_new": 3,

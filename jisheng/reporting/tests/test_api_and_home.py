@@ -24,10 +24,10 @@ def test_a_village_report_goes_through_the_api(areas, forms, month, staff, clien
     assert opened.json()["values"]["births"] == 1
     bad = village.put(
         f"/api/v1/reporting/reports/{report_id}/values",
-        {"values": {"campaign_sessions": "x"}},
+        {"values": {"migrants_out_new": "x"}},
         content_type="application/json",
     )
-    assert bad.status_code == 400 and "宣传服务活动场次" in bad.json()["detail"]
+    assert bad.status_code == 400 and "新增流出人口数" in bad.json()["detail"]
     village.put(
         f"/api/v1/reporting/reports/{report_id}/values", {"values": MANUAL}, content_type="application/json"
     )

@@ -23,15 +23,15 @@ def test_a_figure_that_is_not_a_count_is_refused_in_chinese_keeping_what_was_typ
     report, staff, client_for, typed
 ):
     response = client_for(staff["village"]).post(
-        f"/reporting/{report.pk}/save/", {"campaign_sessions": typed, "materials_distributed": "120"}
+        f"/reporting/{report.pk}/save/", {"migrants_out_new": typed, "migrants_checklist_done": "120"}
     )
     assert response.status_code == 400
     html = response.content.decode()
-    assert "宣传服务活动场次" in html and ("不是大于等于0的整数" in html or "超出" in html), html[:3000]
-    assert f'name="campaign_sessions" value="{typed}"' in html
-    assert 'name="materials_distributed" value="120"' in html
+    assert "新增流出人口数" in html and ("不是大于等于0的整数" in html or "超出" in html), html[:3000]
+    assert f'name="migrants_out_new" value="{typed}"' in html
+    assert 'name="migrants_checklist_done" value="120"' in html
     report.refresh_from_db()
-    assert report.values["campaign_sessions"] is None and report.values["materials_distributed"] is None
+    assert report.values["migrants_out_new"] is None and report.values["migrants_checklist_done"] is None
 
 
 @pytest.mark.django_db
@@ -41,27 +41,25 @@ def test_a_figure_that_is_not_a_count_is_refused_in_chinese_keeping_what_was_typ
 def test_the_api_refuses_the_same_figures_with_a_400(report, staff, client_for, raw):
     response = client_for(staff["village"]).put(
         f"/api/v1/reporting/reports/{report.pk}/values",
-        '{"values": {"campaign_sessions": ' + raw + "}}",
+        '{"values": {"migrants_out_new": ' + raw + "}}",
         content_type="application/json",
     )
     assert response.status_code == 400, response.content
-    assert "宣传服务活动场次" in response.json()["detail"]
+    assert "新增流出人口数" in response.json()["detail"]
 
 
 @pytest.mark.django_db
 def test_a_plain_count_is_still_accepted_in_every_spelling(report, staff, client_for):
     client = client_for(staff["village"])
-    client.post(
-        f"/reporting/{report.pk}/save/", {"campaign_sessions": "１２", "materials_distributed": "1,200"}
-    )
+    client.post(f"/reporting/{report.pk}/save/", {"migrants_out_new": "１２", "prepregnancy_target": "1,200"})
     client.put(
         f"/api/v1/reporting/reports/{report.pk}/values",
-        json.dumps({"values": {"contraceptives_distributed": 7.0, "prepregnancy_target": "8"}}),
+        json.dumps({"values": {"cancer_screen_target": 7.0, "migrants_checklist_done": "8"}}),
         content_type="application/json",
     )
     report.refresh_from_db()
-    assert [report.values[code] for code in ("campaign_sessions", "materials_distributed")] == [12, 1200]
-    assert [report.values[code] for code in ("contraceptives_distributed", "prepregnancy_target")] == [7, 8]
+    assert [report.values[code] for code in ("migrants_out_new", "prepregnancy_target")] == [12, 1200]
+    assert [report.values[code] for code in ("cancer_screen_target", "migrants_checklist_done")] == [7, 8]
 
 
 PERIODS = ["abc", "99999", "9999-M12", "0000-M01", "2026-M13", "2026-M00", "x" * 5000, "2026-W99", "nan"]

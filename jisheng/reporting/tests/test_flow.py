@@ -24,7 +24,7 @@ def test_a_village_report_opens_with_the_registry_figures_prefilled(areas, forms
     assert report.values["births_sex_1"] == 2
     assert report.values["births_order_2"] == 3
     assert report.values["marriages"] == 1
-    assert report.values["campaign_sessions"] is None
+    assert report.values["migrants_out_new"] is None  # typed by hand: blank until typed
     assert report.due_date == datetime.date(2026, 11, 3)
     assert AuditEvent.objects.filter(action="reporting.open", object_id=str(report.pk)).exists()
 
@@ -46,7 +46,7 @@ def test_a_report_cannot_be_submitted_with_items_left_blank(areas, forms, month,
     report = services.report_open(
         form=forms["village_month"], period=month, area=areas["village_a"], by=staff["village"]
     )
-    with pytest.raises(ValidationError, match="宣传服务活动场次|campaign"):
+    with pytest.raises(ValidationError, match="孕前优生健康检查目标人数"):
         services.report_submit(report=report, by=staff["village"])
 
 
@@ -57,14 +57,14 @@ def test_bad_figures_are_refused_naming_the_item_in_chinese(areas, forms, month,
     )
     with pytest.raises(ValidationError) as error:
         services.report_save_values(
-            report=report, values={"campaign_sessions": "三", "births": "-1"}, by=staff["village"]
+            report=report, values={"migrants_out_new": "三", "births": "-1"}, by=staff["village"]
         )
     messages = error.value.message_dict
-    assert "宣传服务活动场次" in messages["campaign_sessions"][0]
+    assert "新增流出人口数" in messages["migrants_out_new"][0]
     assert "births" in messages
-    services.report_save_values(report=report, values={"campaign_sessions": "１２"}, by=staff["village"])
+    services.report_save_values(report=report, values={"migrants_out_new": "１２"}, by=staff["village"])
     report.refresh_from_db()
-    assert report.values["campaign_sessions"] == 12
+    assert report.values["migrants_out_new"] == 12
 
 
 @pytest.mark.django_db
@@ -98,7 +98,7 @@ def test_the_township_returns_with_a_comment_and_approval_locks_the_report(areas
     services.report_approve(report=report, by=staff["clerk"])
     assert report.is_locked
     with pytest.raises(PermissionDenied):
-        services.report_save_values(report=report, values={"campaign_sessions": 3}, by=staff["village"])
+        services.report_save_values(report=report, values={"migrants_out_new": 3}, by=staff["village"])
 
 
 @pytest.mark.django_db
@@ -133,7 +133,7 @@ def test_all_approved_village_reports_compile_into_the_township_report_and_up_to
     services.report_approve(report=second, by=staff["clerk"])
     township = services.report_compile(form=form, period=month, area=areas["township_a"], by=staff["clerk"])
     assert township.values["births"] == 5
-    assert township.values["campaign_sessions"] == 4
+    assert township.values["migrants_out_new"] == 6
     fill_and_submit(township, staff["clerk"], on_time(month))
     services.report_approve(report=township, by=staff["county"])
     with pytest.raises(ValidationError):  # the village is now under an approved township report

@@ -20,7 +20,8 @@ def test_every_period_type_has_a_form_and_disaggregations_become_sub_items():
     month = forms["village_month"]
     assert month.item("births_sex_1").parent == "births"
     assert month.item("contraception_new_method_700").where == {"method": "700"}
-    assert not month.item("campaign_sessions").is_computed
+    assert not month.item("migrants_out_new").is_computed
+    assert month.item("campaign_sessions").measure == "outreach_campaigns_held"
     assert len(forms["village_3day"].items) < len(forms["village_week"].items) < len(month.items)
 
 
@@ -58,15 +59,26 @@ def test_loading_forms_twice_changes_nothing_and_is_audited_once():
 
 @pytest.mark.django_db
 def test_weekly_and_three_day_reports_follow_the_same_path(areas, forms, staff):
+    from jisheng.outreach import services as outreach
     from jisheng.reporting.periods import parse as period
 
     births(areas["village_a"], datetime.date(2026, 11, 24), male=1)
+    outreach.campaign_record(
+        by=SETUP,
+        area=areas["village_a"],
+        name="集市健康日",
+        kind="market_day",
+        starts_on=datetime.date(2026, 11, 24),
+        ends_on=datetime.date(2026, 11, 24),
+        places="集市",
+        people_reached=80,
+    )
     for code, key in (("village_week", "2026-W48"), ("village_3day", "2026-D3-110")):
         report = services.report_open(
             form=forms[code], period=period(key), area=areas["village_a"], by=staff["village"]
         )
         assert report.values["births"] == 1
-        services.report_save_values(report=report, values={"campaign_sessions": 1}, by=staff["village"])
+        assert report.values["campaign_sessions"] == 1  # counted from outreach's records, not typed
         services.report_submit(report=report, by=staff["village"])
         services.report_approve(report=report, by=staff["clerk"])
         assert report.is_locked
