@@ -438,3 +438,50 @@ class EducationSession(models.Model):
 
     def audit_area_code(self) -> str:
         return self.area_id
+
+
+class MoveImport(models.Model):
+    """An .xlsx (or .csv) of departures or arrivals a township clerk uploaded: read and written in a
+    background job, all of it or, when any row is refused, nothing."""
+
+    class Kind(models.TextChoices):
+        DEPARTURES = "departures", _("departures (people away)")
+        ARRIVALS = "arrivals", _("arrivals (people arrived)")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting")
+        RUNNING = "running", _("running")
+        DONE = "done", _("written")
+        REFUSED = "refused", _("refused: nothing written")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    file_name = models.CharField(_("file"), max_length=255)
+    stored_path = models.CharField(max_length=500, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    area = models.ForeignKey("areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    written_rows = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    message = models.CharField(max_length=255, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    scope_area_path = "area"
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("import of moves")
+        verbose_name_plural = _("imports of moves")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file_name}"
+
+    def audit_area_code(self) -> str:
+        return self.area_id

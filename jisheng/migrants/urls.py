@@ -18,5 +18,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("arrived/<int:pk>/", views.arrival, name="arrival"),
     path("verifications/", views.verifications, name="verifications"),
     path("verifications/<int:pk>/", views.verification, name="verification"),
+    path("imports/", views.move_imports, name="move_imports"),
+    path("imports/<int:pk>/", views.move_import, name="move_import"),
+    path("imports/template/<str:kind>.xlsx", views.move_import_template, name="move_import_template"),
     path("education/<int:person_pk>/", views.education_new, name="education_new"),
 ]

@@ -4,9 +4,12 @@ form is made for a phone. A refusal comes back on the form in the service's word
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -20,11 +23,12 @@ from jisheng.accounts.http import AuthenticatedHttpRequest
 from jisheng.accounts.permissions import Capability
 from jisheng.areas.models import Area, Level
 from jisheng.areas.scoping import get_visible_or_404, visible_area
+from jisheng.core.uploads import MB, limit_uploads, upload_refusal
 from jisheng.hall import queries as hall_queries
 from jisheng.registry.models import Person
 from jisheng.registry.queries import SearchCriteria, person_search
 
-from . import queries, services
+from . import imports, queries, services
 from .forms import (
     AnswerForm,
     ArrivalForm,
@@ -37,7 +41,7 @@ from .forms import (
     OutcomeForm,
     VerificationForm,
 )
-from .models import Arrival, Departure, Direction, MaritalCertificate, VerificationRequest
+from .models import Arrival, Departure, Direction, MaritalCertificate, MoveImport, VerificationRequest
 
 PAGE = queries.LIST_LIMIT
 
@@ -482,3 +486,78 @@ def reissue(request: AuthenticatedHttpRequest) -> HttpResponse:
             "may_issue": permissions.holds(request.user, Capability.ISSUE_MARITAL_CERTIFICATE),
         },
     )
+
+
+# --- moves arriving by import ----------------------------------------------------------------------------
+
+IMPORT_SUFFIXES = (".xlsx", ".csv")
+IMPORT_MAX_BYTES = 10 * MB
+
+
+@limit_uploads(max_files=1, max_file_bytes=IMPORT_MAX_BYTES, max_total_bytes=IMPORT_MAX_BYTES)
+@permissions.capability_required(Capability.RECORD_MIGRANTS)
+def move_imports(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Upload a file of departures or arrivals; the job reads and writes it (all rows or none)."""
+    error = ""
+    if request.method == "POST":
+        refusal = upload_refusal(request)
+        upload = request.FILES.get("file")
+        kind = request.POST.get("kind", "")
+        if refusal:
+            error = _("The file was not received: %(reason)s Only .xlsx and .csv files up to 10 MB.") % {
+                "reason": refusal
+            }
+        elif upload is None or kind not in MoveImport.Kind.values:
+            error = _("Choose departures or arrivals, and a file.")
+        elif (
+            Path(upload.name or "").suffix.lower() not in IMPORT_SUFFIXES
+            or (upload.size or 0) > IMPORT_MAX_BYTES
+        ):
+            error = _("Only .xlsx and .csv files up to 10 MB can be imported.")
+        else:
+            try:
+                job = services.move_import_create(kind=kind, file_name=upload.name or "", by=request.user)
+            except (ValidationError, PermissionDenied) as refusal_of_service:
+                error = imports.refusal_text(refusal_of_service)
+            else:
+                folder = Path(settings.MEDIA_ROOT) / "migrant-imports"
+                folder.mkdir(parents=True, exist_ok=True)
+                stored = folder / f"{job.pk}{Path(upload.name or '').suffix.lower()}"
+                with stored.open("wb") as handle:
+                    for chunk in upload.chunks():
+                        handle.write(chunk)
+                services.move_import_update(job=job, stored_path=str(stored))
+                imports.launch(job, user_pk=request.user.pk)
+                return redirect("migrants:move_import", pk=job.pk)
+    jobs = MoveImport.objects.visible_to(request.user).select_related("created_by")[:20]
+    return render(
+        request,
+        "migrants/imports.html",
+        {"jobs": jobs, "error": error, "kinds": MoveImport.Kind.choices, "columns": imports.COLUMNS},
+    )
+
+
+@permissions.capability_required(Capability.RECORD_MIGRANTS)
+def move_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The job's progress (polled by htmx while it runs) and, when it ends, what was written or why
+    nothing was."""
+    job = get_visible_or_404(MoveImport.objects.select_related("created_by"), request.user, pk=pk)
+    done, total = imports.progress_of(job)
+    running = job.status in (MoveImport.Status.QUEUED, MoveImport.Status.RUNNING)
+    context = {"job": job, "done": done, "total": total, "running": running, "errors": job.errors[:500]}
+    if request.headers.get("HX-Request"):
+        return render(request, "migrants/_import_progress.html", context)
+    return render(request, "migrants/import.html", context)
+
+
+@permissions.capability_required(Capability.RECORD_MIGRANTS)
+def move_import_template(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
+    if kind not in MoveImport.Kind.values:
+        raise Http404
+    response = HttpResponse(
+        imports.template_workbook(kind),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    name = "流出人员导入模板.xlsx" if kind == MoveImport.Kind.DEPARTURES else "流入人员导入模板.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response

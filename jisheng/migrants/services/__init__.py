@@ -36,6 +36,7 @@ from .common import (
     certificate_validity_years,
     destination_from_text,
 )
+from .imports import move_import_create, move_import_update, move_import_write
 from .moves import (
     CertificateCheck,
     arrival_certificate_check,
@@ -116,6 +117,9 @@ __all__ = [
     "due_on_for",
     "education_session_record",
     "marital_certificate_issue",
+    "move_import_create",
+    "move_import_update",
+    "move_import_write",
     "notice_receive",
     "notice_send",
     "office_lead_id",

@@ -1,6 +1,6 @@
 """Floating-population objects for the scoping harness (tests/test_scoping.py): in ``area`` (a village),
 a person away with a 婚育证明, a person arrived, a received verification request, a received notice and
-a health education session, each showing ``marker``."""
+a health education session and an import of moves, each showing ``marker``."""
 
 from __future__ import annotations
 
@@ -57,7 +57,8 @@ def make_objects(*, area: Any, marker: str) -> list[models.Model]:
         by=HARNESS,
     )
     session = services.education_session_record(person=leaving, held_on=today, topic=marker, by=HARNESS)
-    return [departure, certificate, arrival, request, session]
+    upload = services.move_import_create(kind="departures", file_name=f"{marker}.xlsx", by=clerk)
+    return [departure, certificate, arrival, request, session, upload]
 
 
 def _new_id() -> str:
