@@ -23,12 +23,14 @@ class OutreachConfig(AppConfig):
     ]
 
     def ready(self) -> None:
-        """A booking of the hall's bookable pre-pregnancy item becomes the couple's check (hall hook)."""
+        """A booking of the hall's bookable pre-pregnancy item becomes the couple's check, and the case's
+        refusal, decline or withdrawal cancels it (hall hooks)."""
         from jisheng.hall import hooks
 
-        from .services.health import HALL_ITEM, prepregnancy_from_booking
+        from .services.health import HALL_ITEM, prepregnancy_from_booking, prepregnancy_from_hall_closed
 
         hooks.on_booking(HALL_ITEM, prepregnancy_from_booking)
+        hooks.on_closed(HALL_ITEM, prepregnancy_from_hall_closed)
 
     def home_cards(self, user: Any) -> list[dict[str, Any]]:
         """走访 on the village officer's home: record a visit, and the follow-ups falling due."""

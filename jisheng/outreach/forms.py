@@ -232,6 +232,10 @@ class GiftRefuseForm(forms.Form):
     reason = forms.CharField(label=_("reason for refusing"), max_length=255)
 
 
+class PrePregnancyCancelForm(forms.Form):
+    reason = forms.CharField(label=_("reason for cancelling"), max_length=255)
+
+
 class GiftGivenForm(forms.Form):
     given_on = forms.DateField(label=_("handed over on"), widget=DATE)
 

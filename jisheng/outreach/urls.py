@@ -19,6 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("health/export/", views_health.export, name="health_export"),
     path("health/prepregnancy/new/", views_health.prepregnancy_new, name="prepregnancy_new"),
     path("health/prepregnancy/<int:pk>/done/", views_health.prepregnancy_done, name="prepregnancy_done"),
+    path("health/prepregnancy/<int:pk>/cancel/", views_steps.prepregnancy_cancel, name="prepregnancy_cancel"),
     path("health/screening/new/", views_health.screening_new, name="screening_new"),
     path("health/screening/<int:pk>/result/", views_health.screening_result, name="screening_result"),
     path("health/referral/new/", views_health.referral_new, name="referral_new"),

@@ -20,8 +20,15 @@ from jisheng.accounts.permissions import Capability
 from jisheng.areas.scoping import get_visible_or_404
 
 from . import services
-from .forms import GiftGivenForm, GiftRefuseForm, PairingEndForm, ProjectFinishForm, ReferralOutcomeForm
-from .models import CareGift, HealthReferral, Pairing, Project
+from .forms import (
+    GiftGivenForm,
+    GiftRefuseForm,
+    PairingEndForm,
+    PrePregnancyCancelForm,
+    ProjectFinishForm,
+    ReferralOutcomeForm,
+)
+from .models import CareGift, HealthReferral, Pairing, PrePregnancyCheck, Project
 from .views import refused, writer
 
 
@@ -60,6 +67,24 @@ def pairing_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             f"{pairing.household.area.name} {pairing.household.number} · "
             f"{pairing.cadre.full_name or pairing.cadre.username}"
         ),
+    )
+
+
+@permissions.capability_required(Capability.RECORD_HEALTH_SERVICES)
+def prepregnancy_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Cancel a booked check with a reason; its hall case is withdrawn too."""
+    check = get_visible_or_404(
+        PrePregnancyCheck.objects.select_related("wife", "husband", "area"), request.user, pk=pk
+    )
+    couple = check.wife.name + (f" · {check.husband.name}" if check.husband is not None else "")
+    hall = f" · {_('Hall case')} {check.hall_reference}" if check.hall_reference else ""
+    return _step(
+        request,
+        PrePregnancyCancelForm(request.POST or None),
+        lambda **data: services.prepregnancy_cancel(by=writer(request), check=check, **data),
+        done=_health("prepregnancy"),
+        title=_("Cancel the pre-pregnancy check"),
+        subject=f"{check.area.name} · {couple} · {check.booked_on:%Y-%m-%d}{hall}",
     )
 
 

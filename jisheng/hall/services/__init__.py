@@ -6,6 +6,7 @@ from .decisions import (
     application_decline,
     application_handover,
     application_refuse,
+    application_withdraw,
     refusal_overturn,
 )
 from .followup import (
@@ -44,6 +45,7 @@ __all__ = [
     "application_decline",
     "application_handover",
     "application_refuse",
+    "application_withdraw",
     "application_resubmit",
     "application_submit",
     "catalogue_item_update",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from jisheng.audit.transitions import transition
 from jisheng.certificates.services import certificate_issue
 from jisheng.core.actor import Actor
 
+from .. import hooks
 from ..models import Accountability, AccountabilityKind, Application, ApplicationStatus, Handover
 from ..models.cases import OPEN_STATUSES
 from . import tell
@@ -137,6 +138,7 @@ def application_refuse(*, application: Application, reason: str, rule: str, by: 
             raise ValidationError(_("“Rule”: a refusal must cite the rule it rests on"))
         _close(application, ApplicationStatus.REFUSED, reason.strip(), rule.strip()[:200], by)
         event(application, f"不予办理。理由：{application.decision_reason}；依据：{application.refusal_rule}")
+        hooks.closed(application, by=by)
     return application
 
 
@@ -160,6 +162,27 @@ def application_decline(*, application: Application, reason: str, rule: str, by:
             )
         _close(application, ApplicationStatus.REFUSED, "不予受理：" + reason.strip(), rule.strip()[:200], by)
         event(application, f"不予受理。理由：{reason.strip()}；依据：{rule.strip()}")
+        hooks.closed(application, by=by)
+    return application
+
+
+@transaction.atomic
+def application_withdraw(*, application: Application, reason: str, by: Actor) -> Application:
+    """撤回: an open case is withdrawn at the applicant's wish, told to whoever may take an application for
+    them (the counter, or the village officer by proxy); it is concluded, not granted, with the reason in
+    writing. May be nested (outreach's cancel of a booked pre-pregnancy check)."""
+    with _deciding(application, by=by, action="hall.withdraw", reason=reason) as application:
+        area = application.area_id
+        if not (
+            permissions.may(by, Capability.APPLY_AT_COUNTER, area)
+            or permissions.may(by, Capability.APPLY_BY_PROXY, area)
+        ):
+            raise PermissionDenied(_("You may not take this step."))
+        if not reason.strip():
+            raise ValidationError(_("“Reason”: a withdrawal must give its reason in writing"))
+        _close(application, ApplicationStatus.REFUSED, "申请人撤回：" + reason.strip(), "", by)
+        event(application, f"申请人撤回申请。理由：{reason.strip()}")
+        hooks.closed(application, by=by)
     return application
 
 

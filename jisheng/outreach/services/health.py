@@ -189,6 +189,53 @@ def prepregnancy_done(
     return locked
 
 
+@transaction.atomic(durable=True)
+def prepregnancy_cancel(*, by: Actor, check: PrePregnancyCheck, reason: str) -> PrePregnancyCheck:
+    """A booked check is cancelled (the couple no longer comes) by their village's officer or the township,
+    with the reason in writing; the hall case of the booking is withdrawn through the hall's service in the
+    same transaction (its hook then finds the check already cancelled). Outermost: called by the page."""
+    permissions.ensure(by, Capability.RECORD_HEALTH_SERVICES, check.area_id)
+    why = common.text(reason, field="reason", max_length=255, required=True)
+    with transition(
+        check,
+        by=by,
+        action="outreach.prepregnancy_cancel",
+        allowed=[PrePregnancyCheck.Status.BOOKED],
+        reason=why,
+        fields=["status"],
+    ) as locked:
+        locked.status = PrePregnancyCheck.Status.CANCELLED
+    application = locked.hall_application
+    if application is not None and application.is_open:
+        hall_services.application_withdraw(
+            application=application, reason=f"孕前优生健康检查预约已取消：{why}", by=by
+        )
+    return locked
+
+
+def prepregnancy_from_hall_closed(*, by: Actor, application: Any) -> PrePregnancyCheck | None:
+    """The hall's hook for a case of its bookable pre-pregnancy item concluded without a grant (refused,
+    declined at intake or withdrawn): the check booked through it is cancelled, with the hall's reason, in
+    the hall's transaction. A check already done or cancelled stays as it is. May be nested."""
+    check = (
+        PrePregnancyCheck.objects.filter(hall_application=application, status=PrePregnancyCheck.Status.BOOKED)
+        .only("pk", "status")
+        .first()
+    )
+    if check is None:
+        return None
+    with transition(
+        check,
+        by=by,
+        action="outreach.prepregnancy_cancel",
+        allowed=[PrePregnancyCheck.Status.BOOKED],
+        reason=str(application.decision_reason)[:255],
+        fields=["status"],
+    ) as locked:
+        locked.status = PrePregnancyCheck.Status.CANCELLED
+    return locked
+
+
 @transaction.atomic
 def screening_invite(*, by: Actor, woman: Any, kind: str, invited_on: datetime.date) -> Screening:
     """Invite a woman to cervical or breast cancer screening. May be nested."""
