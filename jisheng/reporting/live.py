@@ -25,6 +25,7 @@ Nothing here writes to the database: opening a dashboard changes nothing.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import fcntl
 import hashlib
 import os
@@ -39,6 +40,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import BaseCache, caches
 from django.core.cache.backends.filebased import FileBasedCache
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
@@ -62,6 +64,29 @@ PREFIX = "reporting.live"
 GENERATION_KEY = f"{PREFIX}.generation"
 
 Stamp = tuple[int, str]
+
+# The stamp read by this request (a GET or HEAD), with this process's change count and when it was read:
+# a dashboard asks for a dozen entries, and reading the chain head and the generation for each was a
+# dozen queries and cache files a view. A change this process makes during the request, or a request
+# that never said it finished (after STAMP_HELD_SECONDS), reads it again.
+_request_stamp: contextvars.ContextVar[list[tuple[int, float, Stamp]] | None] = contextvars.ContextVar(
+    "jisheng_live_request_stamp", default=None
+)
+STAMP_HELD_SECONDS = 5.0
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+def _request_began(sender: Any, environ: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    method = (environ or {}).get("REQUEST_METHOD", "")
+    _request_stamp.set([] if method in SAFE_METHODS else None)
+
+
+def _request_ended(sender: Any, **kwargs: Any) -> None:
+    _request_stamp.set(None)
+
+
+request_started.connect(_request_began, dispatch_uid="jisheng.reporting.live.request_started")
+request_finished.connect(_request_ended, dispatch_uid="jisheng.reporting.live.request_finished")
 
 
 def refresh_seconds() -> float:
@@ -104,9 +129,20 @@ class SharedFigures:
         self.cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
 
     def stamp(self) -> Stamp:
+        """The newest audit event and the shared generation: read once per page view (GET or HEAD), and
+        at every call outside a request."""
         self.publish()
+        held = _request_stamp.get()
+        now = time.monotonic()
+        if held:
+            changes, read_at, value = held[0]
+            if changes == self._changes and now - read_at < STAMP_HELD_SECONDS:
+                return value
         head = AuditChainHead.objects.filter(id=1).values_list("last_event_id", flat=True).first()
-        return (head or 0, str(self.cache.get(GENERATION_KEY, "")))
+        value = (head or 0, str(self.cache.get(GENERATION_KEY, "")))
+        if held is not None:
+            held[:] = [(self._changes, now, value)]
+        return value
 
     def clear(self) -> None:
         """Forget every kept figure, in this process and (by a new generation) in the others."""

@@ -1,0 +1,62 @@
+"""The queue's rows are drawn in Python (issue 17): the same markup, every value escaped, the counts
+always current although their statement is kept."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from jisheng.hall.models import Application, ApplicationStatus
+
+from .conftest import PHONE, make_person
+
+
+def _submit(catalogue: Any, person: Any, by: Any) -> Application:
+    from jisheng.hall import services
+
+    return services.application_submit(
+        item=catalogue["only-child-honour"], person=person, channel="counter", phone=PHONE, by=by
+    )
+
+
+def _row(page: str, number: str) -> str:
+    return "<tr" + page.split(number)[0].rsplit("<tr", 1)[1] + page.split(number)[1].split("</tr>")[0]
+
+
+def test_a_queue_row_escapes_the_applicants_name_and_shows_the_state_in_chinese(
+    catalogue, areas, staff, client_for
+) -> None:
+    case = _submit(catalogue, make_person(areas["village_a"], name="王<b>红"), staff["clerk"])
+    Application.objects.filter(pk=case.pk).update(due_on=timezone.localdate() - datetime.timedelta(days=1))
+    page = client_for(staff["clerk"]).get("/hall/").content.decode()
+    row = _row(page, case.number)
+    assert "王&lt;b&gt;红" in row and "<b>" not in row
+    assert f'href="/hall/cases/{case.pk}/"' in row
+    assert 'class="overdue"' in row
+    with translation.override("zh-hans"):
+        assert f'<span class="badge bad">{_("overdue")}</span>' in row
+        assert f'<span class="badge ">{ApplicationStatus.RECEIVED.label}</span>' in row
+        assert _("overdue") != "overdue"
+
+
+def test_the_queue_counts_follow_new_cases_and_each_clerks_scope(
+    catalogue, areas, staff, make_user, client_for
+) -> None:
+    from jisheng.hall import queries
+
+    clerk = staff["clerk"]
+    sibling = make_user(areas["township_b"], "counter_clerk", username="sibling")
+    assert queries.queue_counts(clerk)["open"] == 0
+    _submit(catalogue, make_person(areas["village_a"]), clerk)
+    assert queries.queue_counts(clerk)["open"] == 1
+    assert queries.queue_counts(clerk)["mine"] == queries.queue_counts(clerk)["open"]
+    _submit(catalogue, make_person(areas["village_a"], name="李秀英", id_number="41172319900101002X"), clerk)
+    assert queries.queue_counts(clerk)["open"] == 2
+    assert queries.queue_counts(sibling) == dict.fromkeys(queries.COUNT_NAMES, 0)
+    assert queries.queue_counts(staff["clerk2"])["open"] == 2
+    assert queries.queue_counts(staff["clerk2"])["mine"] == 0
+    page = client_for(clerk).get("/hall/").content.decode()
+    assert 'data-count="open">2<' in page
