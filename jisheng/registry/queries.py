@@ -23,6 +23,7 @@ from jisheng.areas.models import Area
 from jisheng.core.text import InputError, normalize_code, normalize_phone, normalize_text, simplified
 
 from .models import Birth, Contraception, Household, Marriage, Person, ResidencePeriod
+from .models.people import id_tail_index
 
 DEFAULT_LIMIT = 50
 
@@ -67,9 +68,11 @@ def text_condition(q: str) -> Q | None:
     if re.fullmatch(r"\d{17}[\dX]", upper):
         return Q(id_number=upper)
     if re.fullmatch(r"\d+[Xx]?|[Xx]", text):
-        condition = _prefix("id_reversed", upper[::-1])
-        if len(text) >= 6:
-            condition |= _prefix("id_number", upper)
+        # ID numbers and phones are sealed (SM4, deterministic): a search finds the whole value, or
+        # the last four characters of an ID through their keyed index; not a prefix or a substring.
+        condition = Q(pk__in=[])
+        if len(upper) == 4:
+            condition |= Q(id_tail=id_tail_index(upper))
         if re.fullmatch(r"1\d{10}", text):
             condition |= Q(phone=text)
         elif len(text) >= 7:

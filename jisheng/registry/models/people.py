@@ -8,6 +8,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from jisheng.areas.scoping import ScopedManager
+from jisheng.core.crypto.fields import SealedCharField, blind_index
 
 from ..codes import HukouType, MaritalStatus, PersonStatus, Relation, Sex
 
@@ -18,8 +19,13 @@ SEARCH_COLUMNS = (
     "name_pinyin_alt",
     "name_initials_alt",
     "name_simplified",
-    "id_reversed",
+    "id_tail",
 )
+
+
+def id_tail_index(tail: str) -> str:
+    """The keyed index of an ID number's last four characters (what ``Person.id_tail`` holds)."""
+    return blind_index(tail.upper(), purpose="registry.person.id_tail")
 
 
 class Household(models.Model):
@@ -65,16 +71,20 @@ class Person(models.Model):
     # names have one, and a partial index over the non-NULL rows costs the other inserts nothing.
     name_pinyin_alt = models.CharField(max_length=128, null=True, blank=True)
     name_initials_alt = models.CharField(max_length=32, null=True, blank=True)
-    # The ID number reversed, so "the last digits" is a prefix range scan on an index.
-    id_reversed = models.CharField(max_length=18, blank=True)
-    id_number = models.CharField(_("resident ID number"), max_length=18)
+    # The keyed SM3 index (HMAC-SM3, jisheng.core.crypto.fields.blind_index) of the ID number's last
+    # four characters, so "the last four digits" a clerk reads off a masked ID is an indexed equality
+    # search; without the key it tells nothing. The ID number itself is sealed.
+    id_tail = models.CharField(max_length=64, blank=True)
+    # Sealed with SM4 (deterministically, so a search by the whole number and the one-live-person
+    # constraint work on the sealed column); read as the number.
+    id_number = SealedCharField(_("resident ID number"), plain_max_length=18)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("date of birth"))
     ethnicity = models.CharField(_("ethnicity"), max_length=2, default="01", help_text="GB 3304 code")
     marital_status = models.CharField(
         _("marital status"), max_length=2, choices=MaritalStatus.choices, default=MaritalStatus.UNSTATED
     )
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone = SealedCharField(_("phone"), plain_max_length=20, blank=True)
     hukou_type = models.CharField(
         _("household registration type"), max_length=8, choices=HukouType.choices, blank=True
     )
@@ -127,7 +137,7 @@ class Person(models.Model):
             "name_pinyin_alt",
             "name_initials_alt",
             "name_simplified",
-            "id_reversed",
+            "id_tail",
             "updated_at",
         ]
     )
@@ -141,7 +151,7 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["residence_area", "status"]),
             models.Index(fields=["id_number"], name="registry_person_id_number"),
-            models.Index(fields=["id_reversed"], name="registry_person_id_reversed"),
+            models.Index(fields=["id_tail"], name="registry_person_id_tail"),
             models.Index(fields=["name_pinyin"], name="registry_person_pinyin"),
             models.Index(fields=["name_initials"], name="registry_person_initials"),
             models.Index(
@@ -208,7 +218,7 @@ class Person(models.Model):
             self.name_initials_alt,
             self.name_simplified,
         ) = search_columns(self.name)
-        self.id_reversed = self.id_number[::-1]
+        self.id_tail = id_tail_index(self.id_number[-4:]) if self.id_number else ""
 
     @property
     def masked_id(self) -> str:

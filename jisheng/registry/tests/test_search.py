@@ -43,11 +43,20 @@ def test_a_heteronym_surname_is_found_under_both_readings(areas, make_user, peop
     assert names(user, q="stf") == ["单田芳"]
 
 
-def test_full_id_and_last_digits_find_the_person(areas, make_user, people):
+def test_full_id_and_last_four_digits_find_the_person(areas, make_user, people):
     user = make_user(areas["township_a"], "counter_clerk")
     person = people["zhangsan"]
     assert names(user, q=person.id_number) == ["张三"]
-    assert "张三" in names(user, q=person.id_number[-6:])
+    assert "张三" in names(user, q=person.id_number[-4:])
+
+
+def test_the_sealed_id_number_is_not_searched_by_a_part_other_than_its_last_four(areas, make_user, people):
+    """The column is sealed (SM4): the search finds the whole number or, through a keyed index, its
+    last four characters; a prefix or another part finds nothing rather than scanning."""
+    user = make_user(areas["township_a"], "counter_clerk")
+    person = people["zhangsan"]
+    assert names(user, q=person.id_number[-6:]) == []
+    assert names(user, q=person.id_number[:10]) == []
 
 
 def test_results_never_leave_the_users_area(areas, make_user, people):
