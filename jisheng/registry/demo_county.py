@@ -22,6 +22,7 @@ from stdnum.cn import ric
 from .bulkload import indexes_rebuilt_after, insert_rows, next_ids, now, reset_sequences
 from .codes import ContraceptiveMethod, HukouType, MaritalStatus, PersonStatus, Relation, Sex
 from .models import Birth, Contraception, Household, Marriage, Person, ResidencePeriod
+from .models.people import id_tail_index
 from .validation import Refusal, identity_from_id, normalize_id_number, search_columns
 
 COUNTY_PREFIX = "411723"
@@ -138,6 +139,21 @@ BOY_SHARE_BY_ORDER = {1: 105 / 205, 2: 118 / 218, 3: 130 / 230}
 PROVIDERS = ("县妇幼保健院", "乡镇卫生院", "县人民医院", "村卫生室")
 
 
+def sealed_person_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A generated person row as the table stores it: ID number and phone sealed (SM4), the ID's
+    last four characters as their keyed index (rows are kept in the clear until written)."""
+    id_field, phone_field = Person._meta.get_field("id_number"), Person._meta.get_field("phone")
+    number, phone = row[7], row[12]
+    return (
+        *row[:6],
+        id_tail_index(number[-4:]) if number else "",
+        id_field.get_prep_value(number) if number else "",
+        *row[8:12],
+        phone_field.get_prep_value(phone) if phone else "",
+        *row[13:],
+    )
+
+
 def add_years(day: datetime.date, years: int) -> datetime.date:
     try:
         return day.replace(year=day.year + years)
@@ -239,7 +255,7 @@ class Generator:
             else ""
         )
         row = (
-            pk, name, pinyin, initials, alt_pinyin, alt_initials, number[::-1], number, sex, birth,
+            pk, name, pinyin, initials, alt_pinyin, alt_initials, "", number, sex, birth,
             "03" if self.rng.random() < 0.005 else "01", marital, phone, hukou, village, village, address,
             household_id, relation, status, death, None, None, self.stamp, self.stamp, simplified_key,
         )  # fmt: skip
@@ -435,7 +451,7 @@ class Generator:
     def flush(self) -> None:
         self.check()
         insert_rows(Household, self.rows.households)
-        insert_rows(Person, self.rows.persons)
+        insert_rows(Person, [sealed_person_row(row) for row in self.rows.persons])
         insert_rows(ResidencePeriod, self.rows.residence)
         insert_rows(Marriage, self.rows.marriages)
         insert_rows(Birth, self.rows.births)

@@ -19,6 +19,7 @@ from jisheng.core.actor import Actor
 from .bulkload import insert_rows, reserve_ids
 from .codes import MaritalStatus, PersonStatus, Relation
 from .models import Birth, Contraception, Household, Marriage, Person, ResidencePeriod
+from .models.people import id_tail_index
 from .validation import search_columns
 
 WRITE_BATCH = 2000
@@ -92,6 +93,11 @@ def _ensure_households(numbers: dict[str, str]) -> dict[str, int]:
     )
 
 
+def sealed(field: Any, value: str) -> str:
+    """A value as its sealed column stores it (the model field's own sealing)."""
+    return str(field.get_prep_value(value)) if value else ""
+
+
 def write_persons(plan: Plan) -> None:
     created_households = _ensure_households(plan.households)
     needed = {row["household_number"] for row in plan.creates if row.get("household_number")}
@@ -103,6 +109,8 @@ def write_persons(plan: Plan) -> None:
     # Rows go in through the driver, not Model(): building 100,000 model instances and compiling
     # their INSERT costs more than parsing and checking the file.
     stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    # The sealed columns are sealed here, as the model field would (SM4, deterministic).
+    id_number, phone = Person._meta.get_field("id_number"), Person._meta.get_field("phone")
     first_id = reserve_ids(Person, len(plan.creates))
     person_rows = []
     residence_rows = []
@@ -111,13 +119,14 @@ def write_persons(plan: Plan) -> None:
         pk = first_id + offset
         pinyin, initials, alt_pinyin, alt_initials, simplified_key = search_columns(row["name"])
         number = row["id_number"]
+        id_tail = id_tail_index(number[-4:]) if number else ""
         village = row["residence_area_id"]
         household = household_ids[row["household_number"]] if row.get("household_number") else None
         person_rows.append(
             (
-                pk, row["name"], pinyin, initials, alt_pinyin, alt_initials, number[::-1], number, row["sex"],
+                pk, row["name"], pinyin, initials, alt_pinyin, alt_initials, id_tail, sealed(id_number, number), row["sex"],
                 row["birth_date"].isoformat(), row.get("ethnicity") or "01", row.get("marital_status") or MaritalStatus.UNSTATED,
-                row.get("phone", ""), row.get("hukou_type", ""), village, village, row.get("address", ""),
+                sealed(phone, row.get("phone", "")), row.get("hukou_type", ""), village, village, row.get("address", ""),
                 household, row.get("relation_to_head", ""), row.get("status") or PersonStatus.ALIVE,
                 None, None, None, stamp, stamp, simplified_key,
             )

@@ -1,55 +1,131 @@
-"""One column sealed at rest with SM4-GCM, and a keyed SM3 index to find a row by its value.
+"""Columns sealed at rest with SM4, and the keyed SM3 indexes that find rows by their values.
 
-``seal(text, purpose=...)`` gives ``sm4gcm:1:<base64 nonce‖ciphertext‖tag>``; the purpose (the model
-and column) is bound in as associated data, so a value copied into another column does not open.
-``unseal`` opens it again; a value without the prefix is taken as plaintext written before the column
-was sealed (so a column can be sealed by a data migration at leisure). ``blind_index(text,
-purpose=...)`` is HMAC-SM3 under a separate key: equal values give equal indexes, and without the key
-the index tells nothing, so an exact search keeps working on a sealed column (a search by prefix does
-not).
+Two ways of sealing, both SM4-GCM with the purpose (model and column) bound in as associated data, so
+a value copied into another column does not open:
 
-``SealedTextField`` is a model field doing the sealing on save and the unsealing on load.
+- ``seal(text, purpose=...)`` → ``sm4gcm:<version>:<base64 nonce‖ciphertext‖tag>``, a fresh random
+  nonce each time (``SealedTextField``; bank accounts). Rows are found through a separate blind index
+  column (``blind_index``: HMAC-SM3 under its own key).
+- ``seal_equal(text, purpose=...)`` → ``sm4siv:<version>:<base64 siv‖ciphertext‖tag>``, the nonce a
+  synthetic IV (HMAC-SM3 of the value under the version's MAC key), so equal values seal equally
+  (``SealedCharField``; ID numbers and phones). ``filter(id_number=...)``, ``__in``, ``__any_of`` and
+  unique constraints keep working on the sealed column: the field seals the value looked for. Searches
+  by range, prefix or substring are refused (a FieldError), never silently wrong.
+
+``unseal`` opens either; a value without a prefix is taken as plaintext written before the column was
+sealed (so the migration that seals a column can run on a database already holding data). A value that
+does not open under the key (a wrong or lost key, an altered row) raises ``DecryptionFailed``.
+
+Keys come from ``keys.key_store()``: ``field-sm4-<version>`` (SM4, 16 bytes), ``field-siv-<version>``
+(HMAC-SM3, 32 bytes) and ``index-hmac-sm3-1``. The current version of the field keys is kept by the
+key store (``field-sm4.current`` in the file store); ``jisheng crypto-rotate`` makes a new version
+current and re-seals every sealed column under it (see docs/security.md).
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import models
 
-from .keys import key_store
-from .primitives import SM4_KEY_BYTES, hmac_sm3, sm4_gcm_decrypt, sm4_gcm_encrypt
+from .keys import current_version, key_store
+from .primitives import (
+    SM4_KEY_BYTES,
+    DecryptionFailed,
+    hmac_sm3,
+    sm4_gcm_decrypt,
+    sm4_gcm_encrypt,
+    sm4_siv_decrypt,
+    sm4_siv_encrypt,
+)
 
 PREFIX = "sm4gcm:"
-KEY_VERSION = "1"
+EQUAL_PREFIX = "sm4siv:"
+FIELD_FAMILY = "field-sm4"
 INDEX_KEY_BYTES = 32
+SIV_KEY_BYTES = 32
+# Lookups that compare whole values: the value looked for is sealed the same way as the column.
+EQUALITY_LOOKUPS = frozenset({"exact", "in", "isnull", "any_of"})
+
+__all__ = [
+    "DecryptionFailed",
+    "SealedCharField",
+    "SealedTextField",
+    "blind_index",
+    "is_sealed",
+    "seal",
+    "seal_equal",
+    "sealed_fields",
+    "unseal",
+]
+
+_keys: dict[tuple[int, str], bytes] = {}
+
+
+def _secret(name: str, size: int) -> bytes:
+    store = key_store()
+    cached = _keys.get((id(store), name))
+    if cached is None:
+        cached = _keys[(id(store), name)] = store.secret(name, size)
+    return cached
 
 
 def _field_key(version: str) -> bytes:
-    return key_store().secret(f"field-sm4-{version}", SM4_KEY_BYTES)
+    return _secret(f"field-sm4-{version}", SM4_KEY_BYTES)
+
+
+def _siv_key(version: str) -> bytes:
+    return _secret(f"field-siv-{version}", SIV_KEY_BYTES)
 
 
 def _index_key() -> bytes:
-    return key_store().secret("index-hmac-sm3-1", INDEX_KEY_BYTES)
+    return _secret("index-hmac-sm3-1", INDEX_KEY_BYTES)
+
+
+def field_key_version() -> str:
+    return current_version(FIELD_FAMILY)
 
 
 def is_sealed(value: str) -> bool:
-    return value.startswith(PREFIX)
+    return value.startswith(PREFIX) or value.startswith(EQUAL_PREFIX)
+
+
+def sealed_version(value: str) -> str:
+    """The key version a sealed value was sealed under ("" for plaintext)."""
+    if not is_sealed(value):
+        return ""
+    return value.split(":", 2)[1]
 
 
 def seal(text: str, *, purpose: str) -> str:
     if text == "":
         return ""
-    sealed = sm4_gcm_encrypt(_field_key(KEY_VERSION), text.encode(), purpose.encode())
-    return f"{PREFIX}{KEY_VERSION}:{base64.b64encode(sealed).decode('ascii')}"
+    version = field_key_version()
+    sealed = sm4_gcm_encrypt(_field_key(version), text.encode(), purpose.encode())
+    return f"{PREFIX}{version}:{base64.b64encode(sealed).decode('ascii')}"
+
+
+def seal_equal(text: str, *, purpose: str, version: str = "") -> str:
+    """Deterministic: the same text (and purpose, and key version) always seals to the same value."""
+    if text == "":
+        return ""
+    version = version or field_key_version()
+    sealed = sm4_siv_encrypt(_field_key(version), _siv_key(version), text.encode(), purpose.encode())
+    return f"{EQUAL_PREFIX}{version}:{base64.b64encode(sealed).decode('ascii')}"
 
 
 def unseal(value: str, *, purpose: str) -> str:
-    if not is_sealed(value):
-        return value
-    version, _, body = value[len(PREFIX) :].partition(":")
-    return sm4_gcm_decrypt(_field_key(version), base64.b64decode(body), purpose.encode()).decode()
+    if value.startswith(EQUAL_PREFIX):
+        version, _, body = value[len(EQUAL_PREFIX) :].partition(":")
+        return sm4_siv_decrypt(
+            _field_key(version), _siv_key(version), base64.b64decode(body), purpose.encode()
+        ).decode()
+    if value.startswith(PREFIX):
+        version, _, body = value[len(PREFIX) :].partition(":")
+        return sm4_gcm_decrypt(_field_key(version), base64.b64decode(body), purpose.encode()).decode()
+    return value
 
 
 def blind_index(text: str, *, purpose: str) -> str:
@@ -60,15 +136,16 @@ def blind_index(text: str, *, purpose: str) -> str:
 
 
 def sealed_length(plain_max: int) -> int:
-    """The column width a sealed value of at most plain_max characters needs (UTF-8, 3 bytes each)."""
+    """The column width a sealed value of at most plain_max characters needs (UTF-8, 3 bytes each,
+    a key version of up to four digits)."""
     raw = 12 + plain_max * 3 + 16
-    return len(PREFIX) + len(KEY_VERSION) + 1 + 4 * ((raw + 2) // 3)
+    return len(PREFIX) + 4 + 1 + 4 * ((raw + 2) // 3)
 
 
 class SealedTextField(models.TextField):  # type: ignore[type-arg]
-    """Stored sealed, read as text. Look rows up by a blind index column beside it, not by this one:
-    with ``index_field``, every save also writes the value's ``blind_index`` there (declare that field
-    after this one, and name both in ``update_fields``)."""
+    """Stored sealed (a random nonce each time), read as text. Look rows up by a blind index column
+    beside it, not by this one: with ``index_field``, every save also writes the value's
+    ``blind_index`` there (declare that field after this one, and name both in ``update_fields``)."""
 
     def __init__(self, *args: Any, index_field: str = "", **kwargs: Any) -> None:
         self.index_field = index_field
@@ -103,3 +180,63 @@ class SealedTextField(models.TextField):  # type: ignore[type-arg]
         if value is None or is_sealed(str(value)):
             return value
         return seal(str(value), purpose=self.purpose())
+
+    def reseal(self, value: str) -> str:
+        return seal(unseal(value, purpose=self.purpose()), purpose=self.purpose())
+
+
+class SealedCharField(models.CharField):  # type: ignore[type-arg]
+    """Stored sealed deterministically (``seal_equal``), read as text: code reading
+    ``person.id_number`` gets the number, and equality lookups (``=``, ``__in``, ``__any_of``, unique
+    constraints) work because the value looked for is sealed the same way. Other lookups (prefix,
+    range, substring) raise FieldError. ``plain_max_length`` is the longest plaintext (forms and
+    validation use it); the column is as wide as its sealed form."""
+
+    def __init__(self, *args: Any, plain_max_length: int = 255, **kwargs: Any) -> None:
+        self.plain_max_length = plain_max_length
+        kwargs["max_length"] = sealed_length(plain_max_length)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("max_length", None)
+        kwargs["plain_max_length"] = self.plain_max_length
+        return name, path, args, kwargs
+
+    def purpose(self) -> str:
+        return f"{self.model._meta.label_lower}.{self.name}"
+
+    def get_lookup(self, lookup_name: str) -> Any:
+        if lookup_name not in EQUALITY_LOOKUPS:
+            return None
+        return super().get_lookup(lookup_name)
+
+    def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs.setdefault("max_length", self.plain_max_length)
+        return super().formfield(**kwargs)
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value is None:
+            return value
+        return unseal(value, purpose=self.purpose())
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)
+        if value is None or is_sealed(str(value)):
+            return value
+        return seal_equal(str(value), purpose=self.purpose())
+
+    def reseal(self, value: str) -> str:
+        return seal_equal(unseal(value, purpose=self.purpose()), purpose=self.purpose())
+
+
+def sealed_fields() -> Iterator[tuple[type[models.Model], SealedTextField | SealedCharField]]:
+    """Every sealed column of every installed model (concrete, not proxies)."""
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if model._meta.proxy:
+            continue
+        for field in model._meta.local_concrete_fields:
+            if isinstance(field, SealedTextField | SealedCharField):
+                yield model, field

@@ -25,6 +25,15 @@ class KeyStore(Protocol):
         ...
 
 
+class VersionedKeyStore(KeyStore, Protocol):
+    """A store that also remembers which version of a key family is current (optional: a store
+    without it always uses version 1)."""
+
+    def current_version(self, family: str) -> str: ...
+
+    def set_current_version(self, family: str, version: str) -> None: ...
+
+
 class FileKeyStore:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder or Path(settings.KEYS_DIR) / "sm"
@@ -49,11 +58,42 @@ class FileKeyStore:
             raise ValueError(f"the key {name} is {len(data)} bytes, not {size}")
         return data
 
+    def current_version(self, family: str) -> str:
+        try:
+            return (self.folder / f"{family}.current").read_text().strip() or "1"
+        except FileNotFoundError:
+            return "1"
+
+    def set_current_version(self, family: str, version: str) -> None:
+        if not family.replace("-", "").isalnum() or not version.isdigit():
+            raise ValueError(family)
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = self.folder / f"{family}.current"
+        temporary = path.with_suffix(".tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(version)
+        temporary.replace(path)
+
 
 @cache
 def _store(path: str, keys_dir: str) -> KeyStore:
     store_class = import_string(path)
     return FileKeyStore(Path(keys_dir) / "sm") if store_class is FileKeyStore else store_class()
+
+
+def current_version(family: str) -> str:
+    store = key_store()
+    getter = getattr(store, "current_version", None)
+    return str(getter(family)) if getter else "1"
+
+
+def set_current_version(family: str, version: str) -> None:
+    store = key_store()
+    setter = getattr(store, "set_current_version", None)
+    if setter is None:
+        raise NotImplementedError("this key store keeps one version of each key")
+    setter(family, version)
 
 
 def key_store() -> KeyStore:

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from jisheng.audit.models import AuditEvent
 from jisheng.registry.codes import MaritalStatus, PersonStatus, Sex
 from jisheng.registry.models import Birth, Person
+from jisheng.registry.models.people import id_tail_index
 from jisheng.registry.services import (
     birth_record,
     death_record,
@@ -31,7 +32,7 @@ def test_creating_a_person_fills_birth_date_sex_and_search_columns_from_the_id_a
     person = create(officer, areas["village_a"], "单田芳", Sex.MALE, datetime.date(1985, 3, 2))
     assert person.birth_date == datetime.date(1985, 3, 2) and person.sex == Sex.MALE
     assert (person.name_initials, person.name_initials_alt) == ("stf", "dtf")
-    assert person.id_reversed == person.id_number[::-1]
+    assert person.id_tail == id_tail_index(person.id_number[-4:])
     assert AuditEvent.objects.filter(action="registry.person_create", object_id=str(person.pk)).exists()
 
 
