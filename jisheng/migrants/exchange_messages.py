@@ -5,7 +5,8 @@ Kinds (each body a JSON object; persons named by ID number and name, Art. 18 kee
 
 - ``migrants.notice``: 通报 (arrival, departure, birth, contraception, return), a receipt is enough;
 - ``migrants.verification``: 协查, with a reference, priority and due date in the sender's working days;
-- ``migrants.answer``: 反馈 to a verification request, by its reference.
+- ``migrants.answer``: 反馈 to a verification request, by its reference;
+- ``migrants.outcome``: what came of an answered request (Art. 16), told back to the side that answered.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ logger = logging.getLogger("jisheng.migrants")
 NOTICE = "migrants.notice"
 VERIFICATION = "migrants.verification"
 ANSWER = "migrants.answer"
+OUTCOME = "migrants.outcome"
 
 INBOX = System(job="exchange inbox")
 
@@ -185,6 +187,24 @@ def on_answer(*, message: Any) -> dict[str, Any]:
     return {"reference": request.reference, "on_time": request.on_time}
 
 
+def on_outcome(*, message: Any) -> dict[str, Any]:
+    from django.core.exceptions import ValidationError
+
+    from . import services
+
+    body = _body(message)
+    try:
+        request = services.verification_outcome_receive(
+            reference=str(body.get("reference", "")),
+            outcome=str(body.get("outcome", "")),
+            notified_on=datetime.date.fromisoformat(str(body.get("notified_on", ""))),
+            by=INBOX,
+        )
+    except (ValueError, ValidationError) as exc:
+        raise _refuse(str(getattr(exc, "message", exc))) from exc
+    return {"reference": request.reference, "outcome_notified_on": str(request.outcome_notified_on)}
+
+
 def register_handlers() -> None:
     """Called from the AppConfig's ready(): the exchange gives these kinds their meaning here."""
     try:
@@ -194,6 +214,7 @@ def register_handlers() -> None:
     handlers.register(NOTICE, on_notice, replace=True)
     handlers.register(VERIFICATION, on_verification, replace=True)
     handlers.register(ANSWER, on_answer, replace=True)
+    handlers.register(OUTCOME, on_outcome, replace=True)
 
 
 def unknown_kind(kind: str) -> str:

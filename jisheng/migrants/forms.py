@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jisheng.registry.codes import ContraceptiveMethod
+from jisheng.registry.codes import ContraceptiveMethod, Sex
 from jisheng.registry.forms import village_choices
 
 from .models import NotApplicable, Reason
@@ -93,6 +93,16 @@ class CertificateCheckForm(forms.Form):
         max_length=600,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+
+
+class BirthNoticeForm(forms.Form):
+    """A child born here to a woman arrived from elsewhere: told to her home county (通报)."""
+
+    born_on = forms.DateField(label=_("born on"), widget=DATE)
+    sex = forms.ChoiceField(label=_("sex"), choices=Sex.choices)
+    child_name = forms.CharField(label=_("child's name"), max_length=32, required=False)
+    child_id_number = forms.CharField(label=_("child's ID number"), max_length=32, required=False)
+    place = forms.CharField(label=_("place of birth"), max_length=60, required=False)
 
 
 class ContraceptionForm(forms.Form):

@@ -22,6 +22,7 @@ from .models import (
     EducationSession,
     MaritalCertificate,
     Notice,
+    NoticeKind,
     VerificationRequest,
     VerificationStatus,
 )
@@ -155,6 +156,18 @@ def verification_queue(
 
 def notices(user: Any) -> QuerySet[Notice]:
     return Notice.objects.visible_to(user).select_related("area").order_by("-on", "-pk")
+
+
+def birth_notices_of(arrival: Arrival, user: Any) -> list[Notice]:
+    """The births notified to the home county of a woman arrived here (newest first)."""
+    return list(
+        Notice.objects.visible_to(user).filter(
+            direction=Direction.OUT,
+            kind=NoticeKind.BIRTH,
+            person_id=arrival.person_id,
+            area_id=arrival.area_id,
+        )[:20]
+    )
 
 
 def home_counts(user: Any) -> dict[str, int]:

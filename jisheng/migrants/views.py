@@ -32,6 +32,7 @@ from . import imports, queries, services
 from .forms import (
     AnswerForm,
     ArrivalForm,
+    BirthNoticeForm,
     CertificateCheckForm,
     ChecklistForm,
     ContraceptionForm,
@@ -293,6 +294,9 @@ def arrival(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     leave = DayForm(
         request.POST if step == "leave" else None, initial={"day": timezone.localdate()}, prefix="l"
     )
+    birth = BirthNoticeForm(
+        request.POST if step == "birth" else None, initial={"born_on": timezone.localdate()}, prefix="b"
+    )
     if request.method == "POST":
         if not (may_record or (step == "verify" and may_verify)):
             raise PermissionDenied
@@ -340,6 +344,22 @@ def arrival(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 leave,
                 lambda: services.arrival_leave(arrival=item, left_on=leave.cleaned_data["day"], by=user),
             )
+        elif step == "birth" and birth.is_valid():
+            born = birth.cleaned_data
+            done = _attempt(
+                birth,
+                lambda: services.arrival_birth_notify(
+                    arrival=item,
+                    born_on=born["born_on"],
+                    sex=born["sex"],
+                    child_name=born["child_name"],
+                    child_id_number=born["child_id_number"],
+                    place=born["place"],
+                    by=user,
+                ),
+            )
+            if done is not None:
+                messages.success(request, _("The birth was notified to the home county."))
         if done is not None:
             return redirect("migrants:arrival", pk=item.pk)
     return render(
@@ -351,6 +371,8 @@ def arrival(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "contraception": contraception,
             "ask": ask,
             "leave": leave,
+            "birth": birth,
+            "births": queries.birth_notices_of(item, user),
             "may_record": may_record,
             "may_verify": may_verify,
             "send_by": services.send_by(item.arrived_on) if item.origin_code else None,

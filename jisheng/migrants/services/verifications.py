@@ -285,6 +285,54 @@ def verification_outcome_notify(
     )
     if locked.outcome_due_on is not None and today > locked.outcome_due_on:
         _sender_accountability(locked, clock="outcome", by=by)
+    # The side that answered is told (Art. 16): the message leaves with this transaction's commit.
+    exchange_messages.send(
+        by=by,
+        kind=exchange_messages.OUTCOME,
+        to_area_code=locked.peer_area_code[:6],
+        subject_key=locked.person_id_number,
+        body={
+            "reference": locked.reference,
+            "outcome": locked.outcome,
+            "notified_on": today.isoformat(),
+            "from": exchange_messages.self_code(),
+        },
+        from_area_code=locked.area_id,
+    )
+    return locked
+
+
+@transaction.atomic
+def verification_outcome_receive(
+    *, reference: str, outcome: str, notified_on: datetime.date, by: Actor
+) -> VerificationRequest:
+    """The outcome the requesting side notified of a request answered here (called once per message by
+    the inbox; a second delivery changes nothing). May be nested."""
+    locked = (
+        VerificationRequest.objects.select_for_update()
+        .filter(reference=clean_text(reference), direction=Direction.IN)
+        .first()
+    )
+    if locked is None:
+        raise ValueError(
+            _("No verification request “%(reference)s” was received here") % {"reference": reference}
+        )
+    outcome = clean_text(outcome)[:300]
+    if not outcome:
+        raise ValueError(_("The outcome of “%(reference)s” is empty") % {"reference": reference})
+    if locked.outcome_notified_on is not None and locked.outcome == outcome:
+        return locked
+    before = model_snapshot(locked, ["outcome", "outcome_notified_on"])
+    locked.outcome = outcome
+    locked.outcome_notified_on = notified_on
+    locked.save(update_fields=["outcome", "outcome_notified_on"])
+    record(
+        by=by,
+        action="migrants.verification_outcome_receive",
+        obj=locked,
+        before=before,
+        after=model_snapshot(locked, ["outcome", "outcome_notified_on"]),
+    )
     return locked
 
 
