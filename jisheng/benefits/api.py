@@ -1,24 +1,33 @@
 """API of the benefit process: runs (nothing saved), batches and the decisions on them.
 
 Every operation reads through ``visible_to(request.user)`` and changes through services, like the pages.
+Proposing a batch and paying one (the bank file's payments) are durable jobs of ``jisheng worker``, as
+on the pages: the API queues the job and answers 202 with the job and its ``status_url``
+(``GET /jobs/{id}``: state, the part reached, the reason of a failure); the same request again while
+the job is open answers the same job.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
+from ninja.responses import Status
 
 from jisheng.accounts.http import AuthenticatedHttpRequest
 from jisheng.areas.models import Area
 from jisheng.areas.scoping import get_visible_or_404, visible_area
+from jisheng.core import jobs as core_jobs
 
-from . import engine, services
-from .models import Batch
+from . import engine, jobs, services
+from .models import Batch, BatchJob
 from .rules import get_programme, programmes
 
 router = Router(tags=["benefits"])
@@ -135,25 +144,92 @@ def batch_detail(request: HttpRequest, batch_id: int) -> dict[str, Any]:
     }
 
 
-@router.post("/batches")
-def batch_create(request: AuthenticatedHttpRequest, payload: BatchIn) -> dict[str, Any]:
-    area = _area_for(request, payload.area)
+class JobOut(Schema):
+    id: int
+    kind: str
+    status: str
+    message: str
+    advice: str
+    progress: str
+    reached: str
+    programme: str
+    year: int
+    area: str
+    batch: int | None
+    status_url: str
+
+
+def _job_out(job: BatchJob) -> dict[str, Any]:
+    failed = job.status == BatchJob.Status.FAILED
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "status": job.status,
+        "message": job.message,
+        "advice": core_jobs.failed_advice() if failed else "",
+        "progress": core_jobs.progress_text(job.task_id) if job.is_open else "",
+        "reached": core_jobs.reached(job.task_id) if job.is_open else "",
+        "programme": job.programme_id,
+        "year": job.year,
+        "area": job.area_id,
+        "batch": job.batch_id,
+        "status_url": reverse("api:benefits_job", kwargs={"job_id": job.pk}),
+    }
+
+
+def _queue(request: AuthenticatedHttpRequest, status: int, **what: Any) -> Status:
+    """Queue the job as the page does (tests run it in the request); 202 with the job."""
     try:
-        batch = services.batch_propose(
-            programme_id=payload.programme, year=payload.year, area=area, by=request.user
+        job = services.batch_job_start(
+            by=request.user, language=translation.get_language() or "zh-hans", **what
         )
-    except KeyError as exc:
-        raise HttpError(400, str(exc)) from exc
     except PermissionDenied as exc:
         raise HttpError(403, str(exc) or _("You may not do this.")) from exc
-    return _batch_out(batch)
+    except ValidationError as exc:
+        raise HttpError(status, "；".join(exc.messages)) from exc
+    if getattr(settings, "JISHENG_JOBS_SYNC", False) and job.is_open:
+        job = jobs.run_job(job.pk)
+    return Status(202, _job_out(job))
 
 
-@router.post("/batches/{batch_id}/decisions")
-def batch_decide(request: AuthenticatedHttpRequest, batch_id: int, payload: DecisionIn) -> dict[str, Any]:
-    """One step of the process: notice, review, approve or pay (issue the bank file's payments)."""
+@router.post("/batches", response={202: JobOut})
+def batch_create(request: AuthenticatedHttpRequest, payload: BatchIn) -> Status:
+    """Queue a benefit run that keeps its proposals as a batch: 202 with the job (follow
+    ``status_url``; the batch is the job's ``batch`` once it is done)."""
+    area = _area_for(request, payload.area)
+    return _queue(
+        request, 400, kind=BatchJob.Kind.PROPOSE, programme_id=payload.programme, year=payload.year, area=area
+    )
+
+
+@router.get("/jobs/{job_id}", response=JobOut, url_name="benefits_job")
+def job_detail(request: HttpRequest, job_id: int) -> dict[str, Any]:
+    """A benefit run's or payment export's state, the part reached and, when it failed, why."""
+    return _job_out(get_visible_or_404(BatchJob.objects.all(), request.user, pk=job_id))
+
+
+@router.post("/jobs/{job_id}/cancel", response=JobOut)
+def job_cancel(request: AuthenticatedHttpRequest, job_id: int) -> dict[str, Any]:
+    """Stop a queued job at once, a running one at its next step (only whoever started it)."""
+    job = get_visible_or_404(BatchJob.objects.all(), request.user, pk=job_id)
+    try:
+        job = services.batch_job_cancel(job=job, by=request.user)
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc)) from exc
+    job.refresh_from_db()
+    return _job_out(job)
+
+
+@router.post("/batches/{batch_id}/decisions", response={200: dict[str, Any], 202: JobOut})
+def batch_decide(
+    request: AuthenticatedHttpRequest, batch_id: int, payload: DecisionIn
+) -> dict[str, Any] | Status:
+    """One step of the process: notice, review or approve (200 with the batch), or pay: the payment
+    export (the bank file's payments) is queued as a job, 202 with the job."""
     batch = get_visible_or_404(Batch.objects.all(), request.user, pk=batch_id)
     by = request.user
+    if payload.step == "pay":
+        return _queue(request, 409, kind=BatchJob.Kind.EXPORT, batch=batch)
     try:
         if payload.step == "notice":
             batch = services.batch_start_notice(batch=batch, days=payload.days, by=by)
@@ -161,9 +237,6 @@ def batch_decide(request: AuthenticatedHttpRequest, batch_id: int, payload: Deci
             batch = services.batch_review(batch=batch, accept=payload.accept, reason=payload.reason, by=by)
         elif payload.step == "approve":
             batch = services.batch_approve(batch=batch, accept=payload.accept, reason=payload.reason, by=by)
-        elif payload.step == "pay":
-            services.payments_issue(batch=batch, by=by)
-            batch.refresh_from_db()
         else:
             raise HttpError(400, _("step must be notice, review, approve or pay"))
     except PermissionDenied as exc:

@@ -47,8 +47,8 @@ def run_job(job_pk: int, *, task_id: str | None = None) -> BatchJob:
     user = User.objects.select_related("area").get(pk=job.created_by_id)
     job = services.batch_job_update(job=job, status=BatchJob.Status.RUNNING, by=WORKER)
 
-    def progress(point: str) -> None:
-        jobs.checkpoint(task_id, point)
+    def progress(point: str, **counts: Any) -> None:
+        jobs.checkpoint(task_id, point, **counts)
 
     try:
         progress("start")
@@ -69,24 +69,13 @@ def run_job(job_pk: int, *, task_id: str | None = None) -> BatchJob:
         return services.batch_job_update(
             job=job, status=BatchJob.Status.DONE, message=done, batch=batch, by=WORKER
         )
-    except jobs.JobCancelled as cancelled:
-        jobs.forget_cancel(task_id)
-        message = services.cancelled_message(str(cancelled) or str(user))
-    except ValidationError as refused:
-        message = "；".join(refused.messages)
-    except PermissionDenied as refused:
-        message = str(refused) or _("Not allowed.")
-    except Exception:  # the job ends visibly whatever went wrong; the detail is in the log
-        logger.exception("benefit job %s failed", job_pk)
-        message = _("The work failed because of an error in the system; nothing of it was written.")
+    except Exception as exc:  # the job ends visibly whatever went wrong; the detail is in the log
+        if isinstance(exc, jobs.JobCancelled):
+            jobs.forget_cancel(task_id)
+        elif not isinstance(exc, (ValidationError, PermissionDenied)):
+            logger.exception("benefit job %s failed", job_pk)
+        message = jobs.failure_message(exc, who=user, not_allowed=_("Not allowed."))
     return services.batch_job_update(job=job, status=BatchJob.Status.FAILED, message=message, by=WORKER)
-
-
-def abandoned_reason(tries: int) -> str:
-    return _(
-        "The background worker stopped (the server was restarted or the process was ended) %(tries)s "
-        "times before the work finished, so it was ended; nothing of it was written. Start it again."
-    ) % {"tries": tries}
 
 
 @jobs.on_abandoned(TASK_PATH)
@@ -94,5 +83,5 @@ def _abandoned(args: list[Any], kwargs: dict[str, Any], reason: str) -> None:
     job = BatchJob.objects.filter(pk=int(args[0] if args else kwargs["job_pk"])).first()
     if job is not None and job.is_open:
         services.batch_job_update(
-            job=job, status=BatchJob.Status.FAILED, message=abandoned_reason(jobs.attempts()), by=WORKER
+            job=job, status=BatchJob.Status.FAILED, message=jobs.abandoned_reason(jobs.attempts()), by=WORKER
         )

@@ -213,10 +213,30 @@ def _progress_file(task_id: str) -> Path:
     return Path(settings.DATA_DIR) / "jobs" / "progress" / str(task_id)
 
 
-def checkpoint(task_id: str | None, name: str) -> None:
+def _count_file(task_id: str) -> Path:
+    return Path(settings.DATA_DIR) / "jobs" / "progress" / f"{task_id}.count"
+
+
+# What a job counts as it goes: the unit's words for the page ("第 3/12 个村").
+UNITS: dict[str, Callable[[int, int], str]] = {
+    "areas": lambda done, total: _("Area %(done)s of %(total)s") % {"done": done, "total": total},
+    "lines": lambda done, total: _("%(done)s of %(total)s lines written") % {"done": done, "total": total},
+    "payments": lambda done, total: (
+        _("%(done)s of %(total)s payments written") % {"done": done, "total": total}
+    ),
+    "messages": lambda done, total: _("%(done)s of %(total)s messages sent") % {"done": done, "total": total},
+    "rows": lambda done, total: _("%(done)s of %(total)s rows read") % {"done": done, "total": total},
+    "steps": lambda done, total: _("Step %(done)s of %(total)s") % {"done": done, "total": total},
+}
+
+
+def checkpoint(
+    task_id: str | None, name: str, *, done: int | None = None, total: int | None = None, unit: str = ""
+) -> None:
     """A job reached the point ``name``: raise JobCancelled when its cancellation was asked for, note the
     point for the page and the fault tests, and wait there when a fault test asked for it (see the
-    module's docstring)."""
+    module's docstring). A counted point (``done`` of ``total`` ``unit``, a key of UNITS) is what the
+    job's page shows while it runs."""
     if not task_id:
         return
     asked_by = cancel_requested(task_id)
@@ -225,6 +245,8 @@ def checkpoint(task_id: str | None, name: str) -> None:
     path = _progress_file(task_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(name, encoding="utf-8")
+    if done is not None and total is not None and unit in UNITS:
+        _count_file(task_id).write_text(f"{unit} {int(done)} {int(total)}", encoding="utf-8")
     if name and os.environ.get("JISHENG_JOB_PAUSE_AT") == name:
         time.sleep(float(os.environ.get("JISHENG_JOB_PAUSE_SECONDS", "60")))
 
@@ -237,3 +259,62 @@ def reached(task_id: str | None) -> str:
         return _progress_file(str(task_id)).read_text(encoding="utf-8")
     except OSError:
         return ""
+
+
+def progress_text(task_id: str | None) -> str:
+    """The last counted point of the job in words ("Area 3 of 12"), or ""."""
+    if not task_id:
+        return ""
+    try:
+        unit, done, total = _count_file(str(task_id)).read_text(encoding="utf-8").split()
+        return UNITS[unit](int(done), int(total))
+    except (OSError, ValueError, KeyError):
+        return ""
+
+
+def progress_counts(task_id: str | None) -> dict[str, Any] | None:
+    """{"unit", "done", "total"} of the job's last counted point, or None."""
+    if not task_id:
+        return None
+    try:
+        unit, done, total = _count_file(str(task_id)).read_text(encoding="utf-8").split()
+        return {"unit": unit, "done": int(done), "total": int(total)}
+    except (OSError, ValueError):
+        return None
+
+
+def abandoned_reason(tries: int) -> str:
+    """The domain record's message when a job is given up after its worker died ``tries`` times."""
+    return _(
+        "The background worker stopped (the server was restarted or the process was ended) %(tries)s "
+        "times before the work finished, so it was ended; nothing of it was written. Start it again."
+    ) % {"tries": tries}
+
+
+def cancelled_message(who: Any) -> str:
+    """The message of a job someone cancelled (``who``: a person, an actor or their name)."""
+    name = who if isinstance(who, str) else (getattr(who, "get_full_name", lambda: "")() or str(who))
+    return _("Cancelled by %(name)s; nothing of it was written.") % {"name": name}
+
+
+def failure_message(exc: BaseException, *, who: Any, not_allowed: str) -> str:
+    """What a job's record says when its work raised ``exc``: who cancelled it, the refusal's own words
+    (a ValidationError's messages, a PermissionDenied's reason or ``not_allowed``), or for anything
+    else that nothing was written (the detail goes to the log)."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    if isinstance(exc, JobCancelled):
+        return cancelled_message(str(exc) or who)
+    if isinstance(exc, ValidationError):
+        return "；".join(exc.messages)
+    if isinstance(exc, PermissionDenied):
+        return str(exc) or not_allowed
+    return _("The work failed because of an error in the system; nothing of it was written.")
+
+
+def failed_advice() -> str:
+    """What to do, shown under a failed job's reason on its page."""
+    return _(
+        "Correct what the reason names, then start the work again from the page; nothing of the failed "
+        "attempt needs undoing. If it fails again for a system error, tell the system administrator."
+    )

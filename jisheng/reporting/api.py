@@ -1,4 +1,9 @@
-"""Reports, submissions and indicators over the API; the same services and scoping as the pages."""
+"""Reports, submissions and indicators over the API; the same services and scoping as the pages.
+
+Compiling a report and approving one are durable jobs of ``jisheng worker``, as on the pages: the API
+queues the job and answers 202 with the job and its ``status_url`` (``GET /jobs/{id}``: state, the
+part reached, the reason of a failure); the same request again while the job is open answers the same
+job."""
 
 from __future__ import annotations
 
@@ -6,18 +11,23 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
+from ninja.responses import Status
 
 from jisheng.accounts.http import AuthenticatedHttpRequest
 from jisheng.areas.models import Area
 from jisheng.areas.scoping import get_visible_or_404, visible_area
+from jisheng.core import jobs as core_jobs
 
-from . import clock, definitions, queries, services
-from .models import Report, ReportForm
+from . import clock, definitions, jobs, queries, services
+from .models import Report, ReportForm, ReportJob
 from .periods import Period, containing, parse
 
 router = Router(tags=["reporting"])
@@ -167,10 +177,59 @@ class DecisionIn(Schema):
     text: str = ""
 
 
-@router.post("/reports/{report_id}/approve", response=ReportOut)
-def report_approve(request: AuthenticatedHttpRequest, report_id: int, payload: DecisionIn) -> dict[str, Any]:
+class JobOut(Schema):
+    id: int
+    kind: str
+    status: str
+    message: str
+    advice: str
+    progress: str
+    reached: str
+    form: str
+    period: str
+    area: str
+    report: int | None
+    status_url: str
+
+
+def _job_out(job: ReportJob) -> dict[str, Any]:
+    failed = job.status == ReportJob.Status.FAILED
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "status": job.status,
+        "message": job.message,
+        "advice": core_jobs.failed_advice() if failed else "",
+        "progress": core_jobs.progress_text(job.task_id) if job.is_open else "",
+        "reached": core_jobs.reached(job.task_id) if job.is_open else "",
+        "form": job.form.code,
+        "period": job.period_key,
+        "area": job.area_id,
+        "report": job.report_id,
+        "status_url": reverse("api:reporting_job", kwargs={"job_id": job.pk}),
+    }
+
+
+def _queue(request: AuthenticatedHttpRequest, status: int, **what: Any) -> Status:
+    """Queue the job as the page does (tests run it in the request); 202 with the job."""
+    try:
+        job = services.report_job_start(
+            by=request.user, language=translation.get_language() or "zh-hans", **what
+        )
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc) or _("You may not do this with this report.")) from exc
+    except ValidationError as exc:
+        raise HttpError(status, "；".join(exc.messages)) from exc
+    if getattr(settings, "JISHENG_JOBS_SYNC", False) and job.is_open:
+        job = jobs.run_job(job.pk)
+    return Status(202, _job_out(ReportJob.objects.select_related("form").get(pk=job.pk)))
+
+
+@router.post("/reports/{report_id}/approve", response={202: JobOut})
+def report_approve(request: AuthenticatedHttpRequest, report_id: int, payload: DecisionIn) -> Status:
+    """Queue the approval (and locking) of a submitted report: 202 with the job (follow ``status_url``)."""
     report = _report(request, report_id)
-    return _call(lambda: services.report_approve(report=report, explanation=payload.text, by=request.user))
+    return _queue(request, 409, kind=ReportJob.Kind.APPROVE, report=report, explanation=payload.text)
 
 
 @router.post("/reports/{report_id}/return", response=ReportOut)
@@ -190,12 +249,31 @@ class CompileIn(Schema):
     period: str = ""
 
 
-@router.post("/compile", response=ReportOut)
-def report_compile(request: AuthenticatedHttpRequest, payload: CompileIn) -> dict[str, Any]:
+@router.post("/compile", response={202: JobOut})
+def report_compile(request: AuthenticatedHttpRequest, payload: CompileIn) -> Status:
+    """Queue the compilation of the caller's area's report from the approved reports below: 202 with
+    the job (follow ``status_url``; the report is the job's ``report`` once it is done)."""
     user: Any = request.user
     form = _form(payload.form, changed_by=user)
     period = _period(payload.period, form.period_type)
-    return _call(lambda: services.report_compile(form=form, period=period, area=user.area, by=user))
+    return _queue(request, 400, kind=ReportJob.Kind.COMPILE, form=form, period=period, area=user.area)
+
+
+@router.get("/jobs/{job_id}", response=JobOut, url_name="reporting_job")
+def job_detail(request: HttpRequest, job_id: int) -> dict[str, Any]:
+    """A compilation's or approval's state, the part reached and, when it failed, why."""
+    return _job_out(get_visible_or_404(ReportJob.objects.select_related("form"), request.user, pk=job_id))
+
+
+@router.post("/jobs/{job_id}/cancel", response=JobOut)
+def job_cancel(request: AuthenticatedHttpRequest, job_id: int) -> dict[str, Any]:
+    """Stop a queued job at once, a running one at its next step (only whoever started it)."""
+    job = get_visible_or_404(ReportJob.objects.select_related("form"), request.user, pk=job_id)
+    try:
+        services.report_job_cancel(job=job, by=request.user)
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc)) from exc
+    return _job_out(ReportJob.objects.select_related("form").get(pk=job.pk))
 
 
 @router.get("/submissions")

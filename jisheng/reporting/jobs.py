@@ -47,8 +47,8 @@ def run_job(job_pk: int, *, task_id: str | None = None) -> ReportJob:
     user = User.objects.select_related("area").get(pk=job.created_by_id)
     job = services.report_job_update(job=job, status=ReportJob.Status.RUNNING, by=WORKER)
 
-    def progress(point: str) -> None:
-        jobs.checkpoint(task_id, point)
+    def progress(point: str, **counts: Any) -> None:
+        jobs.checkpoint(task_id, point, **counts)
 
     try:
         progress("start")
@@ -70,24 +70,13 @@ def run_job(job_pk: int, *, task_id: str | None = None) -> ReportJob:
         return services.report_job_update(
             job=job, status=ReportJob.Status.DONE, message=done, report=report, by=WORKER
         )
-    except jobs.JobCancelled as cancelled:
-        jobs.forget_cancel(task_id)
-        message = services.cancelled_message(str(cancelled) or str(user))
-    except ValidationError as refused:
-        message = "；".join(refused.messages)
-    except PermissionDenied as refused:
-        message = str(refused) or _("You may not do this with this report.")
-    except Exception:  # the job ends visibly whatever went wrong; the detail is in the log
-        logger.exception("report job %s failed", job_pk)
-        message = _("The work failed because of an error in the system; nothing of it was written.")
+    except Exception as exc:  # the job ends visibly whatever went wrong; the detail is in the log
+        if isinstance(exc, jobs.JobCancelled):
+            jobs.forget_cancel(task_id)
+        elif not isinstance(exc, (ValidationError, PermissionDenied)):
+            logger.exception("report job %s failed", job_pk)
+        message = jobs.failure_message(exc, who=user, not_allowed=_("You may not do this with this report."))
     return services.report_job_update(job=job, status=ReportJob.Status.FAILED, message=message, by=WORKER)
-
-
-def abandoned_reason(tries: int) -> str:
-    return _(
-        "The background worker stopped (the server was restarted or the process was ended) %(tries)s "
-        "times before the work finished, so it was ended; nothing of it was written. Start it again."
-    ) % {"tries": tries}
 
 
 @jobs.on_abandoned(TASK_PATH)
@@ -95,5 +84,5 @@ def _abandoned(args: list[Any], kwargs: dict[str, Any], reason: str) -> None:
     job = ReportJob.objects.filter(pk=int(args[0] if args else kwargs["job_pk"])).first()
     if job is not None and job.is_open:
         services.report_job_update(
-            job=job, status=ReportJob.Status.FAILED, message=abandoned_reason(jobs.attempts()), by=WORKER
+            job=job, status=ReportJob.Status.FAILED, message=jobs.abandoned_reason(jobs.attempts()), by=WORKER
         )

@@ -10,6 +10,7 @@ programme and period whatever the route.
 
 from __future__ import annotations
 
+from .batch_jobs import batch_job_cancel, batch_job_start, batch_job_update, cancelled_message
 from .batches import (
     Progress,
     batch_approve,
@@ -19,7 +20,6 @@ from .batches import (
     objection_record,
     objection_resolve,
 )
-from .batch_jobs import batch_job_cancel, batch_job_start, batch_job_update, cancelled_message
 from .payments import (
     allowed_holders,
     enrolment_stop,

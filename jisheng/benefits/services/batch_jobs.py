@@ -39,7 +39,7 @@ def batch_job_start(
     running returns that job, so twenty identical requests make one job (and one batch). Who may do
     it is checked now, and again when the job runs.
 
-    Outermost: called by the pages only; the job and its queue entry are committed together."""
+    Outermost: called by the pages and the API; the job and its queue entry are committed together."""
     if kind == BatchJob.Kind.EXPORT:
         if batch is None:
             raise ValidationError(_("Say which batch to pay."))
@@ -126,5 +126,6 @@ def batch_job_cancel(*, job: BatchJob, by: Actor) -> BatchJob:
 
 
 def cancelled_message(who: Actor | str) -> str:
-    name = who if isinstance(who, str) else (getattr(who, "get_full_name", lambda: "")() or str(who))
-    return _("Cancelled by %(name)s; nothing of it was written.") % {"name": name}
+    from jisheng.core import jobs
+
+    return jobs.cancelled_message(who)

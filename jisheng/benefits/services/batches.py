@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -47,10 +48,10 @@ def _expect(batch: Batch, *statuses: str) -> None:
         raise ValidationError(_refusal(batch))
 
 
-Progress = Callable[[str], None]
+Progress = Callable[..., None]  # progress(point, done=, total=, unit=)
 
 
-def _no_progress(point: str) -> None:
+def _no_progress(point: str, **counts: Any) -> None:
     return None
 
 
@@ -129,7 +130,10 @@ def batch_propose(
         for d in result.proposals
         if d.subject.pk not in taken
     ]
-    Line.objects.bulk_create(lines, batch_size=500)
+    for start in range(0, len(lines), 500):
+        Line.objects.bulk_create(lines[start : start + 500])
+        done = min(start + 500, len(lines))
+        progress("batch_propose:lines", done=done, total=len(lines), unit="lines")
     progress("batch_propose:lines_written")
     batch.total = sum((line.amount for line in lines), Decimal("0.00"))
     batch.save(update_fields=["total"])

@@ -59,9 +59,14 @@ def payments_issue(*, batch: Batch, by: Actor, progress: Progress = _no_progress
             )
             % {"count": len(lacking), "names": names, "more": more}
         )
-    for line in batch.lines.filter(status=Line.Status.APPROVED).order_by("id"):
-        if line.pk in already:
-            continue
+    to_pay = [
+        line
+        for line in batch.lines.filter(status=Line.Status.APPROVED).order_by("id")
+        if line.pk not in already
+    ]
+    for number, line in enumerate(to_pay, start=1):
+        if number % 100 == 1 or number == len(to_pay):
+            progress("payments_issue:payments", done=number - 1, total=len(to_pay), unit="payments")
         try:
             with transaction.atomic():
                 Payment.objects.create(
@@ -79,6 +84,7 @@ def payments_issue(*, batch: Batch, by: Actor, progress: Progress = _no_progress
                 created += 1
         except IntegrityError:
             skipped += 1
+    progress("payments_issue:payments", done=len(to_pay), total=len(to_pay), unit="payments")
     progress("payments_issue:payments_written")
     if batch.status == Batch.Status.APPROVED:
         batch.status = Batch.Status.PAYING

@@ -61,11 +61,12 @@ def test_decisions_through_the_api_follow_the_process_and_a_repeat_is_a_conflict
     areas, staff, baby, client_for
 ):
     township = client_for(staff["township"])
-    batch = post(
+    job = post(
         township,
         "/api/v1/benefits/batches",
         {"programme": "childcare_subsidy", "year": 2025, "area": "411723101"},
     ).json()
+    batch = {"id": township.get(job["status_url"]).json()["batch"]}
     assert (
         post(township, f"/api/v1/benefits/batches/{batch['id']}/decisions", {"step": "notice"}).json()[
             "status"
@@ -91,8 +92,10 @@ def test_decisions_through_the_api_follow_the_process_and_a_repeat_is_a_conflict
     assert first.status_code == 200 and again.status_code == 409
     give_accounts(Batch.objects.get(pk=batch["id"]))
     payer = client_for(staff["payer"])  # four eyes: the approver does not pay
-    paid = post(payer, f"/api/v1/benefits/batches/{batch['id']}/decisions", {"step": "pay"}).json()
-    assert paid["status"] == "paying"
+    paid = post(payer, f"/api/v1/benefits/batches/{batch['id']}/decisions", {"step": "pay"})
+    assert paid.status_code == 202 and paid.json()["kind"] == "export", paid.content
+    assert payer.get(paid.json()["status_url"]).json()["status"] == "done"
+    assert Batch.objects.get(pk=batch["id"]).status == "paying"
 
 
 def test_the_person_timeline_lists_the_benefit_and_its_payment(areas, staff, baby):

@@ -37,7 +37,7 @@ def report_job_start(
     asked again while one is queued or running returns that job. Who may do it is checked now, and
     again when the job runs.
 
-    Outermost: called by the pages only; the job and its queue entry are committed together."""
+    Outermost: called by the pages and the API; the job and its queue entry are committed together."""
     if kind == ReportJob.Kind.APPROVE:
         if report is None:
             raise ValidationError(_("Say which report to approve."))
@@ -132,5 +132,6 @@ def report_job_cancel(*, job: ReportJob, by: Actor) -> ReportJob:
 
 
 def cancelled_message(who: Actor | str) -> str:
-    name = who if isinstance(who, str) else (getattr(who, "get_full_name", lambda: "")() or str(who))
-    return _("Cancelled by %(name)s; nothing of it was written.") % {"name": name}
+    from jisheng.core import jobs
+
+    return jobs.cancelled_message(who)

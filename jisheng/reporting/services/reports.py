@@ -27,10 +27,10 @@ from ..periods import Period
 from ..verification import blocking, verify
 
 HISTORY_PERIODS = 12
-Progress = Callable[[str], None]
+Progress = Callable[..., None]  # progress(point, done=, total=, unit=)
 
 
-def _no_progress(point: str) -> None:
+def _no_progress(point: str, **counts: Any) -> None:
     return None
 
 
@@ -466,9 +466,11 @@ def report_compile(
         report.area_id: report
         for report in Report.objects.filter(form=form, period_key=period.key, area__in=children)
     }
-    waiting = [
-        child.name for child in children if getattr(reports.get(child.code), "status", "") != "approved"
-    ]
+    waiting: list[str] = []
+    for number, child in enumerate(children, start=1):  # each area's report is checked in turn
+        if getattr(reports.get(child.code), "status", "") != "approved":
+            waiting.append(child.name)
+        progress("report_compile:areas", done=number, total=len(children), unit="areas")
     if not children:
         raise ValidationError(_("There is no area below this one to compile from."))
     if waiting:

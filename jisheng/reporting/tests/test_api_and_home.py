@@ -47,7 +47,9 @@ def test_a_village_report_goes_through_the_api(areas, forms, month, staff, clien
     approved = clerk.post(
         f"/api/v1/reporting/reports/{report_id}/approve", {"text": ""}, content_type="application/json"
     )
-    assert approved.json()["status"] == "approved"
+    assert approved.status_code == 202 and approved.json()["kind"] == "approve", approved.content
+    assert clerk.get(approved.json()["status_url"]).json()["status"] == "done"
+    assert clerk.get(f"/api/v1/reporting/reports/{report_id}").json()["status"] == "approved"
 
     indicator = clerk.get(
         "/api/v1/reporting/indicators/sex_ratio_at_birth?period=2026-M10&area=411723101201"
