@@ -22,6 +22,7 @@ from jisheng.accounts.permissions import Capability, may_take
 from jisheng.areas.models import Area
 from jisheng.areas.scoping import get_visible_or_404, visible_area
 from jisheng.audit.disclosure import disclosure_record
+from jisheng.core import jobs as core_jobs
 
 from . import engine, jobs, queries, services, whatif
 from .models import Batch, BatchJob, Line, Objection, Payment
@@ -253,6 +254,9 @@ def _job_context(request: HttpRequest, job: BatchJob) -> dict[str, Any]:
     return {
         "job": job,
         "can_cancel": job.is_open and job.created_by_id == request.user.pk,
+        **core_jobs.page_context(
+            job.task_id, is_open=job.is_open, failed=job.status == BatchJob.Status.FAILED
+        ),
     }
 
 

@@ -318,3 +318,12 @@ def failed_advice() -> str:
         "Correct what the reason names, then start the work again from the page; nothing of the failed "
         "attempt needs undoing. If it fails again for a system error, tell the system administrator."
     )
+
+
+def page_context(task_id: str | None, *, is_open: bool, failed: bool) -> dict[str, str]:
+    """What a job's page shows beside its state: the part reached while it runs ("第 3/12 个地区"),
+    and under a failure's reason what to do."""
+    return {
+        "progress": progress_text(task_id) if is_open else "",
+        "advice": failed_advice() if failed else "",
+    }

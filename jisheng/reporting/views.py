@@ -19,6 +19,7 @@ from jisheng.accounts.http import AuthenticatedHttpRequest
 from jisheng.accounts.permissions import Capability
 from jisheng.areas.models import Area, Level
 from jisheng.areas.scoping import get_visible_or_404
+from jisheng.core import jobs as core_jobs
 from jisheng.outreach.masking import HIDDEN_NOTE as HEALTH_HIDDEN
 
 from . import clock, corrections, jobs, queries, services
@@ -131,7 +132,13 @@ def job_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A queued compilation or approval: its state, polled while it is open (htmx), and cancel."""
     job = get_visible_or_404(ReportJob.objects.select_related("area", "form", "report"), request.user, pk=pk)
     template = "reporting/_job.html" if request.headers.get("HX-Request") else "reporting/job.html"
-    context = {"job": job, "can_cancel": job.is_open and job.created_by_id == request.user.pk}
+    context = {
+        "job": job,
+        "can_cancel": job.is_open and job.created_by_id == request.user.pk,
+        **core_jobs.page_context(
+            job.task_id, is_open=job.is_open, failed=job.status == ReportJob.Status.FAILED
+        ),
+    }
     return render(request, template, context)
 
 
