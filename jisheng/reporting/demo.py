@@ -64,10 +64,8 @@ def _officer(village: Area) -> User:
 def _manual(rng: random.Random) -> dict[str, int]:
     target, screen_target, movers = rng.randint(5, 20), rng.randint(20, 60), rng.randint(0, 6)
     return {
-        "campaign_sessions": rng.randint(1, 4),
-        "materials_distributed": rng.randint(50, 300),
-        "contraceptives_distributed": rng.randint(5, 40),
-        # The checks done and the women screened are counted from outreach's records, not typed.
+        # The checks done, the women screened, campaigns, publicity copies and contraceptive hand-outs are
+        # counted from outreach's records, not typed.
         "prepregnancy_target": target,
         "cancer_screen_target": screen_target,
         "migrants_out_new": movers,
@@ -108,7 +106,9 @@ def _last_month(
         with clock.travel_to(min(when, timezone.now())):
             services.report_submit(report=report, by=officer)
         if position == RETURNED:
-            services.report_return(report=report, comment="宣传品发放份数与台账不符，请核对后重报", by=head)
+            services.report_return(
+                report=report, comment="流出人口“四个一”落实人数与台账不符，请核对后重报", by=head
+            )
         elif position != PLANTED:
             services.report_approve(
                 report=report, by=head, explanation="已电话核实" if report.high_findings() else ""
@@ -126,9 +126,7 @@ def _this_month(
             continue
         officer = officers[village.code]
         report = services.report_open(form=form, period=period, area=village, by=officer)
-        services.report_save_values(
-            report=report, values={"campaign_sessions": rng.randint(1, 3)}, by=officer
-        )
+        services.report_save_values(report=report, values={"migrants_out_new": rng.randint(0, 3)}, by=officer)
         if position % 3 == 0:
             services.report_save_values(report=report, values=_manual(rng), by=officer)
             services.report_submit(report=report, by=officer)

@@ -1,15 +1,15 @@
-"""The monthly form counts campaigns, publicity copies and contraceptive hand-outs from outreach's records:
-the village officer no longer types them, the figures equal a count made directly in the database, the
-rule on publicity copies per event holds on the counted figures, and the records behind the contraceptive
-figure name no one (health data)."""
+"""The monthly form counts campaigns, publicity copies, contraceptive hand-outs, households visited and
+pairings in force from outreach's records: the village officer no longer types them, the figures equal a
+count made directly in the database, the rule on publicity copies per event holds on the counted figures,
+and the records behind the contraceptive figure name no one (health data)."""
 
 import datetime
 
 import pytest
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from jisheng.outreach import services as outreach
-from jisheng.outreach.models import Campaign, StockMovement
+from jisheng.outreach.models import Campaign, Pairing, StockMovement, Visit
 from jisheng.outreach.tests import factories
 from jisheng.reporting import services
 from jisheng.reporting.models import Report
@@ -36,7 +36,7 @@ def _campaign(area, on, name="关爱母亲"):
 
 
 @pytest.fixture
-def outreach_month(areas):
+def outreach_month(areas, staff):
     """In village A in October: two events, 260 leaflets handed out (200 at an event, 60 to a person),
     contraceptives handed to two women three times; records of September and of village B beside them."""
     village, other = areas["village_a"], areas["village_b"]
@@ -72,6 +72,19 @@ def outreach_month(areas):
             by=SETUP, area=village, item=pills, quantity=quantity, moved_on=DAY, person=woman
         )
     outreach.stock_hand_out(by=SETUP, area=village, item=pills, quantity=5, moved_on=DAY, campaign=market)
+    # Visits: one household twice and another once in October, a third in September; one pairing in
+    # force at the month's end and one ended within it.
+    homes = [factories.household(village) for _ in range(3)]
+    for home, on in ((homes[0], DAY), (homes[0], DAY), (homes[1], DAY), (homes[2], BEFORE)):
+        outreach.visit_record(
+            by=SETUP, household=home, visited_on=on, met="户主", asked="", promised="", follow_up_due=None
+        )
+    cadre = staff["village"]
+    outreach.pairing_start(by=SETUP, cadre=cadre, household=homes[0], difficulty="因病", started_on=BEFORE)
+    ended = outreach.pairing_start(
+        by=SETUP, cadre=cadre, household=homes[1], difficulty="因残", started_on=BEFORE
+    )
+    outreach.pairing_end(by=SETUP, pairing=ended, ended_on=DAY, reason="已脱困")
     return {"leaflets": leaflets, "market": market}
 
 
@@ -88,6 +101,13 @@ def _direct(village, month):
         "contraceptives_distributed": StockMovement.objects.filter(
             **within, item__kind="contraceptive", kind=StockMovement.Kind.HANDOUT_PERSON
         ).count(),
+        "households_visited": Visit.objects.filter(area=village, visited_on__range=(month.start, month.end))
+        .values("household_id")
+        .distinct()
+        .count(),
+        "pairings_active": Pairing.objects.filter(area=village, started_on__lte=month.end)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=month.end))
+        .count(),
     }
 
 
@@ -102,7 +122,13 @@ def test_the_village_officer_finds_the_outreach_figures_counted_and_types_only_w
     report = Report.objects.get(form=forms["village_month"], area=village, period_key=month.key)
 
     direct = _direct(village, month)
-    assert direct == {"campaign_sessions": 2, "materials_distributed": 260, "contraceptives_distributed": 3}
+    assert direct == {
+        "campaign_sessions": 2,
+        "materials_distributed": 260,
+        "contraceptives_distributed": 3,
+        "households_visited": 2,
+        "pairings_active": 1,
+    }
     assert {code: report.values[code] for code in direct} == direct
     assert {code: report.registry_values[code] for code in direct} == direct
     html = client.get(f"/reporting/{report.pk}/").content.decode()
