@@ -108,6 +108,7 @@ class Capability(enum.StrEnum):
     # exchange
     READ_EXCHANGE = "exchange.read"  # the peers and the reconciliation of what was sent and received
     MANAGE_EXCHANGE = "exchange.manage"  # add or disable peers, carry batch files, send failed ones again
+    ROTATE_EXCHANGE_KEY = "exchange.rotate_key"  # replace the deployment's signing key, announced to peers
     # migrants
     READ_MIGRANTS = "migrants.read"
     RECORD_MIGRANTS = "migrants.record"  # departures with 四个一, arrivals, returns, education sessions
@@ -222,6 +223,7 @@ GRANTS: dict[Capability, Grant] = {
     # exchange
     Capability.READ_EXCHANGE: _grant(R.COUNTY_STAFF, R.CITY_STAFF, R.AUDITOR, changes=False),
     Capability.MANAGE_EXCHANGE: _grant(R.COUNTY_STAFF, R.CITY_STAFF),
+    Capability.ROTATE_EXCHANGE_KEY: _grant(R.SECURITY_ADMIN),
     # migrants
     Capability.READ_MIGRANTS: _grant(*_ALL_STAFF_READERS, changes=False),
     Capability.RECORD_MIGRANTS: _grant(*_FIELD_STAFF),

@@ -11,6 +11,13 @@ def _may_read_exchange(user: Any) -> bool:
     return permissions.holds(user, Capability.READ_EXCHANGE)
 
 
+def _may_rotate_key(user: Any) -> bool:
+    from jisheng.accounts import permissions
+    from jisheng.accounts.permissions import Capability
+
+    return permissions.holds(user, Capability.ROTATE_EXCHANGE_KEY)
+
+
 class ExchangeConfig(AppConfig):
     name = "jisheng.exchange"
     label = "exchange"
@@ -20,7 +27,12 @@ class ExchangeConfig(AppConfig):
             "label": _("Exchange with other deployments"),
             "url": "exchange:peers",
             "visible": _may_read_exchange,
-        }
+        },
+        {
+            "label": _("Exchange signing key"),
+            "url": "exchange:key",
+            "visible": _may_rotate_key,
+        },
     ]
     # Due messages go out every minute (the scheduler wakes every 30 seconds); sending is idempotent.
     periodic_commands = [("exchange-send", 1)]

@@ -5,6 +5,7 @@ JISHENG_EXCHANGE_SELF_NAME    its name as peers list it; default: that area's na
 JISHENG_EXCHANGE_MAX_SKEW_SECONDS  how far a message's time may be from ours over the network (600)
 JISHENG_EXCHANGE_FILE_MAX_AGE_DAYS  how old a signed batch file may be when imported (60)
 JISHENG_EXCHANGE_SEND_ON_COMMIT   "0": only the periodic `exchange-send` sends (default "1": also right away)
+JISHENG_EXCHANGE_KEY_GRACE_DAYS  how long a peer's replaced key still verifies messages in flight (7)
 JISHENG_EXCHANGE_TEST_KINDS   "1": register the test-only kind ``test.echo`` (two-instance tests, bench)
 """
 
@@ -49,3 +50,7 @@ def send_on_commit() -> bool:
 
 def test_kinds() -> bool:
     return _flag("JISHENG_EXCHANGE_TEST_KINDS", "0")
+
+
+def key_grace_days() -> float:
+    return float(_get("JISHENG_EXCHANGE_KEY_GRACE_DAYS", "7"))

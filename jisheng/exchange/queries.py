@@ -101,3 +101,12 @@ def unattributed_refusals(*, limit: int = 50) -> list[InboxRefusal]:
     """Refused messages that claimed no known peer as sender (unknown senders, garbage)."""
     known = Peer.objects.values_list("code", flat=True)
     return list(InboxRefusal.objects.exclude(sender_code__in=known)[:limit])
+
+
+def key_rotation_status() -> list[dict[str, Any]]:
+    """Per peer: the state of our last key announcement to it, and its own last key change (two
+    queries, whatever the number of peers)."""
+    last: dict[int, OutboxMessage] = {}
+    for message in OutboxMessage.objects.filter(kind="exchange.key_rotation").order_by("created_at", "pk"):
+        last[message.peer_id] = message
+    return [{"peer": peer, "announcement": last.get(peer.pk)} for peer in Peer.objects.order_by("code")]

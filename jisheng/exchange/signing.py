@@ -46,19 +46,58 @@ def _create(directory: Path) -> None:
     (directory / "ed25519.pub").write_text(public_key_text(private.public_key()) + "\n")
 
 
-@lru_cache(maxsize=4)
-def _load(directory: str) -> Ed25519PrivateKey:
-    path = Path(directory)
-    if not (path / "ed25519.key").exists():
-        _create(path)
-    loaded = serialization.load_pem_private_key((path / "ed25519.key").read_bytes(), password=None)
+@lru_cache(maxsize=8)
+def _load_file(path: str, changed: int) -> Ed25519PrivateKey:
+    """The key in ``path`` as it was when its file last changed (``changed``: its mtime in ns), so a
+    rotation made by another process is seen by every process at its next signature."""
+    loaded = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
     if not isinstance(loaded, Ed25519PrivateKey):  # pragma: no cover - only a hand-edited key file
         raise TypeError("the exchange key is not an Ed25519 key")
     return loaded
 
 
+def _load(directory: str) -> Ed25519PrivateKey:
+    path = Path(directory) / "ed25519.key"
+    try:
+        changed = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        _create(Path(directory))
+        changed = path.stat().st_mtime_ns
+    return _load_file(str(path), changed)
+
+
 def private_key() -> Ed25519PrivateKey:
     return _load(str(key_dir()))
+
+
+def previous_private_key() -> Ed25519PrivateKey | None:
+    """The key replaced by the last rotation (kept to sign the rotation's announcement), if any."""
+    path = key_dir() / "ed25519.previous.key"
+    try:
+        return _load_file(str(path), path.stat().st_mtime_ns)
+    except FileNotFoundError:
+        return None
+
+
+def rotate(new: Ed25519PrivateKey) -> None:
+    """Make ``new`` this deployment's key; the current one is kept as the previous key. Each file is
+    replaced whole (written beside it, then renamed), so a reader sees the old key or the new one."""
+    directory = key_dir()
+    current = directory / "ed25519.key"
+    pem = new.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    staged = directory / "ed25519.key.new"
+    staged.unlink(missing_ok=True)
+    fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    if current.exists():
+        os.replace(current, directory / "ed25519.previous.key")
+    os.replace(staged, current)
+    public = directory / "ed25519.pub.new"
+    public.write_text(public_key_text(new.public_key()) + "\n")
+    os.replace(public, directory / "ed25519.pub")
 
 
 def public_key_text(key: Ed25519PublicKey) -> str:

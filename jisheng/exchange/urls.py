@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("peers/<str:code>/retry", views.peer_retry, name="peer_retry"),
     path("peers/<str:code>/export", views.peer_export, name="peer_export"),
     path("import", views.batch_import, name="import"),
+    path("key", views.key, name="key"),
 ]

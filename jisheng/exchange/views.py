@@ -17,7 +17,7 @@ from jisheng.accounts.permissions import Capability
 from jisheng.core.clientaddress import client_address
 from jisheng.core.uploads import MB, limit_uploads, nothing_submitted, upload_refusal
 
-from . import identity, queries, services
+from . import conf, identity, queries, services
 from .models import Peer
 
 
@@ -148,3 +148,32 @@ def batch_import(request: AuthenticatedHttpRequest) -> HttpResponse:
             except PermissionDenied as exc:
                 messages.error(request, str(exc))
     return render(request, "exchange/import.html", {"result": result})
+
+
+@permissions.capability_required(Capability.ROTATE_EXCHANGE_KEY)
+def key(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The security administrator's page: this deployment's public key, whether each peer has taken the
+    last rotation, and the step that rotates the key pair."""
+    if not _deployment_wide(request, Capability.ROTATE_EXCHANGE_KEY):
+        raise PermissionDenied(_("This is outside your area."))
+    if request.method == "POST":
+        try:
+            rotation = services.key_rotate(by=request.user)
+        except (ValidationError, PermissionDenied) as refusal:
+            messages.error(request, "；".join(getattr(refusal, "messages", [str(refusal)])))
+        else:
+            messages.success(
+                request,
+                _("The key was replaced; the new public key is announced to %(count)s peers.")
+                % {"count": len(rotation.peers)},
+            )
+        return redirect("exchange:key")
+    return render(
+        request,
+        "exchange/key.html",
+        {
+            "me": identity.current(),
+            "peers": queries.key_rotation_status(),
+            "grace_days": conf.key_grace_days(),
+        },
+    )

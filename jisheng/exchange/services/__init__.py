@@ -39,6 +39,7 @@ from .common import (
     logger,
 )
 from .files import MAX_FILE_BYTES, FileRefused, ImportResult, _check_file, batch_export, batch_import
+from .keys import KEY_ROTATION, Rotation, key_rotate, rotation_pending, signature_of, signing_key_for
 from .peers import _clean_prefixes, _peer_snapshot, peer_add, peer_disable, peer_for_area
 from .receiving import (
     EnvelopeRefused,
@@ -72,6 +73,12 @@ from .sending import (
 )
 
 __all__ = [
+    "KEY_ROTATION",
+    "Rotation",
+    "key_rotate",
+    "rotation_pending",
+    "signature_of",
+    "signing_key_for",
     "BATCH_SIZE",
     "INBOX",
     "MAX_ATTEMPTS",

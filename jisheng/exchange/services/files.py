@@ -25,6 +25,7 @@ from .common import (
     RECEIPT_KIND,
     STALE_AFTER,
 )
+from .keys import signature_of
 from .receiving import EnvelopeRefused, _refusal_record, inbox_receive
 from .sending import envelope_of
 
@@ -176,7 +177,7 @@ def _check_file(document: Any) -> list[Any]:
         raise EnvelopeRefused(
             "unknown_peer", _("The sender %(code)s is not a trusted peer.") % {"code": sender}
         )
-    if not signing.verify(document, peer.public_key):
+    if signature_of(peer, document) not in ("current", "previous"):
         raise EnvelopeRefused(
             "bad_signature",
             _(

@@ -20,6 +20,7 @@ from ..models import InboxMessage, InboxRefusal, InboxState, OutboxMessage, Outb
 from .common import (
     RECEIPT_KIND,
 )
+from .keys import KEY_ROTATION, _key_rotation_received, expired_key_reason, signature_of
 from .sending import _apply_receipt, _receipt_valid
 
 # --- receiving
@@ -142,7 +143,10 @@ def _check_envelope(
         raise EnvelopeRefused(
             "unknown_peer", _("The sender %(code)s is not a trusted peer.") % {"code": envelope["from"]}
         )
-    if not signing.verify(envelope, peer.public_key):
+    signed_by = signature_of(peer, envelope)
+    if signed_by == "expired":
+        raise EnvelopeRefused("old_key", expired_key_reason(peer))
+    if not signed_by:
         raise EnvelopeRefused(
             "bad_signature",
             _(
@@ -280,6 +284,12 @@ def _run_handler(message: InboxMessage, peer: Peer, *, by: Actor) -> tuple[dict[
     """The handler's payload, or its refusal's reason; what a refusing handler wrote is rolled back."""
     if message.kind == RECEIPT_KIND:
         return _receipt_message(message, peer, by=by), ""
+    if message.kind == KEY_ROTATION:
+        try:
+            with transaction.atomic():
+                return _key_rotation_received(message, peer, by=by), ""
+        except handlers.Refused as refusal:
+            return {}, refusal.reason
     handler = handlers.handler_for(message.kind)
     if handler is None:
         return {}, _("This deployment does not handle messages of kind “%(kind)s”.") % {"kind": message.kind}

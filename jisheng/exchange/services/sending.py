@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Max, Q
@@ -32,6 +33,7 @@ from .common import (
     backoff,
     logger,
 )
+from .keys import signature_of, signing_key_for
 from .peers import peer_for_area
 
 # --- sending
@@ -126,10 +128,15 @@ def message_send(
 
 
 def envelope_of(
-    message: OutboxMessage, *, sent: datetime.datetime, own_code: str | None = None
+    message: OutboxMessage,
+    *,
+    sent: datetime.datetime,
+    own_code: str | None = None,
+    key: Ed25519PrivateKey | None = None,
 ) -> dict[str, Any]:
     """The signed envelope of an outbox message, as sent at ``sent`` (``own_code``: this deployment's
-    code, when the caller has it already for a whole batch)."""
+    code, when the caller has it already for a whole batch; ``key``: the previous key while the peer
+    has not yet acknowledged our key rotation, see ``keys.signing_key_for``)."""
     return signing.sign(
         {
             "v": envelopes.VERSION,
@@ -144,7 +151,8 @@ def envelope_of(
             "created": envelopes.timestamp(message.created_at),
             "sent": envelopes.timestamp(sent),
             "body": message.body,
-        }
+        },
+        key,
     )
 
 
@@ -297,7 +305,8 @@ def _send_batch(peer: Peer, claimed: list[OutboxMessage], *, by: Actor) -> SendR
         batch.append(message)
     _release(released)
     own_code = identity.self_code()
-    envelopes_out = [envelope_of(message, sent=sent_at, own_code=own_code) for message in batch]
+    key = signing_key_for(peer)
+    envelopes_out = [envelope_of(message, sent=sent_at, own_code=own_code, key=key) for message in batch]
     try:
         answer = transport.post(peer.base_url, envelopes_out)
     except transport.TransportError as exc:
@@ -380,7 +389,7 @@ def _receipt_valid(
         and receipt["from"] == peer.code
         and receipt["to"] == (own_code or identity.self_code())
         and receipt["status"] in {"applied", "refused"}
-        and signing.verify(receipt, peer.public_key)
+        and signature_of(peer, receipt) in ("current", "previous")
     )
 
 
