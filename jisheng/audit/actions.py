@@ -24,6 +24,7 @@ KINDS: dict[str, Promise] = {
     "reporting": _("Reports"),
     "messaging": _("Messages to residents"),
     "audit": _("Audit trail"),
+    "crypto": _("Cryptographic keys"),
 }
 
 ACTIONS: dict[str, Promise] = {
@@ -36,6 +37,7 @@ ACTIONS: dict[str, Promise] = {
     "account.totp_verify": _("Second factor verified"),
     "account.unlock": _("Account unlocked"),
     "account.lockout": _("Account locked out"),
+    "crypto.field_key_rotate": _("Data encryption key rotated"),
     "token.create": _("API token created"),
     "token.revoke": _("API token revoked"),
     "token.revoke_all": _("All API tokens revoked"),
