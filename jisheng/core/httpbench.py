@@ -8,7 +8,8 @@ mean time in the mix). Same gunicorn settings, same database (SQLite, or Postgre
 
 Settings from the environment (defaults in brackets): JISHENG_HTTPBENCH_CLIENTS [50],
 JISHENG_HTTPBENCH_SECONDS [60], JISHENG_HTTPBENCH_WARMUP [5], JISHENG_HTTPBENCH_OPEN_RATE [100, 0 skips
-the open-loop run], JISHENG_HTTPBENCH_OPEN_SECONDS [60], JISHENG_WORKERS [3], JISHENG_THREADS [4].
+the open-loop run], JISHENG_HTTPBENCH_OPEN_SECONDS [60], JISHENG_WORKERS and JISHENG_THREADS [the
+serve command's defaults].
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.conf import settings
 
 from .bench import BenchContext, measure
 from .loadbench import runner
+from .management.commands import serve
 
 ORDER = 90
 
@@ -34,8 +36,8 @@ def load_from_environment(seed: int = 1) -> runner.Load:
         seconds=float(env("JISHENG_HTTPBENCH_SECONDS", "60")),
         warmup=float(env("JISHENG_HTTPBENCH_WARMUP", "5")),
         seed=seed,
-        workers=int(env("JISHENG_WORKERS", "3")),
-        threads=int(env("JISHENG_THREADS", "4")),
+        workers=serve.default_workers(),
+        threads=serve.default_threads(),
         open_rate=float(env("JISHENG_HTTPBENCH_OPEN_RATE", "100")),
         open_seconds=float(env("JISHENG_HTTPBENCH_OPEN_SECONDS", "60")),
     )

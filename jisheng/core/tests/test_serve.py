@@ -36,3 +36,18 @@ def test_the_job_worker_runs_beside_the_scheduler_and_is_started_again_when_it_d
     assert status == 0
     assert len(runs.read_text()) >= 2
     assert all(child is None or child.poll() is not None for child in supervisor.helpers.values())
+
+
+def test_the_workers_and_threads_default_to_the_settled_counts_unless_the_environment_says_otherwise(
+    monkeypatch,
+) -> None:
+    monkeypatch.delenv("JISHENG_WORKERS", raising=False)
+    monkeypatch.delenv("JISHENG_THREADS", raising=False)
+    parser = serve.Command().create_parser("jisheng", "serve")
+    options = parser.parse_args([])
+    assert (options.workers, options.threads) == (serve.DEFAULT_WORKERS, serve.DEFAULT_THREADS)
+    monkeypatch.setenv("JISHENG_WORKERS", "2")
+    monkeypatch.setenv("JISHENG_THREADS", "8")
+    options = serve.Command().create_parser("jisheng", "serve").parse_args([])
+    assert (options.workers, options.threads) == (2, 8)
+    assert serve.Command().create_parser("jisheng", "serve").parse_args(["--threads", "3"]).threads == 3

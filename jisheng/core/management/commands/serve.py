@@ -29,6 +29,18 @@ from django.core.management.base import BaseCommand, CommandParser
 # A Unix socket path must fit in sun_path (108 bytes on Linux, with its terminating NUL).
 MAX_SOCKET_PATH = 100
 RESTART_PAUSE_SECONDS = 10
+# gunicorn's workers and threads on the office's two cores, unless JISHENG_WORKERS / JISHENG_THREADS or
+# --workers / --threads say otherwise (docs/benchmarks.md, HTTP: the sweep).
+DEFAULT_WORKERS = 3
+DEFAULT_THREADS = 4
+
+
+def default_workers() -> int:
+    return int(os.environ.get("JISHENG_WORKERS", str(DEFAULT_WORKERS)))
+
+
+def default_threads() -> int:
+    return int(os.environ.get("JISHENG_THREADS", str(DEFAULT_THREADS)))
 
 
 def control_socket_options(data_dir: Path) -> dict[str, Any]:
@@ -50,8 +62,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("JISHENG_WORKERS", "3")))
-        parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument("--workers", type=int, default=default_workers())
+        parser.add_argument("--threads", type=int, default=default_threads())
         parser.add_argument(
             "--no-scheduler",
             action="store_true",
