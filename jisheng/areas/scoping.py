@@ -45,13 +45,31 @@ class ScopedQuerySet(models.QuerySet[ModelT]):
         return f"{path}__code"
 
     def within(self, prefix: str) -> ScopedQuerySet[ModelT]:
+        scoped = self._one_county(prefix)
         low, high = code_range(prefix)
         if low == high:
             # A village (a full 12-digit code) is one value, not a range: an equality lets the
             # planner read an index led by the area in the order of its next column (a village's
             # visits or cases newest first) instead of sorting every row of the village.
-            return self.filter(**{self._area_field(): low})
-        return self.filter(**{f"{self._area_field()}__range": (low, high)})
+            return scoped.filter(**{self._area_field(): low})
+        return scoped.filter(**{f"{self._area_field()}__range": (low, high)})
+
+    def _one_county(self, prefix: str) -> ScopedQuerySet[ModelT]:
+        """A model partitioned by county (``partition_county_field``, see jisheng.core.partitions)
+        read at a county or below also gets ``county_code = …``: the area range alone does not tell
+        PostgreSQL's planner which partition to read, the equality on the partition key does."""
+        county_field = getattr(self.model, "partition_county_field", None)
+        if not county_field or len(prefix) < 6:
+            return self
+        return self.filter(**{str(county_field): prefix[:6]})
+
+    def in_county_of(self, user: Any) -> ScopedQuerySet[ModelT]:
+        """Only the partition key of a user at a county or below (all rows otherwise): for a subquery
+        that must prune partitions without the area range beside it (see registry's search)."""
+        prefix = user_prefix(user)
+        if prefix is None:
+            return self.none()
+        return self._one_county(prefix)
 
     def visible_to(self, user: Any) -> ScopedQuerySet[ModelT]:
         prefix = user_prefix(user)

@@ -115,7 +115,9 @@ class Line(PayeeAccount):
         APPROVED = "approved", _("Approved")
 
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="lines")
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     area = models.ForeignKey(
         "areas.Area", verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
     )
@@ -186,7 +188,9 @@ class Payment(PayeeAccount):
         FAILED = "failed", _("Failed")
 
     line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="payments")
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
     programme_id = models.CharField(max_length=40)
     period = models.CharField(max_length=10)
@@ -245,7 +249,9 @@ class Application(PayeeAccount):
         FATHER = "father", _("Father")
         GUARDIAN = "guardian", _("Other guardian")
 
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
     programme_id = models.CharField(_("programme"), max_length=40)
     year = models.PositiveSmallIntegerField(_("year"))
@@ -259,7 +265,12 @@ class Application(PayeeAccount):
         _("relation to the beneficiary"), max_length=10, choices=Relation.choices, blank=True
     )
     applicant = models.ForeignKey(
-        "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "registry.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     applied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -302,7 +313,9 @@ class Enrolment(models.Model):
         ACTIVE = "active", _("Active")
         STOPPED = "stopped", _("Stopped")
 
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
     programme_id = models.CharField(_("programme"), max_length=40)
     since_year = models.PositiveSmallIntegerField(_("since"))

@@ -48,7 +48,11 @@ class MaritalCertificate(models.Model):
     carrying the Art. 7 fields as they stood on issue; a newer one supersedes it."""
 
     person = models.ForeignKey(
-        "registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="+"
+        "registry.Person",
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     area = models.ForeignKey(
         "areas.Area", verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
@@ -93,7 +97,11 @@ class Departure(models.Model):
     """流出: a person of a village of this deployment who lives and works elsewhere, with the 四个一."""
 
     person = models.ForeignKey(
-        "registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="+"
+        "registry.Person",
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     area = models.ForeignKey(
         "areas.Area", verbose_name=_("home village"), on_delete=models.PROTECT, related_name="+"
@@ -182,7 +190,11 @@ class Arrival(models.Model):
     """流入: a person from elsewhere who came to live in a village of this deployment."""
 
     person = models.ForeignKey(
-        "registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="+"
+        "registry.Person",
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     area = models.ForeignKey(
         "areas.Area", verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
@@ -297,6 +309,7 @@ class VerificationRequest(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_constraint=False,
     )
     person_name = models.CharField(_("name"), max_length=32)
     person_id_number = models.CharField(_("resident ID number"), max_length=18)
@@ -385,6 +398,7 @@ class Notice(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_constraint=False,
     )
     person_name = models.CharField(_("name"), max_length=32)
     person_id_number = models.CharField(_("resident ID number"), max_length=18)
@@ -414,7 +428,11 @@ class EducationSession(models.Model):
     """Health education of a migrant newly-wed (seed 002): one session attended, per person."""
 
     person = models.ForeignKey(
-        "registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="+"
+        "registry.Person",
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     area = models.ForeignKey(
         "areas.Area", verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"

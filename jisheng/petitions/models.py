@@ -75,7 +75,12 @@ class PetitionerFile(models.Model):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     person = models.ForeignKey(
-        "registry.Person", verbose_name=_("person"), null=True, blank=True, on_delete=models.SET_NULL
+        "registry.Person",
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
     )
     representatives = models.JSONField(_("representatives"), default=list, blank=True)
     group_size = models.PositiveIntegerField(_("people in the group"), null=True, blank=True)

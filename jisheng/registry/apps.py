@@ -30,6 +30,18 @@ class RegistryConfig(AppConfig):
         },
     ]
 
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate, post_save
+
+        from jisheng.areas.models import Area
+
+        from . import partitions
+
+        # The counties' partitions of the person tables (PostgreSQL): after migrate, and for a county
+        # area when it is created.
+        post_migrate.connect(partitions.after_migrate, sender=self, dispatch_uid="registry.partitions")
+        post_save.connect(partitions.county_created, sender=Area, dispatch_uid="registry.county_partitions")
+
     def home_actions(self, user: Any) -> list[dict[str, Any]]:
         """The village officer's daily registry actions, straight from the home page."""
         from django.urls import reverse

@@ -217,8 +217,8 @@ def _baseline_import(path: Path, village: str) -> float:
             "INSERT INTO registry_person (name, id_number, id_tail, sex, birth_date, residence_area_id, "
             "created_at, updated_at, name_pinyin, name_initials, name_pinyin_alt, name_initials_alt, "
             "ethnicity, marital_status, phone, hukou_type, registered_area_code, address, relation_to_head, "
-            "status) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, '', '', NULL, NULL, '01', '90', '', '', '', '', '', 'alive')",
-            [(*v, v[-1]) for v in values],
+            "status, county_code) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, '', '', NULL, NULL, '01', '90', '', '', '', '', '', 'alive', %s)",
+            [(*v, v[-1], village[:6]) for v in values],
         )
     return time.perf_counter() - started
 

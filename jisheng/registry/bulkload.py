@@ -46,16 +46,39 @@ def reserve_ids(model: type[models.Model], count: int) -> int:
         return int(cursor.fetchone()[0])
 
 
+def _county_fields(model: type[models.Model]) -> list[Any]:
+    from jisheng.core.partitions import CountyCodeField
+
+    return [field for field in model._meta.concrete_fields if isinstance(field, CountyCodeField)]
+
+
 def columns_of(model: type[models.Model]) -> list[str]:
-    return [str(field.column) for field in model._meta.concrete_fields]
+    """The columns a caller's rows give: every concrete field but the derived county codes."""
+    derived = set(_county_fields(model))
+    return [str(field.column) for field in model._meta.concrete_fields if field not in derived]
+
+
+def _with_county_codes(model: type[models.Model], rows: Sequence[Sequence[Any]]) -> tuple[list[str], Any]:
+    """The columns and rows with each county code (the partition key on PostgreSQL) appended, derived
+    from its area column as the model field derives it on save: callers never compute it."""
+    columns = columns_of(model)
+    derived = _county_fields(model)
+    if not derived:
+        return columns, rows
+    sources = [
+        columns.index(str(getattr(model._meta.get_field(field.source), "column", ""))) for field in derived
+    ]
+    extended = [(*row, *((row[i] or "")[:6] for i in sources)) for row in rows]
+    return [*columns, *(str(field.column) for field in derived)], extended
 
 
 def insert_rows(model: type[models.Model], rows: Sequence[Sequence[Any]]) -> None:
-    """Insert tuples given in the model's concrete-field column order (id included)."""
+    """Insert tuples given in the model's concrete-field column order (id included; county codes
+    left out, they are derived here)."""
     if not rows:
         return
     table = model._meta.db_table
-    columns = columns_of(model)
+    columns, rows = _with_county_codes(model, rows)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
@@ -131,7 +154,9 @@ def _secondary_indexes(table: str) -> list[tuple[str, str]]:
                 "AND sql NOT LIKE 'CREATE UNIQUE%%'",
                 [table],
             )
-        return [(name, sql) for name, sql in cursor.fetchall()]
+        # A partitioned table's index reads "ON ONLY" (built on the parent alone, invalid until each
+        # partition has its own): rebuilt without it, it is built on every partition.
+        return [(name, sql.replace(" ON ONLY ", " ON ")) for name, sql in cursor.fetchall()]
 
 
 @contextmanager

@@ -75,8 +75,6 @@ def text_condition(q: str) -> Q | None:
             condition |= Q(id_tail=id_tail_index(upper))
         if re.fullmatch(r"1\d{10}", text):
             condition |= Q(phone=text)
-        elif len(text) >= 7:
-            condition |= _prefix("phone", text)
         return condition
     if text.isascii() and text.isalpha():
         letters = text.lower()
@@ -105,7 +103,8 @@ def person_search_queryset(user: Any, criteria: SearchCriteria) -> QuerySet[Pers
         # As a subquery on the primary key, so the planner reads the name/ID index and checks the
         # area per row; given both ranges side by side, SQLite picks the area index and would scan a
         # whole county for "zs".
-        queryset = queryset.filter(pk__in=Person.objects.filter(condition).values("pk"))
+        # The subquery keeps the county (the partition key) so it reads that county's partition only.
+        queryset = queryset.filter(pk__in=Person.objects.in_county_of(user).filter(condition).values("pk"))
     if criteria.area_code:
         prefix = criteria.area_code.rstrip("0") or criteria.area_code
         area = Area.objects.filter(code=criteria.area_code.ljust(12, "0")).first()

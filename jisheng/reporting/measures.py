@@ -346,6 +346,11 @@ def _scans(measure: Measure, prefix: str) -> bool:
 
 
 def _in_area(measure: Measure, rows: QuerySet[Any], prefix: str) -> QuerySet[Any]:
+    county_field = getattr(rows.model, "partition_county_field", None)
+    if county_field and len(prefix) >= COUNTY_PREFIX_LENGTH:
+        # Persons are partitioned by county on PostgreSQL: the equality on the partition key lets the
+        # planner read only this county's partition (the code range alone does not).
+        rows = rows.filter(**{county_field: prefix[:COUNTY_PREFIX_LENGTH]})
     if _scans(measure, prefix):
         return rows.alias(in_area=unindexed(measure.area_column, CharField())).filter(
             in_area__range=code_range(prefix)

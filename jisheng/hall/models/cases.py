@@ -70,7 +70,12 @@ class Application(models.Model):
         "areas.Area", verbose_name=_("office"), on_delete=models.PROTECT, related_name="hall_office_cases"
     )
     person = models.ForeignKey(
-        "registry.Person", verbose_name=_("person"), null=True, blank=True, on_delete=models.SET_NULL
+        "registry.Person",
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
     )
     applicant_name = models.CharField(_("applicant"), max_length=32)
     applicant_id_number = models.CharField(_("resident ID number"), max_length=18)

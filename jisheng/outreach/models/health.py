@@ -32,7 +32,11 @@ class PrePregnancyCheck(models.Model):
         HIGH_RISK = "high_risk", _("High risk, referred")
 
     wife = models.ForeignKey(
-        "registry.Person", verbose_name=_("wife"), on_delete=models.PROTECT, related_name="+"
+        "registry.Person",
+        verbose_name=_("wife"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     husband = models.ForeignKey(
         "registry.Person",
@@ -41,6 +45,7 @@ class PrePregnancyCheck(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_constraint=False,
     )
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.BOOKED)
@@ -92,7 +97,11 @@ class Screening(models.Model):
         SUSPECTED = "suspected", _("Suspected cancer")
 
     woman = models.ForeignKey(
-        "registry.Person", verbose_name=_("woman"), on_delete=models.PROTECT, related_name="+"
+        "registry.Person",
+        verbose_name=_("woman"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("screening"), max_length=10, choices=Kind.choices)
@@ -128,7 +137,11 @@ class HealthReferral(models.Model):
         INFERTILITY = "infertility", _("Infertility")
 
     person = models.ForeignKey(
-        "registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="+"
+        "registry.Person",
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("referral"), max_length=12, choices=Kind.choices)

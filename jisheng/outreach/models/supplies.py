@@ -78,7 +78,12 @@ class StockMovement(models.Model):
     quantity = models.IntegerField(_("quantity"))  # + in, - out
     moved_on = models.DateField(_("date"))
     person = models.ForeignKey(
-        "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "registry.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     campaign = models.ForeignKey(
         "outreach.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="movements"

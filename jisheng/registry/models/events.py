@@ -19,10 +19,18 @@ class Marriage(models.Model):
         REUNION = "23", _("Remarriage to former spouse")
 
     husband = models.ForeignKey(
-        "registry.Person", verbose_name=_("husband"), on_delete=models.PROTECT, related_name="+"
+        "registry.Person",
+        verbose_name=_("husband"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     wife = models.ForeignKey(
-        "registry.Person", verbose_name=_("wife"), on_delete=models.PROTECT, related_name="+"
+        "registry.Person",
+        verbose_name=_("wife"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     date = models.DateField(_("date of marriage"))
     kind = models.CharField(_("kind"), max_length=2, choices=Kind.choices, default=Kind.FIRST)
@@ -59,9 +67,14 @@ class Birth(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="birth",
+        db_constraint=False,
     )
     mother = models.ForeignKey(
-        "registry.Person", verbose_name=_("mother"), on_delete=models.PROTECT, related_name="+"
+        "registry.Person",
+        verbose_name=_("mother"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     father = models.ForeignKey(
         "registry.Person",
@@ -70,6 +83,7 @@ class Birth(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_constraint=False,
     )
     date = models.DateField(_("date of birth"))
     birth_order = models.PositiveSmallIntegerField(_("birth order"))
@@ -103,7 +117,11 @@ class Contraception(models.Model):
     """A contraceptive measure of a woman of childbearing age (or her husband's sterilisation)."""
 
     person = models.ForeignKey(
-        "registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="+"
+        "registry.Person",
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     method = models.CharField(_("method"), max_length=3, choices=ContraceptiveMethod.choices)
     start_date = models.DateField(_("start date"))
@@ -137,6 +155,7 @@ class ResidencePeriod(models.Model):
         verbose_name=_("person"),
         on_delete=models.CASCADE,
         related_name="residence_periods",
+        db_constraint=False,
     )
     area_code = models.CharField(_("area code"), max_length=12)
     start_date = models.DateField(_("from"))

@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from jisheng.areas.scoping import ScopedManager
 from jisheng.core.crypto.fields import SealedCharField, blind_index
+from jisheng.core.partitions import CountyCodeField
 
 from ..codes import HukouType, MaritalStatus, PersonStatus, Relation, Sex
 
@@ -123,6 +124,7 @@ class Person(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,  # indexed below, for the few merged records only
+        db_constraint=False,  # persons are partitioned by county: the services keep the reference
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -130,8 +132,12 @@ class Person(models.Model):
     # otherwise: the name is kept as written, and a search typed in simplified characters finds it.
     # Declared last: the bulk loads give rows in column order, and the older columns keep their places.
     name_simplified = models.CharField(max_length=32, null=True, blank=True)
+    # The county of residence_area, the partition key on PostgreSQL (jisheng.core.partitions): set on
+    # every insert and on every save that moves the person. Declared last, as name_simplified.
+    county_code = CountyCodeField(source="residence_area")
     history = HistoricalRecords(
         excluded_fields=[
+            "county_code",
             "name_pinyin",
             "name_initials",
             "name_pinyin_alt",
@@ -143,6 +149,7 @@ class Person(models.Model):
     )
 
     scope_area_path = "residence_area"
+    partition_county_field = "county_code"
     objects = ScopedManager()
 
     class Meta:
@@ -182,13 +189,16 @@ class Person(models.Model):
             ),
         ]
         constraints = [
-            # One live record per ID number: twenty simultaneous "create person" requests could each
-            # pass the service's check before any had written. A merged record keeps its number (the
-            # trail shows what was merged), and persons without an ID yet are many.
+            # One live record per ID number in a county: twenty simultaneous "create person" requests
+            # could each pass the service's check before any had written. A merged record keeps its
+            # number (the trail shows what was merged), and persons without an ID yet are many.
+            # The county is part of the key because a partitioned table's unique keys must hold the
+            # partition key; across counties the constraint became a check: person_create looks the
+            # number up in every county under a lock on the number (services.people._hold_id_number).
             models.UniqueConstraint(
-                fields=["id_number"],
+                fields=["id_number", "county_code"],
                 condition=models.Q(merged_into__isnull=True) & ~models.Q(id_number=""),
-                name="registry_one_live_person_per_id",
+                name="registry_one_live_person_per_id_in_county",
             )
         ]
 
@@ -201,7 +211,9 @@ class Person(models.Model):
         self.fill_search_fields()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"name", "id_number"} & set(update_fields):
-            kwargs["update_fields"] = {*update_fields, *SEARCH_COLUMNS}
+            kwargs["update_fields"] = update_fields = {*update_fields, *SEARCH_COLUMNS}
+        if update_fields is not None and {"residence_area", "residence_area_id"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "county_code"}
         super().save(*args, **kwargs)
 
     def audit_area_code(self) -> str:

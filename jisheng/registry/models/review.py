@@ -28,10 +28,18 @@ class DuplicateCandidate(models.Model):
         DISTINCT = "distinct", _("Different persons")
 
     person_a = models.ForeignKey(
-        "registry.Person", verbose_name=_("first record"), on_delete=models.CASCADE, related_name="+"
+        "registry.Person",
+        verbose_name=_("first record"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
     )
     person_b = models.ForeignKey(
-        "registry.Person", verbose_name=_("second record"), on_delete=models.CASCADE, related_name="+"
+        "registry.Person",
+        verbose_name=_("second record"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
     )
     reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -23,7 +23,7 @@ from ..validation import (
     clean_text,
     normalize_name,
 )
-from .people import _already_registered
+from .people import _already_registered, _hold_id_number
 
 MIN_MARRIAGE_AGE = {Sex.MALE: 22, Sex.FEMALE: 20}
 
@@ -132,6 +132,7 @@ def birth_record(
         address=mother.address,
     )
     child.fill_search_fields()
+    _hold_id_number(id_number)
     try:
         # One live person per ID number: a child already registered under the number is refused by
         # name, also when another request registered it a moment ago (the constraint decides).
