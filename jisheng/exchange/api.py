@@ -29,7 +29,7 @@ class RefusalOut(Schema):
     message_id: str
     code: str = Field(
         ...,
-        description="unsigned, malformed, unknown_peer, bad_signature, wrong_recipient, stale, area or replayed",
+        description="unsigned, malformed, unknown_peer, bad_signature, old_key (the peer's replaced key after its grace period), wrong_recipient, stale, area or replayed",
     )
     detail: str
 
