@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from jisheng.core.tests.job_database import subprocess_env
+
 REPO = Path(__file__).resolve().parents[3]
 CHILDREN = 40
 
@@ -32,6 +34,10 @@ from django.core.management import call_command
 settings.MIGRATION_MODULES = {config.label: None for config in apps.get_app_configs()}
 call_command("migrate", run_syncdb=True, verbosity=0)
 from tests import factories
+from jisheng.workdays.seed import chinesecalendar_years
+from jisheng.workdays.services import calendar_seed
+for year in chinesecalendar_years():  # a year at a time: the years seeded at once overflow the audit's object id
+    calendar_seed(years=[year], by=factories.SETUP)
 from jisheng.benefits import services
 from jisheng.benefits.models import Batch, Line
 areas = factories.make_areas()
@@ -95,8 +101,15 @@ def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
 
 def _kill_inside(kind: str, point: str, tmp_path: Path, *, attempts_after: int) -> tuple[dict, dict, str]:
     """Queue the job, start a worker told to wait at ``point`` (inside the service's transaction),
-    kill it -9 there, then let a second worker (allowed ``attempts_after`` tries in all) take over."""
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    kill it -9 there, then let a second worker (allowed ``attempts_after`` tries in all) take over.
+    On SQLite, or on a throwaway PostgreSQL database when the suite runs on PostgreSQL."""
+    with subprocess_env(dict(os.environ)) as env:
+        return _kill_with(env, kind, point, tmp_path, attempts_after=attempts_after)
+
+
+def _kill_with(
+    env: dict[str, str], kind: str, point: str, tmp_path: Path, *, attempts_after: int
+) -> tuple[dict, dict, str]:
     env["JISHENG_DATA_DIR"] = str(tmp_path)
     env.pop("JISHENG_JOB_PAUSE_AT", None)
     setup = _run(SETUP % {"children": CHILDREN, "kind": kind}, env)
