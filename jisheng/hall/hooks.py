@@ -7,6 +7,9 @@ writes stands or falls with the case; it may raise ``ValidationError`` to refuse
 ``on_closed(item_code, handler)``: a case of the item was concluded without being granted — refused after
 review, declined at intake or withdrawn at the applicant's wish. The handler runs inside that step's
 transaction with the concluded application and the actor who took the step.
+
+``on_reopened(item_code, handler)``: such a case was reopened on review (复核); the handler runs inside the
+review's transaction.
 """
 
 from __future__ import annotations
@@ -45,4 +48,20 @@ def on_closed(item_code: str, handler: BookingHandler) -> None:
 def closed(application: Any, *, by: Any) -> None:
     """Called by the refusal, the decline at intake and the withdrawal, once the case is concluded."""
     for handler in _closed_handlers.get(application.item.code, []):
+        handler(application=application, by=by)
+
+
+_reopened_handlers: dict[str, list[BookingHandler]] = {}
+
+
+def on_reopened(item_code: str, handler: BookingHandler) -> None:
+    """Register ``handler(application=..., by=...)`` for cases of ``item_code`` reopened on review."""
+    handlers = _reopened_handlers.setdefault(item_code, [])
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+def reopened(application: Any, *, by: Any) -> None:
+    """Called by the review that sets a refusal aside, once the case is open again."""
+    for handler in _reopened_handlers.get(application.item.code, []):
         handler(application=application, by=by)

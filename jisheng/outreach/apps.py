@@ -24,13 +24,19 @@ class OutreachConfig(AppConfig):
 
     def ready(self) -> None:
         """A booking of the hall's bookable pre-pregnancy item becomes the couple's check, and the case's
-        refusal, decline or withdrawal cancels it (hall hooks)."""
+        refusal, decline or withdrawal cancels it, and its reopening on review books it again (hall hooks)."""
         from jisheng.hall import hooks
 
-        from .services.health import HALL_ITEM, prepregnancy_from_booking, prepregnancy_from_hall_closed
+        from .services.health import (
+            HALL_ITEM,
+            prepregnancy_from_booking,
+            prepregnancy_from_hall_closed,
+            prepregnancy_from_hall_reopened,
+        )
 
         hooks.on_booking(HALL_ITEM, prepregnancy_from_booking)
         hooks.on_closed(HALL_ITEM, prepregnancy_from_hall_closed)
+        hooks.on_reopened(HALL_ITEM, prepregnancy_from_hall_reopened)
 
     def home_cards(self, user: Any) -> list[dict[str, Any]]:
         """走访 on the village officer's home: record a visit, and the follow-ups falling due."""

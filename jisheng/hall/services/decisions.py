@@ -226,6 +226,7 @@ def refusal_overturn(*, application: Application, reason: str, by: Actor) -> App
             created_at=timezone.now(),
         )
         event(application, f"复核撤销原不予办理决定，重新办理，{application.due_on:%Y-%m-%d} 前办结")
+        hooks.reopened(application, by=by)
     return application
 
 

@@ -236,6 +236,36 @@ def prepregnancy_from_hall_closed(*, by: Actor, application: Any) -> PrePregnanc
     return locked
 
 
+def prepregnancy_from_hall_reopened(*, by: Actor, application: Any) -> PrePregnancyCheck | None:
+    """The hall's hook for a case of its bookable pre-pregnancy item reopened on review (复核): the check
+    it cancelled is booked again, in the review's transaction, unless the couple has booked another since.
+    May be nested."""
+    check = (
+        PrePregnancyCheck.objects.filter(
+            hall_application=application, status=PrePregnancyCheck.Status.CANCELLED
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if (
+        check is None
+        or PrePregnancyCheck.objects.filter(
+            wife_id=check.wife_id, status=PrePregnancyCheck.Status.BOOKED
+        ).exists()
+    ):
+        return None
+    with transition(
+        check,
+        by=by,
+        action="outreach.prepregnancy_rebook",
+        allowed=[PrePregnancyCheck.Status.CANCELLED],
+        reason="复核撤销原不予办理决定，恢复预约",
+        fields=["status"],
+    ) as locked:
+        locked.status = PrePregnancyCheck.Status.BOOKED
+    return locked
+
+
 @transaction.atomic
 def screening_invite(*, by: Actor, woman: Any, kind: str, invited_on: datetime.date) -> Screening:
     """Invite a woman to cervical or breast cancer screening. May be nested."""

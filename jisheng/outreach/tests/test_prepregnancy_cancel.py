@@ -1,6 +1,7 @@
 """A booked pre-pregnancy check does not stay "booked" once its hall case is over without a grant: the
-hall's refusal or decline (on the hall's case page) cancels it, and outreach's cancel page (the couple's
-village officer or the township) cancels it with a reason and withdraws the hall case through the hall."""
+hall's refusal or decline (on the hall's case page) cancels it, a review that sets the refusal aside books
+it again, and outreach's cancel page (the couple's village officer or the township) cancels it with a
+reason and withdraws the hall case through the hall."""
 
 import datetime
 
@@ -134,3 +135,29 @@ def test_a_check_already_done_is_not_touched_by_a_later_hall_step(
     check.refresh_from_db()
     assert check.status == "done"
     assert not AuditEvent.objects.filter(action="outreach.prepregnancy_cancel").exists()
+
+
+def test_a_refusal_set_aside_on_review_books_the_check_again(catalogue, couple, areas, make_user, client_for):
+    wife, _husband = couple
+    clerk = client_for(make_user(areas["township_a"], "counter_clerk"))
+    check = _book(clerk, wife)
+    application = check.hall_application
+    clerk.post(
+        reverse("hall:case_action", args=[application.pk, "refuse"]),
+        {"reason": "材料不符", "rule": "国家免费孕前优生健康检查项目试点工作技术服务规范"},
+    )
+    check.refresh_from_db()
+    assert check.status == "cancelled"
+
+    head = make_user(areas["township_a"], "township_head", full_name="赵镇长")
+    response = client_for(head).post(
+        reverse("hall:case_action", args=[application.pk, "overturn"]), {"reason": "经复核材料齐全"}
+    )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    check.refresh_from_db()
+    assert application.is_open and check.status == "booked"
+    event = AuditEvent.objects.get(action="outreach.prepregnancy_rebook", object_id=str(check.pk))
+    assert event.actor == head
+    page = clerk.get(reverse("outreach:health") + "?kind=prepregnancy").content.decode()
+    assert reverse("outreach:prepregnancy_done", args=[check.pk]) in page
