@@ -329,6 +329,9 @@ JISHENG_AUDIT_HASH = os.environ.get("JISHENG_AUDIT_HASH", "sm3")
 # The certificates' QR signatures: Ed25519 (default) or SM2 (GB/T 32918); switching makes a key of the
 # new algorithm current, and certificates signed with the other still verify (certificates/keys.py).
 CERTIFICATE_ALGORITHM = os.environ.get("JISHENG_CERTIFICATE_ALGORITHM", "ed25519")
+# The exchange's signatures: Ed25519 (default) or SM2 (GB/T 32918, public key text "sm2:…"); a peer's key
+# names its algorithm, so peers of either kind verify each other (exchange/signing.py).
+EXCHANGE_ALGORITHM = os.environ.get("JISHENG_EXCHANGE_ALGORITHM", "ed25519")
 # The dashboards' live figures are recomputed after a change once they are this many seconds old
 # (reporting/live.py): the hall's steps change counted tables all day long.
 LIVE_FIGURES_REFRESH_SECONDS = float(os.environ.get("JISHENG_LIVE_REFRESH_SECONDS", "15"))

@@ -1,4 +1,9 @@
-"""This deployment's Ed25519 identity and the canonical form that is signed.
+"""This deployment's Ed25519 (or SM2) identity and the canonical form that is signed.
+
+With ``JISHENG_EXCHANGE_ALGORITHM=sm2`` the deployment signs with SM2 (GB/T 32918, SM3 and the default
+identity, through ``jisheng.core.crypto``) instead: its key is ``sm2.key`` (private ‖ public, base64,
+mode 0600) and its public key text ``sm2:`` and the 64-byte x‖y in base64, so a peer's key names its
+algorithm and either kind of peer verifies the other.
 
 The key pair lives in ``DATA_DIR/keys/exchange`` (``ed25519.key``, PKCS#8 PEM, mode 0600, and
 ``ed25519.pub``, the raw public key in base64), made on first use. Peers are given the public key with
@@ -23,7 +28,44 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 
+from jisheng.core.crypto import sm2_keypair, sm2_sign, sm2_verify
+
 SIGNATURE = "signature"
+SM2_PREFIX = "sm2:"
+
+
+class Sm2PublicKey:
+    def __init__(self, raw: bytes) -> None:
+        if len(raw) != 64:
+            raise ValueError("an SM2 public key is 64 bytes")
+        self.raw = raw
+
+    def verify(self, signature: bytes, data: bytes) -> None:
+        if not sm2_verify(self.raw, data, signature):
+            raise InvalidSignature
+
+
+class Sm2PrivateKey:
+    def __init__(self, private: bytes, public: bytes) -> None:
+        self.private, self.public = private, public
+
+    @classmethod
+    def generate(cls) -> Sm2PrivateKey:
+        return cls(*sm2_keypair())
+
+    def sign(self, data: bytes) -> bytes:
+        return sm2_sign(self.private, data)
+
+    def public_key(self) -> Sm2PublicKey:
+        return Sm2PublicKey(self.public)
+
+
+PrivateKey = Ed25519PrivateKey | Sm2PrivateKey
+PublicKey = Ed25519PublicKey | Sm2PublicKey
+
+
+def _sm2() -> bool:
+    return str(getattr(settings, "EXCHANGE_ALGORITHM", "ed25519")).lower() == "sm2"
 
 
 def key_dir() -> Path:
@@ -32,32 +74,44 @@ def key_dir() -> Path:
     return path
 
 
+def _key_name() -> str:
+    return "sm2" if _sm2() else "ed25519"
+
+
 def _create(directory: Path) -> None:
-    private = Ed25519PrivateKey.generate()
-    pem = private.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    private: PrivateKey
+    if _sm2():
+        private = Sm2PrivateKey.generate()
+        pem = base64.b64encode(private.private + private.public) + b"\n"
+    else:
+        private = Ed25519PrivateKey.generate()
+        pem = private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
     try:
-        fd = os.open(directory / "ed25519.key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(directory / f"{_key_name()}.key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return  # another process made it first; use theirs
     with os.fdopen(fd, "wb") as handle:
         handle.write(pem)
-    (directory / "ed25519.pub").write_text(public_key_text(private.public_key()) + "\n")
+    (directory / f"{_key_name()}.pub").write_text(public_key_text(private.public_key()) + "\n")
 
 
 @lru_cache(maxsize=8)
-def _load_file(path: str, changed: int) -> Ed25519PrivateKey:
+def _load_file(path: str, changed: int) -> Any:
     """The key in ``path`` as it was when its file last changed (``changed``: its mtime in ns), so a
     rotation made by another process is seen by every process at its next signature."""
+    if Path(path).name.startswith("sm2."):
+        raw = base64.b64decode(Path(path).read_bytes().strip())
+        return Sm2PrivateKey(raw[:32], raw[32:])
     loaded = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
     if not isinstance(loaded, Ed25519PrivateKey):  # pragma: no cover - only a hand-edited key file
         raise TypeError("the exchange key is not an Ed25519 key")
     return loaded
 
 
-def _load(directory: str) -> Ed25519PrivateKey:
-    path = Path(directory) / "ed25519.key"
+def _load(directory: str) -> Any:
+    path = Path(directory) / f"{_key_name()}.key"
     try:
         changed = path.stat().st_mtime_ns
     except FileNotFoundError:
@@ -66,7 +120,8 @@ def _load(directory: str) -> Ed25519PrivateKey:
     return _load_file(str(path), changed)
 
 
-def private_key() -> Ed25519PrivateKey:
+def private_key() -> Any:
+    """This deployment's signing key (Ed25519, or SM2 with ``JISHENG_EXCHANGE_ALGORITHM=sm2``)."""
     return _load(str(key_dir()))
 
 
@@ -100,7 +155,9 @@ def rotate(new: Ed25519PrivateKey) -> None:
     os.replace(public, directory / "ed25519.pub")
 
 
-def public_key_text(key: Ed25519PublicKey) -> str:
+def public_key_text(key: PublicKey) -> str:
+    if isinstance(key, Sm2PublicKey):
+        return SM2_PREFIX + base64.b64encode(key.raw).decode()
     return base64.b64encode(
         key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     ).decode()
@@ -111,13 +168,16 @@ def own_public_key() -> str:
 
 
 @lru_cache(maxsize=256)
-def load_public_key(text: str) -> Ed25519PublicKey:
-    """The peer's key from its base64 text; ValueError when it is not a 32-byte Ed25519 key."""
+def load_public_key(text: str) -> PublicKey:
+    """The peer's key from its text (base64 Ed25519, or ``sm2:`` and base64 x‖y); ValueError when it
+    is neither a 32-byte Ed25519 key nor a 64-byte SM2 key."""
+    text = text.strip()
+    sm2 = text.startswith(SM2_PREFIX)
     try:
-        raw = base64.b64decode(text.strip(), validate=True)
+        raw = base64.b64decode(text.removeprefix(SM2_PREFIX), validate=True)
     except (ValueError, TypeError) as exc:
         raise ValueError("not base64") from exc
-    return Ed25519PublicKey.from_public_bytes(raw)
+    return Sm2PublicKey(raw) if sm2 else Ed25519PublicKey.from_public_bytes(raw)
 
 
 def canonical(document: dict[str, Any]) -> bytes:
@@ -128,13 +188,13 @@ def canonical(document: dict[str, Any]) -> bytes:
     ).encode()
 
 
-def sign(document: dict[str, Any], key: Ed25519PrivateKey | None = None) -> dict[str, Any]:
-    """A copy of ``document`` with its ``signature`` (base64 Ed25519 over ``canonical``)."""
+def sign(document: dict[str, Any], key: PrivateKey | None = None) -> dict[str, Any]:
+    """A copy of ``document`` with its ``signature`` (base64 Ed25519 or SM2 r‖s over ``canonical``)."""
     key = key or private_key()
     return {**document, SIGNATURE: base64.b64encode(key.sign(canonical(document))).decode()}
 
 
-def verify(document: dict[str, Any], public_key: str | Ed25519PublicKey) -> bool:
+def verify(document: dict[str, Any], public_key: str | PublicKey) -> bool:
     """Whether ``document`` carries a valid signature by ``public_key``."""
     signature = document.get(SIGNATURE)
     if not isinstance(signature, str) or not signature:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from django.db import models
@@ -111,17 +112,29 @@ def seal_equal(text: str, *, purpose: str, version: str = "") -> str:
     """Deterministic: the same text (and purpose, and key version) always seals to the same value."""
     if text == "":
         return ""
-    version = version or field_key_version()
+    return _seal_equal(text, purpose, version or field_key_version(), id(key_store()))
+
+
+# Deterministic sealing gives one answer per (value, column, key): an import seals each ID number to look
+# it up and again to write it, and a list page opens the same persons again and again. Kept per process
+# and per key store (a process that already holds the rows in the clear; a wrong key still fails).
+@lru_cache(maxsize=65536)
+def _seal_equal(text: str, purpose: str, version: str, _store: int) -> str:
     sealed = sm4_siv_encrypt(_field_key(version), _siv_key(version), text.encode(), purpose.encode())
     return f"{EQUAL_PREFIX}{version}:{base64.b64encode(sealed).decode('ascii')}"
 
 
+@lru_cache(maxsize=65536)
+def _unseal_equal(value: str, purpose: str, _store: int) -> str:
+    version, _, body = value[len(EQUAL_PREFIX) :].partition(":")
+    return sm4_siv_decrypt(
+        _field_key(version), _siv_key(version), base64.b64decode(body), purpose.encode()
+    ).decode()
+
+
 def unseal(value: str, *, purpose: str) -> str:
     if value.startswith(EQUAL_PREFIX):
-        version, _, body = value[len(EQUAL_PREFIX) :].partition(":")
-        return sm4_siv_decrypt(
-            _field_key(version), _siv_key(version), base64.b64decode(body), purpose.encode()
-        ).decode()
+        return _unseal_equal(value, purpose, id(key_store()))
     if value.startswith(PREFIX):
         version, _, body = value[len(PREFIX) :].partition(":")
         return sm4_gcm_decrypt(_field_key(version), base64.b64decode(body), purpose.encode()).decode()

@@ -37,6 +37,7 @@ class VersionedKeyStore(KeyStore, Protocol):
 class FileKeyStore:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder or Path(settings.KEYS_DIR) / "sm"
+        self._versions: dict[str, tuple[int, str]] = {}
 
     def secret(self, name: str, size: int) -> bytes:
         if not name.replace("-", "").isalnum():
@@ -59,10 +60,16 @@ class FileKeyStore:
         return data
 
     def current_version(self, family: str) -> str:
+        """Read again only when the file changed (a stat per call: every sealed value asks)."""
+        path = self.folder / f"{family}.current"
         try:
-            return (self.folder / f"{family}.current").read_text().strip() or "1"
+            stamp = path.stat().st_mtime_ns
         except FileNotFoundError:
             return "1"
+        cached = self._versions.get(family)
+        if cached is None or cached[0] != stamp:
+            cached = self._versions[family] = (stamp, path.read_text().strip() or "1")
+        return cached[1]
 
     def set_current_version(self, family: str, version: str) -> None:
         if not family.replace("-", "").isalnum() or not version.isdigit():
@@ -74,6 +81,7 @@ class FileKeyStore:
         with os.fdopen(descriptor, "w") as handle:
             handle.write(version)
         temporary.replace(path)
+        self._versions.pop(family, None)
 
 
 @cache
