@@ -9,8 +9,23 @@ from ``accounts.permissions``, so that the menu and the pages ask the same quest
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+
+# The menu's URLs, reversed once per URL name (and URL configuration and script prefix): reversing the
+# dozen entries on every staff page was most of the menu's cost. None: the name does not reverse.
+_urls: dict[tuple[str, str, Any, str], str | None] = {}
+
+
+def _url(name: str) -> str | None:
+    key = (name, get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
+    if key not in _urls:
+        try:
+            _urls[key] = reverse(name)
+        except NoReverseMatch:
+            _urls[key] = None
+    return _urls[key]
 
 
 def fully_signed_in(user: Any) -> bool:
@@ -29,17 +44,14 @@ def items_for(user: Any) -> list[dict[str, str]]:
             visible = item.get("visible")
             if visible is not None and not visible(user):
                 continue
-            try:
-                url = reverse(item["url"])
-            except NoReverseMatch:
+            url = _url(item["url"])
+            if url is None:
                 continue
             items.append({"label": str(item["label"]), "url": url})
     return items
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    from django.conf import settings
-
     return {
         "nav_items": items_for(request.user),
         "signed_in": fully_signed_in(request.user),
