@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from jisheng.areas.scoping import ScopedManager
 from jisheng.core.crypto.fields import SealedTextField
+from jisheng.core.jobs import JobRecord
 
 # A batch that may still change or pay: one per programme, area and year (proposing again returns it).
 OPEN_BATCH_STATUSES = ("proposed", "notice", "reviewed", "approved", "paying")
@@ -341,7 +342,7 @@ class Enrolment(models.Model):
         return self.area_id
 
 
-class BatchJob(models.Model):
+class BatchJob(JobRecord):
     """A benefit run (proposing a batch) or a payment export (the bank file's payments of an approved
     batch) done by ``jisheng worker`` as a durable job (jobs.py). One open job per run or export:
     twenty identical requests find the same job."""
@@ -350,25 +351,10 @@ class BatchJob(models.Model):
         PROPOSE = "propose", _("Benefit run")
         EXPORT = "export", _("Payment export")
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
-
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
     programme_id = models.CharField(_("programme"), max_length=40)
     year = models.PositiveSmallIntegerField(_("year"))
-    area = models.ForeignKey("areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
     batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
-    message = models.TextField(_("message"), blank=True)
-    task_id = models.CharField(max_length=64, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     scope_area_path = "area"
     objects = ScopedManager()
@@ -392,10 +378,3 @@ class BatchJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.programme_id} {self.year} {self.area_id}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
-
-    def audit_area_code(self) -> str:
-        return self.area_id

@@ -41,9 +41,11 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import models
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
 
@@ -327,3 +329,40 @@ def page_context(task_id: str | None, *, is_open: bool, failed: bool) -> dict[st
         "progress": progress_text(task_id) if is_open else "",
         "advice": failed_advice() if failed else "",
     }
+
+
+class JobRecord(models.Model):
+    """What a domain's own record of a queued job holds beside its kind and subject (benefits'
+    ``BatchJob``, reporting's ``ReportJob``): its state, the area it is for (its scope), the message
+    the page shows (the result, or a failure's reason in Chinese), the queue entry's id, and who
+    started it when. A subclass adds ``kind``, its subject and its one-open-job constraints."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", gettext_lazy("Queued")
+        RUNNING = "running", gettext_lazy("Running")
+        DONE = "done", gettext_lazy("Done")
+        FAILED = "failed", gettext_lazy("Failed")
+
+    status = models.CharField(
+        gettext_lazy("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    area = models.ForeignKey(
+        "areas.Area", verbose_name=gettext_lazy("area"), on_delete=models.PROTECT, related_name="+"
+    )
+    message = models.TextField(gettext_lazy("message"), blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    def audit_area_code(self) -> str:
+        return str(self.area_id)  # type: ignore[attr-defined]

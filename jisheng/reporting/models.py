@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from jisheng.areas.scoping import ScopedManager
+from jisheng.core.jobs import JobRecord
 
 from .definitions import Form
 from .periods import Period, parse
@@ -113,7 +114,7 @@ class Report(models.Model):
         return [finding for finding in self.findings if finding.get("importance") == "high"]
 
 
-class ReportJob(models.Model):
+class ReportJob(JobRecord):
     """Compiling a period's form for an area, or approving a report, done by ``jisheng worker`` as a
     durable job (jobs.py). One open job per compilation or approval: the same request again finds it."""
 
@@ -121,26 +122,11 @@ class ReportJob(models.Model):
         COMPILE = "compile", _("Compilation")
         APPROVE = "approve", _("Approval")
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
-
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
     form = models.ForeignKey(ReportForm, verbose_name=_("form"), on_delete=models.PROTECT, related_name="+")
     period_key = models.CharField(_("period"), max_length=16)
-    area = models.ForeignKey("areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
     report = models.ForeignKey(Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
     explanation = models.TextField(_("explanation"), blank=True)
-    message = models.TextField(_("message"), blank=True)
-    task_id = models.CharField(max_length=64, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     scope_area_path = "area"
     objects = ScopedManager()
@@ -164,10 +150,3 @@ class ReportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.period_key} {self.area_id}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
-
-    def audit_area_code(self) -> str:
-        return self.area_id
