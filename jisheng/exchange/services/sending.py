@@ -263,36 +263,139 @@ def outbox_send(
 
 
 def _send_to_peer(peer: Peer, *, by: Actor, ignore_backoff: bool, limit: int) -> SendResult:
+    """Send the peer's due messages batch after batch, with one post in flight while this thread signs
+    the next batch and records the last one's receipts. A batch is posted only once the peer has
+    answered for the one before it with a receipt for every message (it applied them in its own
+    transaction), so the peer still receives each subject's messages in order; when an answer is not
+    clean (the peer down, a refusal, receipts missing) nothing more is posted and the next batch's claim
+    is released."""
     result = SendResult()
     sent = 0
-    while sent < limit:
-        now = timezone.now()
-        # One scan finds many batches' worth; they are sent in id order, which is each subject's order.
-        ids = _sendable(peer, now, ignore_backoff=ignore_backoff, limit=BATCH_SIZE * 20)
-        if not ids:
-            return result
-        claimed_any = False
-        for start in range(0, len(ids), BATCH_SIZE):
-            _token, claimed = _claim(ids[start : start + BATCH_SIZE], now, ignore_backoff=ignore_backoff)
-            if not claimed:
-                continue  # another worker took these
-            claimed_any = True
-            batch = _send_batch(peer, claimed, by=by)
-            result.add(batch)
-            sent += len(claimed)
-            if batch.retry or batch.failed:
-                if not (batch.acknowledged or batch.refused):
-                    result.peers_down.append(peer.code)
-                return result  # the peer is down or refusing: leave the rest for later
-        if not claimed_any:
-            return result
+    own_code = identity.self_code()
+    in_flight: tuple[list[OutboxMessage], _Posting] | None = None
+
+    def settle(batch: list[OutboxMessage], answered: _Posting) -> bool:
+        """Record a posted batch's outcome; False when the peer is down or refusing (stop sending)."""
+        answer, error = _outcome(answered)
+        done = _record_outcome(peer, batch, answer, error, by=by, own_code=own_code)
+        result.add(done)
+        if done.retry or done.failed:
+            if not (done.acknowledged or done.refused) and peer.code not in result.peers_down:
+                result.peers_down.append(peer.code)
+            return False
+        return True
+
+    try:
+        going = True
+        while going and sent < limit:
+            now = timezone.now()
+            # One scan finds many batches' worth; sent in id order, which is each subject's order.
+            ids = _sendable(peer, now, ignore_backoff=ignore_backoff, limit=BATCH_SIZE * 20)
+            claimed_any = False
+            for start in range(0, len(ids), BATCH_SIZE):
+                _token, claimed = _claim(ids[start : start + BATCH_SIZE], now, ignore_backoff=ignore_backoff)
+                if not claimed:
+                    continue  # another worker took these
+                claimed_any = True
+                sent += len(claimed)
+                batch, envelopes_out = _prepare_batch(peer, claimed, own_code=own_code)
+                if in_flight is not None:
+                    previous, answered = in_flight
+                    in_flight = None
+                    answer = _clean_answer(answered, len(previous))
+                    if answer is None:
+                        _release(batch)  # not posted: the peer is down or refusing
+                        settle(previous, answered)
+                        going = False
+                        break
+                    in_flight = (batch, _Posting(peer.base_url, envelopes_out))
+                    if not settle(previous, answered):
+                        going = False
+                        break
+                else:
+                    in_flight = (batch, _Posting(peer.base_url, envelopes_out))
+            if not claimed_any:
+                if in_flight is None:
+                    break
+                # The batch in flight holds back its subjects' later messages: settle it, look again.
+                going = settle(*in_flight)
+                in_flight = None
+    finally:
+        if in_flight is not None:
+            settle(*in_flight)
     return result
 
 
-def _send_batch(peer: Peer, claimed: list[OutboxMessage], *, by: Actor) -> SendResult:
+class _Posting:
+    """One batch posted in a thread of its own while the caller goes on (signing the next batch,
+    recording the last); ``result()`` waits for the answer. Where no thread can be started (the
+    interpreter is shutting down), the post is made at once."""
+
+    def __init__(self, base_url: str, envelopes_out: list[dict[str, Any]]) -> None:
+        self._answer: transport.Answer | None = None
+        self._error: transport.TransportError | None = None
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._post, args=(base_url, envelopes_out), name="exchange-post"
+        )
+        try:
+            self._thread.start()
+        except RuntimeError:
+            self._thread = None
+            self._post(base_url, envelopes_out)
+
+    def _post(self, base_url: str, envelopes_out: list[dict[str, Any]]) -> None:
+        try:
+            self._answer = transport.post(base_url, envelopes_out)
+        except transport.TransportError as exc:
+            self._error = exc
+        except Exception as exc:  # anything else: the batch is retried like an unreachable peer
+            self._error = transport.TransportError(str(exc)[:200])
+
+    def result(self) -> transport.Answer:
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._answer is not None
+        return self._answer
+
+
+def _clean_answer(answered: _Posting, expected: int) -> transport.Answer | None:
+    """The answer when the peer applied the whole batch (a receipt for each, no refusal), else None."""
+    answer, _error = _outcome(answered)
+    if answer is None or answer.refusal is not None or len(answer.receipts) < expected:
+        return None
+    return answer
+
+
+def _outcome(answered: Any) -> tuple[transport.Answer | None, str]:
+    try:
+        return answered.result(), ""
+    except transport.TransportError as exc:
+        return None, str(exc)
+
+
+def _record_outcome(
+    peer: Peer,
+    batch: list[OutboxMessage],
+    answer: transport.Answer | None,
+    error: str,
+    *,
+    by: Actor,
+    own_code: str,
+) -> SendResult:
+    if answer is None:
+        return _record_failures(batch, error, by=by)
+    return _record_answer(peer, batch, answer, by=by, own_code=own_code)
+
+
+def _prepare_batch(
+    peer: Peer, claimed: list[OutboxMessage], *, own_code: str
+) -> tuple[list[OutboxMessage], list[dict[str, Any]]]:
+    """The claimed messages that may go in this batch (per subject, only the consecutive run from its
+    first claimed message: a message another worker holds leaves a gap and what follows it waits; the
+    rest is released) and their signed envelopes."""
     sent_at = timezone.now()
-    # Keep per-subject order inside the batch too: only a subject's consecutive run from its first
-    # claimed message (a message another worker holds leaves a gap; what follows it waits).
     batch: list[OutboxMessage] = []
     released: list[OutboxMessage] = []
     expected: dict[str, int] = {}
@@ -304,9 +407,14 @@ def _send_batch(peer: Peer, claimed: list[OutboxMessage], *, by: Actor) -> SendR
         expected[message.subject_key] = message.sequence
         batch.append(message)
     _release(released)
-    own_code = identity.self_code()
     key = signing_key_for(peer)
-    envelopes_out = [envelope_of(message, sent=sent_at, own_code=own_code, key=key) for message in batch]
+    return batch, [envelope_of(message, sent=sent_at, own_code=own_code, key=key) for message in batch]
+
+
+def _send_batch(peer: Peer, claimed: list[OutboxMessage], *, by: Actor) -> SendResult:
+    """One batch, posted and recorded (without overlap)."""
+    own_code = identity.self_code()
+    batch, envelopes_out = _prepare_batch(peer, claimed, own_code=own_code)
     try:
         answer = transport.post(peer.base_url, envelopes_out)
     except transport.TransportError as exc:
