@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 
@@ -193,3 +193,18 @@ def test_twenty_concurrent_registrations_of_one_id_in_two_counties_make_one_pers
         thread.join()
     assert Person.objects.filter(id_number=number).count() == 1
     assert sorted(results, key=str) == [200] * 19 + [302], results
+
+
+def test_the_partitions_command_refuses_a_code_that_is_not_a_county_and_says_what_it_did(areas):
+    out = StringIO()
+    call_command("partitions", "list", stdout=out)
+    if connection.vendor != "postgresql":
+        assert "SQLite" in out.getvalue()
+        return
+    assert out.getvalue().strip() == "registry_person: 411723"
+    with pytest.raises(CommandError, match="六位数字"):
+        call_command("partitions", "add", "4117231", stdout=StringIO())
+    other_county()
+    synced = StringIO()
+    call_command("partitions", "sync", stdout=synced)
+    assert "nothing to do" in synced.getvalue()  # the new county got its partition when it was created
