@@ -64,6 +64,12 @@ def key_rotate(*, by: Actor) -> Rotation:
     by the old key; audited as a security event. Refused while an earlier rotation is still on its way
     to a peer. Outermost (it replaces the key files when its transaction is about to commit)."""
     permissions.ensure(by, Capability.ROTATE_EXCHANGE_KEY, identity.self_area_code())
+    if signing.own_public_key().startswith(signing.SM2_PREFIX):
+        raise ValidationError(
+            _(
+                "This deployment signs with SM2; rotating an SM2 key is not supported yet, nothing was changed."
+            )
+        )
     waiting = sorted(
         set(
             OutboxMessage.objects.filter(kind=KEY_ROTATION, state__in=PENDING_STATES).values_list(

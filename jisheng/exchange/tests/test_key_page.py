@@ -65,3 +65,15 @@ def test_the_command_rotates_the_key_too(peer: Any) -> None:
     call_command("exchange-key-rotate")
     assert signing.own_public_key() != old_key
     assert OutboxMessage.objects.filter(kind=services.KEY_ROTATION).count() == 1
+
+
+def test_a_deployment_signing_with_sm2_is_told_rotation_is_not_supported_and_nothing_changes(
+    areas: Any, make_user: Any, client_for: Any, peer: Any, settings: Any
+) -> None:
+    settings.EXCHANGE_ALGORITHM = "sm2"
+    old_key = signing.own_public_key()
+    admin = make_user(areas["county"], RoleCode.SECURITY_ADMIN)
+    page = client_for(admin).post(reverse("exchange:key"), follow=True)
+    assert "SM2" in page.content.decode()
+    assert signing.own_public_key() == old_key
+    assert not OutboxMessage.objects.filter(kind=services.KEY_ROTATION).exists()
