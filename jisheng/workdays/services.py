@@ -72,7 +72,8 @@ def calendar_seed(*, by: Actor, years: list[int] | None = None, replace: bool = 
             by=by,
             action="workdays.seed",
             object_type="workdays.year",
-            object_id=",".join(str(y) for y in seeded),
+            # The years themselves are in ``after``; the id names the span, so it fits the column.
+            object_id=f"{seeded[0]}-{seeded[-1]}" if len(seeded) > 1 else str(seeded[0]),
             object_repr=f"chinesecalendar {seeded[0]}–{seeded[-1]}",
             after={"years": seeded},
             area_code="",
