@@ -27,10 +27,11 @@ class Peer(models.Model):
     # Area code prefixes (2–12 digits) the peer speaks for, separated by commas: "4419" or "411723,411724".
     area_prefixes = models.CharField(_("area code prefixes"), max_length=200)
     base_url = models.CharField(_("address"), max_length=200, blank=True)  # empty: files only
-    public_key = models.CharField(_("public key"), max_length=64)  # raw Ed25519, base64
+    # Ed25519 as base64 (44 characters) or "sm2:" and SM2's x‖y as base64 (92).
+    public_key = models.CharField(_("public key"), max_length=128)
     # After the peer rotated its key (announced in a message signed by the old one): the old key still
     # verifies messages already in flight until ``previous_key_until``, then is refused.
-    previous_public_key = models.CharField(_("previous public key"), max_length=64, blank=True)
+    previous_public_key = models.CharField(_("previous public key"), max_length=128, blank=True)
     previous_key_until = models.DateTimeField(_("previous key accepted until"), null=True, blank=True)
     key_changed_at = models.DateTimeField(_("key changed at"), null=True, blank=True)
     enabled = models.BooleanField(_("enabled"), default=True)
