@@ -34,8 +34,9 @@ class ExchangeConfig(AppConfig):
             "visible": _may_rotate_key,
         },
     ]
-    # Due messages go out every minute (the scheduler wakes every 30 seconds); sending is idempotent.
-    periodic_commands = [("exchange-send", 1)]
+    # Due messages go out every minute (the scheduler wakes every 30 seconds), sent by a worker as a
+    # durable job (queued once while one waits); sending is idempotent.
+    periodic_commands = [("exchange-send --queue", 1)]
 
     def ready(self) -> None:
         from . import conf

@@ -102,6 +102,10 @@ def peer_retry(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     peer = _peer_or_404(code)
     try:
         count = services.outbox_retry(by=request.user, peer=peer)
+        if count:  # sent at once by a worker, not at the scheduler's next minute
+            from .jobs import outbox_send_queue
+
+            outbox_send_queue(peer_code=peer.code, ignore_backoff=True)
         messages.success(request, _("%(count)d failed messages are queued again.") % {"count": count})
     except PermissionDenied as exc:
         messages.error(request, str(exc))
