@@ -79,6 +79,21 @@ def _manifest(vendor: str) -> tarfile.TarInfo:
     return info
 
 
+def _drop_partitioned_tables() -> None:
+    """Drop the partitioned tables (persons by county) with their partitions before ``pg_restore
+    --clean``: its clean step drops each partition's copy of the parent's key on its own, which
+    PostgreSQL refuses for an inherited constraint, and the restore would stop there. The archive
+    creates them again, partitions included."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind = 'p' AND n.nspname = current_schema()"
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(name)} CASCADE")
+    connections.close_all()
+
+
 def restore(*, archive_path: Path) -> None:
     """Replace the current database and data files with the archive's. Stop the server first."""
     with tempfile.TemporaryDirectory() as scratch:
@@ -97,6 +112,7 @@ def restore(*, archive_path: Path) -> None:
             ):
                 source.backup(dest)
         else:
+            _drop_partitioned_tables()
             env, args = _pg_env_args()
             subprocess.run(
                 [

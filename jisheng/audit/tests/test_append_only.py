@@ -1,5 +1,6 @@
 """The database itself refuses to change or remove audit events, on SQLite and on PostgreSQL."""
 
+import datetime
 import sqlite3
 import subprocess
 import sys
@@ -131,11 +132,30 @@ def test_a_postgresql_backup_restores_the_trail_with_its_trigger(transactional_d
 
     settings.DATA_DIR = tmp_path / "data"
     _events(2)
+    # Persons live in a table partitioned by county: the restore must bring back the partitions too.
+    from tests.factories import make_areas, make_person
+
+    village = make_areas()["village_a"]
+    make_person(area=village, name="王秀英", sex="2", birth=datetime.date(1990, 3, 8))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_class WHERE relname LIKE 'registry_person_%%' AND relispartition"
+        )
+        partitions = cursor.fetchone()[0]
+    assert partitions >= 2  # the county's and the default one
     archive = backup.backup(output_dir=tmp_path / "backups")
     # pg_restore --clean drops and recreates the tables, the trigger function and the trigger.
     backup.restore(archive_path=archive)
     assert triggers.installed(connection)
-    assert AuditEvent.objects.count() == 2
+    assert AuditEvent.objects.filter(action="test.event").count() == 2
+    from jisheng.registry.models import Person
+
+    assert list(Person.objects.values_list("name", "county_code")) == [("王秀英", "411723")]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_class WHERE relname LIKE 'registry_person_%%' AND relispartition"
+        )
+        assert cursor.fetchone()[0] == partitions
     assert verify_chain().broken_event_id is None
     with pytest.raises(DatabaseError, match="append-only"), connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent")
