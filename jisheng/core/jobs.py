@@ -366,3 +366,15 @@ class JobRecord(models.Model):
 
     def audit_area_code(self) -> str:
         return str(self.area_id)  # type: ignore[attr-defined]
+
+    def state_fields(self) -> dict[str, Any]:
+        """What every job's API answer says of its state; the domain adds its subject and its URL."""
+        return {
+            "id": self.pk,
+            "kind": getattr(self, "kind", ""),
+            "status": self.status,
+            "message": self.message,
+            "advice": failed_advice() if self.status == self.Status.FAILED else "",
+            "progress": progress_text(self.task_id) if self.is_open else "",
+            "reached": reached(self.task_id) if self.is_open else "",
+        }

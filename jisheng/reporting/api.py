@@ -24,7 +24,6 @@ from ninja.responses import Status
 from jisheng.accounts.http import AuthenticatedHttpRequest
 from jisheng.areas.models import Area
 from jisheng.areas.scoping import get_visible_or_404, visible_area
-from jisheng.core import jobs as core_jobs
 
 from . import clock, definitions, jobs, queries, services
 from .models import Report, ReportForm, ReportJob
@@ -193,15 +192,8 @@ class JobOut(Schema):
 
 
 def _job_out(job: ReportJob) -> dict[str, Any]:
-    failed = job.status == ReportJob.Status.FAILED
     return {
-        "id": job.pk,
-        "kind": job.kind,
-        "status": job.status,
-        "message": job.message,
-        "advice": core_jobs.failed_advice() if failed else "",
-        "progress": core_jobs.progress_text(job.task_id) if job.is_open else "",
-        "reached": core_jobs.reached(job.task_id) if job.is_open else "",
+        **job.state_fields(),
         "form": job.form.code,
         "period": job.period_key,
         "area": job.area_id,
