@@ -367,6 +367,26 @@ class JobRecord(models.Model):
     def audit_area_code(self) -> str:
         return str(self.area_id)  # type: ignore[attr-defined]
 
+    @classmethod
+    def open_or_create(cls, open_jobs: models.QuerySet[Any], **fields: Any) -> tuple[Any, bool]:
+        """The open job among ``open_jobs`` (the same kind and subject), else a new one made of
+        ``fields``; ``(job, created)``. Twenty identical requests make one job: the subclass's
+        one-open-job constraint decides a race, and the loser answers with the winner's job."""
+        from django.db import IntegrityError, transaction
+
+        open_jobs = open_jobs.filter(status__in=(cls.Status.QUEUED, cls.Status.RUNNING))
+        existing = open_jobs.first()
+        if existing is not None:
+            return existing, False
+        try:
+            with transaction.atomic():
+                return cls._default_manager.create(**fields), True
+        except IntegrityError:  # the same request, a moment earlier, on another worker
+            existing = open_jobs.first()
+            if existing is None:
+                raise
+            return existing, False
+
     def state_fields(self) -> dict[str, Any]:
         """What every job's API answer says of its state; the domain adds its subject and its URL."""
         return {

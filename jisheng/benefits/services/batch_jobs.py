@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,25 +60,17 @@ def batch_job_start(
         if not 1949 <= year <= 2100:
             raise ValidationError(_("“Year”: %(year)s is not a year.") % {"year": year})
         open_jobs = BatchJob.objects.filter(kind=kind, programme_id=programme_id, area=area, year=year)
-    open_jobs = open_jobs.filter(status__in=(BatchJob.Status.QUEUED, BatchJob.Status.RUNNING))
-    existing = open_jobs.first()
-    if existing is not None:
-        return existing
-    try:
-        with transaction.atomic():
-            job = BatchJob.objects.create(
-                kind=kind,
-                programme_id=programme_id,
-                year=year,
-                area=area,
-                batch=batch,
-                created_by=staff_user(by),
-            )
-    except IntegrityError:  # the same request, a moment earlier, on another worker
-        existing = open_jobs.first()
-        if existing is None:
-            raise
-        return existing
+    job, created = BatchJob.open_or_create(
+        open_jobs,
+        kind=kind,
+        programme_id=programme_id,
+        year=year,
+        area=area,
+        batch=batch,
+        created_by=staff_user(by),
+    )
+    if not created:
+        return job
     if not getattr(settings, "JISHENG_JOBS_SYNC", False):  # tests run the job in the request
         from ..jobs import batch_job_task
 

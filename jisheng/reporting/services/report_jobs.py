@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -57,26 +57,18 @@ def report_job_start(
         _require(permissions.may_fill_report(by, area.code, area.level))
         period_key = period.key
         open_jobs = ReportJob.objects.filter(kind=kind, form=form, period_key=period_key, area=area)
-    open_jobs = open_jobs.filter(status__in=(ReportJob.Status.QUEUED, ReportJob.Status.RUNNING))
-    existing = open_jobs.first()
-    if existing is not None:
-        return existing
-    try:
-        with transaction.atomic():
-            job = ReportJob.objects.create(
-                kind=kind,
-                form=form,
-                period_key=period_key,
-                area=area,
-                report=report,
-                explanation=explanation.strip(),
-                created_by=staff_user(by),
-            )
-    except IntegrityError:  # the same request, a moment earlier, on another worker
-        existing = open_jobs.first()
-        if existing is None:
-            raise
-        return existing
+    job, created = ReportJob.open_or_create(
+        open_jobs,
+        kind=kind,
+        form=form,
+        period_key=period_key,
+        area=area,
+        report=report,
+        explanation=explanation.strip(),
+        created_by=staff_user(by),
+    )
+    if not created:
+        return job
     if not getattr(settings, "JISHENG_JOBS_SYNC", False):  # tests run the job in the request
         from ..jobs import report_job_task
 
