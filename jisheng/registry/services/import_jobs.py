@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -44,5 +45,9 @@ def import_job_update(*, job: ImportJob, **fields: Any) -> ImportJob:
 def import_job_progress(*, job: ImportJob, done: int, total: int) -> None:
     """Progress goes to a file beside the upload, not to the database: the import writes inside one
     transaction, so a row updated there would stay invisible to the page polling it until the end
-    (and on SQLite no other connection may write meanwhile)."""
-    job.progress_path.write_text(f"{done} {total}", encoding="ascii")
+    (and on SQLite no other connection may write meanwhile). Written beside and renamed into place, so
+    a page (or a test) reading it never finds it truncated and empty between the open and the write."""
+    target = job.progress_path
+    partial = target.with_name(f"{target.name}.{os.getpid()}.part")
+    partial.write_text(f"{done} {total}", encoding="ascii")
+    os.replace(partial, target)

@@ -79,6 +79,13 @@ def _run(script: str, env: dict[str, str]) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _rows_done(progress: Path) -> int:
+    try:
+        return int(progress.read_text().split()[0])
+    except (OSError, IndexError, ValueError):  # not written yet
+        return 0
+
+
 def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "jisheng", "worker", "--interval", "0.2"],
@@ -100,7 +107,7 @@ def test_a_worker_killed_mid_import_leaves_the_import_to_the_next_worker_which_e
     first = _worker(env, log)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:  # until the commit is under way: some rows written
-        done = int(progress.read_text().split()[0]) if progress.exists() else 0
+        done = _rows_done(progress)
         if done > 0 or first.poll() is not None:
             break
         time.sleep(0.05)
