@@ -142,7 +142,10 @@ def dashboard_data(request: HttpRequest) -> dict[str, Any]:
         "area_indicators": [indicators[code] for code in AREA_INDICATORS],
         "completeness": queries.completeness(form, period, area),
         # Outreach's card: its figures of the month (and the year's projects), counted from its records.
-        "outreach": outreach_queries.figures(area.prefix, period.start, period.end),
+        "outreach": live.kept(
+            ("outreach", area.prefix, period.start, period.end),
+            lambda: outreach_queries.figures(area.prefix, period.start, period.end),
+        ),
         "trend_rows": trend_rows,
         "chart": chart,
     }

@@ -296,6 +296,14 @@ def figures(form: Form, period: Period, area: Area) -> dict[str, float]:
     return dict(found) if found is not None else {i.code: 0 for i in form.items if i.is_computed}
 
 
+def kept(key: tuple[Any, ...], compute_value: Callable[[], Any]) -> Any:
+    """Figures another app counts from its own records (outreach's card on the dashboard), kept the same
+    way: its services write an audit event with every change, so the stamp moves with them; a change
+    made without one is bounded by ``TTL_SECONDS``. ``key`` names the figures and everything they
+    depend on; the value must pickle."""
+    return _cached(("kept", *key), compute_value)
+
+
 def _measure_only(form: Form, measure: str) -> Form:
     return replace(form, items=tuple(item for item in form.items if item.measure == measure))
 

@@ -172,3 +172,37 @@ def test_outreach_work_figures_and_the_dashboard_card_equal_counts_made_directly
     html = client.get(f"/reporting/dashboard/?period={today:%Y}-M{today.month:02d}").content.decode()
     assert 'data-figure="households_visited"><strong>2</strong>' in html
     assert 'data-figure="handed_out"><strong>79</strong>' in html
+
+
+def test_the_dashboards_outreach_card_is_kept_between_views_and_follows_a_visit_at_the_next_view(
+    areas, forms, make_user, client_for, monkeypatch
+):
+    from jisheng.outreach import queries as outreach_queries
+    from jisheng.reporting import live
+
+    live.clear()
+    today = datetime.date.today()
+    village = areas["village_a"]
+    counted: list[str] = []
+    original = outreach_queries.figures
+    monkeypatch.setattr(outreach_queries, "figures", lambda *a: counted.append(a[0]) or original(*a))
+    client = client_for(make_user(areas["county"], "county_staff"))
+    url = f"/reporting/dashboard/?period={today:%Y}-M{today.month:02d}"
+
+    first = client.get(url).content.decode()
+    second = client.get(url).content.decode()
+    services.visit_record(
+        by=DEMO,
+        household=factories.household(village),
+        visited_on=today,
+        met="户主",
+        asked="",
+        promised="",
+        follow_up_due=None,
+    )
+    third = client.get(url).content.decode()
+
+    assert 'data-figure="households_visited"><strong>0</strong>' in first
+    assert 'data-figure="households_visited"><strong>0</strong>' in second
+    assert 'data-figure="households_visited"><strong>1</strong>' in third
+    assert len(counted) == 2  # the first view and the one after the visit; the second read what was kept
