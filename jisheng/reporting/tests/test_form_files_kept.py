@@ -23,7 +23,12 @@ def test_an_unchanged_folder_of_forms_is_not_parsed_again(policy_copy: Path, mon
     first = definitions.form_files()
     parsed: list[Path] = []
     original = definitions._read_toml
-    monkeypatch.setattr(definitions, "_read_toml", lambda path: parsed.append(path) or original(path))
+
+    def counting(path: Path) -> dict:
+        parsed.append(path)
+        return original(path)
+
+    monkeypatch.setattr(definitions, "_read_toml", counting)
 
     again = definitions.form_files()
 

@@ -185,7 +185,12 @@ def test_the_dashboards_outreach_card_is_kept_between_views_and_follows_a_visit_
     village = areas["village_a"]
     counted: list[str] = []
     original = outreach_queries.figures
-    monkeypatch.setattr(outreach_queries, "figures", lambda *a: counted.append(a[0]) or original(*a))
+
+    def counting(prefix, start, end):
+        counted.append(prefix)
+        return original(prefix, start, end)
+
+    monkeypatch.setattr(outreach_queries, "figures", counting)
     client = client_for(make_user(areas["county"], "county_staff"))
     url = f"/reporting/dashboard/?period={today:%Y}-M{today.month:02d}"
 
