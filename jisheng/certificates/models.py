@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jisheng.areas.scoping import ScopedManager
+from jisheng.core.crypto.fields import SealedCharField
 
 
 class Certificate(models.Model):
@@ -17,7 +18,8 @@ class Certificate(models.Model):
         "areas.Area", verbose_name=_("issuing office"), on_delete=models.PROTECT, related_name="+"
     )
     holder_name = models.CharField(_("holder"), max_length=32)
-    holder_id_number = models.CharField(_("resident ID number"), max_length=18)
+    # Sealed with SM4 (deterministically: a look-up by the whole number still works), like the registry's.
+    holder_id_number = SealedCharField(_("resident ID number"), plain_max_length=18)
     details = models.JSONField(_("details"), default=dict, blank=True)
     source_ref = models.CharField(_("application number"), max_length=40, blank=True)
     issued_at = models.DateTimeField(_("issued at"))
