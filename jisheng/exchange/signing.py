@@ -78,23 +78,33 @@ def _key_name() -> str:
     return "sm2" if _sm2() else "ed25519"
 
 
+def generate_private_key() -> PrivateKey:
+    """A new key pair of this deployment's algorithm (SM2 with ``JISHENG_EXCHANGE_ALGORITHM=sm2``)."""
+    return Sm2PrivateKey.generate() if _sm2() else Ed25519PrivateKey.generate()
+
+
+def _file_name(key: PrivateKey) -> str:
+    return "sm2" if isinstance(key, Sm2PrivateKey) else "ed25519"
+
+
+def _private_bytes(key: PrivateKey) -> bytes:
+    """What the key file holds: PKCS#8 PEM for Ed25519, base64 private ‖ public for SM2."""
+    if isinstance(key, Sm2PrivateKey):
+        return base64.b64encode(key.private + key.public) + b"\n"
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
 def _create(directory: Path) -> None:
-    private: PrivateKey
-    if _sm2():
-        private = Sm2PrivateKey.generate()
-        pem = base64.b64encode(private.private + private.public) + b"\n"
-    else:
-        private = Ed25519PrivateKey.generate()
-        pem = private.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+    private = generate_private_key()
     try:
-        fd = os.open(directory / f"{_key_name()}.key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(directory / f"{_file_name(private)}.key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return  # another process made it first; use theirs
     with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
-    (directory / f"{_key_name()}.pub").write_text(public_key_text(private.public_key()) + "\n")
+        handle.write(_private_bytes(private))
+    (directory / f"{_file_name(private)}.pub").write_text(public_key_text(private.public_key()) + "\n")
 
 
 @lru_cache(maxsize=8)
@@ -125,34 +135,33 @@ def private_key() -> Any:
     return _load(str(key_dir()))
 
 
-def previous_private_key() -> Ed25519PrivateKey | None:
+def previous_private_key() -> PrivateKey | None:
     """The key replaced by the last rotation (kept to sign the rotation's announcement), if any."""
-    path = key_dir() / "ed25519.previous.key"
+    path = key_dir() / f"{_key_name()}.previous.key"
     try:
-        return _load_file(str(path), path.stat().st_mtime_ns)
+        return _load_file(str(path), path.stat().st_mtime_ns)  # type: ignore[no-any-return]
     except FileNotFoundError:
         return None
 
 
-def rotate(new: Ed25519PrivateKey) -> None:
-    """Make ``new`` this deployment's key; the current one is kept as the previous key. Each file is
-    replaced whole (written beside it, then renamed), so a reader sees the old key or the new one."""
+def rotate(new: PrivateKey) -> None:
+    """Make ``new`` (Ed25519 or SM2, as this deployment signs) this deployment's key; the current one is
+    kept as the previous key. Each file is replaced whole (written beside it, then renamed), so a reader
+    sees the old key or the new one."""
     directory = key_dir()
-    current = directory / "ed25519.key"
-    pem = new.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    staged = directory / "ed25519.key.new"
+    name = _file_name(new)
+    current = directory / f"{name}.key"
+    staged = directory / f"{name}.key.new"
     staged.unlink(missing_ok=True)
     fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
+        handle.write(_private_bytes(new))
     if current.exists():
-        os.replace(current, directory / "ed25519.previous.key")
+        os.replace(current, directory / f"{name}.previous.key")
     os.replace(staged, current)
-    public = directory / "ed25519.pub.new"
+    public = directory / f"{name}.pub.new"
     public.write_text(public_key_text(new.public_key()) + "\n")
-    os.replace(public, directory / "ed25519.pub")
+    os.replace(public, directory / f"{name}.pub")
 
 
 def public_key_text(key: PublicKey) -> str:

@@ -1,9 +1,10 @@
 """Rotating this deployment's key pair, and accepting a peer's rotation.
 
-``key_rotate`` (the security administrator's page, or ``jisheng exchange-identity --rotate``) makes a new
-key pair and announces the new public key to every enabled peer in an ``exchange.key_rotation`` message
-that is signed by the OLD key (kept as the previous key for that purpose) and carries a proof made with
-the new one. Until a peer acknowledges the announcement, everything sent to it is still signed with the
+``key_rotate`` (the security administrator's page, or ``jisheng exchange-key-rotate``) makes a new key
+pair of the algorithm the deployment signs with (Ed25519, or SM2 with ``JISHENG_EXCHANGE_ALGORITHM=sm2``)
+and announces the new public key to every enabled peer in an ``exchange.key_rotation`` message that is
+signed by the OLD key (kept as the previous key for that purpose) and carries a proof made with the new
+one. Until a peer acknowledges the announcement, everything sent to it is still signed with the
 old key, so nothing in its queue is refused for a key it does not know yet.
 
 A peer takes the new key only from such a message (``_key_rotation_received``): signed by the key it
@@ -18,7 +19,6 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -51,7 +51,7 @@ def rotation_pending(peer: Peer) -> bool:
     return OutboxMessage.objects.filter(peer=peer, kind=KEY_ROTATION, state__in=PENDING_STATES).exists()
 
 
-def signing_key_for(peer: Peer) -> Ed25519PrivateKey | None:
+def signing_key_for(peer: Peer) -> signing.PrivateKey | None:
     """The key to sign what goes to ``peer`` now: the previous one while our rotation is not yet
     acknowledged by it; None for the current key."""
     if not rotation_pending(peer):
@@ -64,12 +64,6 @@ def key_rotate(*, by: Actor) -> Rotation:
     by the old key; audited as a security event. Refused while an earlier rotation is still on its way
     to a peer. Outermost (it replaces the key files when its transaction is about to commit)."""
     permissions.ensure(by, Capability.ROTATE_EXCHANGE_KEY, identity.self_area_code())
-    if signing.own_public_key().startswith(signing.SM2_PREFIX):
-        raise ValidationError(
-            _(
-                "This deployment signs with SM2; rotating an SM2 key is not supported yet, nothing was changed."
-            )
-        )
     waiting = sorted(
         set(
             OutboxMessage.objects.filter(kind=KEY_ROTATION, state__in=PENDING_STATES).values_list(
@@ -83,7 +77,7 @@ def key_rotate(*, by: Actor) -> Rotation:
             % {"peers": "、".join(waiting)}
         )
     previous_public = signing.own_public_key()
-    new = Ed25519PrivateKey.generate()
+    new = signing.generate_private_key()  # SM2 for a deployment that signs with SM2
     new_public = signing.public_key_text(new.public_key())
     own_area = identity.self_area_code()
     statement = {
@@ -158,7 +152,7 @@ def _key_rotation_received(message: InboxMessage, peer: Peer, *, by: Actor) -> d
     try:
         signing.load_public_key(new_public)
     except ValueError as exc:
-        raise handlers.Refused(_("The announced key is not an Ed25519 public key.")) from exc
+        raise handlers.Refused(_("The announced key is not an Ed25519 or SM2 public key.")) from exc
     if not signing.verify({**statement, signing.SIGNATURE: body.get("proof", "")}, new_public):
         raise handlers.Refused(_("The announcement is not signed by the new key it announces."))
     now = timezone.now()

@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Max, Q
@@ -132,7 +131,7 @@ def envelope_of(
     *,
     sent: datetime.datetime,
     own_code: str | None = None,
-    key: Ed25519PrivateKey | None = None,
+    key: signing.PrivateKey | None = None,
 ) -> dict[str, Any]:
     """The signed envelope of an outbox message, as sent at ``sent`` (``own_code``: this deployment's
     code, when the caller has it already for a whole batch; ``key``: the previous key while the peer

@@ -3,6 +3,7 @@ peers in a message signed with the old key, and the step is audited; others may 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -67,13 +68,26 @@ def test_the_command_rotates_the_key_too(peer: Any) -> None:
     assert OutboxMessage.objects.filter(kind=services.KEY_ROTATION).count() == 1
 
 
-def test_a_deployment_signing_with_sm2_is_told_rotation_is_not_supported_and_nothing_changes(
+def test_a_deployment_signing_with_sm2_rotates_to_a_new_sm2_pair_announced_under_the_old_one(
     areas: Any, make_user: Any, client_for: Any, peer: Any, settings: Any
 ) -> None:
+    from django.utils import timezone
+
     settings.EXCHANGE_ALGORITHM = "sm2"
     old_key = signing.own_public_key()
+    assert old_key.startswith("sm2:")
     admin = make_user(areas["county"], RoleCode.SECURITY_ADMIN)
-    page = client_for(admin).post(reverse("exchange:key"), follow=True)
-    assert "SM2" in page.content.decode()
-    assert signing.own_public_key() == old_key
-    assert not OutboxMessage.objects.filter(kind=services.KEY_ROTATION).exists()
+    assert client_for(admin).post(reverse("exchange:key")).status_code == 302
+    new_key = signing.own_public_key()
+    assert new_key.startswith("sm2:") and new_key != old_key
+    announcement = OutboxMessage.objects.get(kind=services.KEY_ROTATION, peer=peer)
+    assert announcement.body["public_key"] == new_key and announcement.body["previous_key"] == old_key
+    envelope = services.envelope_of(announcement, sent=timezone.now(), key=services.signing_key_for(peer))
+    assert signing.verify(envelope, old_key) and not signing.verify(envelope, new_key)
+    statement = {key: announcement.body[key] for key in ("code", "public_key", "previous_key", "rotated_at")}
+    assert signing.verify({**statement, "signature": announcement.body["proof"]}, new_key)
+    keys = Path(settings.KEYS_DIR) / "exchange"
+    assert {path.name for path in keys.iterdir()} >= {"sm2.key", "sm2.pub", "sm2.previous.key"}
+    assert (keys / "sm2.key").stat().st_mode & 0o077 == 0
+    assert (keys / "sm2.previous.key").stat().st_mode & 0o077 == 0
+    assert AuditEvent.objects.get(action="exchange.key_rotate").after["public_key"] == new_key

@@ -1,6 +1,7 @@
 """Key rotation between two real deployments on loopback: 平舆县 rotates its key pair; 东莞市 takes the new
 public key only from the announcement signed by the old one, keeps the old key for messages already in
-flight during the grace period, and refuses it (logged, with the reason) after."""
+flight during the grace period, and refuses it (logged, with the reason) after. The same with two
+deployments that sign with SM2 (``JISHENG_EXCHANGE_ALGORITHM=sm2``): the new pair is an SM2 pair."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from jisheng.exchange import signing
 from jisheng.exchange.instances import Instance, loopback_pair
 
 pytestmark = pytest.mark.smoke
@@ -20,6 +22,19 @@ def rotating_pair(
 ) -> Iterator[tuple[Instance, Instance]]:
     """A pair of its own: the test changes Henan's key for good."""
     with loopback_pair(tmp_path_factory.mktemp("rotation-pair"), template_db=exchange_template) as pair:
+        yield pair
+
+
+@pytest.fixture(scope="module")
+def sm2_rotating_pair(
+    tmp_path_factory: pytest.TempPathFactory, exchange_template: Path
+) -> Iterator[tuple[Instance, Instance]]:
+    """Two deployments signing with SM2; the test changes Henan's key for good."""
+    with loopback_pair(
+        tmp_path_factory.mktemp("sm2-rotation-pair"),
+        extra_env={"JISHENG_EXCHANGE_ALGORITHM": "sm2"},
+        template_db=exchange_template,
+    ) as pair:
         yield pair
 
 
@@ -51,21 +66,32 @@ result = answers
 def test_a_rotated_key_is_announced_signed_by_the_old_one_and_the_old_key_expires_after_its_grace(
     rotating_pair: tuple[Instance, Instance],
 ) -> None:
+    _rotate_and_follow(*rotating_pair, sm2=False)
+
+
+def test_an_sm2_deployment_rotates_to_a_new_sm2_pair_which_its_peer_takes_as_it_does_ed25519_keys(
+    sm2_rotating_pair: tuple[Instance, Instance],
+) -> None:
+    _rotate_and_follow(*sm2_rotating_pair, sm2=True)
+
+
+def _rotate_and_follow(henan: Instance, guangdong: Instance, *, sm2: bool) -> None:
+    """Rotate Henan's key (of the algorithm it signs with, SM2 when ``sm2``) and follow the new key,
+    the grace period of the old one and its end at Guangdong."""
     import json
 
-    henan, guangdong = rotating_pair
     old_key = henan.shell_json("from jisheng.exchange import signing\nresult = signing.own_public_key()")
-    # Signed before the rotation, delivered after it: "in flight".
+    assert old_key.startswith(signing.SM2_PREFIX) is sm2
+    # Signed before the rotation, delivered after it: "in flight"; the third by a key nobody trusts.
     in_flight = henan.shell_json(
         IN_FLIGHT
         + "result = [envelope('flight-1'), envelope('flight-2'), "
-        + "envelope('forged', __import__('cryptography.hazmat.primitives.asymmetric.ed25519', "
-        + "fromlist=['x']).Ed25519PrivateKey.generate())]"
+        + "envelope('forged', signing.generate_private_key())]"
     )
 
     output = henan.command("exchange-key-rotate")
     new_key = henan.shell_json("from jisheng.exchange import signing\nresult = signing.own_public_key()")
-    assert new_key != old_key and new_key in output
+    assert new_key != old_key and new_key in output and new_key.startswith(signing.SM2_PREFIX) is sm2
     henan.command("exchange-send", "--now")
     announced = henan.shell_json(
         """
