@@ -140,6 +140,7 @@ def _p95(fn: Any) -> dict[str, float]:
 
 def measures(ctx: BenchContext) -> Iterator[dict[str, Any]]:
     from jisheng.outreach import queries
+    from jisheng.outreach.models import Screening
 
     if not ctx.wants_any("outreach"):
         return
@@ -177,11 +178,13 @@ def measures(ctx: BenchContext) -> Iterator[dict[str, Any]]:
                     [low, high, start, end],
                 )
                 cursor.fetchall()
+                # the result column is sealed: the value compared with is sealed the same way
+                normal = Screening._meta.get_field("result").get_prep_value("normal")
                 cursor.execute(
-                    "SELECT COUNT(*), SUM(CASE WHEN result NOT IN ('', 'normal') THEN 1 ELSE 0 END) "
+                    "SELECT COUNT(*), SUM(CASE WHEN result NOT IN ('', %s) THEN 1 ELSE 0 END) "
                     "FROM outreach_screening WHERE area_id BETWEEN %s AND %s "
                     "AND screened_on BETWEEN %s AND %s",
-                    [low, high, start, end],
+                    [normal, low, high, start, end],
                 )
                 cursor.fetchall()
 

@@ -2,7 +2,10 @@
 woman, and referrals for birth-defect intervention and infertility.
 
 These are health data, the most sensitive in the system: pages and exports show them masked (see
-``outreach.masking``) unless a user reveals one record with a reason, which is audited."""
+``outreach.masking``) unless a user reveals one record with a reason, which is audited. At rest they are
+sealed with SM4 (GB/T 39786-2021 §8.4 e, ``jisheng.core.crypto.fields``): a result category
+deterministically (``SealedCharField``: the screening figures still filter and count by it), free text
+with a random nonce (``SealedTextField``: never searched)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jisheng.areas.scoping import ScopedManager
+from jisheng.core.crypto.fields import SealedCharField, SealedTextField
 
 # The fields of each model that are health data and never shown unmasked in a list or an export.
 SENSITIVE = ("result", "follow_up", "referral", "referred_to", "outcome", "reason")
@@ -61,8 +65,8 @@ class PrePregnancyCheck(models.Model):
         related_name="+",
     )
     done_on = models.DateField(_("checked on"), null=True, blank=True)
-    result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True, default="")
-    follow_up = models.CharField(_("follow-up"), max_length=255, blank=True)
+    result = SealedCharField(_("result"), plain_max_length=10, choices=Result.choices, blank=True, default="")
+    follow_up = SealedTextField(_("follow-up"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -107,8 +111,8 @@ class Screening(models.Model):
     kind = models.CharField(_("screening"), max_length=10, choices=Kind.choices)
     invited_on = models.DateField(_("invited on"))
     screened_on = models.DateField(_("screened on"), null=True, blank=True)
-    result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True, default="")
-    referral = models.CharField(_("referred to"), max_length=128, blank=True)
+    result = SealedCharField(_("result"), plain_max_length=10, choices=Result.choices, blank=True, default="")
+    referral = SealedTextField(_("referred to"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -146,9 +150,11 @@ class HealthReferral(models.Model):
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("referral"), max_length=12, choices=Kind.choices)
     referred_on = models.DateField(_("referred on"))
-    referred_to = models.CharField(_("referred to"), max_length=128)
-    reason = models.CharField(_("reason"), max_length=255, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=255, blank=True)
+    # Where to and why (a birth defect, infertility) and what came of it: all health findings. The kind
+    # stays plain (the list is read by it and says no more than "a referral for infertility" in a count).
+    referred_to = SealedTextField(_("referred to"))
+    reason = SealedTextField(_("reason"), blank=True)
+    outcome = SealedTextField(_("outcome"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jisheng.areas.scoping import ScopedManager
+from jisheng.core.crypto.fields import SealedTextField
 
 
 class Visit(models.Model):
@@ -25,8 +26,11 @@ class Visit(models.Model):
     visited_on = models.DateField(_("visited on"))
     visitors = models.CharField(_("who went"), max_length=128)
     met = models.CharField(_("whom they met"), max_length=128, blank=True)
-    asked = models.TextField(_("asked for"), blank=True)
-    promised = models.TextField(_("promised"), blank=True)
+    # What was asked for and promised is typed freely on the doorstep and is often about an illness, a
+    # disability, a pregnancy or contraception: health data, sealed at rest (SM4, random nonce) like
+    # outreach's health results. Nothing searches these texts; the hand-off's summary copies them.
+    asked = SealedTextField(_("asked for"), blank=True)
+    promised = SealedTextField(_("promised"), blank=True)
     follow_up_due = models.DateField(_("follow-up due"), null=True, blank=True)
     pairing = models.ForeignKey(
         "outreach.Pairing", null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
@@ -61,7 +65,7 @@ class Handoff(models.Model):
     visit = models.OneToOneField(Visit, on_delete=models.PROTECT, related_name="handoff")
     household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
-    summary = models.TextField(_("what needs action"))
+    summary = SealedTextField(_("what needs action"))  # a copy of the visit's asked/promised: sealed too
     due = models.DateField(_("due"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     reference = models.CharField(_("taken as"), max_length=64, blank=True)
