@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jisheng.areas.scoping import ScopedManager
+from jisheng.core.crypto.fields import SealedCharField
 
 
 class MessageKind(models.TextChoices):
@@ -31,7 +32,8 @@ class Message(models.Model):
     subject_type = models.CharField(max_length=48)
     subject_id = models.CharField(max_length=64)
     area = models.ForeignKey("areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Sealed with SM4 (deterministically, as the registry's phones): the sender reads it opened.
+    phone = SealedCharField(_("phone"), plain_max_length=20, blank=True)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
