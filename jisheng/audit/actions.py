@@ -42,6 +42,7 @@ ACTIONS: dict[str, Promise] = {
     "account.unlock": _("Account unlocked"),
     "account.lockout": _("Account locked out"),
     "crypto.field_key_rotate": _("Data encryption key rotated"),
+    "crypto.index_key_rotate": _("Search index key rotated"),
     "token.create": _("API token created"),
     "token.revoke": _("API token revoked"),
     "token.revoke_all": _("All API tokens revoked"),

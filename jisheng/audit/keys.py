@@ -5,18 +5,33 @@ every model (persons' ID numbers and phones and their history, bank accounts, he
 it, in one transaction with its audit event. The old version's keys stay in the key store, so a
 backup taken before the rotation still opens. Run it with the service stopped (``jisheng
 crypto-rotate``), as a backup or a restore is.
+
+``index_key_rotate`` does the same for the HMAC-SM3 key of the blind indexes (``jisheng crypto-rotate
+--index``): a new version current, every blind index column (``fields.index_columns``) recomputed from
+the values it indexes, in one transaction with its audit event.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 from django.db import connection, transaction
 
 from jisheng.core.actor import Actor
-from jisheng.core.crypto.fields import SealedCharField, field_key_version, sealed_fields
+from jisheng.core.crypto.fields import (
+    INDEX_FAMILY,
+    IndexColumn,
+    SealedCharField,
+    SealedTextField,
+    field_key_version,
+    index_columns,
+    index_key_version,
+    sealed_fields,
+)
 from jisheng.core.crypto.keys import set_current_version
-from jisheng.core.crypto.reseal import Column, reseal_table
+from jisheng.core.crypto.reseal import Column, reindex_table, reseal_table
 
 from .services import record
 
@@ -54,3 +69,55 @@ def field_key_rotate(*, by: Actor) -> str:
         set_current_version(FIELD_FAMILY, old)
         raise
     return new
+
+
+def _source(model: type[Any], name: str) -> Column:
+    field = model._meta.get_field(name)
+    purpose = field.purpose() if isinstance(field, SealedTextField | SealedCharField) else ""
+    return Column(str(field.column), purpose, equal=isinstance(field, SealedCharField))
+
+
+def index_key_rotate(*, by: Actor) -> str:
+    """Outermost: recomputes every blind index column under a new index key version and returns it; on
+    failure the old version stays current and nothing is written. Searches made in the same
+    transaction after the recomputation (and every search after it) use the new key."""
+    old = index_key_version()
+    new = str(int(old) + 1)
+    tables: dict[tuple[str, str], list[tuple[Column, IndexColumn]]] = defaultdict(list)
+    for model, index in index_columns():
+        key = (model._meta.db_table, str(model._meta.pk.column))
+        tables[key].append((_source(model, index.source), index))
+    set_current_version(INDEX_FAMILY, new)
+    try:
+        with transaction.atomic():
+            counts = {
+                table: reindex_table(
+                    connection,
+                    table,
+                    pk,
+                    list({source.name: source for source, _index in pairs}.values()),
+                    _deriver(pairs),
+                )
+                for (table, pk), pairs in sorted(tables.items())
+            }
+            record(
+                by=by,
+                action="crypto.index_key_rotate",
+                object_type="crypto.key",
+                object_id=INDEX_FAMILY,
+                object_repr=f"{INDEX_FAMILY}-{new}",
+                before={"version": old},
+                after={"version": new, "rows": counts},
+                area_code="",
+            )
+    except BaseException:
+        set_current_version(INDEX_FAMILY, old)
+        raise
+    return new
+
+
+def _deriver(pairs: list[tuple[Column, IndexColumn]]) -> Callable[[dict[str, str]], dict[str, str]]:
+    def derived(plain: dict[str, str]) -> dict[str, str]:
+        return {index.column: index.compute(plain[source.name]) for source, index in pairs}
+
+    return derived

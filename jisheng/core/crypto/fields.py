@@ -17,15 +17,19 @@ sealed (so the migration that seals a column can run on a database already holdi
 does not open under the key (a wrong or lost key, an altered row) raises ``DecryptionFailed``.
 
 Keys come from ``keys.key_store()``: ``field-sm4-<version>`` (SM4, 16 bytes), ``field-siv-<version>``
-(HMAC-SM3, 32 bytes) and ``index-hmac-sm3-1``. The current version of the field keys is kept by the
-key store (``field-sm4.current`` in the file store); ``jisheng crypto-rotate`` makes a new version
-current and re-seals every sealed column under it (see docs/security.md).
+(HMAC-SM3, 32 bytes) and ``index-hmac-sm3-<version>`` (HMAC-SM3, 32 bytes). The current version of each
+family is kept by the key store (``field-sm4.current``, ``index-hmac-sm3.current`` in the file store);
+``jisheng crypto-rotate`` makes a new field key version current and re-seals every sealed column under
+it, ``jisheng crypto-rotate --index`` a new index key and recomputes every blind index column
+(``index_columns``: the ``index_field`` of each ``SealedTextField`` and the columns registered with
+``derived_index``; see docs/security.md).
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -45,6 +49,7 @@ from .primitives import (
 PREFIX = "sm4gcm:"
 EQUAL_PREFIX = "sm4siv:"
 FIELD_FAMILY = "field-sm4"
+INDEX_FAMILY = "index-hmac-sm3"
 INDEX_KEY_BYTES = 32
 SIV_KEY_BYTES = 32
 # Lookups that compare whole values: the value looked for is sealed the same way as the column.
@@ -52,9 +57,12 @@ EQUALITY_LOOKUPS = frozenset({"exact", "in", "isnull", "any_of"})
 
 __all__ = [
     "DecryptionFailed",
+    "IndexColumn",
     "SealedCharField",
     "SealedTextField",
     "blind_index",
+    "derived_index",
+    "index_columns",
     "is_sealed",
     "seal",
     "seal_equal",
@@ -81,12 +89,16 @@ def _siv_key(version: str) -> bytes:
     return _secret(f"field-siv-{version}", SIV_KEY_BYTES)
 
 
-def _index_key() -> bytes:
-    return _secret("index-hmac-sm3-1", INDEX_KEY_BYTES)
+def _index_key(version: str) -> bytes:
+    return _secret(f"{INDEX_FAMILY}-{version}", INDEX_KEY_BYTES)
 
 
 def field_key_version() -> str:
     return current_version(FIELD_FAMILY)
+
+
+def index_key_version() -> str:
+    return current_version(INDEX_FAMILY)
 
 
 def is_sealed(value: str) -> bool:
@@ -141,11 +153,12 @@ def unseal(value: str, *, purpose: str) -> str:
     return value
 
 
-def blind_index(text: str, *, purpose: str) -> str:
-    """64 hex digits; "" for an empty value."""
+def blind_index(text: str, *, purpose: str, version: str = "") -> str:
+    """64 hex digits under the current index key (or ``version``'s); "" for an empty value."""
     if text == "":
         return ""
-    return hmac_sm3(_index_key(), purpose.encode() + b"\0" + text.encode()).hex()
+    key = _index_key(version or index_key_version())
+    return hmac_sm3(key, purpose.encode() + b"\0" + text.encode()).hex()
 
 
 def sealed_length(plain_max: int) -> int:
@@ -253,3 +266,48 @@ def sealed_fields() -> Iterator[tuple[type[models.Model], SealedTextField | Seal
         for field in model._meta.local_concrete_fields:
             if isinstance(field, SealedTextField | SealedCharField):
                 yield model, field
+
+
+@dataclass(frozen=True)
+class IndexColumn:
+    """A column of blind index values: ``compute(plaintext of source)`` under the current index key."""
+
+    model: str  # app_label.model_name
+    column: str
+    source: str  # the field (sealed or not) whose value the index is computed from
+    compute: Callable[[str], str]
+
+
+_derived: dict[tuple[str, str], IndexColumn] = {}
+
+
+def derived_index(model: str, column: str, *, source: str, compute: Callable[[str], str]) -> None:
+    """Declare a blind index column computed by the app from another column's value (``Person.id_tail``
+    from the ID number's last four), so ``jisheng crypto-rotate --index`` recomputes it with the rest.
+    ``compute`` gets the source's plaintext ("" for none) and must call ``blind_index`` (no version)."""
+    _derived[(model.lower(), column)] = IndexColumn(model.lower(), column, source, compute)
+
+
+def index_columns() -> Iterator[tuple[type[models.Model], IndexColumn]]:
+    """Every blind index column of every installed model: the ``index_field`` of each
+    ``SealedTextField`` and those declared with ``derived_index``."""
+    from django.apps import apps
+
+    for model, field in sealed_fields():
+        if isinstance(field, SealedTextField) and field.index_field:
+            index = model._meta.get_field(field.index_field)
+            yield (
+                model,
+                IndexColumn(model._meta.label_lower, str(index.column), field.name, field.index_of),  # type: ignore[union-attr]
+            )
+    for declared in _derived.values():
+        model = apps.get_model(declared.model)
+        yield (
+            model,
+            IndexColumn(
+                declared.model,
+                str(model._meta.get_field(declared.column).column),  # type: ignore[union-attr]
+                declared.source,
+                declared.compute,
+            ),
+        )

@@ -1,5 +1,6 @@
 """Sealing (or re-sealing) whole columns in place, in batches: used by the migrations that seal a
-column of a database already holding data, and by ``jisheng crypto-rotate`` after a key rotation.
+column of a database already holding data, and by ``jisheng crypto-rotate`` after a key rotation
+(``reindex_table``: the blind index columns after an index key rotation).
 
 Works with the cursor, not the ORM, so a migration's historical models and a million rows cost one
 SELECT and one UPDATE per batch (``executemany``). Works on SQLite and PostgreSQL alike.
@@ -72,5 +73,45 @@ def reseal_table(
                 if derived:
                     values.extend(derived(plain).values())
                 changes.append([*values, row[0]])
+            cursor.executemany(update, changes)
+            written += len(changes)
+
+
+def reindex_table(
+    connection: Any,
+    table: str,
+    pk: str,
+    sources: list[Column],
+    derived: Callable[[dict[str, str]], dict[str, str]],
+) -> int:
+    """Recompute blind index columns from the plaintext of ``sources`` (opened, never re-sealed):
+    ``derived(plain values) -> {index column: value}``, in batches as ``reseal_table``. Used by
+    ``jisheng crypto-rotate --index`` after a new index key is made current. Returns rows written."""
+    quote = connection.ops.quote_name
+    names = [c.name for c in sources]
+    targets = list(derived({c.name: "" for c in sources}))
+    select = (
+        f"SELECT {quote(pk)}, {', '.join(quote(n) for n in names)} FROM {quote(table)} "
+        f"WHERE {quote(pk)} > %s ORDER BY {quote(pk)}"
+    )
+    assignments = ", ".join(f"{quote(n)} = %s" for n in targets)
+    update = f"UPDATE {quote(table)} SET {assignments} WHERE {quote(pk)} = %s"
+    written = 0
+    last: Any = -1
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(select + f" LIMIT {BATCH}", [last])
+            rows = cursor.fetchall()
+            if not rows:
+                return written
+            changes = []
+            for row in rows:
+                last = row[0]
+                plain = {
+                    column.name: unseal(value or "", purpose=column.purpose)
+                    for column, value in zip(sources, row[1:], strict=True)
+                }
+                values = derived(plain)
+                changes.append([*(values[name] for name in targets), row[0]])
             cursor.executemany(update, changes)
             written += len(changes)

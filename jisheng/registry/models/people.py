@@ -8,7 +8,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from jisheng.areas.scoping import ScopedManager
-from jisheng.core.crypto.fields import SealedCharField, blind_index
+from jisheng.core.crypto.fields import SealedCharField, blind_index, derived_index
 from jisheng.core.partitions import CountyCodeField
 
 from ..codes import HukouType, MaritalStatus, PersonStatus, Relation, Sex
@@ -27,6 +27,14 @@ SEARCH_COLUMNS = (
 def id_tail_index(tail: str) -> str:
     """The keyed index of an ID number's last four characters (what ``Person.id_tail`` holds)."""
     return blind_index(tail.upper(), purpose="registry.person.id_tail")
+
+
+def _id_tail_of(number: str) -> str:
+    return id_tail_index(number[-4:]) if number else ""
+
+
+# Recomputed with every other blind index when the index key rotates (jisheng crypto-rotate --index).
+derived_index("registry.person", "id_tail", source="id_number", compute=_id_tail_of)
 
 
 class Household(models.Model):
