@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from jisheng.areas.scoping import ScopedManager
-from jisheng.core.crypto.fields import SealedTextField
+from jisheng.core.crypto.fields import SealedCharField, SealedTextField
 from jisheng.core.jobs import JobRecord
 
 # A batch that may still change or pay: one per programme, area and year (proposing again returns it).
@@ -29,8 +29,17 @@ class PayeeAccount(models.Model):
         SOCIAL_SECURITY_CARD = "ssc", _("Social security card")
 
     account_kind = models.CharField(_("account type"), max_length=10, choices=Kind.choices, blank=True)
-    bank_account = models.CharField(_("bank account"), max_length=32, blank=True)
+    # Sealed at rest (SM4-GCM, a fresh nonce each time) with a keyed SM3 blind index beside it, rather
+    # than sealed deterministically: the stored value says nothing even of which rows share an account,
+    # an account is found by equality only (``filter(bank_account_index=field.index_of(number))``), and
+    # the index is under its own key, so rotating the data key re-seals the value and leaves the index.
+    bank_account = SealedTextField(_("bank account"), blank=True, index_field="bank_account_index")
+    bank_account_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     bank_name = models.CharField(_("bank"), max_length=64, blank=True)
+    # Left in the clear, as names are everywhere (searched by prefix): the holder must be the
+    # beneficiary, a registered parent or the applicant (``_check_holder``, the application services),
+    # whose names the registry and this same row keep in the clear, so sealing this copy would hide
+    # nothing. What lets money be diverted, the account number, is sealed.
     account_holder = models.CharField(_("account holder"), max_length=32, blank=True)
 
     class Meta:
@@ -124,7 +133,7 @@ class Line(PayeeAccount):
     )
     household_id = models.IntegerField(null=True, blank=True)
     name = models.CharField(pgettext_lazy("person", "name"), max_length=32)
-    id_number = models.CharField(_("resident ID number"), max_length=18)
+    id_number = SealedCharField(_("resident ID number"), plain_max_length=18)
     amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2)
     reasons = models.TextField(_("reasons"))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PROPOSED)
@@ -261,7 +270,7 @@ class Application(PayeeAccount):
     amount = models.DecimalField(_("amount (yuan)"), default=0, max_digits=14, decimal_places=2)
     reasons = models.TextField(_("reasons"))
     applicant_name = models.CharField(_("applicant"), max_length=32, blank=True)
-    applicant_id_number = models.CharField(_("applicant's ID number"), max_length=18, blank=True)
+    applicant_id_number = SealedCharField(_("applicant's ID number"), plain_max_length=18, blank=True)
     relation = models.CharField(
         _("relation to the beneficiary"), max_length=10, choices=Relation.choices, blank=True
     )
@@ -282,9 +291,6 @@ class Application(PayeeAccount):
     )
     verified_at = models.DateTimeField(null=True, blank=True)
     verification_note = models.TextField(_("verification note"), blank=True)
-    # The account a resident typed is sealed at rest (SM4-GCM) and found by its keyed SM3 index.
-    bank_account = SealedTextField(_("bank account"), blank=True, index_field="bank_account_index")
-    bank_account_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
 
     scope_area_path = "area"
     objects = ScopedManager()

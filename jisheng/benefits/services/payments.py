@@ -116,7 +116,7 @@ def payment_settle(*, payment: Payment, paid: bool, by: Actor, reason: str = "")
         )
     if not paid and not reason.strip():
         raise ValidationError(_("Give the reason the payment failed."))
-    before = model_snapshot(payment)
+    before = _masked(model_snapshot(payment))
     payment.status = Payment.Status.PAID if paid else Payment.Status.FAILED
     payment.failure_reason = "" if paid else reason.strip()[:128]
     payment.settled_at = timezone.now()
@@ -128,7 +128,7 @@ def payment_settle(*, payment: Payment, paid: bool, by: Actor, reason: str = "")
         action="benefits.payment_settle",
         obj=payment,
         before=before,
-        after=model_snapshot(payment),
+        after=_masked(model_snapshot(payment)),
         reason=reason,
     )
     return payment
@@ -153,7 +153,7 @@ def payment_reissue(*, payment: Payment, by: Actor, account: Account | None = No
         _check_holder(line, account)
         for field, value in account.as_fields().items():
             setattr(line, field, value)
-        line.save(update_fields=list(account.as_fields()))
+        line.save(update_fields=[*account.as_fields(), "bank_account_index"])
     problem = account_problem(line.account_kind, line.bank_account, line.bank_name, line.account_holder)
     if problem:
         raise ValidationError(_("The payee account is not valid: %(problem)s") % {"problem": problem})
@@ -188,9 +188,11 @@ def payment_reissue(*, payment: Payment, by: Actor, account: Account | None = No
 
 
 def _masked(snapshot: dict[str, Any]) -> dict[str, Any]:
-    """An audit snapshot with the account number masked: the trail says which account, not the number."""
+    """An audit snapshot with the account number masked: the trail says which account, not the number
+    (the account is sealed at rest; the trail must not keep it in the clear)."""
     if snapshot.get("bank_account"):
         snapshot["bank_account"] = mask_account(str(snapshot["bank_account"]))
+    snapshot.pop("bank_account_index", None)
     return snapshot
 
 
@@ -252,7 +254,7 @@ def line_account_set(*, line: Line, account: Account, by: Actor) -> Line:
     }
     for field, value in account.as_fields().items():
         setattr(line, field, value)
-    line.save(update_fields=list(account.as_fields()))
+    line.save(update_fields=[*account.as_fields(), "bank_account_index"])
     record(
         by=by,
         action="benefits.line_account_set",
