@@ -10,7 +10,8 @@ and posts it again, and the peer answers a message it has already applied with t
 each message is applied once there. A job whose worker died is queued again by ``jisheng.core.jobs``
 (nothing of the domain to mark failed: the outbox itself records each message's state).
 
-What this module relies on in the sending service: ``outbox_send(by=, peer_code=, ignore_backoff=)``
+What this module relies on in the sending service: ``outbox_send(by=, peer_code=, ignore_backoff=,
+progress=)`` (``progress`` is the job's checkpoint: a fault test waits at ``outbox_send:batch_answered``)
 returning a result with ``acknowledged``, ``refused``, ``retry``, ``failed`` and ``peers_down``.
 """
 
@@ -37,7 +38,12 @@ def outbox_send_task(
     """Send what is due (to ``peer_code``, or to every peer); its path is TASK_PATH."""
     task_id = str(context.task_result.id)
     jobs.checkpoint(task_id, "outbox_send:start")
-    result = services.outbox_send(by=WORKER, peer_code=peer_code or None, ignore_backoff=ignore_backoff)
+    result = services.outbox_send(
+        by=WORKER,
+        peer_code=peer_code or None,
+        ignore_backoff=ignore_backoff,
+        progress=lambda point: jobs.checkpoint(task_id, point),
+    )
     answered = result.acknowledged + result.refused
     jobs.checkpoint(
         task_id,

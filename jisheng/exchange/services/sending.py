@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -247,21 +248,35 @@ class SendResult:
 
 
 def outbox_send(
-    *, by: Actor, peer_code: str | None = None, ignore_backoff: bool = False, limit: int = 10_000
+    *,
+    by: Actor,
+    peer_code: str | None = None,
+    ignore_backoff: bool = False,
+    limit: int = 10_000,
+    progress: Callable[[str], None] | None = None,
 ) -> SendResult:
     """Send what is due to every enabled peer with an address (or one peer). Each batch: claim (its own
     short statement), post outside any transaction, then record the outcomes in one transaction.
-    ``ignore_backoff`` sends waiting messages now (an operator who knows the peer is back)."""
+    ``ignore_backoff`` sends waiting messages now (an operator who knows the peer is back). ``progress``
+    (a job's checkpoint) is told ``outbox_send:batch_answered`` when a batch's answer is in and its
+    receipts are not yet recorded. Not in a transaction of the caller's (it posts between its own)."""
     result = SendResult()
     peers = Peer.objects.filter(enabled=True).exclude(base_url="")
     if peer_code is not None:
         peers = peers.filter(code=peer_code)
     for peer in peers:
-        result.add(_send_to_peer(peer, by=by, ignore_backoff=ignore_backoff, limit=limit))
+        result.add(_send_to_peer(peer, by=by, ignore_backoff=ignore_backoff, limit=limit, progress=progress))
     return result
 
 
-def _send_to_peer(peer: Peer, *, by: Actor, ignore_backoff: bool, limit: int) -> SendResult:
+def _send_to_peer(
+    peer: Peer,
+    *,
+    by: Actor,
+    ignore_backoff: bool,
+    limit: int,
+    progress: Callable[[str], None] | None = None,
+) -> SendResult:
     """Send the peer's due messages batch after batch, with one post in flight while this thread signs
     the next batch and records the last one's receipts. A batch is posted only once the peer has
     answered for the one before it with a receipt for every message (it applied them in its own
@@ -276,6 +291,8 @@ def _send_to_peer(peer: Peer, *, by: Actor, ignore_backoff: bool, limit: int) ->
     def settle(batch: list[OutboxMessage], answered: _Posting) -> bool:
         """Record a posted batch's outcome; False when the peer is down or refusing (stop sending)."""
         answer, error = _outcome(answered)
+        if progress is not None:
+            progress("outbox_send:batch_answered")
         done = _record_outcome(peer, batch, answer, error, by=by, own_code=own_code)
         result.add(done)
         if done.retry or done.failed:
