@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from jisheng.areas.scoping import ScopedManager
+from jisheng.core.crypto.fields import SealedCharField
 
 # Art. 8: the 婚育证明 is handed in within 30 days of arrival; Art. 23: who has none is given 3 months.
 CERTIFICATE_HAND_IN_DAYS = 30
@@ -111,7 +112,7 @@ class Departure(models.Model):
     destination_name = models.CharField(_("destination"), max_length=100, blank=True)
     address = models.CharField(_("address there"), max_length=128, blank=True)
     employer = models.CharField(_("employer"), max_length=100, blank=True)
-    phone = models.CharField(_("phone there"), max_length=20, blank=True)
+    phone = SealedCharField(_("phone there"), plain_max_length=20, blank=True)
     left_on = models.DateField(_("left on"))
     reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices, default=Reason.WORK)
     returned_on = models.DateField(_("returned on"), null=True, blank=True)
@@ -124,7 +125,7 @@ class Departure(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    contact_phone = models.CharField(_("contact phone left at home"), max_length=20, blank=True)
+    contact_phone = SealedCharField(_("contact phone left at home"), plain_max_length=20, blank=True)
     contraception = models.CharField(_("contraceptive measure"), max_length=3, blank=True)
     agreement_signed_on = models.DateField(_("agreement signed on"), null=True, blank=True)
     arrival_confirmed_on = models.DateField(_("arrival confirmed by the destination"), null=True, blank=True)
@@ -260,7 +261,7 @@ class PeerCertificate(models.Model):
 
     number = models.CharField(_("certificate number"), max_length=40, unique=True)
     issuer_area_code = models.CharField(_("issuing office"), max_length=12)
-    holder_id_number = models.CharField(_("resident ID number"), max_length=18)
+    holder_id_number = SealedCharField(_("resident ID number"), plain_max_length=18)
     holder_name = models.CharField(_("holder"), max_length=32)
     valid_until = models.DateField(_("valid until"))
     fields = models.JSONField(_("details"), default=dict)
@@ -312,7 +313,7 @@ class VerificationRequest(models.Model):
         db_constraint=False,
     )
     person_name = models.CharField(_("name"), max_length=32)
-    person_id_number = models.CharField(_("resident ID number"), max_length=18)
+    person_id_number = SealedCharField(_("resident ID number"), plain_max_length=18)
     question = models.CharField(_("what is to be verified"), max_length=300)
     priority = models.CharField(
         _("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
@@ -401,7 +402,7 @@ class Notice(models.Model):
         db_constraint=False,
     )
     person_name = models.CharField(_("name"), max_length=32)
-    person_id_number = models.CharField(_("resident ID number"), max_length=18)
+    person_id_number = SealedCharField(_("resident ID number"), plain_max_length=18)
     body = models.JSONField(default=dict)
     on = models.DateField(_("date"))
     message_id = models.CharField(max_length=64, blank=True)
