@@ -5,9 +5,10 @@ in the queue for the same peer, so a page clicked twenty times or a scheduler ti
 waits adds nothing. The job calls the sending service, ``services.outbox_send``, which is what makes a
 kill harmless: it claims each batch of messages (state "sending", its own short statement) before it
 posts them and records the receipts after, in one transaction; a worker killed in between leaves the
-batch claimed only until the claim is stale (``services.STALE_AFTER``), when the next sending claims
-and posts it again, and the peer answers a message it has already applied with the same receipt, so
-each message is applied once there. A job whose worker died is queued again by ``jisheng.core.jobs``
+batch claimed until the next sending on the same host sees that the claim's process is gone (the claim
+token names it), or, from another host, until the claim is stale (``services.STALE_AFTER``); that
+sending claims and posts it again, and the peer answers a message it has already applied with the same
+receipt, so each message is applied once there. A job whose worker died is queued again by ``jisheng.core.jobs``
 (nothing of the domain to mark failed: the outbox itself records each message's state).
 
 What this module relies on in the sending service: ``outbox_send(by=, peer_code=, ignore_backoff=,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +29,9 @@ from .common import (
     SENDER,
     STALE_AFTER,
     UNFINISHED,
+    _release_abandoned_claims,
     backoff,
+    claim_token,
     logger,
 )
 from .keys import signature_of, signing_key_for
@@ -219,7 +220,7 @@ def _sendable(peer: Peer, now: datetime.datetime, *, ignore_backoff: bool, limit
 def _claim(
     ids: list[int], now: datetime.datetime, *, ignore_backoff: bool
 ) -> tuple[str, list[OutboxMessage]]:
-    token = uuid.uuid4().hex
+    token = claim_token()
     OutboxMessage.objects.filter(_due(now, ignore_backoff=ignore_backoff), pk__in=ids).update(
         state=OutboxState.SENDING, claimed_at=now, claim_token=token, attempts=F("attempts") + 1
     )
@@ -286,6 +287,7 @@ def _send_to_peer(
     result = SendResult()
     sent = 0
     own_code = identity.self_code()
+    _release_abandoned_claims(peer)  # a sender killed mid-batch: its claims need not wait to be stale
     in_flight: tuple[list[OutboxMessage], _Posting] | None = None
 
     def settle(batch: list[OutboxMessage], answered: _Posting) -> bool:

@@ -154,6 +154,33 @@ def test_two_workers_never_claim_the_same_message(peer):
     assert [m.pk for m in first] == [message.pk] and second == []
 
 
+def test_a_claim_of_a_sender_that_died_is_sent_again_at_once_and_a_live_senders_claim_waits(peer, fake_peer):
+    import os
+    import subprocess
+    import sys
+
+    from jisheng.exchange.services import common
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead_pid = int(dead.stdout)
+    abandoned, held = send("dead-1"), send("live-1")
+    now = timezone.now()
+    for message, pid in ((abandoned, dead_pid), (held, os.getppid())):
+        token = f"{common._host_mark()}{pid:x}-{'0' * 16}"[:32]
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            state=OutboxState.SENDING, claimed_at=now, claim_token=token, attempts=1
+        )
+    assert common.claimer_gone(common.claim_token()) is False  # this process's own claim
+    services.outbox_send(by=services.SENDER)
+    assert fake_peer.posted == [("dead-1", 1)]
+    abandoned.refresh_from_db()
+    held.refresh_from_db()
+    assert abandoned.state == OutboxState.ACKNOWLEDGED and abandoned.attempts == 2
+    assert held.state == OutboxState.SENDING  # its sender may only be slow: it waits to be stale
+
+
 def test_a_later_message_of_a_subject_waits_for_the_earlier_one(peer, fake_peer):
     first, second = send("p"), send("p")
     other = send("q")
