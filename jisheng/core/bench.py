@@ -24,6 +24,9 @@ from django.conf import settings
 class BenchContext:
     persons: int
     seed: int = 1
+    # Above 1, `jisheng bench --counties C`: a province of C counties and only the modules that say
+    # ``PROVINCE = True`` (jisheng.demo.bench); at 1, every other module, on the one demo county.
+    counties: int = 1
     only: set[str] = field(default_factory=set)
     log: Callable[[str], None] = print
 
@@ -82,4 +85,5 @@ def measure(
 
 def run(ctx: BenchContext) -> Iterable[dict[str, Any]]:
     for module in bench_modules():
-        yield from module.measures(ctx)
+        if bool(getattr(module, "PROVINCE", False)) == (ctx.counties > 1):
+            yield from module.measures(ctx)
