@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.db import connections
-from django.db.models import Count, Func, IntegerField, Q, QuerySet
+from django.db.models import Count, F, Func, IntegerField, Q, QuerySet
 from django.db.models.lookups import Range
 from django.utils import timezone
 
 from jisheng.areas.models import Area
 from jisheng.areas.scoping import user_prefix
 
-from .models import Application, ApplicationStatus, Consultation, QaEntry, ServiceItem
-from .models.cases import OPEN_STATUSES
+from .models import Application, ApplicationStatus, CaseTally, Consultation, QaEntry, ServiceItem
+from .models.cases import OPEN_STATUSES, applicant_id_tail_index
 
 # Only what a queue row shows (hall/_rows.html): building model instances of whole cases, items and
 # users was most of the page's time at 100,000 open cases.
@@ -87,10 +87,11 @@ def queue_counts(user: Any, today: datetime.date | None = None) -> dict[str, int
     Overdue: in progress with the deadline passed; due today: in progress with today's deadline; a case
     waiting for the applicant's correction has its clock stopped and is neither.
 
-    One statement of seven scalar sub-queries, each a count over one range of an index (see
-    ``Application.Meta.indexes``): the narrow figures (overdue, due today, waiting) read a few thousand
-    index entries, not every open case of the scope as one ``COUNT … FILTER`` pass over them did. No
-    row of the table is read, whatever statistics the planner has (none right after a bulk load).
+    One statement of seven scalar sub-queries. Open, waiting and mine are sums over the case tally the
+    database's triggers keep (``models.CaseTally``: a row per village, clerk and status, so a few
+    hundred rows whatever the number of cases); overdue and due today are counts over one short range of
+    a deadline index (see ``Application.Meta.indexes``). No row of the cases' table is read, whatever
+    statistics the planner has (none right after a bulk load).
     """
     today = today or timezone.localdate()
     if not getattr(user, "is_authenticated", False):
@@ -122,24 +123,48 @@ _count_statements: dict[tuple[Any, ...], tuple[str, list[Any]]] = {}
 def _count_statement(user: Any, today: datetime.date, db: str) -> tuple[str, list[Any]]:
     received = ApplicationStatus.RECEIVED
     scope = _scope_tested_in_index(Application.objects.visible_to(user))
-    figures: dict[str, QuerySet[Application]] = {
-        "open": scope.filter(status__in=OPEN_STATUSES),
-        "overdue": scope.filter(status=received, due_on__lt=today),
-        "due_today": scope.filter(status=received, due_on=today),
-        "awaiting": scope.filter(status=ApplicationStatus.AWAITING_CORRECTION),
-        "mine": scope.filter(owner=user, status__in=OPEN_STATUSES),
-        "mine_overdue": scope.filter(owner=user, status=received, due_on__lt=today),
-        "mine_due_today": scope.filter(owner=user, status=received, due_on=today),
+    # The wide figures (every open case of the scope, every one of the clerk's) are sums over the
+    # tally the database keeps (models.CaseTally); the narrow ones depend on the day and read a short
+    # range of the deadline indexes.
+    tally = CaseTally.objects.visible_to(user)
+    total = Func(F("cases"), template="COALESCE(SUM(%(expressions)s), 0)", output_field=IntegerField())
+    count = Func(template="COUNT(*)", output_field=IntegerField())
+    figures: dict[str, QuerySet[Any]] = {
+        "open": tally.filter(status__in=OPEN_STATUSES).values(n=total),
+        "overdue": scope.filter(status=received, due_on__lt=today).values(n=count),
+        "due_today": scope.filter(status=received, due_on=today).values(n=count),
+        "awaiting": tally.filter(status=ApplicationStatus.AWAITING_CORRECTION).values(n=total),
+        "mine": tally.filter(owner_key=user.pk, status__in=OPEN_STATUSES).values(n=total),
+        "mine_overdue": scope.filter(owner=user, status=received, due_on__lt=today).values(n=count),
+        "mine_due_today": scope.filter(owner=user, status=received, due_on=today).values(n=count),
     }
     assert tuple(figures) == COUNT_NAMES
     parts: list[str] = []
     params: list[Any] = []
-    for name, cases in figures.items():
-        counted = cases.order_by().values(n=Func(template="COUNT(*)", output_field=IntegerField()))
-        sql, sub_params = counted.query.get_compiler(using=db).as_sql()
+    for name, counted in figures.items():
+        sql, sub_params = counted.order_by().query.get_compiler(using=db).as_sql()
         parts.append(f"({sql}) AS {connections[db].ops.quote_name(name)}")
         params.extend(sub_params)
     return "SELECT " + ", ".join(parts), params
+
+
+def _id_condition(cases: QuerySet[Application], digits: str) -> Q:
+    """The cases whose applicant's ID number is ``digits`` or ends with it.
+
+    The number is sealed, so it is compared whole only: the whole number by equality; its last four
+    characters through the keyed tail index (``applicant_id_tail``); a longer run from the end (5 to 17
+    characters) narrowed by its last four, then checked on the opened numbers of those few cases. A run
+    from the start or the middle of a number (its area code, a birth date) finds nothing.
+    """
+    if len(digits) < 4:
+        return Q(pk__in=[])
+    if len(digits) >= 18:
+        return Q(applicant_id_number=digits)
+    tail = Q(applicant_id_tail=applicant_id_tail_index(digits[-4:]))
+    if len(digits) == 4:
+        return tail
+    same_tail = cases.filter(tail).values_list("pk", "applicant_id_number")
+    return Q(pk__in=[pk for pk, number in same_tail if number.endswith(digits)])
 
 
 def _filtered(cases: QuerySet[Application], how: QueueFilter, today: datetime.date) -> QuerySet[Application]:
@@ -148,8 +173,8 @@ def _filtered(cases: QuerySet[Application], how: QueueFilter, today: datetime.da
         condition = Q(applicant_name__icontains=word) | Q(number__icontains=word.upper())
         digits = word.upper()
         if digits[:-1].isdigit() and (digits[-1].isdigit() or digits[-1] == "X"):
-            # ID digits: the clerk types the tail they read off the card, or any run of it.
-            condition |= Q(applicant_id_number__contains=digits)
+            # ID digits: the clerk types the tail they read off a masked ID, or the whole number.
+            condition |= _id_condition(cases, digits)
         cases = cases.filter(condition)
     if how.item:
         cases = cases.filter(item__code=how.item)

@@ -10,6 +10,7 @@ from .cases import (
 )
 from .catalogue import Category, Level, Material, QaEntry, ServiceItem, ServiceOffice
 from .followup import Accountability, AccountabilityKind, Consultation, Rating, RatingLevel
+from .tallies import CaseTally
 
 __all__ = [
     "Accountability",
@@ -17,6 +18,7 @@ __all__ = [
     "Application",
     "ApplicationStatus",
     "CaseEvent",
+    "CaseTally",
     "Category",
     "Channel",
     "Consultation",
