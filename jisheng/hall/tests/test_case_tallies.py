@@ -61,7 +61,7 @@ def test_the_tally_equals_the_cases_after_services_hand_edits_and_a_bulk_insert(
     Application.objects.filter(pk=second.pk).update(status=ApplicationStatus.AWAITING_CORRECTION)
     with connection.cursor() as cursor:
         columns = [
-            field.column
+            str(field.column)
             for field in Application._meta.concrete_fields
             if field.column not in ("id", "number")
         ]
