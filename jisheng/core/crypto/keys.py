@@ -11,12 +11,19 @@ adds a key and keeps the old one readable.
 from __future__ import annotations
 
 import os
+import time
 from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
+
+# How long a process goes on using the current version it read before looking at the file again. A
+# rotation made by this process is seen at once; one made by another process within this many seconds
+# (a rotation runs with the service stopped, so no other process is sealing then).
+VERSION_RECHECK_SECONDS = 1.0
 
 
 class KeyStore(Protocol):
@@ -38,6 +45,7 @@ class FileKeyStore:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder or Path(settings.KEYS_DIR) / "sm"
         self._versions: dict[str, tuple[int, str]] = {}
+        self._checked: dict[str, tuple[float, str]] = {}
 
     def secret(self, name: str, size: int) -> bytes:
         if not name.replace("-", "").isalnum():
@@ -60,7 +68,17 @@ class FileKeyStore:
         return data
 
     def current_version(self, family: str) -> str:
-        """Read again only when the file changed (a stat per call: every sealed value asks)."""
+        """Every sealed value asks: the answer is kept for ``VERSION_RECHECK_SECONDS``, then the file
+        is looked at again (a stat) and read again only when it changed."""
+        now = time.monotonic()
+        checked = self._checked.get(family)
+        if checked is not None and now - checked[0] < VERSION_RECHECK_SECONDS:
+            return checked[1]
+        version = self._read_version(family)
+        self._checked[family] = (now, version)
+        return version
+
+    def _read_version(self, family: str) -> str:
         path = self.folder / f"{family}.current"
         try:
             stamp = path.stat().st_mtime_ns
@@ -82,6 +100,7 @@ class FileKeyStore:
             handle.write(version)
         temporary.replace(path)
         self._versions.pop(family, None)
+        self._checked.pop(family, None)
 
 
 @cache
@@ -104,8 +123,23 @@ def set_current_version(family: str, version: str) -> None:
     setter(family, version)
 
 
+_current: list[KeyStore] = []  # the store of the present settings, found once (every sealed value asks)
+
+
 def key_store() -> KeyStore:
-    return _store(
-        getattr(settings, "JISHENG_KEY_STORE", "jisheng.core.crypto.keys.FileKeyStore"),
-        str(settings.KEYS_DIR),
-    )
+    if not _current:
+        _current.append(
+            _store(
+                getattr(settings, "JISHENG_KEY_STORE", "jisheng.core.crypto.keys.FileKeyStore"),
+                str(settings.KEYS_DIR),
+            )
+        )
+    return _current[0]
+
+
+def _settings_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("KEYS_DIR", "JISHENG_KEY_STORE"):
+        _current.clear()
+
+
+setting_changed.connect(_settings_changed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac as std_hmac
 import os
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -38,13 +39,26 @@ def sm3(data: bytes) -> bytes:
 
 
 def hmac_sm3(key: bytes, data: bytes) -> bytes:
-    mac = crypto_hmac.HMAC(key, hashes.SM3())
+    mac = _keyed_sm3(key).copy()
     mac.update(data)
     return mac.finalize()
 
 
+# Keying an HMAC costs as much as the MAC of a short value (two SM3 blocks of the padded key); a copy
+# of the keyed state costs a third. Every sealed value and blind index is one MAC under a handful of keys.
+@lru_cache(maxsize=64)
+def _keyed_sm3(key: bytes) -> crypto_hmac.HMAC:
+    return crypto_hmac.HMAC(key, hashes.SM3())
+
+
 def hmac_sm3_matches(key: bytes, data: bytes, tag: bytes) -> bool:
     return std_hmac.compare_digest(hmac_sm3(key, data), tag)
+
+
+@lru_cache(maxsize=64)
+def _sm4(key: bytes) -> algorithms.SM4:
+    """The key checked once (the algorithm object is immutable and shared by every value sealed)."""
+    return algorithms.SM4(key)
 
 
 def sm4_gcm_encrypt(key: bytes, plaintext: bytes, associated: bytes = b"") -> bytes:
@@ -52,7 +66,7 @@ def sm4_gcm_encrypt(key: bytes, plaintext: bytes, associated: bytes = b"") -> by
     if len(key) != SM4_KEY_BYTES:
         raise ValueError("an SM4 key is 16 bytes")
     nonce = os.urandom(GCM_NONCE_BYTES)
-    encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
+    encryptor = Cipher(_sm4(key), modes.GCM(nonce)).encryptor()
     if associated:
         encryptor.authenticate_additional_data(associated)
     body = encryptor.update(plaintext) + encryptor.finalize()
@@ -67,7 +81,7 @@ def sm4_gcm_decrypt(key: bytes, sealed: bytes, associated: bytes = b"") -> bytes
         sealed[GCM_NONCE_BYTES:-GCM_TAG_BYTES],
         sealed[-GCM_TAG_BYTES:],
     )
-    decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
+    decryptor = Cipher(_sm4(key), modes.GCM(nonce, tag)).decryptor()
     if associated:
         decryptor.authenticate_additional_data(associated)
     try:
@@ -84,7 +98,7 @@ def sm4_siv_encrypt(key: bytes, mac_key: bytes, plaintext: bytes, associated: by
     if len(key) != SM4_KEY_BYTES:
         raise ValueError("an SM4 key is 16 bytes")
     nonce = hmac_sm3(mac_key, associated + b"\0" + plaintext)[:GCM_NONCE_BYTES]
-    encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
+    encryptor = Cipher(_sm4(key), modes.GCM(nonce)).encryptor()
     if associated:
         encryptor.authenticate_additional_data(associated)
     body = encryptor.update(plaintext) + encryptor.finalize()
