@@ -58,27 +58,27 @@ def _setup(count: int) -> tuple[Any, list[int]]:
     today = timezone.localdate()
     rows = []
     for index in range(have, count):
-        rows.append(
-            Application(
-                number=f"{BENCH_PREFIX}{index:07d}",
-                item=item,
-                area=village,
-                office=township,
-                # Not linked to the registry person: one person may hold one open case of an item,
-                # and the queue's cost does not depend on the link.
-                person=None,
-                applicant_name=person.name,
-                applicant_id_number=person.id_number,
-                applicant_phone="13800138000",
-                channel="online",
-                received_at=now,
-                accepted_on=today,
-                time_limit=3,
-                due_on=today + datetime.timedelta(days=index % 30 - 1),
-                owner=clerk,
-                first_receiver=clerk,
-            )
+        case = Application(
+            number=f"{BENCH_PREFIX}{index:07d}",
+            item=item,
+            area=village,
+            office=township,
+            # Not linked to the registry person: one person may hold one open case of an item,
+            # and the queue's cost does not depend on the link.
+            person=None,
+            applicant_name=person.name,
+            applicant_id_number=person.id_number,
+            applicant_phone="13800138000",
+            channel="online",
+            received_at=now,
+            accepted_on=today,
+            time_limit=3,
+            due_on=today + datetime.timedelta(days=index % 30 - 1),
+            owner=clerk,
+            first_receiver=clerk,
         )
+        case.fill_id_tail()  # bulk_create skips save(), which keeps the ID tail index
+        rows.append(case)
         if len(rows) == 5000:
             Application.objects.bulk_create(rows)
             rows = []

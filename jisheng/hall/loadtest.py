@@ -253,25 +253,25 @@ def _open_cases(count: int, clerk: Any, village: Any, township: Any) -> None:
     rows = []
     for index in range(have, min(count, len(items) * len(persons))):
         person_id, name, id_number = persons[index % len(persons)]
-        rows.append(
-            Application(
-                number=f"{HTTP_PREFIX}{index:07d}",
-                item=items[index // len(persons)],
-                area=village,
-                office=township,
-                person_id=person_id,
-                applicant_name=name,
-                applicant_id_number=id_number,
-                applicant_phone="13800138000",
-                channel="online",
-                received_at=now,
-                accepted_on=today,
-                time_limit=3,
-                due_on=today + datetime.timedelta(days=index % 30 - 1),
-                owner=clerk,
-                first_receiver=clerk,
-            )
+        case = Application(
+            number=f"{HTTP_PREFIX}{index:07d}",
+            item=items[index // len(persons)],
+            area=village,
+            office=township,
+            person_id=person_id,
+            applicant_name=name,
+            applicant_id_number=id_number,
+            applicant_phone="13800138000",
+            channel="online",
+            received_at=now,
+            accepted_on=today,
+            time_limit=3,
+            due_on=today + datetime.timedelta(days=index % 30 - 1),
+            owner=clerk,
+            first_receiver=clerk,
         )
+        case.fill_id_tail()  # bulk_create skips save(), which keeps the ID tail index
+        rows.append(case)
         if len(rows) == 5000:
             Application.objects.bulk_create(rows, ignore_conflicts=True)
             rows = []
