@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from jisheng.areas.scoping import ScopedManager
-from jisheng.core.crypto.fields import SealedCharField
+from jisheng.core.crypto.fields import SealedCharField, SealedTextField
 
 # Art. 8: the 婚育证明 is handed in within 30 days of arrival; Art. 23: who has none is given 3 months.
 CERTIFICATE_HAND_IN_DAYS = 30
@@ -403,6 +403,9 @@ class Notice(models.Model):
     )
     person_name = models.CharField(_("name"), max_length=32)
     person_id_number = SealedCharField(_("resident ID number"), plain_max_length=18)
+    # A birth notice's child ID number, sealed (read, never searched). The stored body keeps neither it
+    # nor the person's number (``services.notices._body_kept``).
+    child_id_number = SealedTextField(_("child's ID number"), blank=True)
     body = models.JSONField(default=dict)
     on = models.DateField(_("date"))
     message_id = models.CharField(max_length=64, blank=True)

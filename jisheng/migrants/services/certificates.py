@@ -14,6 +14,7 @@ from jisheng.accounts.permissions import Capability
 from jisheng.areas.models import Area, Level
 from jisheng.audit.services import model_snapshot, record
 from jisheng.certificates import services as certificates
+from jisheng.certificates.signing import mask_id_number
 from jisheng.core.actor import Actor
 from jisheng.registry.codes import MaritalStatus, PersonStatus
 from jisheng.registry.models import Person
@@ -59,7 +60,9 @@ def art7_fields(person: Person) -> dict[str, str]:
     return {
         "姓名": person.name,
         "年龄": str(age),
-        "公民身份号码": person.id_number,
+        # masked: the full number is sealed in the registry and printed from the holder's; the stored
+        # facts only need to tell that it changed
+        "公民身份号码": mask_id_number(person.id_number),
         "婚姻状况": str(MaritalStatus(person.marital_status).label) if person.marital_status else "",
         "配偶姓名": spouse,
         "生育子女": f"{births.count()} 个（{children}）",

@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,7 +18,7 @@ from jisheng.areas.codes import normalize_code
 from jisheng.core.text import InputError, clean_text, normalize_phone
 from jisheng.registry import services as registry
 from jisheng.registry.codes import ContraceptiveMethod
-from jisheng.registry.validation import Refusal
+from jisheng.registry.validation import Refusal, mask_id, mask_phone
 
 from ..models import (
     NotApplicable,
@@ -106,3 +107,15 @@ def _phone(value: str, field: str) -> str:
 
 def _today() -> datetime.date:
     return timezone.localdate()
+
+
+def _masked(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """An audit snapshot with the phones and ID numbers masked: they are sealed at rest, and the trail
+    says which number, not the number."""
+    for key in ("phone", "contact_phone"):
+        if snapshot.get(key):
+            snapshot[key] = mask_phone(str(snapshot[key]))
+    for key in ("person_id_number", "holder_id_number", "child_id_number"):
+        if snapshot.get(key):
+            snapshot[key] = mask_id(str(snapshot[key]))
+    return snapshot

@@ -30,7 +30,16 @@ from ..models import (
     Reason,
 )
 from .certificates import _certificate_for_peer, _current_certificate
-from .common import PROVINCES, _contraception, _phone, _refuse, _registry_says, _today, destination_from_text
+from .common import (
+    PROVINCES,
+    _contraception,
+    _masked,
+    _phone,
+    _refuse,
+    _registry_says,
+    _today,
+    destination_from_text,
+)
 from .notices import notice_send
 
 # --- people away (流出) --------------------------------------------------------------------------------
@@ -95,7 +104,7 @@ def departure_record(
             registry.person_set_status(
                 person=person, status=PersonStatus.AWAY, by=by, note=f"外出 {place.name}"
             )
-    record(by=by, action="migrants.departure_record", obj=departure, after=model_snapshot(departure))
+    record(by=by, action="migrants.departure_record", obj=departure, after=_masked(model_snapshot(departure)))
     body: dict[str, Any] = {
         "kind": NoticeKind.DEPARTURE,
         "destination": place.code,
@@ -127,7 +136,9 @@ def departure_checklist_update(
     """Fill in what was missing of the 四个一 (the certificate comes with its issue). May be nested."""
     permissions.ensure(by, Capability.RECORD_MIGRANTS, departure.area_id)
     locked = Departure.objects.select_for_update().get(pk=departure.pk)
-    before = model_snapshot(locked, ["contact_phone", "contraception", "agreement_signed_on", "certificate"])
+    before = _masked(
+        model_snapshot(locked, ["contact_phone", "contraception", "agreement_signed_on", "certificate"])
+    )
     if contact_phone is not None:
         locked.contact_phone = _phone(contact_phone, str(_("contact phone left at home")))
     if contraception is not None:
@@ -146,8 +157,8 @@ def departure_checklist_update(
         action="migrants.departure_checklist",
         obj=locked,
         before=before,
-        after=model_snapshot(
-            locked, ["contact_phone", "contraception", "agreement_signed_on", "certificate"]
+        after=_masked(
+            model_snapshot(locked, ["contact_phone", "contraception", "agreement_signed_on", "certificate"])
         ),
     )
     return locked

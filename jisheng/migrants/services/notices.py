@@ -35,6 +35,10 @@ from .common import _refuse, _registry_says, _today
 # --- notices (通报) ------------------------------------------------------------------------------------
 
 
+# The ID numbers a notice's body carries: kept sealed in the notice's columns, not in its stored body.
+SEALED_BODY_KEYS = ("id_number", "child_id_number")
+
+
 def notice_send(
     *,
     kind: str,
@@ -64,7 +68,8 @@ def notice_send(
         person=person,
         person_name=person.name,
         person_id_number=person.id_number,
-        body=message_body,
+        child_id_number=str(message_body.get("child_id_number", "")),
+        body=_body_kept(message_body),
         on=on,
     )
     notice.message_id = exchange_messages.send(
@@ -84,6 +89,12 @@ def notice_send(
         after={"kind": kind, "to": to_county, "message": notice.message_id},
     )
     return notice
+
+
+def _body_kept(body: dict[str, Any]) -> dict[str, Any]:
+    """A notice's body as stored: without the ID numbers it carries, which the notice keeps sealed in
+    its own columns (the message sent or received carries them, the stored copy does not)."""
+    return {key: value for key, value in body.items() if key not in SEALED_BODY_KEYS}
 
 
 def _home_person(id_number: str, name: str) -> Person | None:
@@ -171,7 +182,8 @@ def notice_receive(
         person=person,
         person_name=normalize_name(name),
         person_id_number=number,
-        body=body,
+        child_id_number=clean_text(str(body.get("child_id_number", ""))),
+        body=_body_kept(body),
         on=on,
         message_id=message_id[:64],
         outcome=outcome[:200],

@@ -25,7 +25,7 @@ from ..models import (
     VerificationRequest,
     VerificationStatus,
 )
-from .common import NORMAL_DAYS, PROVINCES, SEND_WITHIN_DAYS, URGENT_DAYS, _refuse, _today
+from .common import NORMAL_DAYS, PROVINCES, SEND_WITHIN_DAYS, URGENT_DAYS, _masked, _refuse, _today
 from .notices import _deployment_root, _home_person
 
 # --- verification requests (协查) ----------------------------------------------------------------------
@@ -92,7 +92,7 @@ def verification_send(
         need_arose_on=need_arose_on,
         send_by=send_by(need_arose_on),
     )
-    record(by=by, action="migrants.verification_send", obj=request, after=model_snapshot(request))
+    record(by=by, action="migrants.verification_send", obj=request, after=_masked(model_snapshot(request)))
     if request.send_by is not None and today > request.send_by:
         _sender_accountability(request, clock="send", by=by)
     exchange_messages.send(
@@ -153,7 +153,7 @@ def verification_receive(
         sent_on=sent_on,
         due_on=due_on,
     )
-    record(by=by, action="migrants.verification_receive", obj=request, after=model_snapshot(request))
+    record(by=by, action="migrants.verification_receive", obj=request, after=_masked(model_snapshot(request)))
     return request
 
 

@@ -1,8 +1,9 @@
 """Phones of persons away and the ID numbers migrants keep (certificates of other deployments,
 verification requests, notices) are sealed at rest with SM4: the raw rows hold no plaintext after a
-normal write, the look-ups that need the values (a certificate by its holder, the incomplete 四个一)
-still find them, prefix searches are refused, the migration seals rows written in the clear (and opens
-them when reversed) and rotating the data key re-seals them."""
+normal write (nor do notices' stored bodies, certificates' stored facts and the audit trail), the
+look-ups that need the values (a certificate by its holder, the incomplete 四个一) still find them,
+prefix searches are refused, the migrations seal rows written in the clear (and open them when
+reversed) and rotating the data key re-seals them."""
 
 from __future__ import annotations
 
@@ -20,7 +21,14 @@ from jisheng.audit.models import AuditEvent
 from jisheng.core.actor import System
 from jisheng.core.crypto import fields as sealed
 from jisheng.migrants import queries, services
-from jisheng.migrants.models import Departure, Notice, PeerCertificate, VerificationRequest
+from jisheng.migrants.models import (
+    Departure,
+    MaritalCertificate,
+    Notice,
+    PeerCertificate,
+    VerificationRequest,
+)
+from tests.factories import make_id
 
 pytestmark = pytest.mark.django_db
 INBOX = System(job="exchange inbox")
@@ -173,3 +181,64 @@ def test_rotating_the_data_key_reseals_the_migrants_columns(
     assert VerificationRequest.objects.get(person_id_number=woman.id_number) == request_sent
     event = AuditEvent.objects.get(action="crypto.field_key_rotate")
     assert event.after["rows"]["migrants_departure"] >= 1
+
+
+def test_a_notice_keeps_the_id_numbers_sealed_not_in_its_stored_body(
+    staff: dict[str, Any], areas: dict[str, Any]
+) -> None:
+    arrival = services.arrival_record(
+        village=areas["village_a"],
+        id_number=make_id(datetime.date(1994, 3, 3), "2"),
+        name="陈玉兰",
+        origin="441900 东莞市",
+        arrived_on=timezone.localdate() - datetime.timedelta(days=100),
+        by=staff["officer"],
+    )
+    child = make_id(timezone.localdate() - datetime.timedelta(days=2), "2")
+    notice = services.arrival_birth_notify(
+        arrival=arrival,
+        born_on=timezone.localdate() - datetime.timedelta(days=2),
+        sex="2",
+        child_name="李小红",
+        child_id_number=child,
+        by=staff["officer"],
+    )
+    body, stored_child = raw("migrants_notice", notice.pk, "body", "child_id_number")
+    assert arrival.person.id_number not in str(body) and child not in str(body) and "child_name" in str(body)
+    assert stored_child.startswith("sm4gcm:") and child not in stored_child
+    assert Notice.objects.get(pk=notice.pk).child_id_number == child
+
+
+def test_a_certificates_stored_facts_and_the_audit_trail_hold_no_plain_number(
+    departure: Departure, request_sent: VerificationRequest, staff: dict[str, Any], woman: Any
+) -> None:
+    certificate = services.marital_certificate_issue(person=woman, by=staff["clerk"])
+    (facts,) = raw("migrants_maritalcertificate", certificate.pk, "fields")
+    assert woman.id_number not in str(facts) and woman.id_number[-4:] in str(facts)
+    assert not services.certificate_needs_reissue(MaritalCertificate.objects.get(pk=certificate.pk))
+    for action in ("migrants.departure_record", "migrants.verification_send", "migrants.certificate_issue"):
+        event = AuditEvent.objects.get(action=action)
+        trail = f"{event.before} {event.after}"
+        assert PHONE not in trail and HOME_PHONE not in trail and woman.id_number not in trail, action
+
+
+def test_the_second_migration_takes_the_numbers_out_of_stored_bodies_and_facts_and_back(
+    peer_certificate: PeerCertificate, staff: dict[str, Any], woman: Any
+) -> None:
+    notice = Notice.objects.get(message_id="m1")
+    certificate = MaritalCertificate.objects.get(person=woman)
+    Notice.objects.filter(pk=notice.pk).update(body={**notice.body, "id_number": woman.id_number})
+    MaritalCertificate.objects.filter(pk=certificate.pk).update(
+        fields={**certificate.fields, "公民身份号码": woman.id_number}
+    )
+    migration = importlib.import_module(
+        "jisheng.migrants.migrations.0007_notice_bodies_and_certificate_facts_without_plain_ids"
+    )
+    from django.apps import apps
+
+    migration.forwards(apps, None)
+    assert "id_number" not in Notice.objects.get(pk=notice.pk).body
+    assert woman.id_number not in str(raw("migrants_maritalcertificate", certificate.pk, "fields"))
+    migration.backwards(apps, None)
+    assert Notice.objects.get(pk=notice.pk).body["id_number"] == woman.id_number
+    assert MaritalCertificate.objects.get(pk=certificate.pk).fields["公民身份号码"] == woman.id_number
