@@ -26,7 +26,13 @@ DEFAULT = "default"
 COUNTY_CODE = re.compile(r"^\d{6}$")
 
 # Partitioned tables and their partition key column, in the order they were converted.
-PARTITIONED_TABLES: dict[str, str] = {"registry_person": "county_code"}
+PARTITIONED_TABLES: dict[str, str] = {
+    "registry_person": "county_code",
+    "registry_birth": "county_code",
+    "registry_marriage": "county_code",
+    "registry_contraception": "county_code",
+    "registry_residenceperiod": "county_code",
+}
 
 
 class CountyCodeField(models.CharField):
@@ -124,11 +130,14 @@ def counties_with_partitions(connection: Any, table: str) -> list[str]:
 
 
 def _table_definition(cursor: Any, table: str) -> tuple[list[str], list[str]]:
-    """(CREATE INDEX statements, ALTER TABLE … ADD CONSTRAINT statements of outgoing foreign keys)
-    of ``table``, primary key excepted."""
+    """(CREATE INDEX statements, ALTER TABLE … ADD CONSTRAINT statements of unique keys and outgoing
+    foreign keys) of ``table``, primary key excepted. A unique key declared as a constraint is made a
+    constraint again (not a bare unique index), so that a later migration can drop it as one."""
     cursor.execute(
         "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
-        "WHERE c.relname = %s AND NOT i.indisprimary ORDER BY i.indexrelid",
+        "WHERE c.relname = %s AND NOT i.indisprimary "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype = 'u') "
+        "ORDER BY i.indexrelid",
         [table],
     )
     # A partitioned table's own index reads "ON ONLY"; the same index on the other kind of table is
@@ -136,7 +145,7 @@ def _table_definition(cursor: Any, table: str) -> tuple[list[str], list[str]]:
     indexes = [row[0].replace(" ON ONLY ", " ON ") for row in cursor.fetchall()]
     cursor.execute(
         "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY oid",
+        "WHERE conrelid = %s::regclass AND contype IN ('u', 'f') ORDER BY contype DESC, oid",
         [table],
     )
     keys = [

@@ -22,6 +22,7 @@ from jisheng.areas.codes import code_range
 from jisheng.areas.models import Area
 from jisheng.core.text import InputError, normalize_code, normalize_phone, normalize_text, simplified
 
+from .codes import Sex
 from .models import Birth, Contraception, Household, Marriage, Person, ResidencePeriod
 from .models.people import id_tail_index
 
@@ -160,24 +161,44 @@ class PersonFile:
 def person_file(person: Person, user: Any) -> PersonFile:
     """Everything on the person's page (一人一档). ``person`` was already fetched with visible_to."""
     members: list[Person] = []
+    residence = list(person.residence_periods.order_by("start_date"))
+    # Events are partitioned by the county that recorded them (PostgreSQL): those
+    # recorded in the person's own village lie in a county the person lived in, so the look-up names
+    # those counties and the planner reads their partitions only. A marriage and a child's birth are
+    # recorded in the wife's and mother's county: a man's are looked up in every county.
+    lived_in = sorted({person.county_code} | {period.county_code for period in residence})
     household = person.household
     if household is not None:
         members = list(
             household.members.filter(merged_into__isnull=True).order_by("relation_to_head", "birth_date")
         )
+    woman = person.sex == Sex.FEMALE
     marriages = list(
-        Marriage.objects.filter(Q(husband=person) | Q(wife=person))
+        (
+            Marriage.objects.filter(wife=person, county_code__in=lived_in)
+            if woman
+            else Marriage.objects.filter(Q(husband=person) | Q(wife=person))
+        )
         .select_related("husband", "wife")
         .order_by("date")
     )
     births = list(
-        Birth.objects.filter(Q(mother=person) | Q(father=person))
+        (
+            Birth.objects.filter(mother=person, county_code__in=lived_in)
+            if woman
+            else Birth.objects.filter(Q(mother=person) | Q(father=person))
+        )
         .select_related("child")
         .order_by("date", "birth_order")
     )
-    own_birth = Birth.objects.filter(child=person).select_related("mother", "father").first()
-    contraception = list(Contraception.objects.filter(person=person).order_by("start_date"))
-    residence = list(person.residence_periods.order_by("start_date"))
+    own_birth = (
+        Birth.objects.filter(child=person, county_code__in=lived_in)
+        .select_related("mother", "father")
+        .first()
+    )
+    contraception = list(
+        Contraception.objects.filter(person=person, county_code__in=lived_in).order_by("start_date")
+    )
     codes = {period.area_code for period in residence} | {person.residence_area_id}
     area_names = {
         area.code: area.full_name()

@@ -1,5 +1,11 @@
 """Life events of persons. Each row carries the area code of the village that recorded it, so area
-scoping and county reports never need to join back to the person (and distribute by area later)."""
+scoping and county reports never need to join back to the person (and distribute by area later).
+
+Each also carries its county (``county_code``, the first six digits of that area code, derived by the
+field on every insert): on PostgreSQL the tables are partitioned by it like persons
+(``jisheng.core.partitions``), so a county's reports read that county's partitions only. An event
+stays in the county that recorded it when its person moves. The history tables keep no county code:
+they are read one record's history at a time, never by county, and stay plain tables."""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from jisheng.areas.scoping import ScopedManager
+from jisheng.core.partitions import CountyCodeField
 
 from ..codes import ContraceptiveMethod, Sex
 
@@ -39,9 +46,13 @@ class Marriage(models.Model):
     area = models.ForeignKey(
         "areas.Area", verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
     )
-    history = HistoricalRecords()
+    # The county of ``area``, the partition key on PostgreSQL. Declared last: the bulk loads give rows
+    # in column order without it (they derive it).
+    county_code = CountyCodeField(source="area")
+    history = HistoricalRecords(excluded_fields=["county_code"])
 
     scope_area_path = "area"
+    partition_county_field = "county_code"
     objects = ScopedManager()
 
     class Meta:
@@ -49,7 +60,12 @@ class Marriage(models.Model):
         verbose_name_plural = _("marriages")
         indexes = [models.Index(fields=["area", "date"])]
         constraints = [
-            models.UniqueConstraint(fields=["husband", "wife", "date"], name="registry_marriage_unique"),
+            # The county is part of the key: a partitioned table's unique keys must hold the partition
+            # key. A marriage is recorded in the wife's county, and marriage_record refuses a spouse
+            # still married, so a couple's marriage is not written twice in two counties.
+            models.UniqueConstraint(
+                fields=["husband", "wife", "date", "county_code"], name="registry_marriage_unique_in_county"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -60,13 +76,15 @@ class Marriage(models.Model):
 
 
 class Birth(models.Model):
-    child = models.OneToOneField(
+    # One birth per child: a partial unique key with the county (a partitioned table's unique keys
+    # must hold the partition key; a child's birth is recorded in the mother's county).
+    child = models.ForeignKey(
         "registry.Person",
         verbose_name=_("child"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="birth",
+        related_name="+",
         db_constraint=False,
     )
     mother = models.ForeignKey(
@@ -96,15 +114,26 @@ class Birth(models.Model):
     area = models.ForeignKey(
         "areas.Area", verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
     )
-    history = HistoricalRecords()
+    # The county of ``area``, the partition key on PostgreSQL. Declared last: the bulk loads give rows
+    # in column order without it (they derive it).
+    county_code = CountyCodeField(source="area")
+    history = HistoricalRecords(excluded_fields=["county_code"])
 
     scope_area_path = "area"
+    partition_county_field = "county_code"
     objects = ScopedManager()
 
     class Meta:
         verbose_name = _("birth")
         verbose_name_plural = _("births")
         indexes = [models.Index(fields=["area", "date"]), models.Index(fields=["date"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "county_code"],
+                condition=models.Q(child__isnull=False),
+                name="registry_one_birth_per_child_in_county",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.mother} {self.date} #{self.birth_order}"
@@ -130,9 +159,13 @@ class Contraception(models.Model):
     area = models.ForeignKey(
         "areas.Area", verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
     )
-    history = HistoricalRecords()
+    # The county of ``area``, the partition key on PostgreSQL. Declared last: the bulk loads give rows
+    # in column order without it (they derive it).
+    county_code = CountyCodeField(source="area")
+    history = HistoricalRecords(excluded_fields=["county_code"])
 
     scope_area_path = "area"
+    partition_county_field = "county_code"
     objects = ScopedManager()
 
     class Meta:
@@ -161,6 +194,11 @@ class ResidencePeriod(models.Model):
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("to"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=128, blank=True)
+    # The county of the period's village (partition key on PostgreSQL); a move starts a period in the
+    # new county and leaves the earlier ones where they were.
+    county_code = CountyCodeField(source="area_code")
+
+    partition_county_field = "county_code"
 
     class Meta:
         ordering = ["person_id", "start_date"]
