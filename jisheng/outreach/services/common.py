@@ -10,7 +10,19 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jisheng.core.crypto.fields import SealedCharField, SealedTextField
 from jisheng.core.text import clean_text, parse_number
+
+
+def plain_fields(model: Any) -> list[str]:
+    """The fields an audit snapshot of ``model`` copies: all but the sealed ones. Health findings and
+    visit notes are sealed at rest; the trail names the step and who took it, and does not copy the
+    finding into its rows in the clear (a reveal of one record is audited on its own)."""
+    return [
+        field.name
+        for field in model._meta.concrete_fields
+        if not isinstance(field, SealedCharField | SealedTextField)
+    ]
 
 
 def refuse(field: str, message: str) -> ValidationError:

@@ -58,7 +58,12 @@ def prepregnancy_book(
         hall_reference=common.text(hall_reference, field="hall_reference", max_length=32),
         recorded_by=_user(by),
     )
-    record(by=by, action="outreach.prepregnancy_book", obj=check, after=model_snapshot(check))
+    record(
+        by=by,
+        action="outreach.prepregnancy_book",
+        obj=check,
+        after=model_snapshot(check, common.plain_fields(PrePregnancyCheck)),
+    )
     return check
 
 
@@ -108,7 +113,12 @@ def prepregnancy_from_booking(*, by: Actor, application: Any) -> PrePregnancyChe
         hall_application=application,
         recorded_by=_user(by),
     )
-    record(by=by, action="outreach.prepregnancy_book", obj=check, after=model_snapshot(check))
+    record(
+        by=by,
+        action="outreach.prepregnancy_book",
+        obj=check,
+        after=model_snapshot(check, common.plain_fields(PrePregnancyCheck)),
+    )
     return check
 
 
@@ -170,7 +180,11 @@ def prepregnancy_done(
     if result not in PrePregnancyCheck.Result.values or not result:
         raise common.refuse("result", _("Choose a result."))
     with transition(
-        check, by=by, action="outreach.prepregnancy_done", allowed=[PrePregnancyCheck.Status.BOOKED]
+        check,
+        by=by,
+        action="outreach.prepregnancy_done",
+        allowed=[PrePregnancyCheck.Status.BOOKED],
+        fields=common.plain_fields(PrePregnancyCheck),
     ) as locked:
         locked.status = PrePregnancyCheck.Status.DONE
         locked.done_on = day
@@ -283,7 +297,12 @@ def screening_invite(*, by: Actor, woman: Any, kind: str, invited_on: datetime.d
         invited_on=common.past_date(invited_on, field="invited_on"),
         recorded_by=_user(by),
     )
-    record(by=by, action="outreach.screening_invite", obj=screening, after=model_snapshot(screening))
+    record(
+        by=by,
+        action="outreach.screening_invite",
+        obj=screening,
+        after=model_snapshot(screening, common.plain_fields(Screening)),
+    )
     return screening
 
 
@@ -300,7 +319,13 @@ def screening_record(
     referral = common.text(referral, field="referral", max_length=128)
     if result == Screening.Result.SUSPECTED and not referral:
         raise common.refuse("referral", _("A suspected cancer must be referred: say where."))
-    with transition(screening, by=by, action="outreach.screening_record", allowed=None) as locked:
+    with transition(
+        screening,
+        by=by,
+        action="outreach.screening_record",
+        allowed=None,
+        fields=common.plain_fields(Screening),
+    ) as locked:
         if locked.screened_on is not None:
             from django.core.exceptions import ValidationError
 
@@ -328,14 +353,25 @@ def referral_record(
         reason=common.text(reason, field="reason", max_length=255),
         recorded_by=_user(by),
     )
-    record(by=by, action="outreach.referral_record", obj=referral, after=model_snapshot(referral))
+    record(
+        by=by,
+        action="outreach.referral_record",
+        obj=referral,
+        after=model_snapshot(referral, common.plain_fields(HealthReferral)),
+    )
     return referral
 
 
 def referral_outcome(*, by: Actor, referral: HealthReferral, outcome: str) -> HealthReferral:
     permissions.ensure(by, Capability.RECORD_HEALTH_SERVICES, referral.area_id)
     text = common.text(outcome, field="outcome", max_length=255, required=True)
-    with transition(referral, by=by, action="outreach.referral_outcome", allowed=None) as locked:
+    with transition(
+        referral,
+        by=by,
+        action="outreach.referral_outcome",
+        allowed=None,
+        fields=common.plain_fields(HealthReferral),
+    ) as locked:
         locked.outcome = text
     return locked
 

@@ -75,7 +75,12 @@ def visit_record(
                 pairing=pairing,
                 **fields,
             )
-            record(by=by, action="outreach.visit_record", obj=visit, after=model_snapshot(visit))
+            record(
+                by=by,
+                action="outreach.visit_record",
+                obj=visit,
+                after=model_snapshot(visit, common.plain_fields(Visit)),
+            )
             wanted = bool(visit.asked or visit.promised) if needs_office is None else needs_office
             if wanted:
                 summary = "\n".join(
@@ -93,7 +98,12 @@ def visit_record(
                     summary=summary,
                     due=follow_up_due,
                 )
-                record(by=by, action="outreach.handoff_open", obj=handoff, after=model_snapshot(handoff))
+                record(
+                    by=by,
+                    action="outreach.handoff_open",
+                    obj=handoff,
+                    after=model_snapshot(handoff, common.plain_fields(Handoff)),
+                )
     except IntegrityError:
         # The same phone's retry raced this one past the look-up above: the first one stands.
         existing = Visit.objects.filter(client_id=key).first() if key else None
@@ -117,7 +127,13 @@ def handoff_take(*, by: Actor, handoff: Handoff, reference: str) -> Handoff:
     current = Handoff.objects.get(pk=handoff.pk)
     if current.status == Handoff.Status.HANDED_OFF and current.reference == reference:
         return current
-    with transition(handoff, by=by, action="outreach.handoff_take", allowed=[Handoff.Status.OPEN]) as locked:
+    with transition(
+        handoff,
+        by=by,
+        action="outreach.handoff_take",
+        allowed=[Handoff.Status.OPEN],
+        fields=common.plain_fields(Handoff),
+    ) as locked:
         locked.status = Handoff.Status.HANDED_OFF
         locked.reference = reference
         locked.decided_by = describe(by)[:150]
@@ -130,7 +146,12 @@ def handoff_settle(*, by: Actor, handoff: Handoff, note: str) -> Handoff:
     permissions.ensure(by, Capability.RECORD_VISITS, handoff.area_id)
     note = common.text(note, field="note", max_length=64, required=True)
     with transition(
-        handoff, by=by, action="outreach.handoff_settle", allowed=[Handoff.Status.OPEN], reason=note
+        handoff,
+        by=by,
+        action="outreach.handoff_settle",
+        allowed=[Handoff.Status.OPEN],
+        reason=note,
+        fields=common.plain_fields(Handoff),
     ) as locked:
         locked.status = Handoff.Status.SETTLED
         locked.reference = note

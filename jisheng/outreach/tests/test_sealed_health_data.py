@@ -134,3 +134,18 @@ def test_the_migration_seals_rows_written_in_the_clear_and_reversed_opens_them(h
     (asked,) = raw("outreach_visit", health_rows["visit"].pk, "asked")
     assert asked == "想了解取环手术"
     migration.seal_rows(None, _Editor())
+
+
+def test_the_audit_trail_names_each_step_without_copying_a_finding_or_a_visit_note(health_rows):
+    from jisheng.audit.models import AuditEvent
+
+    events = AuditEvent.objects.filter(action__startswith="outreach.")
+    assert {"outreach.screening_record", "outreach.prepregnancy_done", "outreach.referral_record"} <= set(
+        events.values_list("action", flat=True)
+    )
+    for event in events:
+        written = f"{event.before} {event.after}"
+        for finding in ("suspected", "县妇幼保健院", "补叶酸", "risk", "未孕", "已受孕", "取环", "乡卫生院"):
+            assert finding not in written, (event.action, finding)
+    done = events.get(action="outreach.screening_record")
+    assert done.after["screened_on"] and "result" not in done.after
