@@ -1,6 +1,8 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.db import connections, transaction
+from django.db.models.signals import post_migrate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +35,7 @@ class HallConfig(AppConfig):
         from .services.calendar_change import on_official_year_loaded
 
         official_year_loaded.connect(on_official_year_loaded, dispatch_uid="hall.deadlines_recompute")
+        post_migrate.connect(_case_tally_in_place, sender=self, dispatch_uid="hall.case_tally_in_place")
 
     def home_actions(self, user: Any) -> list[dict[str, Any]]:
         """代办: a proxy application is the village officer's daily hall action."""
@@ -87,3 +90,18 @@ class HallConfig(AppConfig):
             }
             for a in Application.objects.visible_to(user).filter(person=person).select_related("item")
         ]
+
+
+def _case_tally_in_place(using: str = "default", **kwargs: Any) -> None:
+    """After every migrate: the case tally's triggers installed and the tally recounted from the cases.
+    SQLite drops a table's triggers when a migration rebuilds the table (any later change of
+    ``hall_application``'s columns does), and a database made without migrations (``--run-syncdb``)
+    never ran the migration that installs them; a tally without its triggers would drift unseen."""
+    from . import tallies
+
+    connection = connections[using]
+    if not {"hall_application", tallies.TABLE} <= set(connection.introspection.table_names()):
+        return
+    with transaction.atomic(using=using):
+        tallies.install(connection)
+        tallies.recount(connection)

@@ -108,3 +108,20 @@ def test_a_recount_rebuilds_a_damaged_tally(areas, catalogue, staff):
     tallies.recount(connection)
 
     assert _tally() == _counted() != {}
+
+
+def test_migrate_puts_back_triggers_a_table_rebuild_dropped_and_recounts(areas, catalogue, staff):
+    from django.core.management import call_command
+
+    _submit(catalogue, make_person(areas["village_a"]), staff["clerk"])
+    tallies.remove(connection)  # what SQLite's rebuild of the table does to its triggers
+    CaseTally.objects.all().delete()
+
+    call_command("migrate", verbosity=0)
+    _submit(
+        catalogue,
+        make_person(areas["village_a"], name="李秀英", id_number="41172319900101002X"),
+        staff["clerk"],
+    )
+
+    assert _tally() == _counted() and sum(_tally().values()) == 2
