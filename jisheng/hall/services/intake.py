@@ -16,6 +16,7 @@ from jisheng.accounts.permissions import Capability
 from jisheng.audit.services import model_snapshot, record
 from jisheng.certificates.services import next_in_sequence
 from jisheng.core.actor import Actor, Resident, is_staff
+from jisheng.registry.validation import mask_id, mask_phone
 from jisheng.workdays import services as workdays
 
 from .. import hooks
@@ -141,7 +142,15 @@ def application_submit(
             at=received_at,
         )
     event(application, f"已收到{Channel(channel).label}申请，承诺 {application.due_on:%Y-%m-%d} 前办结")
-    record(by=by, action="hall.submit", obj=application, after=model_snapshot(application))
+    # The trail names the applicant by masked number and phone: the columns are sealed, the trail must not
+    # keep a copy in the clear.
+    after = model_snapshot(application)
+    after.update(
+        applicant_id_number=mask_id(application.applicant_id_number),
+        applicant_phone=mask_phone(application.applicant_phone),
+    )
+    after.pop("applicant_id_tail", None)
+    record(by=by, action="hall.submit", obj=application, after=after)
     if item.bookable:
         hooks.booked(application, by=by)
     return application

@@ -5,10 +5,12 @@ case by the whole ID number, its last four characters or a longer run from its e
 from __future__ import annotations
 
 import importlib
+import json
 
 from django.db import connection
 from django.test import Client
 
+from jisheng.audit.models import AuditEvent
 from jisheng.hall.models import Application
 
 from .conftest import PHONE, make_person
@@ -24,7 +26,7 @@ def _raw(pk: int) -> tuple[str, str, str]:
         return tuple(str(value) for value in cursor.fetchone())  # type: ignore[return-value]
 
 
-def test_the_raw_case_holds_no_plain_id_number_or_phone_and_the_portal_follows_it_by_phone(
+def test_neither_the_raw_case_nor_its_audit_event_holds_the_plain_id_number_or_phone_and_the_portal_follows_it(
     catalogue, areas, staff
 ) -> None:
     person = make_person(areas["village_a"])
@@ -38,6 +40,8 @@ def test_the_raw_case_holds_no_plain_id_number_or_phone_and_the_portal_follows_i
     resident = Client()
     resident.post("/portal/track/", {"number": application.number, "phone": PHONE})
     assert resident.get(f"/portal/track/{application.number}/").status_code == 200
+    trail = json.dumps(AuditEvent.objects.get(action="hall.submit").after)
+    assert person.id_number not in trail and PHONE not in trail and person.id_number[-4:] in trail
 
 
 def test_the_queue_finds_a_sealed_id_number_whole_by_its_last_four_or_by_a_run_from_its_end(
