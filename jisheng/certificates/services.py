@@ -106,7 +106,9 @@ def certificate_issue(
         key_id=kid,
         payload=sign(claims, kid, private),
     )
-    record(by=by, action="certificates.issue", obj=certificate, after=model_snapshot(certificate))
+    # The number is sealed at rest: the trail keeps it masked, as the certificate's payload does.
+    after = {**model_snapshot(certificate), "holder_id_number": mask_id_number(holder_id_number)}
+    record(by=by, action="certificates.issue", obj=certificate, after=after)
     return certificate
 
 

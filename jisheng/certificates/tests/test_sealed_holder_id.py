@@ -3,10 +3,12 @@ row holds no plaintext, and the pages that find rows by the number still find th
 
 import datetime
 import importlib
+import json
 
 from django.db import connection
 from django.urls import reverse
 
+from jisheng.audit.models import AuditEvent
 from jisheng.certificates import services
 from jisheng.certificates.models import Certificate
 from jisheng.registry.codes import Sex
@@ -32,7 +34,7 @@ def _issue(areas, clerk, holder):
     )
 
 
-def test_the_raw_certificate_row_holds_no_plain_id_number_and_the_detail_page_finds_the_holder(
+def test_neither_the_raw_certificate_nor_its_audit_event_holds_the_plain_id_number_and_the_page_finds_the_holder(
     areas, make_user, client_for
 ) -> None:
     holder = make_person(
@@ -45,6 +47,8 @@ def test_the_raw_certificate_row_holds_no_plain_id_number_and_the_detail_page_fi
     assert stored.startswith("sm4siv:") and holder.id_number not in stored
     assert Certificate.objects.get(pk=certificate.pk).holder_id_number == holder.id_number
     assert Certificate.objects.get(holder_id_number=holder.id_number) == certificate
+    trail = json.dumps(AuditEvent.objects.get(action="certificates.issue").after)
+    assert holder.id_number not in trail and holder.id_number[-4:] in trail
     page = client_for(clerk).get(reverse("certificates:detail", args=[certificate.pk])).content.decode()
     # The holder is found in the registry by the opened number: the audited reveal on their record is offered.
     assert reverse("registry:person_reveal", args=[holder.pk]) in page
