@@ -23,6 +23,7 @@ from jisheng.certificates.services import next_in_sequence
 from jisheng.core.actor import Actor, Resident, describe, is_staff
 from jisheng.core.text import InputError, normalize_name, normalize_phone
 from jisheng.registry.queries import person_by_id_number
+from jisheng.registry.validation import mask_phone
 from jisheng.workdays import services as workdays
 
 from ..models import (
@@ -154,7 +155,9 @@ def file_open(
         group_size=group_size,
         created_at=timezone.now(),
     )
-    record(by=by, action="petitions.file_open", obj=petitioner, after=model_snapshot(petitioner))
+    # The phone is sealed at rest: the trail keeps it masked, not in the clear.
+    after = {**model_snapshot(petitioner), "phone": mask_phone(petitioner.phone)}
+    record(by=by, action="petitions.file_open", obj=petitioner, after=after)
     return petitioner
 
 

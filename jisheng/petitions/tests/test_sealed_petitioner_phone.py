@@ -4,11 +4,13 @@ or a matter by the phone (the portal's number + phone, the same petitioner filin
 from __future__ import annotations
 
 import importlib
+import json
 
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from jisheng.audit.models import AuditEvent
 from jisheng.petitions import services
 from jisheng.petitions.models import Matter, PetitionerFile
 
@@ -21,7 +23,7 @@ def _raw_phone(pk: int) -> str:
         return str(cursor.fetchone()[0])
 
 
-def test_the_raw_file_holds_no_plain_phone_and_the_portal_and_the_clerk_still_find_it_by_phone(
+def test_neither_the_raw_file_nor_its_audit_event_holds_the_plain_phone_and_the_portal_and_clerk_find_it(
     areas, staff
 ) -> None:
     Client().post(
@@ -40,6 +42,8 @@ def test_the_raw_file_holds_no_plain_phone_and_the_portal_and_the_clerk_still_fi
     stored = _raw_phone(matter.file.pk)
     assert stored.startswith("sm4siv:") and PHONE not in stored
     assert matter.file.phone == PHONE
+    trail = json.dumps(AuditEvent.objects.get(action="petitions.file_open").after)
+    assert PHONE not in trail and PHONE[-4:] in trail
     stranger = Client()
     stranger.post(reverse("petitions:portal_track"), {"number": matter.number, "secret": PHONE})
     assert stranger.get(reverse("petitions:portal_matter", args=[matter.number])).status_code == 200
