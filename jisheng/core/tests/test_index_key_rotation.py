@@ -76,6 +76,21 @@ def test_every_blind_index_column_is_known_to_the_rotation():
             assert (model._meta.label_lower, model._meta.get_field(field.index_field).column) in columns
 
 
+def test_every_column_named_as_a_blind_index_is_recomputed_by_the_rotation():
+    """A column an app fills with ``blind_index`` but does not declare would find nothing after a
+    rotation: by the project's naming (``*_index``, ``*_tail``, 64 hex digits) each must be declared."""
+    from django.apps import apps
+
+    columns = {(index.model, index.column) for _model, index in sealed.index_columns()}
+    named = {
+        (model._meta.label_lower, field.column)
+        for model in apps.get_models()
+        for field in model._meta.local_concrete_fields
+        if field.name.endswith(("_index", "_tail")) and getattr(field, "max_length", None) == 64
+    }
+    assert named <= columns, named - columns
+
+
 def test_rotating_the_index_key_recomputes_every_index_and_is_a_security_event(rows, own_keys):
     assert _found(rows)
     before = _tail(rows["person"].pk)
