@@ -73,8 +73,7 @@ class PetitionerFile(models.Model):
     area = models.ForeignKey("areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("petitioner"), max_length=12, choices=PetitionerKind.choices)
     name = models.CharField(_("name"), max_length=64, blank=True)
-    # Sealed with SM4 (deterministically, as the registry's phones): the same-petitioner look-up by name
-    # and phone and the portal's number + phone check compare whole phones, which a sealed column keeps.
+    # Sealed with SM4 deterministically: the look-ups by name and phone and by number + phone still work.
     phone = SealedCharField(_("phone"), plain_max_length=20, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     person = models.ForeignKey(
