@@ -32,6 +32,7 @@ PARTITIONED_TABLES: dict[str, str] = {
     "registry_marriage": "county_code",
     "registry_contraception": "county_code",
     "registry_residenceperiod": "county_code",
+    "registry_household": "county_code",
 }
 
 

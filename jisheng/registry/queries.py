@@ -162,12 +162,12 @@ def person_file(person: Person, user: Any) -> PersonFile:
     """Everything on the person's page (一人一档). ``person`` was already fetched with visible_to."""
     members: list[Person] = []
     residence = list(person.residence_periods.order_by("start_date"))
-    # Events are partitioned by the county that recorded them (PostgreSQL): those
+    # Events and households are partitioned by the county that recorded them (PostgreSQL): those
     # recorded in the person's own village lie in a county the person lived in, so the look-up names
     # those counties and the planner reads their partitions only. A marriage and a child's birth are
     # recorded in the wife's and mother's county: a man's are looked up in every county.
     lived_in = sorted({person.county_code} | {period.county_code for period in residence})
-    household = person.household
+    household = _household_of(person, lived_in)
     if household is not None:
         members = list(
             household.members.filter(merged_into__isnull=True).order_by("relation_to_head", "birth_date")
@@ -219,6 +219,15 @@ def person_file(person: Person, user: Any) -> PersonFile:
         area_names=area_names,
         timeline=timeline,
     )
+
+
+def _household_of(person: Person, lived_in: list[str]) -> Household | None:
+    """The person's household, looked up in the counties the person lived in (their partitions only);
+    in every county only when it is not there."""
+    if person.household_id is None:
+        return None
+    households = Household.objects.filter(pk=person.household_id)
+    return households.filter(county_code__in=lived_in).first() or households.first()
 
 
 def _registry_timeline(

@@ -24,7 +24,11 @@ class CareGift(models.Model):
         OTHER = "other", _("Other")
 
     household = models.ForeignKey(
-        "registry.Household", verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
+        "registry.Household",
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,  # households are partitioned by county (registry)
     )
     visit = models.ForeignKey(
         "outreach.Visit", verbose_name=_("visit"), on_delete=models.PROTECT, related_name="gifts"

@@ -18,7 +18,11 @@ class Visit(models.Model):
     carries the same id and the database keeps one visit (a unique constraint)."""
 
     household = models.ForeignKey(
-        "registry.Household", verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
+        "registry.Household",
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,  # households are partitioned by county (registry)
     )
     area = models.ForeignKey(
         "areas.Area", verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
@@ -63,7 +67,12 @@ class Handoff(models.Model):
         SETTLED = "settled", _("Settled locally")
 
     visit = models.OneToOneField(Visit, on_delete=models.PROTECT, related_name="handoff")
-    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        "registry.Household",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,  # households are partitioned by county (registry)
+    )
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
     summary = SealedTextField(_("what needs action"))  # a copy of the visit's asked/promised: sealed too
     due = models.DateField(_("due"), null=True, blank=True)
@@ -96,7 +105,11 @@ class Pairing(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("cadre"), on_delete=models.PROTECT, related_name="+"
     )
     household = models.ForeignKey(
-        "registry.Household", verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
+        "registry.Household",
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,  # households are partitioned by county (registry)
     )
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
     difficulty = models.CharField(_("difficulty"), max_length=128)

@@ -38,23 +38,36 @@ derived_index("registry.person", "id_tail", source="id_number", compute=_id_tail
 
 
 class Household(models.Model):
-    """户: a registered household of a village, with its members (Person.household)."""
+    """户: a registered household of a village, with its members (Person.household).
 
-    number = models.CharField(_("household number"), max_length=32, unique=True)
+    Partitioned by county on PostgreSQL like persons (``county_code``): its number is unique in the
+    database per county (a partitioned table's unique keys must hold the partition key) and across
+    counties by ``household_create``'s check under a lock on the number. Every reference to a
+    household is kept without a database key."""
+
+    number = models.CharField(_("household number"), max_length=32)
     area = models.ForeignKey("areas.Area", verbose_name=_("village"), on_delete=models.PROTECT)
     address = models.CharField(_("address"), max_length=128, blank=True)
     hukou_type = models.CharField(
         _("household registration type"), max_length=8, choices=HukouType.choices, blank=True
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    # The county of ``area``, the partition key on PostgreSQL; declared last (the bulk loads derive it).
+    county_code = CountyCodeField(source="area")
+    history = HistoricalRecords(excluded_fields=["county_code"])
 
     scope_area_path = "area"
+    partition_county_field = "county_code"
     objects = ScopedManager()
 
     class Meta:
         verbose_name = _("household")
         verbose_name_plural = _("households")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number", "county_code"], name="registry_household_number_in_county"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -115,6 +128,7 @@ class Person(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="members",
+        db_constraint=False,  # households are partitioned by county: the services keep the reference
     )
     relation_to_head = models.CharField(
         _("relation to head"), max_length=2, choices=Relation.choices, blank=True

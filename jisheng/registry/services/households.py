@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from jisheng.accounts import permissions
@@ -17,6 +17,17 @@ from ..validation import Refusal, clean_text
 from .people import _village
 
 
+def _hold_household_number(number: str) -> None:
+    """Serialise the registrations of one household number until this transaction ends: the database
+    keeps one household per number *and county* (households are partitioned by county on PostgreSQL);
+    across counties the look-up that follows is the check. SQLite's writer already holds the database."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"registry.household.number:{number}"]
+            )
+
+
 @transaction.atomic
 def household_create(
     *, by: Actor, number: str, area: Area, address: str = "", hukou_type: str = ""
@@ -27,6 +38,7 @@ def household_create(
     number = clean_text(number).replace(" ", "")
     if not number:
         raise Refusal(_("household number"), _("is required"))
+    _hold_household_number(number)
     if Household.objects.filter(number=number).exists():
         raise Refusal(_("household number"), _("is already registered"), number)
     household = Household.objects.create(

@@ -1,5 +1,5 @@
-"""Births, marriages, contraception records and residence periods partitioned by county on PostgreSQL,
-like persons: the county each row carries (the one that recorded it), the partitions, the conversion
+"""Births, marriages, contraception records, residence periods and households partitioned by county on
+PostgreSQL, like persons: the county each row carries (the one that recorded it), the partitions, the conversion
 of tables holding rows, and a county's month report and a person's file reading only the partitions
 they need.
 
@@ -11,15 +11,17 @@ import re
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from jisheng.core import partitions
 from jisheng.registry import services
 from jisheng.registry.bulkload import insert_rows, next_ids
-from jisheng.registry.models import Birth, Contraception, Marriage, Person, ResidencePeriod
+from jisheng.registry.models import Birth, Contraception, Household, Marriage, Person, ResidencePeriod
 from jisheng.registry.queries import person_file
 from jisheng.registry.tests.test_partitions import other_county
+from jisheng.registry.validation import Refusal
 from jisheng.reporting.measures import MEASURES, scoped_rows
 from tests.factories import make_person
 
@@ -31,6 +33,7 @@ EVENT_TABLES = [
     "registry_marriage",
     "registry_contraception",
     "registry_residenceperiod",
+    "registry_household",
 ]
 NOVEMBER = (datetime.date(2026, 11, 1), datetime.date(2026, 11, 30))
 
@@ -42,8 +45,10 @@ def couple(village: Any, *, wife: str = "王芳", husband: str = "李强") -> tu
 
 
 def family(village: Any, officer: Any, **names: str) -> tuple[Person, Person]:
-    """A couple of ``village`` married in 2014, with a child born in 2016 and her IUD since."""
+    """A couple of ``village`` and its household, married in 2014, with a child born in 2016 and her
+    IUD since."""
     wife, husband = couple(village, **names)
+    services.household_join(person=wife, number=f"H{wife.pk}", relation="01", by=officer)
     services.marriage_record(husband=husband, wife=wife, date=datetime.date(2014, 5, 1), by=officer)
     services.birth_record(
         mother=wife, father=husband, date=datetime.date(2016, 2, 3), sex="1", child_name="李小", by=officer
@@ -82,12 +87,38 @@ def test_every_event_carries_the_county_that_recorded_it_however_it_was_written(
     periods = ResidencePeriod.objects.filter(person=wife).order_by("start_date")
     assert [p.county_code for p in periods] == ["411723", "411729"]
     assert Birth.objects.get().county_code == "411723"  # an event stays where it was recorded
+    household = Household.objects.get()
+    assert household.county_code == "411723"
+    [loaded] = Household.objects.bulk_create([Household(number="H-2", area=elsewhere["village"])])
+    assert Household.objects.get(pk=loaded.pk).county_code == "411729"
+
+
+def test_no_reference_to_a_household_is_a_database_foreign_key():
+    """Households are partitioned too: every reference to one is kept by the services."""
+    constrained = [
+        f"{model._meta.label}.{field.name}"
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if field.is_relation and field.related_model is Household and field.db_constraint
+    ]
+    assert constrained == []
+
+
+def test_a_household_number_registered_in_one_county_is_refused_in_another(areas, make_user):
+    elsewhere = other_county()
+    wife, _husband = family(areas["village_a"], make_user(areas["township_a"], "township_head"))
+    with pytest.raises(Refusal):
+        services.household_create(
+            by=make_user(elsewhere["township"], "township_head"),
+            number=f"H{wife.pk}",
+            area=elsewhere["village"],
+        )
 
 
 def test_a_county_read_of_events_filters_on_the_partition_key_and_a_city_read_does_not(areas, make_user):
     county = make_user(areas["township_a"], "township_head")
     city = make_user(areas["city"], "city_staff")
-    for model in (Birth, Marriage, Contraception):
+    for model in (Birth, Marriage, Contraception, Household):
         assert '"county_code" = 411723' in str(model.objects.visible_to(county).query).replace("'", "")
         assert "county_code" not in str(model.objects.visible_to(city).query).split("WHERE")[1]
 
@@ -111,6 +142,7 @@ def test_a_person_file_finds_the_events_of_every_county_she_lived_in_and_a_mans_
     hers, childs, his = (person_file(p, officer) for p in (wife, child, groom))
     assert [len(hers.marriages), len(hers.births_as_parent), len(hers.contraception)] == [1, 1, 1]
     assert childs.own_birth is not None and childs.own_birth.mother_id == wife.pk
+    assert hers.household is not None and hers.household.area_id == elsewhere["village"].code
     assert [m.wife_id for m in his.marriages] == [bride.pk]
     stranger = person_file(
         make_person(area=areas["village_b"], name="孙丽", sex="2", birth=datetime.date(1992, 1, 1)), officer
@@ -230,9 +262,9 @@ def test_a_womans_file_reads_only_the_partitions_of_the_counties_she_lived_in(ar
     reads = [
         q["sql"]
         for q in captured.captured_queries
-        if re.search(r'FROM "registry_(birth|marriage|contraception)"', q["sql"])
+        if re.search(r'FROM "registry_(birth|marriage|contraception|household)"', q["sql"])
     ]
-    assert len(reads) == 4  # marriages, births as mother, her own birth, contraception
+    assert len(reads) == 5  # her household, marriages, births as mother, her own birth, contraception
     for sql in reads:
         read = partitions_read(sql)
         assert read and {p.rsplit("_", 1)[1] for p in read} == {"411723"}, (sql, read)
