@@ -18,6 +18,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from jisheng.core.actor import Actor, describe, is_staff
+from jisheng.core.crypto.fields import SealedCharField, SealedTextField, blind_index
 
 from .context import client_ip
 from .models import AuditChainHead, AuditEvent
@@ -82,13 +83,28 @@ def compute_hash(prev_hash: str, event: AuditEvent, algorithm: str | None = None
 
 
 def model_snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
-    """The concrete field values of obj, for the before/after of an event."""
+    """The concrete field values of obj, for the before/after of an event. A column sealed at rest (ID
+    numbers, phones, bank accounts, health findings) goes into the trail masked (``sealed_in_trail``):
+    the trail is kept for years and shown to auditors, and must not hold in the clear what the table
+    itself seals."""
     data: dict[str, Any] = {}
     for field in obj._meta.concrete_fields:
         if fields is not None and field.name not in fields:
             continue
-        data[field.attname] = getattr(obj, field.attname)
+        value = getattr(obj, field.attname)
+        if isinstance(field, SealedCharField | SealedTextField) and value:
+            value = sealed_in_trail(str(value))
+        data[field.attname] = value
     return data
+
+
+def sealed_in_trail(value: str) -> str:
+    """A sealed value as the audit trail keeps it: its last four characters (what a clerk reads back to
+    a resident) and a short keyed digest, so an auditor still sees that the value changed and which
+    events name the same value, without the trail disclosing it."""
+    tail = value[-4:] if len(value) > 8 else ""
+    digest = blind_index(value, purpose="audit.snapshot")[:8]
+    return f"#{digest} {'*' * (len(value) - len(tail))}{tail}"
 
 
 def _area_code_of(obj: models.Model | None, actor: Any) -> str:

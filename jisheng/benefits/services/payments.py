@@ -188,10 +188,8 @@ def payment_reissue(*, payment: Payment, by: Actor, account: Account | None = No
 
 
 def _masked(snapshot: dict[str, Any]) -> dict[str, Any]:
-    """An audit snapshot with the account number masked: the trail says which account, not the number
-    (the account is sealed at rest; the trail must not keep it in the clear)."""
-    if snapshot.get("bank_account"):
-        snapshot["bank_account"] = mask_account(str(snapshot["bank_account"]))
+    """An audit snapshot without the account's blind index (a keyed hash the trail has no use for);
+    the account number itself, sealed at rest, is masked by ``model_snapshot``."""
     snapshot.pop("bank_account_index", None)
     return snapshot
 
