@@ -112,7 +112,10 @@ def _sample(rng: random.Random, area_prefix: str, count: int) -> list[tuple[int,
 def _searches(
     ctx: BenchContext, prefix: str, user: Any, area_prefix: str, rng: random.Random
 ) -> Iterator[dict[str, Any]]:
-    """registry.bench's searches, the queries drawn from the area searched in."""
+    """registry.bench's searches, the queries drawn from the area searched in. The search by the last
+    four of the ID runs only when named (``--only province.county.search_id_last4``): at a province's
+    size its hand-written statement (an IN over the tail index of every partition) takes seconds a
+    query, so 200 of them take most of an hour."""
     from jisheng.registry.models.people import id_tail_index
 
     sample = _sample(rng, area_prefix, QUERIES)
@@ -131,6 +134,8 @@ def _searches(
     for name, (queries, where, to_column) in cases.items():
         if not ctx.wants(prefix + name):
             continue
+        if name == "search_id_last4" and not any(n.startswith(prefix + name) for n in ctx.only):
+            continue  # only when named: its bare statement reads every partition (seconds a query)
         app = [registry_bench._timed_ms(partial(registry_bench._search_once, user, q)) for q in queries]
         raw = [
             registry_bench._timed_ms(partial(registry_bench._raw_search, where, to_column(q), scope))
