@@ -37,44 +37,23 @@ def reseal_table(
     sealed under an older version alike; ``open_only`` writes them back in the clear, for a reversed
     migration). ``derived(plain values) -> {column: value}`` adds columns computed from the plaintext.
     Returns the number of rows written."""
-    quote = connection.ops.quote_name
-    names = [c.name for c in columns]
     extra = list(derived({c.name: "" for c in columns})) if derived else []
-    select = (
-        f"SELECT {quote(pk)}, {', '.join(quote(n) for n in names)} FROM {quote(table)} "
-        f"WHERE {quote(pk)} > %s ORDER BY {quote(pk)}"
-    )
-    assignments = ", ".join(f"{quote(n)} = %s" for n in [*names, *extra])
-    update = f"UPDATE {quote(table)} SET {assignments} WHERE {quote(pk)} = %s"
-    written = 0
-    last: Any = -1
-    with connection.cursor() as cursor:
-        while True:
-            cursor.execute(select + f" LIMIT {BATCH}", [last])
-            rows = cursor.fetchall()
-            if not rows:
-                return written
-            changes = []
-            for row in rows:
-                last = row[0]
-                plain = {
-                    column.name: unseal(value or "", purpose=column.purpose)
-                    for column, value in zip(columns, row[1:], strict=True)
-                }
-                values = []
-                for column in columns:
-                    text = plain[column.name]
-                    if open_only or text == "":
-                        values.append(text)
-                    elif column.equal:
-                        values.append(seal_equal(text, purpose=column.purpose))
-                    else:
-                        values.append(seal(text, purpose=column.purpose))
-                if derived:
-                    values.extend(derived(plain).values())
-                changes.append([*values, row[0]])
-            cursor.executemany(update, changes)
-            written += len(changes)
+
+    def sealed(plain: dict[str, str]) -> list[str]:
+        values = []
+        for column in columns:
+            text = plain[column.name]
+            if open_only or text == "":
+                values.append(text)
+            elif column.equal:
+                values.append(seal_equal(text, purpose=column.purpose))
+            else:
+                values.append(seal(text, purpose=column.purpose))
+        if derived:
+            values.extend(derived(plain).values())
+        return values
+
+    return _rewrite(connection, table, pk, columns, [c.name for c in columns] + extra, sealed)
 
 
 def reindex_table(
@@ -87,11 +66,28 @@ def reindex_table(
     """Recompute blind index columns from the plaintext of ``sources`` (opened, never re-sealed):
     ``derived(plain values) -> {index column: value}``, in batches as ``reseal_table``. Used by
     ``jisheng crypto-rotate --index`` after a new index key is made current. Returns rows written."""
-    quote = connection.ops.quote_name
-    names = [c.name for c in sources]
     targets = list(derived({c.name: "" for c in sources}))
+
+    def indexed(plain: dict[str, str]) -> list[str]:
+        values = derived(plain)
+        return [values[name] for name in targets]
+
+    return _rewrite(connection, table, pk, sources, targets, indexed)
+
+
+def _rewrite(
+    connection: Any,
+    table: str,
+    pk: str,
+    sources: list[Column],
+    targets: list[str],
+    compute: Callable[[dict[str, str]], list[str]],
+) -> int:
+    """Walk ``table`` in primary-key order, a batch at a time: open ``sources`` of each row and write
+    ``compute(plain values)`` into ``targets`` (one SELECT and one ``executemany`` UPDATE a batch)."""
+    quote = connection.ops.quote_name
     select = (
-        f"SELECT {quote(pk)}, {', '.join(quote(n) for n in names)} FROM {quote(table)} "
+        f"SELECT {quote(pk)}, {', '.join(quote(c.name) for c in sources)} FROM {quote(table)} "
         f"WHERE {quote(pk)} > %s ORDER BY {quote(pk)}"
     )
     assignments = ", ".join(f"{quote(n)} = %s" for n in targets)
@@ -111,7 +107,6 @@ def reindex_table(
                     column.name: unseal(value or "", purpose=column.purpose)
                     for column, value in zip(sources, row[1:], strict=True)
                 }
-                values = derived(plain)
-                changes.append([*(values[name] for name in targets), row[0]])
+                changes.append([*compute(plain), row[0]])
             cursor.executemany(update, changes)
             written += len(changes)
