@@ -69,8 +69,7 @@ def test_a_spouse_from_another_village_is_looked_up_online_or_matched_on_upload(
     result.filter(has_text="李楼村").wait_for()
     assert "李建军" in result.inner_text() and groom.id_number not in page.content()
     assert page.locator("#f-husband").input_value() == str(groom.pk)
-    page.click("#record-form button[type=submit]")
-    phone.wait_unsent(0)
+    phone.submit_and_wait_sent()
     assert Marriage.objects.get(wife=couples["bride"]).husband == groom
     assert AuditEvent.objects.filter(action="disclosure.offline_person_lookup").count() == 1
 
@@ -92,6 +91,5 @@ def test_a_spouse_from_another_village_is_looked_up_online_or_matched_on_upload(
     refused.locator("button[data-action=edit]").click()
     assert page.locator("#f-husband-id_number").input_value() == groom2.id_number
     page.fill("#f-husband-name", "赵国庆")
-    page.click("#record-form button[type=submit]")
-    phone.wait_unsent(0)
+    phone.submit_and_wait_sent()
     assert Marriage.objects.get(wife=couples["bride2"]).husband == groom2

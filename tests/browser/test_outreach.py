@@ -71,6 +71,7 @@ def test_a_village_officer_records_a_visit_and_a_hand_out_on_a_phone(
     assert visit.visitors == "王村干" and Handoff.objects.get().visit == visit
 
     phone.click("a:has-text('发放药具')")
+    phone.wait_for_url("**/outreach/supplies/hand-out/**")
     _no_sideways_scroll(phone)
     phone.select_option("#id_item", str(item.pk))
     phone.fill("#id_quantity", "3")
