@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
@@ -42,7 +43,8 @@ def write_refused_rows(result: ImportResult, path: Path) -> int:
     sheet = book.create_sheet(_("Refused rows"))
     width = len(result.labels)
     sheet.append(
-        [xlsx_text_cell(sheet, label) for label in result.labels] + [xlsx_text_cell(sheet, _("Reasons"))]
+        [xlsx_text_cell(sheet, label) for label in result.labels]
+        + [xlsx_text_cell(sheet, pgettext("refused row", "Reasons"))]
     )
     for number, cells in result.refused_cells:
         row = [_cell(sheet, cell) for cell in list(cells[:width]) + [None] * (width - len(cells))]

@@ -24,7 +24,7 @@ def test_full_width_digits_spaces_and_lowercase_x_are_normalised():
 def test_a_wrong_check_digit_is_refused_in_chinese_naming_the_field():
     with translation.override("zh-hans"), pytest.raises(Refusal) as refusal:
         normalize_id_number("110105194912310021")
-    assert refusal.value.field == "身份证号"
+    assert refusal.value.field == "公民身份号码"
     assert "校验位" in refusal.value.reason
 
 
