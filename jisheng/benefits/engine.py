@@ -19,6 +19,7 @@ from typing import Any
 from django.db import connection
 
 from jisheng.areas.codes import code_range, normalize_code, prefix_of
+from jisheng.core.masking import mask_id as mask_id  # the public notice masks with engine.mask_id
 from jisheng.registry.models import Birth, Contraception, Marriage, Person
 from jisheng.registry.queries import live_persons, merged_away
 
@@ -295,10 +296,3 @@ def explain(programme: Programme, year: int, person: Person, version: Version | 
         return Decision(subjects[person.pk], False, Decimal("0.00"), ["不符合：该档案已合并到另一档案"])
     load_facts(subjects, needs_of(version.conditions))
     return decide(programme, version, subjects[person.pk], ctx)
-
-
-def mask_id(id_number: str) -> str:
-    """For the public notice: the first 6 and last 4 characters, the rest starred."""
-    if len(id_number) <= 10:
-        return id_number[:2] + "*" * max(0, len(id_number) - 2)
-    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]

@@ -21,6 +21,8 @@ from django.utils.translation import pgettext
 from pypinyin import Style, lazy_pinyin
 
 from jisheng.core import text as core_text
+from jisheng.core.masking import mask_id as mask_id
+from jisheng.core.masking import mask_phone as mask_phone
 from jisheng.core.text import InputError, clean_text, simplified
 
 from .codes import Sex
@@ -276,16 +278,3 @@ def _surname(name: str) -> tuple[str, str]:
     if name[:1] in SURNAME_READINGS:
         return name[:1], SURNAME_READINGS[name[:1]]
     return "", ""
-
-
-def mask_id(id_number: str) -> str:
-    """411723********1234: the area and the last four, enough to tell people apart on a list."""
-    if len(id_number) < 10:
-        return "*" * len(id_number)
-    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
-
-
-def mask_phone(phone: str) -> str:
-    if len(phone) < 7:
-        return "*" * len(phone)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
