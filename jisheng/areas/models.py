@@ -2,16 +2,17 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .codes import PREFIX_LENGTH
 
 
 class Level(models.IntegerChoices):
-    PROVINCE = 1, _("Province")
-    CITY = 2, _("City")
-    COUNTY = 3, _("County")
-    TOWNSHIP = 4, _("Township")
-    VILLAGE = 5, _("Village")
+    PROVINCE = 1, pgettext_lazy("area level", "Province")
+    CITY = 2, pgettext_lazy("area level", "City")
+    COUNTY = 3, pgettext_lazy("area level", "County")
+    TOWNSHIP = 4, pgettext_lazy("area level", "Township")
+    VILLAGE = 5, pgettext_lazy("area level", "Village")
 
 
 class Area(models.Model):

@@ -195,7 +195,7 @@ class Payment(PayeeAccount):
     class Status(models.TextChoices):
         ISSUED = "issued", _("Sent to bank")
         PAID = "paid", _("Paid")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("payment", "Failed")
 
     line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="payments")
     person = models.ForeignKey(
@@ -317,7 +317,7 @@ class Enrolment(models.Model):
     """A continuing benefit (奖扶, 特扶, 育儿补贴): confirmed again every year, stopped with a reason."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("enrolment", "Active")
         STOPPED = "stopped", _("Stopped")
 
     person = models.ForeignKey(
@@ -325,7 +325,7 @@ class Enrolment(models.Model):
     )
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
     programme_id = models.CharField(_("programme"), max_length=40)
-    since_year = models.PositiveSmallIntegerField(_("since"))
+    since_year = models.PositiveSmallIntegerField(pgettext_lazy("year", "since"))
     confirmed_year = models.PositiveSmallIntegerField(_("last confirmed"))
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE)
     stop_reason = models.TextField(_("reason stopped"), blank=True)

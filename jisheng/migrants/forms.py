@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jisheng.registry.codes import ContraceptiveMethod, Sex
 from jisheng.registry.forms import village_choices
@@ -26,7 +27,7 @@ class DepartureForm(forms.Form):
         widget=forms.TextInput(attrs={"list": "area-options", "autocomplete": "off"}),
     )
     left_on = forms.DateField(label=_("left on"), widget=DATE)
-    reason = forms.ChoiceField(label=_("reason"), choices=Reason.choices)
+    reason = forms.ChoiceField(label=pgettext_lazy("migrant", "reason"), choices=Reason.choices)
     address = forms.CharField(label=_("address there"), max_length=128, required=False)
     employer = forms.CharField(label=_("employer"), max_length=100, required=False)
     phone = forms.CharField(label=_("phone there"), max_length=20, required=False, widget=PHONE)
@@ -58,9 +59,9 @@ class ArrivalForm(forms.Form):
     id_number = forms.CharField(
         label=_("resident ID number"), max_length=32, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
-    name = forms.CharField(label=_("name"), max_length=32, required=False)
+    name = forms.CharField(label=pgettext_lazy("person", "name"), max_length=32, required=False)
     origin = forms.CharField(
-        label=_("coming from"),
+        label=pgettext_lazy("migrant", "coming from"),
         max_length=120,
         required=False,
         help_text=_("The area code of the home county (6 digits), or pick it from the list."),
@@ -130,7 +131,11 @@ class OutcomeForm(forms.Form):
 
 
 class AnswerForm(forms.Form):
-    answer = forms.CharField(label=_("answer"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+    answer = forms.CharField(
+        label=pgettext_lazy("verification", "answer"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
 
 class EducationForm(forms.Form):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
@@ -102,22 +103,22 @@ class ReferralForm(forms.Form):
 
 
 class ReceiveForm(forms.Form):
-    item = forms.ChoiceField(label=_("item"))
+    item = forms.ChoiceField(label=pgettext_lazy("stock", "item"))
     quantity = forms.IntegerField(label=_("quantity"), min_value=1)
     expires_on = forms.DateField(label=_("expires on"), required=False, widget=DATE)
-    received_on = forms.DateField(label=_("received on"), widget=DATE)
+    received_on = forms.DateField(label=pgettext_lazy("stock", "received on"), widget=DATE)
     note = forms.CharField(label=_("note"), max_length=128, required=False)
 
 
 class TransferForm(forms.Form):
-    item = forms.ChoiceField(label=_("item"))
+    item = forms.ChoiceField(label=pgettext_lazy("stock", "item"))
     to_area = forms.ChoiceField(label=_("send to"))
     quantity = forms.IntegerField(label=_("quantity"), min_value=1)
     moved_on = forms.DateField(label=_("date"), widget=DATE)
 
 
 class HandOutForm(forms.Form):
-    item = forms.ChoiceField(label=_("item"))
+    item = forms.ChoiceField(label=pgettext_lazy("stock", "item"))
     quantity = forms.IntegerField(label=_("quantity"), min_value=1)
     person_id = forms.CharField(label=_("to the person (resident ID number)"), max_length=32, required=False)
     campaign = forms.ChoiceField(label=_("or at the event"), required=False)
@@ -162,7 +163,7 @@ class NeedForm(forms.Form):
     area = forms.ChoiceField(label=_("area"))
     year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100)
     kind = forms.ChoiceField(label=_("kind"))
-    title = forms.CharField(label=_("title"), max_length=128)
+    title = forms.CharField(label=pgettext_lazy("project", "title"), max_length=128)
     description = forms.CharField(
         label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -185,7 +186,9 @@ class AllocationForm(forms.Form):
 class InspectionForm(forms.Form):
     inspected_on = forms.DateField(label=_("inspected on"), widget=DATE)
     verdict = forms.ChoiceField(label=_("verdict"))
-    findings = forms.CharField(label=_("findings"), widget=forms.Textarea(attrs={"rows": 3}))
+    findings = forms.CharField(
+        label=pgettext_lazy("inspection", "findings"), widget=forms.Textarea(attrs={"rows": 3})
+    )
     photo = forms.FileField(label=_("photo"), required=False)
 
     def __init__(self, *args: object, **kwargs: object) -> None:

@@ -18,6 +18,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jisheng.areas.scoping import ScopedManager
 from jisheng.core.crypto.fields import SealedCharField
@@ -26,7 +27,7 @@ from jisheng.core.crypto.fields import SealedCharField
 class Channel(models.TextChoices):
     """信访工作条例 Art. 17."""
 
-    ONLINE = "online", _("Online")
+    ONLINE = "online", pgettext_lazy("channel", "Online")
     LETTER = "letter", _("Letter")
     PHONE = "phone", _("Phone")
     FAX = "fax", _("Fax")
@@ -72,7 +73,7 @@ class PetitionerFile(models.Model):
 
     area = models.ForeignKey("areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("petitioner"), max_length=12, choices=PetitionerKind.choices)
-    name = models.CharField(_("name"), max_length=64, blank=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=64, blank=True)
     # Sealed with SM4 deterministically: the look-ups by name and phone and by number + phone still work.
     phone = SealedCharField(_("phone"), plain_max_length=20, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
@@ -107,7 +108,7 @@ class PetitionerFile(models.Model):
 
 
 class MatterStatus(models.TextChoices):
-    RECEIVED = "received", _("Received")
+    RECEIVED = "received", pgettext_lazy("petition", "Received")
     ACCEPTED = "accepted", _("Accepted")
     NOT_COMPETENT = "not_competent", _("Not competent (objected)")
     REFUSED = "refused", _("Not accepted")
@@ -382,8 +383,10 @@ class LedgerItem(models.Model):
     """整改台账: one problem to put right, with an answerable person and office and a deadline."""
 
     area = models.ForeignKey("areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
-    title = models.CharField(_("item"), max_length=300)
-    source = models.CharField(_("source"), max_length=16, choices=LedgerSource.choices)
+    title = models.CharField(pgettext_lazy("rectification", "item"), max_length=300)
+    source = models.CharField(
+        pgettext_lazy("rectification", "source"), max_length=16, choices=LedgerSource.choices
+    )
     source_ref = models.CharField(_("source reference"), max_length=64, blank=True)
     matter = models.ForeignKey(Matter, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     outing = models.ForeignKey(Outing, null=True, blank=True, on_delete=models.PROTECT, related_name="items")
@@ -397,7 +400,7 @@ class LedgerItem(models.Model):
         related_name="+",
     )
     office = models.CharField(_("responsible office"), max_length=64)
-    deadline = models.DateField(_("deadline"))
+    deadline = models.DateField(pgettext_lazy("rectification", "deadline"))
     status = models.CharField(
         _("status"), max_length=8, choices=LedgerStatus.choices, default=LedgerStatus.OPEN
     )

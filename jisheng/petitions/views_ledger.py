@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from jisheng.accounts import permissions
@@ -83,7 +84,7 @@ def ledger_take(request: Request) -> HttpResponse:
             title=post.get("title", ""),
             responsible=_staff_of(request, post.get("responsible", ""), _("Responsible person")),
             office=post.get("office", ""),
-            deadline=_date(post.get("deadline", ""), _("Deadline")),
+            deadline=_date(post.get("deadline", ""), pgettext("rectification", "Deadline")),
         )
         if post.get("handoff"):
             handoff = get_object_or_404(outreach_queries.handoffs(request.user), pk=post.get("handoff"))
@@ -113,7 +114,7 @@ def ledger_new(request: Request) -> HttpResponse:
                 title=post.get("title", ""),
                 responsible=_staff_of(request, post.get("responsible", ""), _("Responsible person")),
                 office=post.get("office", ""),
-                deadline=_date(post.get("deadline", ""), _("Deadline")),
+                deadline=_date(post.get("deadline", ""), pgettext("rectification", "Deadline")),
             ),
             source=post.get("source", ""),
             source_ref=post.get("source_ref", ""),

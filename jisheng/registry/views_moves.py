@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from jisheng.accounts import permissions
 from jisheng.accounts.http import AuthenticatedHttpRequest
@@ -58,7 +58,7 @@ class MoveInForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
     )
     name = forms.CharField(
-        label=gettext_lazy("name"),
+        label=pgettext_lazy("person", "name"),
         max_length=32,
         required=False,
         help_text=gettext_lazy("Required for a person the registry does not know yet; checked otherwise."),

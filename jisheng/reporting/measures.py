@@ -202,7 +202,7 @@ MEASURES: dict[str, Measure] = {
                 "defect": Dimension("has_defect", {"True": _("with defect"), "False": _("without defect")}),
             },
         ),
-        Measure("marriages", _("Marriages"), "area_id", _marriages),
+        Measure("marriages", pgettext_lazy("measure", "Marriages"), "area_id", _marriages),
         Measure(
             "contraception_new",
             _("New contraception"),
@@ -299,7 +299,12 @@ MEASURES: dict[str, Measure] = {
             _migrants_away,
             {"province": Dimension("destination_province", PROVINCE_NAMES)},
         ),
-        Measure("migrant_arrivals", _("People arrived"), "area_id", migrants_queries.arrivals_between),
+        Measure(
+            "migrant_arrivals",
+            pgettext_lazy("measure", "People arrived"),
+            "area_id",
+            migrants_queries.arrivals_between,
+        ),
         Measure(
             "migrant_arrivals_certified",
             _("People arrived with a valid marital and fertility certificate"),

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jisheng.areas.scoping import ScopedManager
 from jisheng.core.crypto.fields import SealedCharField, blind_index, derived_index
@@ -25,7 +26,7 @@ class ApplicationStatus(models.TextChoices):
     RECEIVED = "received", _("Received, in progress")
     AWAITING_CORRECTION = "awaiting_correction", _("Waiting for the applicant's correction")
     APPROVED = "approved", _("Approved")
-    REFUSED = "refused", _("Refused")
+    REFUSED = "refused", pgettext_lazy("case", "Refused")
 
 
 OPEN_STATUSES = (ApplicationStatus.RECEIVED, ApplicationStatus.AWAITING_CORRECTION)

@@ -6,6 +6,7 @@ import datetime
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Category(models.TextChoices):
@@ -20,10 +21,10 @@ class Category(models.TextChoices):
 
 
 class Level(models.TextChoices):
-    VILLAGE = "village", _("Village")
-    TOWNSHIP = "township", _("Township")
-    COUNTY = "county", _("County")
-    CITY = "city", _("City")
+    VILLAGE = "village", pgettext_lazy("area level", "Village")
+    TOWNSHIP = "township", pgettext_lazy("area level", "Township")
+    COUNTY = "county", pgettext_lazy("area level", "County")
+    CITY = "city", pgettext_lazy("area level", "City")
 
 
 class ServiceItem(models.Model):

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jisheng.areas.scoping import ScopedManager
 
@@ -27,7 +28,9 @@ class Accountability(models.Model):
     application = models.ForeignKey(
         Application, null=True, blank=True, on_delete=models.PROTECT, related_name="accountability"
     )
-    subject = models.CharField(_("subject"), max_length=64, blank=True, default="")
+    subject = models.CharField(
+        pgettext_lazy("accountability", "subject"), max_length=64, blank=True, default=""
+    )
     subject_area = models.ForeignKey(
         "areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -82,7 +85,7 @@ class Rating(models.Model):
     level = models.PositiveSmallIntegerField(_("rating"), choices=RatingLevel.choices)
     comment = models.CharField(_("comment"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("rated at"))
-    follow_up_due = models.DateField(_("follow-up due"), null=True, blank=True)
+    follow_up_due = models.DateField(pgettext_lazy("accountability", "follow-up due"), null=True, blank=True)
     reply = models.TextField(_("reply"), blank=True)
     replied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from jisheng.accounts import permissions
 from jisheng.accounts.permissions import Capability
@@ -93,7 +94,7 @@ def marital_certificate_issue(*, person: Person, by: Actor) -> MaritalCertificat
     current = _current_certificate(person)
     if current is not None and current.fields == fields and current.is_valid_on(today):
         raise _refuse(
-            _("certificate"),
+            pgettext("migrant certificate", "certificate"),
             _("certificate %(number)s is valid until %(day)s and its facts have not changed")
             % {"number": current.number, "day": f"{current.valid_until:%Y-%m-%d}"},
         )

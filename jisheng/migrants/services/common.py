@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from jisheng.areas.codes import normalize_code
 from jisheng.core.text import InputError, clean_text, normalize_phone
@@ -80,11 +81,14 @@ def destination_from_text(text: str) -> Destination:
     with _registry_says():
         place = registry.place_from_text(text)
     if not place.code:
-        raise _refuse(_("destination"), _("give the area code of the place (6 digits for a county)"))
+        raise _refuse(
+            pgettext("migrant", "destination"), _("give the area code of the place (6 digits for a county)")
+        )
     code = normalize_code(place.code)
     if code[:2] not in PROVINCES:
         raise _refuse(
-            _("destination"), _("“%(code)s” is not the code of a place in China") % {"code": place.code}
+            pgettext("migrant", "destination"),
+            _("“%(code)s” is not the code of a place in China") % {"code": place.code},
         )
     return Destination(
         code=code, name=(place.area.full_name() if place.area is not None else place.name)[:100]

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from jisheng.accounts import permissions
 from jisheng.accounts.permissions import Capability
@@ -72,7 +73,7 @@ def departure_record(
     if left_on > _today():
         raise _refuse(_("left on"), _("cannot be in the future"))
     if reason not in Reason.values:
-        raise _refuse(_("reason"), _("unknown reason “%(value)s”") % {"value": reason})
+        raise _refuse(pgettext("migrant", "reason"), _("unknown reason “%(value)s”") % {"value": reason})
     place = destination_from_text(destination)
     if Departure.objects.filter(person=person, returned_on__isnull=True).exists():
         raise _refuse(_("person"), _("is already recorded as away; record the return first"))
@@ -226,7 +227,8 @@ def arrival_record(
         place = registry.place_from_text(origin) if clean_text(origin) else registry.Place()
     if place.code and place.code[:2] not in PROVINCES:
         raise _refuse(
-            _("coming from"), _("“%(code)s” is not the code of a place in China") % {"code": place.code}
+            pgettext("migrant", "coming from"),
+            _("“%(code)s” is not the code of a place in China") % {"code": place.code},
         )
     if arrived_on > _today():
         raise _refuse(_("arrived on"), _("cannot be in the future"))
@@ -381,7 +383,7 @@ def arrival_notice_give(*, arrival: Arrival, on: datetime.date, by: Actor) -> Ar
     permissions.ensure(by, Capability.RECORD_MIGRANTS, arrival.area_id)
     locked = Arrival.objects.select_for_update().get(pk=arrival.pk)
     if locked.certificate_valid:
-        raise _refuse(_("certificate"), _("a valid certificate was handed in"))
+        raise _refuse(pgettext("migrant certificate", "certificate"), _("a valid certificate was handed in"))
     if locked.notice_given_on is not None:
         raise _refuse(_("notice"), _("was already given on %(day)s") % {"day": locked.notice_given_on})
     locked.notice_given_on = on

@@ -7,6 +7,7 @@ import secrets
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from jisheng.accounts import permissions
 from jisheng.accounts.permissions import Capability
@@ -175,13 +176,14 @@ def verification_answer(*, verification: VerificationRequest, answer: str, by: A
     permissions.ensure(by, Capability.HANDLE_VERIFICATIONS, verification.area_id)
     answer = clean_text(answer)
     if not answer:
-        raise _refuse(_("answer"), _("is required"))
+        raise _refuse(pgettext("verification", "answer"), _("is required"))
     locked = VerificationRequest.objects.select_for_update().get(pk=verification.pk)
     if locked.direction != Direction.IN:
-        raise _refuse(_("answer"), _("only a received request is answered here"))
+        raise _refuse(pgettext("verification", "answer"), _("only a received request is answered here"))
     if locked.status != VerificationStatus.OPEN:
         raise _refuse(
-            _("answer"), _("the request was already answered on %(day)s") % {"day": locked.answered_on}
+            pgettext("verification", "answer"),
+            _("the request was already answered on %(day)s") % {"day": locked.answered_on},
         )
     before = model_snapshot(locked, ["status", "answer", "answered_on"])
     locked.status = VerificationStatus.ANSWERED

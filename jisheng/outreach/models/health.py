@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jisheng.areas.scoping import ScopedManager
 from jisheng.core.crypto.fields import SealedCharField, SealedTextField
@@ -96,7 +97,7 @@ class Screening(models.Model):
 
     class Result(models.TextChoices):
         NONE = "", _("Not yet")
-        NORMAL = "normal", _("Normal")
+        NORMAL = "normal", pgettext_lazy("health", "Normal")
         ABNORMAL = "abnormal", _("Abnormal, to be followed")
         SUSPECTED = "suspected", _("Suspected cancer")
 

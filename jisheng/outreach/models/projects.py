@@ -6,13 +6,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jisheng.areas.scoping import ScopedManager
 
 
 class Need(models.Model):
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", _("Submitted")
+        SUBMITTED = "submitted", pgettext_lazy("project", "Submitted")
         ALLOCATED = "allocated", _("Allocated")
         NOT_ALLOCATED = "not_allocated", _("Not allocated this year")
 
@@ -26,7 +27,7 @@ class Need(models.Model):
     area = models.ForeignKey("areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField(_("year"))
     kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
-    title = models.CharField(_("title"), max_length=128)
+    title = models.CharField(pgettext_lazy("project", "title"), max_length=128)
     description = models.TextField(_("description"), blank=True)
     cost = models.DecimalField(_("estimated cost (yuan)"), max_digits=12, decimal_places=2)
     # What the county scores on, each 0–10: how poor the current state is, how many people it serves,
@@ -91,7 +92,7 @@ class Project(models.Model):
     run = models.ForeignKey(AllocationRun, on_delete=models.PROTECT, related_name="projects")
     area = models.ForeignKey("areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField(_("year"))
-    title = models.CharField(_("title"), max_length=128)
+    title = models.CharField(pgettext_lazy("project", "title"), max_length=128)
     implementer = models.CharField(_("implementing unit"), max_length=128, blank=True)
     allocated = models.DecimalField(_("allocated (yuan)"), max_digits=12, decimal_places=2)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ALLOCATED)
@@ -128,13 +129,13 @@ class Inspection(models.Model):
     class Verdict(models.TextChoices):
         PASSED = "passed", _("Passed")
         DEFECTS = "defects", _("Defects to fix")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("inspection", "Failed")
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="inspections")
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
     inspected_on = models.DateField(_("inspected on"))
     verdict = models.CharField(_("verdict"), max_length=8, choices=Verdict.choices)
-    findings = models.TextField(_("findings"))
+    findings = models.TextField(pgettext_lazy("inspection", "findings"))
     photo = models.CharField(_("photo"), max_length=255, blank=True)  # path under the data directory
     inspected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jisheng.areas.scoping import ScopedManager
 
@@ -64,7 +65,7 @@ class StockMovement(models.Model):
     """One line of the ledger: a signed quantity at one area's store."""
 
     class Kind(models.TextChoices):
-        RECEIPT = "receipt", _("Received")
+        RECEIPT = "receipt", pgettext_lazy("stock", "Received")
         TRANSFER_OUT = "transfer_out", _("Sent to another area")
         TRANSFER_IN = "transfer_in", _("Received from another area")
         HANDOUT_PERSON = "handout_person", _("Handed out to a person")

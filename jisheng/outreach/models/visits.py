@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jisheng.areas.scoping import ScopedManager
 from jisheng.core.crypto.fields import SealedTextField
@@ -98,7 +99,7 @@ class Pairing(models.Model):
     """结对帮扶: a cadre paired with a household in difficulty, from a date until ended."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("pairing", "Active")
         ENDED = "ended", _("Ended")
 
     cadre = models.ForeignKey(

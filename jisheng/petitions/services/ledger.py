@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from jisheng.accounts import permissions
@@ -61,7 +62,9 @@ class NewItem:
 def _check_item(area: Area, item: NewItem, row: str = "") -> None:
     prefix = f"{row}" if row else ""
     if not item.title.strip():
-        raise _field_error(prefix + str(_("Item")), str(_("describe the problem to put right")))
+        raise _field_error(
+            prefix + str(pgettext("rectification", "Item")), str(_("describe the problem to put right"))
+        )
     if not item.office.strip():
         raise _field_error(prefix + str(_("Responsible office")), str(_("name the responsible office")))
     if not answerable_in(item.responsible, area):
@@ -69,7 +72,9 @@ def _check_item(area: Area, item: NewItem, row: str = "") -> None:
             prefix + str(_("Responsible person")), str(_("must be staff of this area who handle petitions"))
         )
     if item.deadline < timezone.localdate():
-        raise _field_error(prefix + str(_("Deadline")), str(_("cannot be in the past")))
+        raise _field_error(
+            prefix + str(pgettext("rectification", "Deadline")), str(_("cannot be in the past"))
+        )
 
 
 @transaction.atomic
@@ -89,7 +94,7 @@ def ledger_item_create(
     The hall's bad ratings and the outreach visits' problems arrive here too (``source``)."""
     permissions.ensure(by, Capability.HANDLE_PETITIONS, area.code)
     if source not in LedgerSource.values:
-        raise _field_error(str(_("Source")), str(_("unknown source")))
+        raise _field_error(str(pgettext("rectification", "Source")), str(_("unknown source")))
     _check_item(area, item)
     entry = LedgerItem.objects.create(
         area=area,
@@ -139,7 +144,7 @@ def ledger_close(*, item: LedgerItem, satisfaction: str, summary: str, by: Actor
             str(_("Satisfaction")), str(_("choose satisfied, basically satisfied or dissatisfied"))
         )
     if not summary.strip():
-        raise _field_error(str(_("Result")), str(_("describe how it was put right")))
+        raise _field_error(str(pgettext("rectification", "Result")), str(_("describe how it was put right")))
     with transition(item, by=by, action="petitions.ledger_close", allowed=[LedgerStatus.OPEN]) as locked:
         locked.status = LedgerStatus.CLOSED
         locked.closed_on = timezone.localdate()
