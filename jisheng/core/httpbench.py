@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 
 from .bench import BenchContext, measure
-from .loadbench import runner
+from .loadbench import pages, runner
 from .management.commands import serve
 
 ORDER = 90
@@ -58,8 +58,14 @@ def mix(ctx: BenchContext) -> list[dict[str, Any]]:
 def measures(ctx: BenchContext) -> Iterator[dict[str, Any]]:
     if not ctx.wants_any("http"):
         return
-    load = load_from_environment(ctx.seed)
-    yield from rows(ctx, load, mix(ctx))
+    requests = mix(ctx)
+    # Each page's CPU time in this process: only when named (`--only http.pages`), not part of the load.
+    if any(name.startswith("http.pages") for name in ctx.only):
+        for row in pages.from_environment(requests, log=ctx.log):
+            name = row.pop("measure")
+            yield measure(name, row["cpu_ms"], "ms CPU a request", None, **row)
+    if not ctx.only or any(ctx.wants(name) for name in ("http.bare", "http.mix", "http.open_loop")):
+        yield from rows(ctx, load_from_environment(ctx.seed), requests)
 
 
 def rows(ctx: BenchContext, load: runner.Load, requests: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:

@@ -84,42 +84,64 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @permissions.capability_required(Capability.READ_CASES)
 def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    # The submitted files are read once, for the materials' presence and for the list on the page.
     application = get_visible_or_404(
-        Application.objects.select_related("item", "owner", "first_receiver", "certificate", "office"),
+        Application.objects.select_related(
+            "item", "owner", "first_receiver", "certificate", "office"
+        ).prefetch_related("files"),
         request.user,
         pk=pk,
     )
     present = application.present_materials
     materials = [
         {"m": m, "present": m.code in present, "fetched": m.code in application.fetched_materials}
-        for m in application.item.materials.all()
+        # One item's materials: their own order, without joining the item for its catalogue order.
+        for m in application.item.materials.order_by("position", "id")
     ]
     outstanding = (
         services.outstanding_materials(application)
         if application.status == ApplicationStatus.AWAITING_CORRECTION
         else []
     )
-    colleagues = (
-        User.objects.visible_to(request.user)
-        .filter(roles__code__in=permissions.roles_for(Capability.WORK_AT_COUNTER))
-        .distinct()
-    )
+    can_act = permissions.holds(request.user, Capability.DECIDE_CASES)
     return render(
         request,
         "hall/case.html",
         {
             "application": application,
+            # The reveal form needs only the person's key: the person's row (sealed ID and phone) is
+            # not read to draw the page.
+            "person": {"pk": application.person_id} if application.person_id else None,
             "materials": materials,
             "outstanding": outstanding,
             "files": application.files.all(),
-            "notices": application.notices.all(),
+            "notices": application.notices.order_by("sequence"),
             "events": application.events.all(),
             "handovers": application.handovers.select_related("from_user", "to_user"),
-            "colleagues": colleagues,
-            "can_act": permissions.holds(request.user, Capability.DECIDE_CASES),
+            "colleagues": (
+                _colleagues(request.user)
+                if can_act and application.status == ApplicationStatus.RECEIVED
+                else []
+            ),
+            "can_act": can_act,
             "can_review": permissions.holds(request.user, Capability.REVIEW_DECISIONS),
         },
     )
+
+
+def _colleagues(user: User) -> list[tuple[int, str]]:
+    """Whom a case can be handed over to: staff the user may see who work at the counter, as
+    (id, name) pairs. A semi-join on the user-role table, so no DISTINCT over users and roles."""
+    counter_staff = User.roles.through.objects.filter(
+        role_id__in=permissions.roles_for(Capability.WORK_AT_COUNTER)
+    ).values("user_id")
+    rows = (
+        User.objects.visible_to(user)
+        .filter(pk__in=counter_staff)
+        .order_by("pk")
+        .values_list("pk", "full_name", "username")
+    )
+    return [(pk, full_name or username) for pk, full_name, username in rows]
 
 
 @require_POST

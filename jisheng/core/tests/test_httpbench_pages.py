@@ -1,0 +1,47 @@
+"""`jisheng bench --only http.pages` in small: each GET of the mix is requested and reported with its CPU
+time, its queries and its unexpected answers; POSTs are left to the load runs. Nothing is timed here."""
+
+from __future__ import annotations
+
+import pytest
+
+from jisheng.core import httpbench
+from jisheng.core.bench import BenchContext
+from jisheng.core.loadbench import pages
+
+
+@pytest.mark.django_db
+def test_each_get_of_the_mix_is_reported_with_its_cpu_time_and_queries(tmp_path) -> None:
+    requests = [
+        {"name": "portal.index", "weight": 3, "method": "GET", "paths": ["/portal/"], "expect": [200]},
+        {"name": "health", "weight": 1, "method": "GET", "paths": ["/healthz"], "expect": [200]},
+        {"name": "missing", "weight": 1, "method": "GET", "paths": ["/no-such-page/"], "expect": [200]},
+        {"name": "apply", "weight": 1, "method": "POST", "path": "/portal/", "expect": [302]},
+    ]
+    lines: list[str] = []
+
+    rows = {
+        row["measure"]: row
+        for row in pages.page_costs(requests, rounds=3, warmup=1, profile_dir=str(tmp_path), log=lines.append)
+    }
+
+    assert set(rows) == {"http.pages.portal.index", "http.pages.health", "http.pages.missing"}
+    for row in rows.values():
+        assert row["requests"] == 3 and row["cpu_ms"] >= 0 and row["queries"] >= 0
+    assert rows["http.pages.portal.index"]["errors"] == 0
+    assert rows["http.pages.missing"]["errors"] == 3
+    assert (tmp_path / "portal.index.prof").exists()
+    assert len(lines) == 3
+
+
+def test_the_page_costs_run_only_when_named(monkeypatch) -> None:
+    monkeypatch.setattr(httpbench, "mix", lambda ctx: [])
+    ran: list[str] = []
+    monkeypatch.setattr(httpbench, "rows", lambda ctx, load, requests: iter(ran.append("load") or []))
+    monkeypatch.setattr(pages, "from_environment", lambda requests, log: iter(ran.append("pages") or []))
+
+    list(httpbench.measures(BenchContext(persons=0, only={"http.pages"})))
+    assert ran == ["pages"]
+    ran.clear()
+    list(httpbench.measures(BenchContext(persons=0, only={"http"})))
+    assert ran == ["load"]
