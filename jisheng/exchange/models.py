@@ -1,6 +1,7 @@
 """Peers, the outbox and the inbox of the exchange between deployments (transport only).
 
-A message is about one subject (``subject_key``: e.g. a hash of a person's ID number) and travels from an
+Message bodies carry migrants' names and ID numbers: they are sealed at rest (``SealedJSONField``,
+SM4-GCM) and read back as the JSON signed and verified. A message is about one subject (``subject_key``: e.g. a hash of a person's ID number) and travels from an
 area of this deployment (``from_area_code``) to an area of a peer (``to_area_code``). Messages about one
 subject to one peer carry a sequence number and are delivered in that order. What a message means is the
 business of the app that registered its ``kind`` (``jisheng.exchange.handlers``).
@@ -17,6 +18,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jisheng.areas.scoping import ScopedManager
+from jisheng.core.crypto.fields import SealedJSONField
 
 
 class Peer(models.Model):
@@ -70,7 +72,7 @@ class OutboxMessage(models.Model):
     sequence = models.PositiveIntegerField(_("sequence"))
     from_area_code = models.CharField(_("from area"), max_length=12)
     to_area_code = models.CharField(_("to area"), max_length=12)
-    body = models.JSONField(_("body"), default=dict)
+    body = SealedJSONField(_("body"), default=dict)
     created_at = models.DateTimeField(_("created at"))
     state = models.CharField(_("state"), max_length=8, choices=OutboxState.choices)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -124,7 +126,7 @@ class InboxMessage(models.Model):
     sequence = models.PositiveIntegerField(_("sequence"))
     from_area_code = models.CharField(_("from area"), max_length=12)
     to_area_code = models.CharField(_("to area"), max_length=12)
-    body = models.JSONField(_("body"), default=dict)
+    body = SealedJSONField(_("body"), default=dict)
     created_at = models.DateTimeField(_("created at"))  # at the sender
     received_at = models.DateTimeField(_("received at"))
     transport = models.CharField(_("transport"), max_length=8)  # "http" or "file"

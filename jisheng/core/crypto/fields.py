@@ -28,6 +28,7 @@ it, ``jisheng crypto-rotate --index`` a new index key and recomputes every blind
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -59,6 +60,7 @@ __all__ = [
     "DecryptionFailed",
     "IndexColumn",
     "SealedCharField",
+    "SealedJSONField",
     "SealedTextField",
     "blind_index",
     "derived_index",
@@ -215,6 +217,43 @@ class SealedTextField(models.TextField):  # type: ignore[type-arg]
 
     def reseal(self, value: str) -> str:
         return seal(unseal(value, purpose=self.purpose()), purpose=self.purpose())
+
+
+class SealedJSONField(SealedTextField):
+    """A JSON value (exchange message bodies, notice bodies) stored as its sealed JSON text (a random
+    nonce each time), read back as the value. Key rotation re-seals it like any ``SealedTextField``.
+    Not searchable: only ``isnull`` lookups (a value looked for would seal under another nonce)."""
+
+    _pyi_private_set_type: Any  # for the type checker: any JSON value in, the value out
+    _pyi_private_get_type: Any
+
+    def get_lookup(self, lookup_name: str) -> Any:
+        if lookup_name != "isnull":
+            return None
+        return super().get_lookup(lookup_name)
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value is None:
+            return value
+        return json.loads(unseal(value, purpose=self.purpose()))
+
+    def to_python(self, value: Any) -> Any:
+        return value
+
+    def get_prep_value(self, value: Any) -> Any:
+        if value is None:
+            return value
+        if isinstance(value, str) and is_sealed(value):
+            return value
+        return seal(json.dumps(value, ensure_ascii=False, separators=(",", ":")), purpose=self.purpose())
+
+    def value_to_string(self, obj: models.Model) -> Any:
+        return self.value_from_object(obj)  # as JSONField: serialized as the value, not as text
+
+    def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        from django import forms
+
+        return super().formfield(**{"form_class": forms.JSONField, **kwargs})
 
 
 class SealedCharField(models.CharField):  # type: ignore[type-arg]
