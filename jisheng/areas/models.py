@@ -78,7 +78,7 @@ class AreaEvent(models.Model):
     """The history of an area's code and name: created, renamed, merged into, split into, retired."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", _("Created")
+        CREATED = "created", pgettext_lazy("area change", "Created")
         RENAMED = "renamed", _("Renamed")
         MERGED = "merged", _("Merged into another area")
         SPLIT = "split", _("Split into new areas")

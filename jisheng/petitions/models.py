@@ -358,7 +358,7 @@ class Outing(models.Model):
     area = models.ForeignKey("areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
     held_on = models.DateField(_("held on"))
     title = models.CharField(_("title"), max_length=120)
-    groups = models.PositiveSmallIntegerField(_("groups"), default=1)
+    groups = models.PositiveSmallIntegerField(pgettext_lazy("survey", "groups"), default=1)
     walkers = models.CharField(_("who walked"), max_length=300)
     route = models.CharField(_("where"), max_length=300)
     heard = models.TextField(_("what was heard"), blank=True)
