@@ -22,7 +22,7 @@ from jisheng.areas.codes import code_range
 from jisheng.areas.models import Area
 from jisheng.core.text import InputError, normalize_code, normalize_phone, normalize_text, simplified
 
-from .codes import Sex
+from .codes import PersonStatus, Sex
 from .models import Birth, Contraception, Household, Marriage, Person, ResidencePeriod
 from .models.people import id_tail_index
 
@@ -159,18 +159,32 @@ class PersonFile:
 
 
 def person_file(person: Person, user: Any) -> PersonFile:
-    """Everything on the person's page (一人一档). ``person`` was already fetched with visible_to."""
+    """Everything on the person's page (一人一档). ``person`` was already fetched with visible_to.
+
+    Every look-up names the counties it may find rows in, so that PostgreSQL reads those counties'
+    partitions only (the tables are partitioned by county): the person's residence periods lie in the
+    counties the person's history records; events and households are recorded in the county of the
+    village that recorded them, which is one the person lived in (the look-ups name those counties).
+    A marriage and a child's birth are recorded in the wife's and mother's county: a man's are looked
+    up in every county. The spouses, children and household members are read by key in the counties
+    they are likely to be in, and in every county only for those not found there.
+    """
     members: list[Person] = []
-    residence = list(person.residence_periods.order_by("start_date"))
-    # Events and households are partitioned by the county that recorded them (PostgreSQL): those
-    # recorded in the person's own village lie in a county the person lived in, so the look-up names
-    # those counties and the planner reads their partitions only. A marriage and a child's birth are
-    # recorded in the wife's and mother's county: a man's are looked up in every county.
-    lived_in = sorted({person.county_code} | {period.county_code for period in residence})
+    counties = _counties_lived_in(person)
+    periods = ResidencePeriod.objects.filter(person=person)
+    if counties is not None:
+        periods = periods.filter(county_code__in=sorted(counties))
+    residence = list(periods.order_by("start_date"))
+    lived_in = sorted(
+        {person.county_code} | (counties or set()) | {period.county_code for period in residence}
+    )
     household = _household_of(person, lived_in)
     if household is not None:
+        Person.household.field.set_cached_value(person, household)
         members = list(
-            household.members.filter(merged_into__isnull=True).order_by("relation_to_head", "birth_date")
+            household.members.filter(county_code__in=sorted({household.county_code, *lived_in}))
+            .filter(merged_into__isnull=True)
+            .order_by("relation_to_head", "birth_date")
         )
     woman = person.sex == Sex.FEMALE
     marriages = list(
@@ -178,32 +192,40 @@ def person_file(person: Person, user: Any) -> PersonFile:
             Marriage.objects.filter(wife=person, county_code__in=lived_in)
             if woman
             else Marriage.objects.filter(Q(husband=person) | Q(wife=person))
-        )
-        .select_related("husband", "wife")
-        .order_by("date")
+        ).order_by("date")
     )
     births = list(
         (
             Birth.objects.filter(mother=person, county_code__in=lived_in)
             if woman
             else Birth.objects.filter(Q(mother=person) | Q(father=person))
-        )
-        .select_related("child")
-        .order_by("date", "birth_order")
+        ).order_by("date", "birth_order")
     )
-    own_birth = (
-        Birth.objects.filter(child=person, county_code__in=lived_in)
-        .select_related("mother", "father")
-        .first()
-    )
+    own_birth = Birth.objects.filter(child=person, county_code__in=lived_in).first()
     contraception = list(
         Contraception.objects.filter(person=person, county_code__in=lived_in).order_by("start_date")
     )
+    related = _persons_by_pk(
+        {pk for m in marriages for pk in (m.husband_id, m.wife_id)}
+        | {b.child_id for b in births if b.child_id},
+        person,
+        likely={*lived_in, *(m.county_code for m in marriages), *(b.county_code for b in births)},
+    )
+    # As the joins did: a marriage whose spouse's record is gone is not shown, a birth without its
+    # child's record shows no child.
+    marriages = [m for m in marriages if m.husband_id in related and m.wife_id in related]
+    for marriage in marriages:
+        marriage.husband, marriage.wife = related[marriage.husband_id], related[marriage.wife_id]
+    for birth in births:
+        birth.child = related.get(birth.child_id) if birth.child_id else None
     codes = {period.area_code for period in residence} | {person.residence_area_id}
-    area_names = {
-        area.code: area.full_name()
+    areas = {
+        area.code: area
         for area in Area.objects.filter(code__in=codes).select_related("parent__parent__parent")
     }
+    area_names = {code: area.full_name() for code, area in areas.items()}
+    if person.residence_area_id in areas:
+        person.residence_area = areas[person.residence_area_id]
     timeline = _registry_timeline(person, marriages, births, contraception, residence, area_names)
     timeline.extend(_other_apps_timeline(person, user))
     timeline.sort(key=lambda entry: entry["date"] or datetime.date.min, reverse=True)
@@ -219,6 +241,47 @@ def person_file(person: Person, user: Any) -> PersonFile:
         area_names=area_names,
         timeline=timeline,
     )
+
+
+def _counties_lived_in(person: Person) -> set[str] | None:
+    """The counties of the person's residence periods, from the person's history (every move saves the
+    person, so the history holds each village lived in), with those of the records merged into this
+    one (their periods were moved to it). None when the periods may lie anywhere: after a move out
+    the last period names the destination, which may be any place (its county is not in the history)."""
+    if person.status == PersonStatus.MOVED_OUT:
+        return None
+    history = Person.history.model  # type: ignore[attr-defined]
+    counties = {person.county_code}
+    seen: set[int] = set()
+    wanted = {person.pk}
+    while wanted:
+        seen |= wanted
+        rows = history.objects.filter(Q(id__in=wanted) | Q(merged_into_id__in=wanted)).values_list(
+            "id", "residence_area_id", "status"
+        )
+        found: set[int] = set()
+        for pk, area_code, status in rows:
+            if status == PersonStatus.MOVED_OUT:
+                return None
+            counties.add((area_code or "")[:6])
+            found.add(pk)
+        wanted = found - seen
+    return counties
+
+
+def _persons_by_pk(pks: set[int], person: Person, *, likely: set[str]) -> dict[int, Person]:
+    """Persons by key (``person`` itself included without a query): first in the ``likely`` counties
+    (their partitions only), then in every county for the few not found there."""
+    found = {person.pk: person}
+    wanted = pks - {person.pk}
+    if wanted:
+        for other in Person.objects.filter(pk__in=sorted(wanted), county_code__in=sorted(likely)):
+            found[other.pk] = other
+        missing = wanted - found.keys()
+        if missing:
+            for other in Person.objects.filter(pk__in=sorted(missing)):
+                found[other.pk] = other
+    return found
 
 
 def _household_of(person: Person, lived_in: list[str]) -> Household | None:
