@@ -140,7 +140,9 @@ def dashboard_data(request: HttpRequest) -> dict[str, Any]:
         "indicator_rows": queries.indicator_rows(form, period, area),
         "area_rows": area_rows,
         "area_indicators": [indicators[code] for code in AREA_INDICATORS],
-        "completeness": queries.completeness(form, period, area),
+        "completeness": queries.completeness(
+            form, period, area, groups=children if area.level < Level.VILLAGE else [area]
+        ),
         # Outreach's card: its figures of the month (and the year's projects), counted from its records.
         "outreach": live.kept(
             ("outreach", area.prefix, period.start, period.end),

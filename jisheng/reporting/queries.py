@@ -143,8 +143,11 @@ def submissions(form: ReportForm, period: Period, area: Area) -> list[dict[str, 
     return rows
 
 
-def completeness(form: ReportForm, period: Period, area: Area) -> list[dict[str, Any]]:
-    """Per area below ``area`` (or the village itself): villages expected, submitted, on time, approved."""
+def completeness(
+    form: ReportForm, period: Period, area: Area, *, groups: list[Area] | None = None
+) -> list[dict[str, Any]]:
+    """Per area below ``area`` (or the village itself): villages expected, submitted, on time, approved.
+    ``groups``: those areas, when the caller has already read them (the dashboard)."""
     villages = list(
         Area.objects.filter(
             code__range=code_range(area.prefix), level=Level.VILLAGE, valid_to__isnull=True
@@ -156,10 +159,17 @@ def completeness(form: ReportForm, period: Period, area: Area) -> list[dict[str,
         .filter(form__code=form.code, period_key=period.key, level=Level.VILLAGE)
         .values_list("area_id", "status", "late")
     )
-    groups = child_areas(area) if area.level < Level.VILLAGE else [area]
+    if groups is None:
+        groups = child_areas(area) if area.level < Level.VILLAGE else [area]
+    # Each village under the group whose code it starts with, in one pass over the villages.
+    lengths = {len(group.prefix) for group in groups}
+    members_of: dict[str, list[str]] = {}
+    for code in villages:
+        for length in lengths:
+            members_of.setdefault(code[:length], []).append(code)
     rows = []
     for group in groups:
-        members = [code for code in villages if code.startswith(group.prefix)]
+        members = members_of.get(group.prefix, [])
         submitted = [
             code for code in members if states.get(code, ("", False))[0] in ("submitted", "approved")
         ]

@@ -37,8 +37,17 @@ def test_each_get_of_the_mix_is_reported_with_its_cpu_time_and_queries(tmp_path)
 def test_the_page_costs_run_only_when_named(monkeypatch) -> None:
     monkeypatch.setattr(httpbench, "mix", lambda ctx: [])
     ran: list[str] = []
-    monkeypatch.setattr(httpbench, "rows", lambda ctx, load, requests: iter(ran.append("load") or []))
-    monkeypatch.setattr(pages, "from_environment", lambda requests, log: iter(ran.append("pages") or []))
+
+    def load(ctx, load, requests):
+        ran.append("load")
+        return iter([])
+
+    def page_costs(requests, log):
+        ran.append("pages")
+        return iter([])
+
+    monkeypatch.setattr(httpbench, "rows", load)
+    monkeypatch.setattr(pages, "from_environment", page_costs)
 
     list(httpbench.measures(BenchContext(persons=0, only={"http.pages"})))
     assert ran == ["pages"]
