@@ -52,13 +52,13 @@ def _booking(request: HttpRequest, item: ServiceItem) -> dict[str, str]:
     return {"预约日期": day.isoformat()}
 
 
-def _allowed_case(request: HttpRequest, number: str) -> Application:
-    """Only the numbers this browser proved (number + phone) are shown."""
+def _allowed_case(request: HttpRequest, number: str, *, rating: bool = False) -> Application:
+    """Only the numbers this browser proved (number + phone) are shown. ``rating``: the case's rating
+    read in the same query (the resident's case page shows it)."""
     if number not in request.session.get(SESSION_KEY, []):
         raise Http404
-    return get_object_or_404(
-        Application.objects.select_related("item", "office", "certificate"), number=number
-    )
+    related = ("item", "office", "certificate", "rating") if rating else ("item", "office", "certificate")
+    return get_object_or_404(Application.objects.select_related(*related), number=number)
 
 
 def _remember(request: HttpRequest, number: str) -> None:
@@ -144,15 +144,17 @@ def track(request: HttpRequest) -> HttpResponse:
 
 
 def case(request: HttpRequest, number: str) -> HttpResponse:
-    application = _allowed_case(request, number)
+    application = _allowed_case(request, number, rating=True)
     return render(
         request,
         "hall/portal/case.html",
         {
             "application": application,
             "events": application.events.all(),
-            "notices": application.notices.all(),
-            "materials": application.item.materials.all(),
+            # One case's notices and one item's materials: their own order, with no join for the
+            # case's or the item's.
+            "notices": application.notices.order_by("sequence"),
+            "materials": application.item.materials.order_by("position", "id"),
             "rating": getattr(application, "rating", None),
             "rating_levels": RatingLevel.choices,
         },
