@@ -262,7 +262,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "jisheng.core.sealed_files.SealedFileSystemStorage"},  # sealed at rest
     "staticfiles": {"BACKEND": "jisheng.core.storage.StaticStorage"},
 }
 WHITENOISE_USE_FINDERS = True

@@ -1,10 +1,11 @@
 """Peers, the outbox and the inbox of the exchange between deployments (transport only).
 
-Message bodies carry migrants' names and ID numbers: they are sealed at rest (``SealedJSONField``,
-SM4-GCM) and read back as the JSON signed and verified. A message is about one subject (``subject_key``: e.g. a hash of a person's ID number) and travels from an
+A message is about one subject (``subject_key``: e.g. a hash of a person's ID number) and travels from an
 area of this deployment (``from_area_code``) to an area of a peer (``to_area_code``). Messages about one
 subject to one peer carry a sequence number and are delivered in that order. What a message means is the
-business of the app that registered its ``kind`` (``jisheng.exchange.handlers``).
+business of the app that registered its ``kind`` (``jisheng.exchange.handlers``). Bodies carry migrants'
+names and ID numbers: they are sealed at rest (``SealedJSONField``, SM4-GCM) and read back as the JSON
+that is signed and verified.
 
 Outbox and inbox rows are area-scoped by the local area they belong to (the sending area, the receiving
 area), so a county's staff see their county's traffic; peers and refusals belong to the whole deployment.

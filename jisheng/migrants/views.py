@@ -23,6 +23,7 @@ from jisheng.accounts.http import AuthenticatedHttpRequest
 from jisheng.accounts.permissions import Capability
 from jisheng.areas.models import Area, Level
 from jisheng.areas.scoping import get_visible_or_404, visible_area
+from jisheng.core.sealed_files import write_sealed
 from jisheng.core.uploads import MB, limit_uploads, upload_refusal
 from jisheng.hall import queries as hall_queries
 from jisheng.registry.models import Person
@@ -545,9 +546,7 @@ def move_imports(request: AuthenticatedHttpRequest) -> HttpResponse:
                 folder = Path(settings.MEDIA_ROOT) / "migrant-imports"
                 folder.mkdir(parents=True, exist_ok=True)
                 stored = folder / f"{job.pk}{Path(upload.name or '').suffix.lower()}"
-                with stored.open("wb") as handle:
-                    for chunk in upload.chunks():
-                        handle.write(chunk)
+                write_sealed(stored, upload.chunks())  # SM4-GCM at rest, streamed
                 services.move_import_update(job=job, stored_path=str(stored))
                 imports.launch(job, user_pk=request.user.pk)
                 return redirect("migrants:move_import", pk=job.pk)

@@ -19,6 +19,7 @@ from jisheng.accounts.http import AuthenticatedHttpRequest
 from jisheng.accounts.permissions import Capability
 from jisheng.areas.models import Level
 from jisheng.areas.scoping import get_visible_or_404, visible_area
+from jisheng.core.sealed_files import open_sealed
 from jisheng.core.uploads import limit_uploads, upload_refusal
 
 from . import queries, services
@@ -182,7 +183,7 @@ def inspection_photo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     if not path.is_relative_to(Path(settings.MEDIA_ROOT).resolve()) or not path.exists():
         raise Http404
     content_type = "image/png" if path.suffix == ".png" else "image/jpeg"
-    return FileResponse(path.open("rb"), content_type=content_type)  # type: ignore[return-value]
+    return FileResponse(open_sealed(path), content_type=content_type)  # type: ignore[return-value]
 
 
 @permissions.capability_required(Capability.AUDIT_PROJECTS)

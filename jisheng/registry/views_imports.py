@@ -28,6 +28,7 @@ from jisheng.accounts.permissions import Capability
 from jisheng.areas.scoping import get_visible_or_404
 from jisheng.audit.disclosure import disclosure_record
 from jisheng.core import jobs as jobs_queue
+from jisheng.core.sealed_files import open_sealed, write_sealed
 from jisheng.core.uploads import MB, limit_uploads, upload_refusal
 
 from .imports import jobs as import_jobs
@@ -69,9 +70,7 @@ def import_start(request: AuthenticatedHttpRequest) -> HttpResponse:
                 folder.mkdir(parents=True, exist_ok=True)
                 job = import_job_create(kind=kind, file_name=upload.name or "", by=request.user)
                 stored = folder / f"{job.pk}{suffix}"
-                with stored.open("wb") as handle:
-                    for chunk in upload.chunks():
-                        handle.write(chunk)
+                write_sealed(stored, upload.chunks())  # SM4-GCM at rest, streamed
                 error, _peak = import_jobs.read_upload(job, stored)  # in a memory-limited child
                 if error:
                     return render(
@@ -198,7 +197,7 @@ def import_refused(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
     stem = Path(job.file_name).stem or "import"
     response = FileResponse(
-        path.open("rb"), as_attachment=True, filename=_("%(name)s-refused rows.xlsx") % {"name": stem}
+        open_sealed(path), as_attachment=True, filename=_("%(name)s-refused rows.xlsx") % {"name": stem}
     )
     response["Cache-Control"] = "no-store"
     return response  # type: ignore[return-value]  # a streamed file, as views may return

@@ -19,6 +19,7 @@ from jisheng.accounts.permissions import Capability
 from jisheng.audit.services import model_snapshot, record
 from jisheng.audit.transitions import transition
 from jisheng.core.actor import Actor, describe, is_staff
+from jisheng.core.sealed_files import write_sealed
 
 from ..models import AllocationRun, FundEntry, Inspection, Milestone, Need, Project
 from . import common
@@ -256,8 +257,7 @@ def inspection_record(
         target = Path(settings.MEDIA_ROOT) / relative
 
         def store() -> None:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            write_sealed(target, [data])  # SM4-GCM at rest
 
         transaction.on_commit(store)  # a rolled-back inspection leaves no photo behind
     return inspection

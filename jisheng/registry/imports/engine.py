@@ -26,6 +26,7 @@ from jisheng.areas.codes import code_range
 from jisheng.areas.models import Area, Level
 from jisheng.areas.scoping import user_prefix
 from jisheng.core.actor import Actor, is_staff
+from jisheng.core.sealed_files import open_sealed
 
 from .. import import_writer
 from ..bulkload import roomy_page_cache
@@ -42,7 +43,7 @@ KIND_NAMES = tuple(KINDS)
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open_sealed(path) as handle:  # of what was uploaded, not of its sealed form
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()

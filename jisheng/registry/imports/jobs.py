@@ -25,6 +25,7 @@ from django_tasks import TaskContext, task
 
 from jisheng.core import jobs
 from jisheng.core.limits import ChildFailed, run_limited
+from jisheng.core.sealed_files import sealed_output
 
 from ..models import ImportJob
 from ..services import import_job_progress, import_job_update
@@ -159,7 +160,8 @@ def run_job(job_pk: int, user_pk: int, dry_run: bool, *, task_id: str | None = N
             progress=progress,
             parsed=beside(stored, "cells.jsonl"),  # read at upload, not again
         )
-        write_refused_rows(result, beside(stored, "refused.xlsx"))
+        with sealed_output(beside(stored, "refused.xlsx")) as scratch:  # sealed at rest, as the upload
+            write_refused_rows(result, scratch)
         beside(stored, "warnings.json").write_text(
             json.dumps([str(warning) for warning in result.warnings[:5000]], ensure_ascii=False),
             encoding="utf-8",

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from jisheng.core.sealed_files import DecryptionFailed, clear_copy, open_sealed, write_sealed
 from jisheng.core.text import normalize_text
 
 from .guard import HostileFile, UnreadableFile, check_csv, check_xlsx
@@ -37,7 +38,19 @@ class Table:
 
 
 def read_cells(path: Path) -> list[list[Any]]:
+    """The cells of the first sheet. A stored upload is sealed at rest: the guard and the reader see a
+    decrypted copy that no other user can read and that is gone when they are done."""
     suffix = path.suffix.lower()
+    try:
+        with clear_copy(path) as clear:
+            return _read_clear(clear, suffix)
+    except DecryptionFailed:  # altered on disk: as unreadable as a damaged workbook
+        raise UnreadableFile(
+            _("The file cannot be read as a spreadsheet; open it in Excel or WPS and save it as .xlsx.")
+        ) from None
+
+
+def _read_clear(path: Path, suffix: str) -> list[list[Any]]:
     if suffix in (".xlsx", ".xlsm"):
         check_xlsx(path)  # before the reader sees it: see guard
         from python_calamine import CalamineError, CalamineWorkbook, PasswordError, XmlError, ZipError
@@ -67,16 +80,15 @@ def read_cells(path: Path) -> list[list[Any]]:
 def save_cells(cells: list[list[Any]], path: Path) -> None:
     """Keep what the reader read, one JSON row a line, so the file is parsed once: the check and the
     commit load this instead of opening the spreadsheet again. Dates and times keep their type."""
-    temporary = path.with_name(path.name + ".part")
-    with temporary.open("w", encoding="utf-8") as handle:
-        for row in cells:
-            handle.write(json.dumps(row, ensure_ascii=False, default=_encode))
-            handle.write("\n")
-    temporary.replace(path)
+    # Sealed at rest as the upload is (the rows hold the same ID numbers).
+    write_sealed(
+        path,
+        (json.dumps(row, ensure_ascii=False, default=_encode).encode() + b"\n" for row in cells),
+    )
 
 
 def load_cells(path: Path) -> list[list[Any]]:
-    with path.open(encoding="utf-8") as handle:
+    with io.TextIOWrapper(open_sealed(path), encoding="utf-8") as handle:
         return [json.loads(line, object_hook=_decode) for line in handle]
 
 
