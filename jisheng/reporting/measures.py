@@ -4,7 +4,9 @@ A measure is a base queryset over one registry table for a period, the column ho
 and its dimensions (the columns an item may be disaggregated or filtered by). ``count_by_village`` runs
 ONE grouped query per measure (GROUP BY village and the dimensions asked for) over an indexed code range
 and date range; every item, sub-item and village is then read off the grouped rows in Python. Never one
-query per village: a county of 221 villages costs the same number of queries as one village.
+query per village: a county of 221 villages costs the same number of queries as one village. (A measure
+conditioned on persons costs a county two or three, so that each reads the county's partitions only:
+see ``_county_parts``.)
 """
 
 from __future__ import annotations
@@ -16,7 +18,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import CharField, Count, DateField, Expression, F, Func, Q, QuerySet, Sum
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    Expression,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -30,8 +44,8 @@ from jisheng.petitions import queries as petitions_queries
 from jisheng.petitions.models import Channel as PetitionChannel
 from jisheng.petitions.models import MatterField as PetitionField
 from jisheng.registry.codes import MARRIED_STATUSES, ContraceptiveMethod, PersonStatus, Sex
-from jisheng.registry.models import Birth, Contraception, Marriage, ResidencePeriod
-from jisheng.registry.queries import live_persons, merged_away
+from jisheng.registry.models import Birth, Contraception, Marriage, Person, ResidencePeriod
+from jisheng.registry.queries import live_persons
 
 COUNTY_PREFIX_LENGTH = PREFIX_LENGTH[3]
 
@@ -58,6 +72,11 @@ class Measure:
     # True for health data (outreach's checks, screenings, contraceptives handed to a person): the records
     # behind the figure are listed without naming anyone (whom they concern is masked, as in outreach).
     health: bool = False
+    # The relation to the person the rows are conditioned on (``person``, ``child``), with ``events``
+    # the rows before those conditions: a county's count then joins the persons of its own partition,
+    # and persons living in another county by their keys only (see ``_county_parts``).
+    person_key: str = ""
+    events: Callable[[datetime.date, datetime.date], QuerySet[Any]] | None = None
 
     @property
     def area_filter(self) -> str:
@@ -79,9 +98,14 @@ def unindexed(column: str, field: Any) -> Expression | F:
     return F(column)
 
 
+def _births_in(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
+    return Birth.objects.filter(date__range=(start, end))
+
+
 def _births(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
-    # a birth whose child record was merged away is the survivor's birth told twice
-    return Birth.objects.filter(date__range=(start, end)).exclude(child__in=merged_away())
+    # a birth whose child record was merged away is the survivor's birth told twice (a birth without
+    # a child's record, or whose record is gone, counts)
+    return _births_in(start, end).filter(Q(child__isnull=True) | Q(child__merged_into__isnull=True))
 
 
 def _marriages(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
@@ -97,11 +121,13 @@ def _deaths(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
     return live_persons().alias(died=unindexed("death_date", DateField())).filter(died__range=(start, end))
 
 
+def _periods_started(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
+    return ResidencePeriod.objects.filter(start_date__range=(start, end))
+
+
 def _moves_in(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
     # A residence that starts on the person's birthday is a birth, not a move.
-    return ResidencePeriod.objects.filter(start_date__range=(start, end)).exclude(
-        start_date=F("person__birth_date")
-    )
+    return _periods_started(start, end).exclude(start_date=F("person__birth_date"))
 
 
 def _moves_out(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
@@ -136,11 +162,13 @@ def _married_women(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
     )
 
 
+def _contraception_in_force(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
+    return Contraception.objects.filter(Q(end_date__isnull=True) | Q(end_date__gt=end), start_date__lte=end)
+
+
 def _married_women_contracepting(start: datetime.date, end: datetime.date) -> QuerySet[Any]:
     """Married women 15–49 with a measure in force at the period's end (each woman counted once)."""
-    return Contraception.objects.filter(
-        Q(end_date__isnull=True) | Q(end_date__gt=end),
-        start_date__lte=end,
+    return _contraception_in_force(start, end).filter(
         person__sex=Sex.FEMALE,
         person__marital_status__in=MARRIED_STATUSES,
         person__birth_date__range=_age_window(end),
@@ -201,6 +229,8 @@ MEASURES: dict[str, Measure] = {
                 ),
                 "defect": Dimension("has_defect", {"True": _("with defect"), "False": _("without defect")}),
             },
+            person_key="child",
+            events=_births_in,
         ),
         Measure("marriages", pgettext_lazy("measure", "Marriages"), "area_id", _marriages),
         Measure(
@@ -211,7 +241,9 @@ MEASURES: dict[str, Measure] = {
             {"method": Dimension("method", dict(ContraceptiveMethod.choices))},
         ),
         Measure("deaths", _("Deaths"), "residence_area_id", _deaths, {"sex": SEX}, sequential=True),
-        Measure("moves_in", _("Moves in"), "area_code", _moves_in),
+        Measure(
+            "moves_in", _("Moves in"), "area_code", _moves_in, person_key="person", events=_periods_started
+        ),
         Measure("moves_out", _("Moves out"), "area_code", _moves_out),
         Measure(
             "married_women_15_49",
@@ -226,6 +258,8 @@ MEASURES: dict[str, Measure] = {
             "area_id",
             _married_women_contracepting,
             distinct="person_id",
+            person_key="person",
+            events=_contraception_in_force,
         ),
         # Outreach's health services: a woman screened for both cancers is one woman screened.
         Measure(
@@ -380,20 +414,59 @@ def count_by_village(
     prefix: str,
     dimensions: Iterable[str],
 ) -> dict[str, dict[tuple[str, ...], int]]:
-    """{village code: {(dimension values…): count}} from one grouped query."""
+    """{village code: {(dimension values…): count}} from one grouped query (one per part)."""
     dims = list(dimensions)
     columns = [measure.dimensions[name].column for name in dims]
+    result: dict[str, dict[tuple[str, ...], int]] = defaultdict(lambda: defaultdict(int))
+    for rows in _county_parts(measure, start, end, prefix):
+        for village, values, count in _grouped(measure, rows, prefix, columns):
+            key = tuple(
+                measure.dimensions[name].fold(value) for name, value in zip(dims, values, strict=True)
+            )
+            result[village][key] += count
+    return result
+
+
+def _county_parts(
+    measure: Measure, start: datetime.date, end: datetime.date, prefix: str
+) -> list[QuerySet[Any]]:
+    """The measure's rows in the area, as parts whose counts add up.
+
+    A measure conditioned on the person its rows concern joins the person table, which is partitioned
+    by county on PostgreSQL; an event is recorded in its county, but the person may live in another
+    since. For a county or below the rows are split by that person: those living in the county (the
+    join names the county, so it reads the county's partition only), the rows without a person, and
+    the rows of persons living elsewhere, found first by a look-up in the county's partition and then
+    joined by their keys (the few rows whose person moved away). The parts share no person, so counts,
+    distinct counts of the person and sums add up."""
     rows = _in_area(measure, measure.rows(start, end), prefix)
+    if not measure.person_key or measure.events is None or len(prefix) < COUNTY_PREFIX_LENGTH:
+        return [rows]
+    county, key = prefix[:COUNTY_PREFIX_LENGTH], measure.person_key
+    column = f"{key}_id"
+    assert measure.distinct in ("", column), measure.code
+    parts = [rows.filter(**{f"{key}__county_code": county})]
+    events = _in_area(measure, measure.events(start, end), prefix)
+    if rows.model._meta.get_field(key).null:
+        # Rows without a person hold whatever the person conditions say of a missing person.
+        parts.append(events.filter(**{f"{key}__isnull": True}))
+        events = events.filter(**{f"{key}__isnull": False})
+    here = Person.objects.filter(pk=OuterRef(column), county_code=county)
+    elsewhere = sorted(set(events.filter(~Exists(here)).values_list(column, flat=True)))
+    if elsewhere:
+        parts.append(rows.filter(**{f"{column}__in": elsewhere}))
+    return parts
+
+
+def _grouped(
+    measure: Measure, rows: QuerySet[Any], prefix: str, columns: list[str]
+) -> Iterable[tuple[str, list[Any], int]]:
     counter: Expression = Count(measure.distinct, distinct=True) if measure.distinct else Count("pk")
     if measure.total:
         counter = Coalesce(Sum(measure.total), 0)
     area_key = measure.area_column
     if _scans(measure, prefix):  # grouping by the indexed column would lure SQLite back onto the index
         rows, area_key = rows.annotate(village=unindexed(measure.area_column, CharField())), "village"
-    grouped = rows.order_by().values_list(area_key, *columns).annotate(n=counter)
-    result: dict[str, dict[tuple[str, ...], int]] = defaultdict(lambda: defaultdict(int))
-    for row in grouped:
+    for row in rows.order_by().values_list(area_key, *columns).annotate(n=counter):
         village, *values, count = row
-        key = tuple(measure.dimensions[name].fold(value) for name, value in zip(dims, values, strict=True))
-        result[village][key] += count
-    return result
+        yield village, values, count
