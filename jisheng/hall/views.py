@@ -84,11 +84,12 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @permissions.capability_required(Capability.READ_CASES)
 def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    # The submitted files are read once, for the materials' presence and for the list on the page.
+    # The submitted files are read once, for the materials' presence and for the list on the page; of
+    # the two clerks and the certificate, only what the page shows is read.
     application = get_visible_or_404(
-        Application.objects.select_related(
-            "item", "owner", "first_receiver", "certificate", "office"
-        ).prefetch_related("files"),
+        Application.objects.select_related("item", "owner", "first_receiver", "certificate")
+        .defer(*_CASE_PAGE_UNSHOWN)
+        .prefetch_related("files"),
         request.user,
         pk=pk,
     )
@@ -127,6 +128,23 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "can_review": permissions.holds(request.user, Capability.REVIEW_DECISIONS),
         },
     )
+
+
+def _unshown(relation: str, keep: set[str]) -> list[str]:
+    """The columns of ``relation``'s model other than its key and ``keep``, as ``defer()`` names them."""
+    model = Application._meta.get_field(relation).related_model
+    fields = model._meta.concrete_fields  # type: ignore[union-attr]
+    return [
+        f"{relation}__{field.name}" for field in fields if not field.primary_key and field.name not in keep
+    ]
+
+
+# A clerk is shown by name (User.__str__), the certificate by its number.
+_CASE_PAGE_UNSHOWN = (
+    *_unshown("owner", {"username", "full_name"}),
+    *_unshown("first_receiver", {"username", "full_name"}),
+    *_unshown("certificate", {"number"}),
+)
 
 
 def _colleagues(user: User) -> list[tuple[int, str]]:

@@ -94,3 +94,31 @@ def test_the_case_page_still_offers_to_reveal_the_applicants_id_number(
 
     assert f"/registry/persons/{resident.pk}/reveal" in page
     assert resident.id_number not in page and resident.id_number[-4:] in page
+
+
+def test_a_decided_case_page_links_its_certificate_and_names_its_clerks(
+    catalogue, resident, staff, client_for
+) -> None:
+    from jisheng.hall import services
+    from tests.factories import A_RESIDENT
+
+    application = services.application_submit(
+        item=catalogue["birth-registration"],
+        person=resident,
+        channel="online",
+        phone=PHONE,
+        by=A_RESIDENT,
+        uploads=[upload("registration-form")],
+    )
+    application = services.application_approve(application=application, by=staff["clerk"])
+    certificate = application.certificate
+    assert certificate is not None
+    clerk = client_for(staff["clerk"])
+    clerk.get(f"/hall/cases/{application.pk}/")
+
+    queries = _queries_of(clerk, application)
+    page = clerk.get(f"/hall/cases/{application.pk}/").content.decode()
+
+    assert len(queries) == CASE_PAGE_QUERIES - 1  # no hand-over form on a decided case
+    assert f"/certificates/{certificate.pk}/" in page and certificate.number in page
+    assert "李红梅" in page
