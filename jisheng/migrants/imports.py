@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from jisheng.core import jobs
+from jisheng.core.sealed_files import open_sealed
 from jisheng.core.text import InputError, check_id_number, clean_text, parse_date, simplified
 from jisheng.registry.imports.reader import UnreadableFile, find_table, header_text, read_cells, typed
 
@@ -218,7 +219,7 @@ def refusal_text(refusal: ValidationError | PermissionDenied) -> str:
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open_sealed(path) as handle:  # of what was uploaded, not of its sealed form
         for chunk in iter(lambda: handle.read(1 << 16), b""):
             digest.update(chunk)
     return digest.hexdigest()

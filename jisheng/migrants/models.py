@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from jisheng.areas.scoping import ScopedManager
-from jisheng.core.crypto.fields import SealedCharField, SealedTextField
+from jisheng.core.crypto.fields import SealedCharField, SealedJSONField, SealedTextField
 
 # Art. 8: the 婚育证明 is handed in within 30 days of arrival; Art. 23: who has none is given 3 months.
 CERTIFICATE_HAND_IN_DAYS = 30
@@ -264,10 +264,10 @@ class PeerCertificate(models.Model):
     holder_id_number = SealedCharField(_("resident ID number"), plain_max_length=18)
     holder_name = models.CharField(_("holder"), max_length=32)
     valid_until = models.DateField(_("valid until"))
-    fields = models.JSONField(_("details"), default=dict)
+    fields = SealedJSONField(_("details"), default=dict)
     key_id = models.CharField(max_length=16)
     public_key = models.CharField(max_length=120)
-    payload = models.TextField()
+    payload = SealedTextField()  # the QR code's signed claims, compared whole
     superseded = models.BooleanField(default=False)
     received_at = models.DateTimeField()
 
@@ -406,7 +406,7 @@ class Notice(models.Model):
     # A birth notice's child ID number, sealed (read, never searched). The stored body keeps neither it
     # nor the person's number (``services.notices._body_kept``).
     child_id_number = SealedTextField(_("child's ID number"), blank=True)
-    body = models.JSONField(default=dict)
+    body = SealedJSONField(default=dict)
     on = models.DateField(_("date"))
     message_id = models.CharField(max_length=64, blank=True)
     outcome = models.CharField(_("outcome"), max_length=200, blank=True)

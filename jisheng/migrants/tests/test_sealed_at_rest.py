@@ -204,7 +204,9 @@ def test_a_notice_keeps_the_id_numbers_sealed_not_in_its_stored_body(
         by=staff["officer"],
     )
     body, stored_child = raw("migrants_notice", notice.pk, "body", "child_id_number")
-    assert arrival.person.id_number not in str(body) and child not in str(body) and "child_name" in str(body)
+    assert body.startswith("sm4gcm:") and child not in body and "child_name" not in body
+    kept = Notice.objects.get(pk=notice.pk).body
+    assert arrival.person.id_number not in str(kept) and child not in str(kept) and "child_name" in kept
     assert stored_child.startswith("sm4gcm:") and child not in stored_child
     assert Notice.objects.get(pk=notice.pk).child_id_number == child
 
@@ -242,3 +244,45 @@ def test_the_second_migration_takes_the_numbers_out_of_stored_bodies_and_facts_a
     migration.backwards(apps, None)
     assert Notice.objects.get(pk=notice.pk).body["id_number"] == woman.id_number
     assert MaritalCertificate.objects.get(pk=certificate.pk).fields["公民身份号码"] == woman.id_number
+
+
+def test_a_notices_body_and_a_peer_certificates_facts_and_qr_claims_are_sealed_and_read_back(
+    peer_certificate: PeerCertificate, woman: Any
+) -> None:
+    notice = Notice.objects.get(message_id="m1")
+    (body,) = raw("migrants_notice", notice.pk, "body")
+    assert body.startswith("sm4gcm:") and "certificate" not in body and woman.name not in body
+    assert notice.body["certificate"]["number"] == "ELSEWHERE-1"
+    facts, payload = raw("migrants_peercertificate", peer_certificate.pk, "fields", "payload")
+    assert facts.startswith("sm4gcm:") and woman.name not in facts and woman.id_number[-4:] not in facts
+    assert payload.startswith("sm4gcm:")
+    assert PeerCertificate.objects.get(pk=peer_certificate.pk).payload.startswith("JS1.")
+    assert peer_certificate.fields == notice.body["certificate"]["fields"]
+
+
+def test_the_body_migration_seals_rows_written_in_the_clear_and_opens_them_when_reversed(
+    peer_certificate: PeerCertificate,
+) -> None:
+    import json
+
+    notice = Notice.objects.get(message_id="m1")
+    clear = json.dumps(notice.body, ensure_ascii=False)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE migrants_notice SET body = %s WHERE id = %s", [clear, notice.pk])
+    assert Notice.objects.get(pk=notice.pk).body == notice.body  # plaintext still reads
+    migration = importlib.import_module(
+        "jisheng.migrants.migrations.0008_seal_notice_bodies_and_peer_certificates"
+    )
+
+    class Editor:
+        pass
+
+    editor = Editor()
+    editor.connection = connection  # type: ignore[attr-defined]
+    migration.seal_rows(None, editor)
+    assert raw("migrants_notice", notice.pk, "body")[0].startswith("sm4gcm:")
+    assert Notice.objects.get(pk=notice.pk).body == notice.body
+    migration.open_rows(None, editor)
+    assert json.loads(raw("migrants_notice", notice.pk, "body")[0]) == notice.body
+    (facts,) = raw("migrants_peercertificate", peer_certificate.pk, "fields")
+    assert json.loads(facts) == peer_certificate.fields
