@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django_tasks import task
 
 from jisheng.core import jobs
@@ -48,12 +48,16 @@ class Column:
 
 DEPARTURE_COLUMNS = [
     Column("id_number", gettext_lazy("resident ID number"), "身份证号", ("身份证号码", "公民身份号码"), True),
-    Column("name", gettext_lazy("name"), "姓名", ("名字",)),
+    Column("name", pgettext_lazy("person", "name"), "姓名", ("名字",)),
     Column("left_on", gettext_lazy("left on"), "外出日期", ("离开日期", "流出日期", "外出时间"), True),
     Column(
-        "destination", gettext_lazy("destination"), "去向", ("流入地", "外出地点", "目的地", "去向代码"), True
+        "destination",
+        pgettext_lazy("migrant", "destination"),
+        "去向",
+        ("流入地", "外出地点", "目的地", "去向代码"),
+        True,
     ),
-    Column("reason", gettext_lazy("reason"), "外出原因", ("原因",)),
+    Column("reason", pgettext_lazy("migrant", "reason"), "外出原因", ("原因",)),
     Column("address", gettext_lazy("address there"), "外出地址", ("现居住地址", "居住地址")),
     Column("employer", gettext_lazy("employer"), "工作单位", ("务工单位", "单位")),
     Column("phone", gettext_lazy("phone there"), "外出联系电话", ("联系电话", "电话", "手机")),
@@ -65,15 +69,20 @@ DEPARTURE_COLUMNS = [
 ARRIVAL_COLUMNS = [
     Column("village", gettext_lazy("village"), "村", ("村名", "居住村", "现居住村", "村代码", "村居")),
     Column("id_number", gettext_lazy("resident ID number"), "身份证号", ("身份证号码", "公民身份号码"), True),
-    Column("name", gettext_lazy("name"), "姓名", ("名字",)),
+    Column("name", pgettext_lazy("person", "name"), "姓名", ("名字",)),
     Column("arrived_on", gettext_lazy("arrived on"), "流入日期", ("到达日期", "来到日期", "流入时间"), True),
-    Column("origin", gettext_lazy("coming from"), "户籍地", ("户籍地代码", "来自", "流出地")),
+    Column("origin", pgettext_lazy("migrant", "coming from"), "户籍地", ("户籍地代码", "来自", "流出地")),
     Column("phone", gettext_lazy("phone"), "联系电话", ("电话", "手机")),
     Column("address", gettext_lazy("address here"), "现居住地址", ("居住地址", "地址")),
     Column("employer", gettext_lazy("employer"), "工作单位", ("务工单位", "单位")),
     Column("contraception", gettext_lazy("contraceptive measure"), "避孕措施", ("节育措施", "避孕方法")),
     Column("pregnant", gettext_lazy("pregnant"), "是否怀孕", ("怀孕",)),
-    Column("certificate", gettext_lazy("certificate number"), "婚育证明编号", ("婚育证明", "证明编号")),
+    Column(
+        "certificate",
+        pgettext_lazy("migrant certificate", "certificate number"),
+        "婚育证明编号",
+        ("婚育证明", "证明编号"),
+    ),
 ]
 
 COLUMNS: dict[str, list[Column]] = {

@@ -59,9 +59,14 @@ class MaritalCertificate(models.Model):
         "areas.Area", verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
     )
     certificate = models.OneToOneField(
-        "certificates.Certificate", verbose_name=_("certificate"), on_delete=models.PROTECT, related_name="+"
+        "certificates.Certificate",
+        verbose_name=pgettext_lazy("migrant certificate", "certificate"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    number = models.CharField(_("certificate number"), max_length=40, unique=True)
+    number = models.CharField(
+        pgettext_lazy("migrant certificate", "certificate number"), max_length=40, unique=True
+    )
     issued_on = models.DateField(_("issued on"))
     valid_until = models.DateField(_("valid until"))
     fields = models.JSONField(_("details"), default=dict)
@@ -109,12 +114,14 @@ class Departure(models.Model):
     )
     destination_code = models.CharField(_("destination area code"), max_length=12)
     destination_province = models.CharField(max_length=2)  # for counting by province
-    destination_name = models.CharField(_("destination"), max_length=100, blank=True)
+    destination_name = models.CharField(pgettext_lazy("migrant", "destination"), max_length=100, blank=True)
     address = models.CharField(_("address there"), max_length=128, blank=True)
     employer = models.CharField(_("employer"), max_length=100, blank=True)
     phone = SealedCharField(_("phone there"), plain_max_length=20, blank=True)
     left_on = models.DateField(_("left on"))
-    reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices, default=Reason.WORK)
+    reason = models.CharField(
+        pgettext_lazy("migrant", "reason"), max_length=12, choices=Reason.choices, default=Reason.WORK
+    )
     returned_on = models.DateField(_("returned on"), null=True, blank=True)
     # 四个一
     certificate = models.ForeignKey(
@@ -201,13 +208,15 @@ class Arrival(models.Model):
         "areas.Area", verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
     )
     origin_code = models.CharField(_("area code of origin"), max_length=12, blank=True)
-    origin_name = models.CharField(_("coming from"), max_length=100, blank=True)
+    origin_name = models.CharField(pgettext_lazy("migrant", "coming from"), max_length=100, blank=True)
     arrived_on = models.DateField(_("arrived on"))
     address = models.CharField(_("address here"), max_length=128, blank=True)
     employer = models.CharField(_("employer"), max_length=100, blank=True)
     contraception = models.CharField(_("contraceptive measure"), max_length=3, blank=True)
     pregnant = models.BooleanField(_("pregnant"), default=False)
-    certificate_number = models.CharField(_("certificate number"), max_length=40, blank=True)
+    certificate_number = models.CharField(
+        pgettext_lazy("migrant certificate", "certificate number"), max_length=40, blank=True
+    )
     certificate_checked_on = models.DateField(_("certificate checked on"), null=True, blank=True)
     certificate_valid = models.BooleanField(_("certificate valid"), null=True, blank=True)
     certificate_check = models.CharField(_("result of the check"), max_length=200, blank=True)
@@ -259,7 +268,9 @@ class PeerCertificate(models.Model):
     """A 婚育证明 issued by another deployment, as its signed departure notice described it: what the QR
     code of the certificate is checked against at arrival (the issuer's signing key came in the notice)."""
 
-    number = models.CharField(_("certificate number"), max_length=40, unique=True)
+    number = models.CharField(
+        pgettext_lazy("migrant certificate", "certificate number"), max_length=40, unique=True
+    )
     issuer_area_code = models.CharField(_("issuing office"), max_length=12)
     holder_id_number = SealedCharField(_("resident ID number"), plain_max_length=18)
     holder_name = models.CharField(_("holder"), max_length=32)
@@ -312,7 +323,7 @@ class VerificationRequest(models.Model):
         related_name="+",
         db_constraint=False,
     )
-    person_name = models.CharField(_("name"), max_length=32)
+    person_name = models.CharField(pgettext_lazy("person", "name"), max_length=32)
     person_id_number = SealedCharField(_("resident ID number"), plain_max_length=18)
     question = models.CharField(_("what is to be verified"), max_length=300)
     priority = models.CharField(
@@ -323,7 +334,7 @@ class VerificationRequest(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=VerificationStatus.choices, default=VerificationStatus.OPEN
     )
-    answer = models.TextField(_("answer"), blank=True)
+    answer = models.TextField(pgettext_lazy("verification", "answer"), blank=True)
     answered_on = models.DateField(_("answered on"), null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -401,7 +412,7 @@ class Notice(models.Model):
         related_name="+",
         db_constraint=False,
     )
-    person_name = models.CharField(_("name"), max_length=32)
+    person_name = models.CharField(pgettext_lazy("person", "name"), max_length=32)
     person_id_number = SealedCharField(_("resident ID number"), plain_max_length=18)
     # A birth notice's child ID number, sealed (read, never searched). The stored body keeps neither it
     # nor the person's number (``services.notices._body_kept``).
