@@ -2,13 +2,12 @@
 matter (一事一议), one answerable person per duty (一责一问); the rectification ledger (整改台账), walk-around
 research, surveys and the social-stability risk assessment (社会稳定风险评估).
 
-The clocks of the 信访工作条例 (in force 2022-05-01) are stored as dates on the matter when the step that
-starts them is taken, so lists and the sweep compare a column with today (an index, never a count of
-days per row): route by ``route_due`` (Art. 22, 15 days), written acceptance by ``accept_due`` (Art. 23,
-15 days; an office that is not competent objects by ``object_due``, 5 working days), finish by
-``due_on`` (Art. 34, 60 days from acceptance, plus an approved extension of at most 30), review asked by
-``review_request_by`` and answered by ``review_due`` (Art. 35, 30 + 30), re-examination the same
-(Art. 36).
+The clocks of the 信访工作条例 (in force 2022-05-01) are stored as dates on the matter when the step that starts
+them is taken, so lists and the sweep compare a column with today (an index, never a count of days per row):
+route by ``route_due`` (Art. 22, 15 days), written acceptance by ``accept_due`` (Art. 23, 15 days; an office
+that is not competent objects by ``object_due``, 5 working days), finish by ``due_on`` (Art. 34, 60 days from
+acceptance, plus an approved extension of at most 30), review asked by ``review_request_by`` and answered by
+``review_due`` (Art. 35, 30 + 30), re-examination the same (Art. 36).
 """
 
 from __future__ import annotations
@@ -216,10 +215,8 @@ class Matter(models.Model):
             models.Index(fields=["area", "received_on"]),
             # The area's list, newest first: walked in order, its filters answered from the index.
             models.Index(fields=["received_on", "id", "area", "status"], name="petitions_matter_list"),
-            # The responsible person's open matters, nearest limit first; with the area, the status and
-            # the review limits after the order's columns, their filter and counts are read from the index
-            # alone. Not a partial index: SQLite cannot use one for a query whose statuses are bound
-            # parameters, as Django's are.
+            # The responsible person's open matters, nearest limit first, filtered and counted from the index
+            # alone (not partial: SQLite cannot use one when the statuses are bound parameters, as Django's are).
             models.Index(
                 fields=[
                     "responsible",
