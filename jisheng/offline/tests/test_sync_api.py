@@ -136,7 +136,11 @@ def test_a_wrong_check_digit_is_refused_in_chinese_naming_the_field_and_the_corr
     )
     assert refused.status_code == 400
     error = refused.json()["body"]["errors"][0]
-    assert error["field"] == "child_id_number" and "公民身份号码" in error["message"] and "校验" in error["message"]
+    assert (
+        error["field"] == "child_id_number"
+        and "公民身份号码" in error["message"]
+        and "校验" in error["message"]
+    )
     assert Birth.objects.count() == 0 and not AppliedRecord.objects.exists()
 
     corrected = send(
