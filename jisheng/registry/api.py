@@ -15,24 +15,15 @@ from jisheng.accounts.permissions import Capability
 from jisheng.core.masking import mask_id
 from jisheng.core.text import normalize_code
 
-from .queries import SearchCriteria, person_search_queryset
+from .queries import SearchCriteria, person_search_values
 
 PREFIX = "/"
 router = Router(tags=["registry"])
 
-# What a row of the answer shows, read as values: no person, village or household instances are built,
-# and of the sealed columns only the ID number is opened (to be shown masked), never the phone.
-_COLUMNS = (
-    "pk",
-    "name",
-    "name_pinyin",
-    "id_number",
-    "sex",
-    "birth_date",
-    "residence_area_id",
-    "household__number",
-    "status",
-)
+# What a row of the answer shows besides its key and name, read as values: no person, village or
+# household instances are built, and of the sealed columns only the ID number is opened (to be shown
+# masked), never the phone.
+_COLUMNS = ("id_number", "sex", "birth_date", "residence_area_id", "household__number", "status")
 
 
 class PersonOut(Schema):
@@ -57,24 +48,19 @@ def persons(
     criteria = SearchCriteria(
         q=q[:64], area_code=area[:12] if area.isascii() and area.isdigit() else "", status=status[:12]
     )
-    if criteria.is_empty:
-        return []
-    limit = max(1, min(limit, 200))
-    # As registry.queries.person_search: the first ``limit`` matches, then sorted by name for display.
-    found = list(person_search_queryset(user, criteria).values_list(*_COLUMNS)[:limit])
-    found.sort(key=lambda row: (row[2], row[1], row[0]))
+    found = person_search_values(user, criteria, _COLUMNS, limit=max(1, min(limit, 200)))
     rows: list[dict[str, Any]] = [
         {
-            "id": pk,
-            "name": name,
-            "id_number_masked": mask_id(id_number),
-            "sex": sex,
-            "birth_date": birth_date,
-            "village_code": village,
-            "household_number": household,
-            "status": person_status,
+            "id": row["pk"],
+            "name": row["name"],
+            "id_number_masked": mask_id(row["id_number"]),
+            "sex": row["sex"],
+            "birth_date": row["birth_date"],
+            "village_code": row["residence_area_id"],
+            "household_number": row["household__number"],
+            "status": row["status"],
         }
-        for pk, name, _pinyin, id_number, sex, birth_date, village, household, person_status in found
+        for row in found
     ]
     # Written as the API's renderer writes it (the schema above documents it): the rows are built from
     # typed columns here, so validating each again through the schema would only repeat the work.
