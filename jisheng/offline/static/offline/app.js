@@ -29,6 +29,7 @@ const state = {
   needSignIn: false,
   online: navigator.onLine,
   busy: false,
+  again: false, // something was saved while a round ran: run one more round when it ends
   notice: "",
   channel: null, // the other tabs of the same officer's app (BroadcastChannel)
 };
@@ -290,9 +291,16 @@ async function download() {
 }
 
 async function syncNow() {
-  if (!state.store || state.busy) return;
+  if (!state.store) return;
+  if (state.busy) {
+    // A decision or a record saved while a round is running would otherwise wait for the next
+    // minute's round: the running round has already read the outbox.
+    state.again = true;
+    return;
+  }
   if (!navigator.onLine) return;
   state.busy = true;
+  state.again = false;
   renderStatus();
   try {
     if (!state.csrf || state.needSignIn) {
@@ -322,6 +330,7 @@ async function syncNow() {
     announce();
     // How many rounds have ended (tests and the curious wait on it; nothing reads it back).
     document.body.dataset.rounds = String(Number(document.body.dataset.rounds || 0) + 1);
+    if (state.again) setTimeout(syncNow, 0);
   }
 }
 
