@@ -17,6 +17,7 @@ from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.loader import get_template
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -32,11 +33,15 @@ STATIC_FILES = ("offline/app.js", "offline/app.css", "offline/icon-192.png", "of
 
 @cache
 def _files_version() -> str:
+    """A digest of everything the service worker keeps: the shell's page, its files, the module the
+    script imports and the worker itself. A phone refreshes its kept copy when any of them changes."""
     digest = hashlib.sha256()
-    for name in (*STATIC_FILES, "offline/sw.js"):
+    for name in (*STATIC_FILES, "offline/db.js", "offline/sw.js"):
         found = finders.find(name) or ""
         if found:
             digest.update(Path(str(found)).read_bytes())
+    page = get_template("offline/app.html").origin.name  # type: ignore[attr-defined]
+    digest.update(Path(page).read_bytes())
     return digest.hexdigest()[:12]
 
 

@@ -39,3 +39,33 @@ def test_whoami_names_the_signed_in_officer_and_refuses_everyone_else(areas, mak
     assert answer["id"] == officer.pk and answer["name"] == "王村干" and answer["csrf"]
     auditor = make_user(areas["township_a"], "auditor")
     assert client_for(auditor).get("/offline/whoami").status_code == 403
+
+
+def test_the_service_workers_version_changes_with_the_page_and_the_module_it_keeps(
+    monkeypatch: Any, tmp_path: Any
+) -> None:
+    """A phone refreshes its kept shell only when the version changes: a new page or a new db.js under
+    the same version would leave phones running the old one next to the new script."""
+    import functools
+
+    from django.contrib.staticfiles import finders
+
+    from jisheng.offline import views
+
+    real_find = finders.find
+    module = tmp_path / "db.js"
+
+    def find(name: str, *args: Any, **kwargs: Any) -> Any:
+        return str(module) if name == "offline/db.js" else real_find(name, *args, **kwargs)
+
+    monkeypatch.setattr(finders, "find", find)
+    # A cache of its own: the process keeps its version, not one computed from a file that is gone.
+    monkeypatch.setattr(views, "_files_version", functools.cache(views._files_version.__wrapped__))
+    versions = []
+    for text in ("export const A = 1;", "export const A = 2;"):
+        module.write_text(text)
+        views._files_version.cache_clear()
+        versions.append(views._files_version())
+    assert versions[0] != versions[1]
+    page = Client().get("/offline/sw.js").content.decode()
+    assert f'const VERSION = "{views._files_version()}"' in page
