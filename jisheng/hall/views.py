@@ -63,8 +63,8 @@ def _queue_filter(params: Any) -> queries.QueueFilter:
 @permissions.capability_required(Capability.READ_CASES)
 def queue(request: HttpRequest) -> HttpResponse:
     how = _queue_filter(request.GET)
-    mine = queries.work_queue(request.user, mine=True, limit=QUEUE_ROWS, how=how)
-    office = queries.work_queue(request.user, limit=QUEUE_ROWS, how=how)
+    mine = queries.queue_rows(request.user, mine=True, limit=QUEUE_ROWS, how=how)
+    office = queries.queue_rows(request.user, limit=QUEUE_ROWS, how=how)
     items = list(queries.effective_items())
     return render(
         request,

@@ -53,7 +53,8 @@ def _for_language() -> dict[str, str]:
 
 @register.simple_tag
 def queue_rows(cases: Iterable[Any]) -> SafeString:
-    """The ``<tr>`` of each case (``work_queue``'s rows, with ``overdue_now`` and ``due_today`` set)."""
+    """The ``<tr>`` of each case (``queries.queue_rows``, or ``work_queue``'s cases, with ``overdue_now``
+    and ``due_today`` set)."""
     pieces = _for_language()
     case_url = reverse("hall:case", args=[0])[:-2]
     received = ApplicationStatus.RECEIVED

@@ -83,6 +83,8 @@ def test_the_queue_rows_and_counts_come_from_the_indexes_without_a_sort(
     reads = {
         "office": lambda: queries.work_queue(clerk),
         "mine": lambda: queries.work_queue(clerk, mine=True),
+        "page's office rows": lambda: queries.queue_rows(clerk),
+        "page's own rows": lambda: queries.queue_rows(clerk, mine=True),
         "counts": lambda: queries.queue_counts(clerk),
     }
     for name, read in reads.items():
@@ -134,3 +136,5 @@ def test_the_counts_are_one_statement_and_counts_and_rows_keep_to_the_users_area
     # The rows keep the scope as well: each township's clerk sees only its own cases.
     assert [case.number for case in queries.work_queue(sibling)] == [theirs.number]
     assert {case.number for case in queries.work_queue(staff["clerk"])} == {late.number, due.number}
+    assert [row.number for row in queries.queue_rows(sibling)] == [theirs.number]
+    assert {row.number for row in queries.queue_rows(staff["clerk"])} == {late.number, due.number}

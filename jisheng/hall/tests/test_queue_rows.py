@@ -60,3 +60,53 @@ def test_the_queue_counts_follow_new_cases_and_each_clerks_scope(
     assert queries.queue_counts(staff["clerk2"])["mine"] == 0
     page = client_for(clerk).get("/hall/").content.decode()
     assert 'data-count="open">2<' in page
+
+
+def test_the_pages_rows_are_the_work_queues_cases_in_its_order_for_each_clerk_and_filter(
+    catalogue, areas, staff, make_user
+) -> None:
+    from jisheng.hall import queries, services
+
+    clerk, other = staff["clerk"], staff["clerk2"]
+    today = timezone.localdate()
+    cases = []
+    for n, (name, id_number) in enumerate(
+        [("王红", "411723199203154526"), ("李秀英", "41172319900101002X"), ("赵敏", "411723198805050048")]
+    ):
+        case = services.application_submit(
+            item=catalogue["migrant-marital-certificate"],
+            person=make_person(areas["village_a"], name=name, id_number=id_number),
+            channel="counter",
+            phone=PHONE,
+            by=clerk,
+        )
+        Application.objects.filter(pk=case.pk).update(due_on=today + datetime.timedelta(days=n - 1))
+        cases.append(case)
+    Application.objects.filter(pk=cases[2].pk).update(owner=other)
+    services.notice_issue(application=cases[1], problems=[{"code": "photo", "problem": "缺少"}], by=clerk)
+    sibling = make_user(areas["township_b"], "counter_clerk", username="sibling")
+
+    def same(user: Any, **how: Any) -> list[str]:
+        kwargs: dict[str, Any] = {"how": queries.QueueFilter(**how)} if how else {}
+        for mine in (False, True):
+            for limit in (1, 2, 100):
+                rows = queries.queue_rows(user, mine=mine, limit=limit, **kwargs)
+                model_cases = queries.work_queue(user, mine=mine, limit=limit, **kwargs)
+                assert [(r.pk, r.number, r.status, r.due_on, str(r.owner)) for r in rows] == [
+                    (c.pk, c.number, c.status, c.due_on, str(c.owner or "")) for c in model_cases
+                ]
+                assert [(r.overdue_now, r.due_today) for r in rows] == [
+                    (c.overdue_now, c.due_today) for c in model_cases
+                ]
+        return [row.number for row in queries.queue_rows(user, **kwargs)]
+
+    # In progress by deadline, then waiting for the applicant; the kept statement serves each clerk.
+    assert same(clerk) == [cases[0].number, cases[2].number, cases[1].number]
+    assert same(other) == same(clerk)
+    assert [r.number for r in queries.queue_rows(other, mine=True)] == [cases[2].number]
+    assert [r.number for r in queries.queue_rows(clerk, mine=True)] == [cases[0].number, cases[1].number]
+    assert same(sibling) == []
+    assert same(clerk, due="overdue") == [cases[0].number]
+    assert same(clerk, status=ApplicationStatus.AWAITING_CORRECTION) == [cases[1].number]
+    assert same(clerk, q="赵") == [cases[2].number]
+    assert queries.queue_rows(clerk)[0].item.name == cases[0].item.name
