@@ -14,7 +14,15 @@ from django.utils import timezone
 from jisheng.areas.models import Area
 from jisheng.areas.scoping import user_prefix
 
-from .models import Application, ApplicationStatus, CaseTally, Consultation, QaEntry, ServiceItem
+from .models import (
+    Application,
+    ApplicationStatus,
+    CaseDeadlineTally,
+    CaseTally,
+    Consultation,
+    QaEntry,
+    ServiceItem,
+)
 from .models.cases import OPEN_STATUSES, applicant_id_tail_index
 
 # Only what a queue row shows (hall/_rows.html): building model instances of whole cases, items and
@@ -87,11 +95,11 @@ def queue_counts(user: Any, today: datetime.date | None = None) -> dict[str, int
     Overdue: in progress with the deadline passed; due today: in progress with today's deadline; a case
     waiting for the applicant's correction has its clock stopped and is neither.
 
-    One statement of seven scalar sub-queries. Open, waiting and mine are sums over the case tally the
-    database's triggers keep (``models.CaseTally``: a row per village, clerk and status, so a few
-    hundred rows whatever the number of cases); overdue and due today are counts over one short range of
-    a deadline index (see ``Application.Meta.indexes``). No row of the cases' table is read, whatever
-    statistics the planner has (none right after a bulk load).
+    One statement of seven scalar sub-queries, each a sum over a tally the database's triggers keep:
+    open, waiting and mine over ``models.CaseTally`` (a row per village, clerk and status), overdue and
+    due today over ``models.CaseDeadlineTally`` (a row per village, clerk and deadline of the cases in
+    progress, the rows before or on today). The cases' table is not read, so the figures cost the same
+    at 100,000 open cases as at ten, whatever statistics the planner has.
     """
     today = today or timezone.localdate()
     if not getattr(user, "is_authenticated", False):
@@ -121,22 +129,19 @@ _count_statements: dict[tuple[Any, ...], tuple[str, list[Any]]] = {}
 
 
 def _count_statement(user: Any, today: datetime.date, db: str) -> tuple[str, list[Any]]:
-    received = ApplicationStatus.RECEIVED
-    scope = _scope_tested_in_index(Application.objects.visible_to(user))
-    # The wide figures (every open case of the scope, every one of the clerk's) are sums over the
-    # tally the database keeps (models.CaseTally); the narrow ones depend on the day and read a short
-    # range of the deadline indexes.
+    # Sums over the tallies the database keeps (models.CaseTally, models.CaseDeadlineTally); the
+    # deadline figures depend on the day, which is part of the kept statement's key.
     tally = CaseTally.objects.visible_to(user)
+    deadlines = CaseDeadlineTally.objects.visible_to(user)
     total = Func(F("cases"), template="COALESCE(SUM(%(expressions)s), 0)", output_field=IntegerField())
-    count = Func(template="COUNT(*)", output_field=IntegerField())
     figures: dict[str, QuerySet[Any]] = {
         "open": tally.filter(status__in=OPEN_STATUSES).values(n=total),
-        "overdue": scope.filter(status=received, due_on__lt=today).values(n=count),
-        "due_today": scope.filter(status=received, due_on=today).values(n=count),
+        "overdue": deadlines.filter(due_on__lt=today).values(n=total),
+        "due_today": deadlines.filter(due_on=today).values(n=total),
         "awaiting": tally.filter(status=ApplicationStatus.AWAITING_CORRECTION).values(n=total),
         "mine": tally.filter(owner_key=user.pk, status__in=OPEN_STATUSES).values(n=total),
-        "mine_overdue": scope.filter(owner=user, status=received, due_on__lt=today).values(n=count),
-        "mine_due_today": scope.filter(owner=user, status=received, due_on=today).values(n=count),
+        "mine_overdue": deadlines.filter(owner_key=user.pk, due_on__lt=today).values(n=total),
+        "mine_due_today": deadlines.filter(owner_key=user.pk, due_on=today).values(n=total),
     }
     assert tuple(figures) == COUNT_NAMES
     parts: list[str] = []

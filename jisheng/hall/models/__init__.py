@@ -10,13 +10,14 @@ from .cases import (
 )
 from .catalogue import Category, Level, Material, QaEntry, ServiceItem, ServiceOffice
 from .followup import Accountability, AccountabilityKind, Consultation, Rating, RatingLevel
-from .tallies import CaseTally
+from .tallies import CaseDeadlineTally, CaseTally
 
 __all__ = [
     "Accountability",
     "AccountabilityKind",
     "Application",
     "ApplicationStatus",
+    "CaseDeadlineTally",
     "CaseEvent",
     "CaseTally",
     "Category",

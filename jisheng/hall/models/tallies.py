@@ -34,3 +34,33 @@ class CaseTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.area_code} {self.owner_key} {self.status}: {self.cases}"
+
+
+class CaseDeadlineTally(models.Model):
+    """How many cases in progress (status "received") each village holds per responsible clerk and
+    deadline, kept by the same kind of triggers (``jisheng.hall.tallies``). The queue's "overdue" and
+    "due today" figures are sums over the rows before and on today: a few rows per village and clerk,
+    where counting the cases read every overdue case of the scope from an index at each view. A row
+    whose count falls to zero is deleted, so past deadlines leave no rows behind."""
+
+    area_code = models.CharField(max_length=12)
+    owner_key = models.IntegerField(default=NO_OWNER)
+    due_on = models.DateField()
+    cases = models.IntegerField(default=0)
+
+    scope_area_code_field = "area_code"
+    objects = ScopedManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area_code", "owner_key", "due_on"], name="hall_case_deadline_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["due_on", "area_code"], name="hall_case_deadline_day"),
+            models.Index(fields=["owner_key", "due_on", "area_code"], name="hall_case_deadline_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_code} {self.owner_key} {self.due_on}: {self.cases}"

@@ -4,6 +4,7 @@ read it."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db import connection
@@ -11,7 +12,7 @@ from django.db.models import Count
 from django.db.models.functions import Coalesce
 
 from jisheng.hall import services, tallies
-from jisheng.hall.models import Application, ApplicationStatus, CaseTally, Channel
+from jisheng.hall.models import Application, ApplicationStatus, CaseDeadlineTally, CaseTally, Channel
 from jisheng.hall.queries import queue_counts
 
 from .conftest import PHONE, make_person
@@ -125,3 +126,74 @@ def test_migrate_puts_back_triggers_a_table_rebuild_dropped_and_recounts(areas, 
     )
 
     assert _tally() == _counted() and sum(_tally().values()) == 2
+
+
+def _deadlines() -> dict[tuple[str, int, Any], int]:
+    rows = CaseDeadlineTally.objects.all()
+    assert all(row.cases > 0 for row in rows)  # a row that falls to zero is deleted
+    return {(row.area_code, row.owner_key, row.due_on): row.cases for row in rows}
+
+
+def _counted_deadlines() -> dict[tuple[str, int, Any], int]:
+    rows = (
+        Application.objects.filter(status=ApplicationStatus.RECEIVED, due_on__isnull=False)
+        .order_by()
+        .values("area_id", "due_on", clerk=Coalesce("owner_id", 0))
+        .annotate(n=Count("id"))
+    )
+    return {(row["area_id"], row["clerk"], row["due_on"]): row["n"] for row in rows}
+
+
+def test_the_deadline_tally_follows_deadlines_clerks_and_states_however_they_change(areas, catalogue, staff):
+    assert tallies.RECEIVED == ApplicationStatus.RECEIVED
+    village_a, village_b = areas["village_a"], areas["village_a2"]
+    first = _submit(catalogue, make_person(village_a), staff["clerk"])
+    second = _submit(
+        catalogue, make_person(village_a, name="李秀英", id_number="41172319900101002X"), staff["clerk"]
+    )
+    third = _submit(
+        catalogue, make_person(village_b, name="赵敏", id_number="411723198805060024"), staff["clerk"]
+    )
+    assert _deadlines() == _counted_deadlines() and sum(_deadlines().values()) == 3
+
+    today = datetime.date.today()
+    Application.objects.filter(pk=first.pk).update(due_on=today - datetime.timedelta(days=3))
+    Application.objects.filter(pk=second.pk).update(due_on=today)
+    assert _deadlines() == _counted_deadlines()
+    services.application_handover(
+        application=second, to_user=staff["clerk2"], reason="休假", by=staff["clerk"]
+    )
+    services.notice_issue(application=third, problems=[{"code": "id-cards"}], by=staff["clerk"])
+    assert _deadlines() == _counted_deadlines()
+    services.application_refuse(application=first, reason="材料不全", rule="第三条", by=staff["clerk"])
+    Application.objects.filter(pk=third.pk).update(status=ApplicationStatus.RECEIVED, due_on=None)
+    Application.objects.filter(pk=third.pk).update(due_on=today, area=village_a)
+    with connection.cursor() as cursor:
+        columns = [
+            str(field.column)
+            for field in Application._meta.concrete_fields
+            if field.column not in ("id", "number")
+        ]
+        listed = ", ".join(columns)
+        cursor.execute(
+            f"INSERT INTO hall_application (number, {listed}) "
+            f"SELECT number || '-copy', {listed} FROM hall_application WHERE id = %s",
+            [first.pk],
+        )
+    copy = Application.objects.get(number=first.number + "-copy")
+    Application.objects.filter(pk=copy.pk).update(status=ApplicationStatus.RECEIVED, due_on=today)
+    Application.objects.filter(pk=second.pk).delete()
+    assert _deadlines() == _counted_deadlines()
+    assert sum(_deadlines().values()) == 2
+
+    for user in (staff["clerk"], staff["clerk2"]):
+        figures = queue_counts(user, today=today)
+        received = Application.objects.filter(status=ApplicationStatus.RECEIVED)
+        assert figures["overdue"] == received.filter(due_on__lt=today).count()
+        assert figures["due_today"] == received.filter(due_on=today).count() == 2
+        assert figures["mine_due_today"] == received.filter(due_on=today, owner=user).count()
+        assert figures["mine_overdue"] == received.filter(due_on__lt=today, owner=user).count()
+
+    CaseDeadlineTally.objects.all().delete()
+    tallies.recount(connection)
+    assert _deadlines() == _counted_deadlines() != {}
