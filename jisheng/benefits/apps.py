@@ -75,41 +75,66 @@ class BenefitsConfig(AppConfig):
 
     def person_timeline(self, person: Any, user: Any) -> list[dict[str, Any]]:
         """Benefit lines, payments and stopped benefits of one person, as the user may see them."""
-        from django.urls import reverse
+        from jisheng.registry import timeline
+
+        return timeline.entries_of(self, person, user)
+
+    def person_timeline_rows(self, person: Any, user: Any) -> list[Any]:
+        """Lines, settled payments and stopped enrolments (read with the other apps' rows)."""
+        from jisheng.registry import timeline
 
         from .models import Enrolment, Line, Payment
 
+        lines = Line.objects.visible_to(user).filter(person=person)
+        payments = Payment.objects.visible_to(user).filter(person=person).exclude(settled_at=None)
+        stopped = Enrolment.objects.visible_to(user).filter(person=person, status="stopped")
+        return [
+            timeline.rows(
+                lines, "line", moment="batch__created_at", ref="batch_id", number="batch__year",
+                amount="amount", text1="batch__programme_name", text2="batch__status",
+            ),
+            timeline.rows(
+                payments, "payment", moment="settled_at", ref="line__batch_id", amount="amount",
+                text1="programme_id", text2="period", text3="status", text4="failure_reason",
+            ),
+            timeline.rows(stopped, "stopped", moment="stopped_at", text1="programme_id", text2="stop_reason"),
+        ]  # fmt: skip
+
+    def person_timeline_entries(self, rows: list[Any]) -> list[dict[str, Any]]:
+        from django.urls import reverse
+
+        from .models import Batch, Payment
+
+        batch_statuses = dict(Batch._meta.get_field("status").flatchoices)
+        payment_statuses = dict(Payment._meta.get_field("status").flatchoices)
+        ordered = sorted(rows, key=lambda row: row.pk)
         entries: list[dict[str, Any]] = []
-        for line in Line.objects.visible_to(user).filter(person=person).select_related("batch"):
+        for row in (row for row in ordered if row.kind == "line"):
             entries.append(
                 {
-                    "date": timezone.localdate(line.batch.created_at),
+                    "date": timezone.localdate(row.moment),
                     "title": _("Benefit proposed: %(name)s %(year)s")
-                    % {"name": line.batch.programme_name, "year": line.batch.year},
-                    "detail": f"{line.amount} 元 · {line.batch.get_status_display()}",
-                    "url": reverse("benefits:batch", args=[line.batch_id]),
+                    % {"name": row.text1, "year": row.number},
+                    "detail": f"{row.yuan} 元 · {batch_statuses.get(row.text2, row.text2)}",
+                    "url": reverse("benefits:batch", args=[row.ref]),
                 }
             )
-        for payment in (
-            Payment.objects.visible_to(user)
-            .filter(person=person)
-            .exclude(settled_at=None)
-            .select_related("line")
-        ):
+        for row in (row for row in ordered if row.kind == "payment"):
+            status = payment_statuses.get(row.text3, row.text3)
             entries.append(
                 {
-                    "date": timezone.localdate(payment.settled_at) if payment.settled_at else None,
-                    "title": _("Benefit payment %(status)s") % {"status": payment.get_status_display()},
-                    "detail": f"{payment.programme_id} {payment.period} {payment.amount} 元 {payment.failure_reason}".strip(),
-                    "url": reverse("benefits:batch", args=[payment.line.batch_id]),
+                    "date": timezone.localdate(row.moment) if row.moment else None,
+                    "title": _("Benefit payment %(status)s") % {"status": status},
+                    "detail": f"{row.text1} {row.text2} {row.yuan} 元 {row.text4}".strip(),
+                    "url": reverse("benefits:batch", args=[row.ref]),
                 }
             )
-        for enrolment in Enrolment.objects.visible_to(user).filter(person=person, status="stopped"):
+        for row in (row for row in ordered if row.kind == "stopped"):
             entries.append(
                 {
-                    "date": timezone.localdate(enrolment.stopped_at) if enrolment.stopped_at else None,
+                    "date": timezone.localdate(row.moment) if row.moment else None,
                     "title": _("Benefit stopped"),
-                    "detail": f"{enrolment.programme_id}: {enrolment.stop_reason}",
+                    "detail": f"{row.text1}: {row.text2}",
                     "url": reverse("benefits:enrolments"),
                 }
             )

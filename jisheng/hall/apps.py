@@ -77,18 +77,42 @@ class HallConfig(AppConfig):
         ]
 
     def person_timeline(self, person: Any, user: Any) -> list[dict[str, Any]]:
+        from jisheng.registry import timeline
+
+        return timeline.entries_of(self, person, user)
+
+    def person_timeline_rows(self, person: Any, user: Any) -> list[Any]:
+        """The person's applications, as the user may see them (read with the other apps' rows)."""
+        from jisheng.registry import timeline
+
+        from .models import Application
+
+        applications = Application.objects.visible_to(user).filter(person=person)
+        return [
+            timeline.rows(
+                applications,
+                "application",
+                moment="received_at",
+                text1="item__name",
+                text2="number",
+                text3="status",
+            )  # fmt: skip
+        ]
+
+    def person_timeline_entries(self, rows: list[Any]) -> list[dict[str, Any]]:
         from django.urls import reverse
 
         from .models import Application
 
+        statuses = dict(Application._meta.get_field("status").flatchoices)
         return [
             {
-                "date": timezone.localdate(a.received_at),
-                "title": a.item.name,
-                "detail": f"{a.number} {a.get_status_display()}",
-                "url": reverse("hall:case", args=[a.pk]),
+                "date": timezone.localdate(row.moment),
+                "title": row.text1,
+                "detail": f"{row.text2} {statuses.get(row.text3, row.text3)}",
+                "url": reverse("hall:case", args=[row.pk]),
             }
-            for a in Application.objects.visible_to(user).filter(person=person).select_related("item")
+            for row in sorted(rows, key=lambda row: row.moment, reverse=True)  # as the model orders
         ]
 
 

@@ -75,3 +75,16 @@ class MigrantsConfig(AppConfig):
         if not permissions.holds(user, Capability.READ_MIGRANTS):
             return []
         return person_timeline(person, user)
+
+    def person_timeline_rows(self, person: Any, user: Any) -> list[Any]:
+        """Read with the other apps' rows on the person file; nothing for a reader without the right."""
+        from .queries import person_timeline_rows
+
+        if not permissions.holds(user, Capability.READ_MIGRANTS):
+            return []
+        return person_timeline_rows(person, user)
+
+    def person_timeline_entries(self, rows: list[Any]) -> list[dict[str, Any]]:
+        from .queries import person_timeline_entries
+
+        return person_timeline_entries(rows)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jisheng.areas.models import Area
+from jisheng.registry import timeline
 
 from .models import (
     CERTIFICATE_HAND_IN_DAYS,
@@ -191,52 +192,82 @@ def home_counts(user: Any) -> dict[str, int]:
 def person_timeline(person: Any, user: Any) -> list[dict[str, Any]]:
     """The person file's entries of this app (一人一档): departures, arrivals, certificates, notices,
     education sessions."""
+    return person_timeline_entries(timeline.read(person_timeline_rows(person, user)))
+
+
+def person_timeline_rows(person: Any, user: Any) -> list[QuerySet[Any]]:
+    """The querysets of this app's entries on the person file, read with the other apps' rows in one
+    statement (``registry.timeline``)."""
+    return [
+        timeline.rows(
+            Departure.objects.visible_to(user).filter(person=person), "departure", day="left_on",
+            day2="returned_on", text1="destination_name", text2="destination_code",
+        ),
+        timeline.rows(
+            Arrival.objects.visible_to(user).filter(person=person), "arrival", day="arrived_on",
+            text1="origin_name", text2="origin_code",
+        ),
+        timeline.rows(
+            MaritalCertificate.objects.visible_to(user).filter(person=person), "certificate",
+            day="issued_on", text1="number",
+        ),
+        timeline.rows(
+            Notice.objects.visible_to(user).filter(person=person, direction=Direction.IN), "notice",
+            day="on", text1="peer_area_code", text2="kind", text3="outcome",
+        ),
+        timeline.rows(
+            EducationSession.objects.visible_to(user).filter(person=person), "education", day="held_on",
+            text1="topic",
+        ),
+    ]  # fmt: skip
+
+
+def person_timeline_entries(rows: list[timeline.Row]) -> list[dict[str, Any]]:
+    """The entries of this app's rows, in the order its models keep (latest first)."""
+    kinds = dict(Notice._meta.get_field("kind").flatchoices)
+    ordered = sorted(rows, key=lambda row: (row.day or datetime.date.min, row.pk), reverse=True)
     entries: list[dict[str, Any]] = []
-    for departure in Departure.objects.visible_to(user).filter(person=person):
+    for row in (row for row in ordered if row.kind == "departure"):
         entries.append(
             {
-                "date": departure.left_on,
+                "date": row.day,
                 "title": _("Left to live away"),
-                "detail": f"{departure.destination_name} ({departure.destination_code[:6]})",
-                "url": reverse("migrants:departure", args=[departure.pk]),
+                "detail": f"{row.text1} ({(row.text2 or '')[:6]})",
+                "url": reverse("migrants:departure", args=[row.pk]),
             }
         )
-        if departure.returned_on:
-            entries.append(
-                {"date": departure.returned_on, "title": _("Returned home"), "detail": "", "url": ""}
-            )
-    for arrival in Arrival.objects.visible_to(user).filter(person=person):
+        if row.day2:
+            entries.append({"date": row.day2, "title": _("Returned home"), "detail": "", "url": ""})
+    for row in (row for row in ordered if row.kind == "arrival"):
         entries.append(
             {
-                "date": arrival.arrived_on,
+                "date": row.day,
                 "title": _("Arrived from elsewhere"),
-                "detail": arrival.origin_name or arrival.origin_code,
-                "url": reverse("migrants:arrival", args=[arrival.pk]),
+                "detail": row.text1 or row.text2,
+                "url": reverse("migrants:arrival", args=[row.pk]),
             }
         )
-    for certificate in MaritalCertificate.objects.visible_to(user).filter(person=person):
+    for row in (row for row in ordered if row.kind == "certificate"):
         entries.append(
             {
-                "date": certificate.issued_on,
+                "date": row.day,
                 "title": _("Marital and fertility certificate issued"),
-                "detail": certificate.number,
+                "detail": row.text1,
                 "url": "",
             }
         )
-    for notice in Notice.objects.visible_to(user).filter(person=person, direction=Direction.IN):
+    for row in (row for row in ordered if row.kind == "notice"):
         entries.append(
             {
-                "date": notice.on,
+                "date": row.day,
                 "title": _("Notice from %(area)s: %(kind)s")
-                % {"area": notice.peer_area_code, "kind": notice.get_kind_display()},
-                "detail": notice.outcome,
+                % {"area": row.text1, "kind": kinds.get(row.text2, row.text2)},
+                "detail": row.text3,
                 "url": "",
             }
         )
-    for session in EducationSession.objects.visible_to(user).filter(person=person):
-        entries.append(
-            {"date": session.held_on, "title": _("Health education"), "detail": session.topic, "url": ""}
-        )
+    for row in (row for row in ordered if row.kind == "education"):
+        entries.append({"date": row.day, "title": _("Health education"), "detail": row.text1, "url": ""})
     return entries
 
 

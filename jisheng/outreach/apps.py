@@ -1,3 +1,4 @@
+import datetime
 from typing import Any
 
 from django.apps import AppConfig
@@ -68,41 +69,66 @@ class OutreachConfig(AppConfig):
     def person_timeline(self, person: Any, user: Any) -> list[dict[str, Any]]:
         """Supplies handed out to the person and the health services they had, without their contents
         (health data: the outreach pages reveal them with a reason)."""
-        from django.urls import reverse
+        from jisheng.registry import timeline
+
+        return timeline.entries_of(self, person, user)
+
+    def person_timeline_rows(self, person: Any, user: Any) -> list[Any]:
+        """Dates and keys only: no health data leaves these tables for the file (read with the other
+        apps' rows)."""
+        from django.db.models import Q
+
+        from jisheng.registry import timeline
 
         from .models import HealthReferral, PrePregnancyCheck, Screening, StockMovement
 
+        handouts = StockMovement.objects.visible_to(user).filter(person=person, kind="handout_person")
+        checks = PrePregnancyCheck.objects.visible_to(user).filter(Q(wife=person) | Q(husband=person))
+        return [
+            timeline.rows(handouts, "handout", day="moved_on"),
+            timeline.rows(
+                Screening.objects.visible_to(user).filter(woman=person), "screening", day="invited_on"
+            ),
+            timeline.rows(checks, "check", day="booked_on", text1="status"),
+            timeline.rows(HealthReferral.objects.visible_to(user).filter(person=person), "referral"),
+        ]
+
+    def person_timeline_entries(self, rows: list[Any]) -> list[dict[str, Any]]:
+        from django.urls import reverse
+
+        from .models import PrePregnancyCheck
+
+        statuses = dict(PrePregnancyCheck._meta.get_field("status").flatchoices)
+        ordered = sorted(rows, key=lambda row: (row.day or datetime.date.min, row.pk), reverse=True)
         entries: list[dict[str, Any]] = []
-        for move in StockMovement.objects.visible_to(user).filter(person=person, kind="handout_person"):
+        for row in (row for row in ordered if row.kind == "handout"):
             entries.append(
                 {
-                    "date": move.moved_on,
+                    "date": row.day,
                     "title": _("Supplies handed out"),
                     "detail": _("contents hidden (health data)"),
                     "url": reverse("outreach:supplies"),
                 }
             )
-        for screening in Screening.objects.visible_to(user).filter(woman=person):
+        for row in (row for row in ordered if row.kind == "screening"):
             entries.append(
                 {
-                    "date": screening.invited_on,
+                    "date": row.day,
                     "title": _("Invited to screening"),
                     "detail": _("result hidden (health data)"),
                     "url": reverse("outreach:health") + "?kind=screening",
                 }
             )
-        for check in PrePregnancyCheck.objects.visible_to(user).filter(
-            wife=person
-        ) | PrePregnancyCheck.objects.visible_to(user).filter(husband=person):
+        for row in (row for row in ordered if row.kind == "check"):
             entries.append(
                 {
-                    "date": check.booked_on,
+                    "date": row.day,
                     "title": _("Pre-pregnancy check"),
-                    "detail": check.get_status_display(),
+                    "detail": statuses.get(row.text1, row.text1),
                     "url": reverse("outreach:health") + "?kind=prepregnancy",
                 }
             )
-        if HealthReferral.objects.visible_to(user).filter(person=person).exists():
+        if any(row.kind == "referral" for row in rows):
             entries.append(
                 {
                     "date": None,

@@ -56,18 +56,35 @@ class PetitionsConfig(AppConfig):
 
     def person_timeline(self, person: Any, user: Any) -> list[dict[str, Any]]:
         """The person's petitions on the registry's person file (一人一档 seen from the registry)."""
+        from jisheng.registry import timeline
+
+        return timeline.entries_of(self, person, user)
+
+    def person_timeline_rows(self, person: Any, user: Any) -> list[Any]:
+        """Read with the other apps' rows on the person file; nothing for a reader without the right."""
         if not _may_read(user):
             return []
+        from jisheng.registry import timeline
+
+        from .models import Matter
+
+        matters = Matter.objects.visible_to(user).filter(file__person=person)
+        return [
+            timeline.rows(matters, "matter", day="received_on", text1="title", text2="number", text3="status")
+        ]
+
+    def person_timeline_entries(self, rows: list[Any]) -> list[dict[str, Any]]:
         from django.urls import reverse
 
         from .models import Matter
 
+        statuses = dict(Matter._meta.get_field("status").flatchoices)
         return [
             {
-                "date": m.received_on,
-                "title": m.title,
-                "detail": f"{m.number} {m.get_status_display()}",
-                "url": reverse("petitions:matter", args=[m.pk]),
+                "date": row.day,
+                "title": row.text1,
+                "detail": f"{row.text2} {statuses.get(row.text3, row.text3)}",
+                "url": reverse("petitions:matter", args=[row.pk]),
             }
-            for m in Matter.objects.visible_to(user).filter(file__person=person)
+            for row in sorted(rows, key=lambda row: (row.day, row.pk), reverse=True)  # as the model orders
         ]

@@ -22,6 +22,7 @@ from jisheng.areas.codes import code_range
 from jisheng.areas.models import Area
 from jisheng.core.text import InputError, normalize_code, normalize_phone, normalize_text, simplified
 
+from . import timeline
 from .codes import PersonStatus, Sex
 from .models import Birth, Contraception, Household, Marriage, Person, ResidencePeriod
 from .models.people import id_tail_index
@@ -206,14 +207,17 @@ def person_file(person: Person, user: Any) -> PersonFile:
             else Marriage.objects.filter(Q(husband=person) | Q(wife=person))
         ).order_by("date")
     )
-    births = list(
+    # The births as a parent and the person's own birth, in one statement.
+    own = Q(child=person, county_code__in=lived_in)
+    both = list(
         (
-            Birth.objects.filter(mother=person, county_code__in=lived_in)
+            Birth.objects.filter(Q(mother=person) | Q(child=person), county_code__in=lived_in)
             if woman
-            else Birth.objects.filter(Q(mother=person) | Q(father=person))
-        ).order_by("date", "birth_order")
+            else Birth.objects.filter(Q(mother=person) | Q(father=person) | own)
+        ).order_by("date", "birth_order", "pk")
     )
-    own_birth = Birth.objects.filter(child=person, county_code__in=lived_in).first()
+    births = [b for b in both if person.pk in (b.mother_id, b.father_id)]
+    own_birth = min((b for b in both if b.child_id == person.pk), key=lambda b: b.pk, default=None)
     contraception = list(
         Contraception.objects.filter(person=person, county_code__in=lived_in).order_by("start_date")
     )
@@ -357,13 +361,29 @@ def _registry_timeline(
 
 
 def _other_apps_timeline(person: Person, user: Any) -> list[dict[str, Any]]:
-    """Entries other apps offer through ``AppConfig.person_timeline(person, user)``; no imports."""
+    """Entries other apps offer, without importing them: the apps that give
+    ``person_timeline_rows``/``person_timeline_entries`` have their rows read together in one
+    statement (``registry.timeline``); an app that only has ``person_timeline(person, user)`` is
+    asked for its entries."""
+    providers: list[tuple[Any, Any]] = []
+    querysets: list[Any] = []
+    configs: list[Any] = list(apps.get_app_configs())
+    for config in configs:
+        if callable(getattr(config, "person_timeline_rows", None)):
+            querysets.extend(config.person_timeline_rows(person, user) or [])
+            providers.append((config, None))
+        elif callable(getattr(config, "person_timeline", None)):
+            providers.append((config, config.person_timeline))
+    by_app = timeline.grouped(timeline.read(querysets))
     entries: list[dict[str, Any]] = []
-    for config in apps.get_app_configs():
-        provider = getattr(config, "person_timeline", None)
-        if callable(provider):
-            for entry in provider(person, user) or []:
-                entries.append({"date": None, "title": "", "detail": "", "url": "", **entry})
+    for config, provider in providers:
+        offered = (
+            provider(person, user)
+            if provider is not None
+            else config.person_timeline_entries(by_app.get(config.label, []))
+        )
+        for entry in offered or []:
+            entries.append({"date": None, "title": "", "detail": "", "url": "", **entry})
     return entries
 
 
