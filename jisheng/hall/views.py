@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -25,7 +28,11 @@ from .models import (
     Accountability,
     Application,
     ApplicationStatus,
+    CaseEvent,
     Consultation,
+    Handover,
+    Material,
+    Notice,
     Post,
     QaEntry,
     ServiceItem,
@@ -97,7 +104,9 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     materials = [
         {"m": m, "present": m.code in present, "fetched": m.code in application.fetched_materials}
         # One item's materials: their own order, without joining the item for its catalogue order.
-        for m in application.item.materials.order_by("position", "id")
+        for m in _kept(
+            lambda key: Material.objects.filter(item_id=key).order_by("position", "id"), application.item_id
+        )
     ]
     outstanding = (
         services.outstanding_materials(application)
@@ -116,9 +125,13 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "materials": materials,
             "outstanding": outstanding,
             "files": application.files.all(),
-            "notices": application.notices.order_by("sequence"),
-            "events": application.events.all(),
-            "handovers": application.handovers.select_related("from_user", "to_user"),
+            "notices": _kept(
+                lambda key: Notice.objects.filter(application_id=key).order_by("sequence"), application.pk
+            ),
+            "events": _kept(
+                lambda key: CaseEvent.objects.filter(application_id=key).order_by("at", "id"), application.pk
+            ),
+            "handovers": _kept(_handovers, application.pk),
             "colleagues": (
                 _colleagues(request.user)
                 if can_act and application.status == ApplicationStatus.RECEIVED
@@ -127,6 +140,41 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "can_act": can_act,
             "can_review": permissions.holds(request.user, Capability.REVIEW_DECISIONS),
         },
+    )
+
+
+# Stands for the case's (or its item's) id in a kept statement; no row has it.
+_KEY = -7_000_000_001
+_kept_statements: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
+
+
+def _kept(rows: Callable[[int], QuerySet[Any]], key: int) -> list[Any]:
+    """``rows(key)``: the same rows as model instances, its SQL compiled once per database and kept.
+    The case page's short lists (materials, notices, progress, hand-overs) each cost more to compile
+    than to run. ``rows`` must use the key once, as a parameter."""
+    queryset = rows(_KEY)
+    statement_key = (rows.__code__, queryset.db)
+    statement = _kept_statements.get(statement_key)
+    if statement is None:
+        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+        if list(params).count(_KEY) != 1:
+            raise ValueError("a kept statement takes the key once, as a parameter")
+        statement = _kept_statements[statement_key] = (sql, tuple(params))
+    sql, params = statement
+    values = [key if value == _KEY else value for value in params]
+    return list(queryset.model._default_manager.raw(sql, values, using=queryset.db))
+
+
+def _handovers(key: int) -> QuerySet[Handover]:
+    """A case's hand-overs with each clerk's name as ``User.__str__`` gives it (``from_name``, ``to_name``)."""
+
+    def name(user: str) -> Any:
+        return Coalesce(NullIf(F(f"{user}__full_name"), Value("")), F(f"{user}__username"))
+
+    return (
+        Handover.objects.filter(application_id=key)
+        .order_by("at", "id")
+        .annotate(from_name=name("from_user"), to_name=name("to_user"))
     )
 
 

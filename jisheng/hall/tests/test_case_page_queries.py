@@ -122,3 +122,30 @@ def test_a_decided_case_page_links_its_certificate_and_names_its_clerks(
     assert len(queries) == CASE_PAGE_QUERIES - 1  # no hand-over form on a decided case
     assert f"/certificates/{certificate.pk}/" in page and certificate.number in page
     assert "李红梅" in page
+
+
+def test_the_case_page_lists_its_notices_progress_and_hand_overs_by_name_in_order(
+    catalogue, resident, staff, client_for
+) -> None:
+    from jisheng.hall import services
+    from jisheng.hall.models import CaseEvent, Notice
+
+    application = _case(catalogue, resident, staff["clerk"])
+    services.application_handover(
+        application=application, to_user=staff["clerk2"], reason="轮岗", by=staff["clerk"]
+    )
+    services.application_handover(
+        application=application, to_user=staff["clerk"], reason="回岗", by=staff["clerk2"]
+    )
+    services.notice_issue(
+        application=application, problems=[{"code": "photo", "problem": "不清晰"}], by=staff["clerk"]
+    )
+    page = client_for(staff["clerk"]).get(f"/hall/cases/{application.pk}/").content.decode()
+    assert page.index("李红梅 → 赵丽娟: 轮岗") < page.index("赵丽娟 → 李红梅: 回岗")
+    notice = Notice.objects.get(application=application)
+    assert f'/hall/cases/{application.pk}/notice/{notice.sequence}">{notice.number}</a>' in page
+    texts = [event.text for event in CaseEvent.objects.filter(application=application).order_by("at", "id")]
+    assert len(texts) >= 3
+    place = 0
+    for text in texts:  # each found after the one before: the page keeps their order
+        place = page.index(text, place) + len(text)
