@@ -9,6 +9,9 @@ class CoreConfig(AppConfig):
     name = "jisheng.core"
     label = "core"
     verbose_name = _("Shell")
+    # Read by `jisheng scheduler`: import uploads removed daily after their retention (the sweeps are
+    # the apps' ``upload_sweeps``).
+    periodic_commands = [("uploads-sweep", 1440)]
 
     def ready(self) -> None:
         from . import lookups  # noqa: F401  (registers __any_of)

@@ -23,6 +23,8 @@ class MigrantsConfig(AppConfig):
 
     # Overdue verification requests are escalated every hour.
     periodic_commands = [("migrants-sweep", 60)]
+    # Read by `jisheng uploads-sweep`: ended imports' files removed after the retention.
+    upload_sweeps = ["jisheng.migrants.import_retention.sweep"]
 
     def ready(self) -> None:
         from .exchange_messages import register_handlers

@@ -30,6 +30,9 @@ class RegistryConfig(AppConfig):
         },
     ]
 
+    # Read by `jisheng uploads-sweep`: ended imports' files removed after the retention.
+    upload_sweeps = ["jisheng.registry.imports.retention.sweep"]
+
     def ready(self) -> None:
         from django.db.models.signals import post_migrate, post_save
 

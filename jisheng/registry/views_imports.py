@@ -29,9 +29,11 @@ from jisheng.areas.scoping import get_visible_or_404
 from jisheng.audit.disclosure import disclosure_record
 from jisheng.core import jobs as jobs_queue
 from jisheng.core.sealed_files import open_sealed, write_sealed
+from jisheng.core.upload_retention import retention_days
 from jisheng.core.uploads import MB, limit_uploads, upload_refusal
 
 from .imports import jobs as import_jobs
+from .imports import retention
 from .imports.engine import KIND_NAMES
 from .imports.kinds import KINDS, column_letter
 from .models import ImportJob
@@ -130,6 +132,8 @@ def _outcome(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
     finished = job.status in (ImportJob.Status.CHECKED, ImportJob.Status.DONE)
     return {
         "job": job,
+        "files_removed": retention.files_removed(job),
+        "retention_days": retention_days(),
         "errors": job.errors[:ERRORS_SHOWN],
         "warnings": (_stored_json(job, "warnings.json") or [])[:ERRORS_SHOWN] if finished else [],
         "refused_file": finished
@@ -211,6 +215,8 @@ def import_run(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.user.is_read_only or job.created_by_id != request.user.pk:  # type: ignore[union-attr]
         return redirect("registry:import_detail", pk=job.pk)
     if job.status in (ImportJob.Status.CHECKING, ImportJob.Status.IMPORTING, ImportJob.Status.DONE):
+        return redirect("registry:import_detail", pk=job.pk)
+    if retention.files_removed(job):  # nothing left to check: the file is to be uploaded again
         return redirect("registry:import_detail", pk=job.pk)
     action = request.POST.get("action", "check")
     if action == "check":

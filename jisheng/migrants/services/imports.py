@@ -18,6 +18,7 @@ from jisheng.areas.models import Area, Level
 from jisheng.audit.services import record
 from jisheng.core.actor import Actor
 from jisheng.core.text import clean_text, simplified
+from jisheng.core.upload_retention import remove_files
 from jisheng.registry.models import Person
 from jisheng.registry.queries import person_by_id_number
 
@@ -229,3 +230,34 @@ def _villages_of(area: Area | None) -> dict[str, Area]:
         found[village.code] = village
         found[simplified(village.name).replace(" ", "")] = village
     return found
+
+
+def move_import_files_remove(
+    *, job: MoveImport, files: list[Path], retention_days: int, by: Actor
+) -> list[str]:
+    """Remove an ended import's upload and its progress file once the retention has passed; audited,
+    the removal failing with the event. The job's row, its counts and refusals stay. Outermost."""
+    with transaction.atomic(durable=True):
+        record(
+            by=by,
+            action="migrants.move_import_files_remove",
+            obj=job,
+            after={"retention_days": retention_days, "files": sorted(path.name for path in files)},
+        )
+        return remove_files(files)
+
+
+def move_import_orphans_remove(*, files: list[Path], retention_days: int, by: Actor) -> list[str]:
+    """Remove files of the moves' import folder that no import references once older than the
+    retention; one audited event. Outermost."""
+    with transaction.atomic(durable=True):
+        record(
+            by=by,
+            action="migrants.move_import_orphans_remove",
+            object_type="migrants.moveimport",
+            object_id="",
+            object_repr=f"{len(files)}",
+            after={"retention_days": retention_days, "files": sorted(path.name for path in files)},
+            area_code="",
+        )
+        return remove_files(files)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from jisheng.accounts.models import acting_user
 from jisheng.audit.services import record
 from jisheng.core.actor import Actor
+from jisheng.core.upload_retention import remove_files
 
 from ..models import ImportJob
 from ..validation import (
@@ -51,3 +53,33 @@ def import_job_progress(*, job: ImportJob, done: int, total: int) -> None:
     partial = target.with_name(f"{target.name}.{os.getpid()}.part")
     partial.write_text(f"{done} {total}", encoding="ascii")
     os.replace(partial, target)
+
+
+@transaction.atomic(durable=True)
+def import_files_remove(*, job: ImportJob, files: list[Path], retention_days: int, by: Actor) -> list[str]:
+    """Remove an ended import's upload and every file kept beside it (the cells read, the refused
+    rows, …) once the retention has passed; audited, the removal failing with the event. The job's
+    row, its counts and its messages stay. Outermost."""
+    record(
+        by=by,
+        action="registry.import_files_remove",
+        obj=job,
+        after={"retention_days": retention_days, "files": sorted(path.name for path in files)},
+    )
+    return remove_files(files)
+
+
+@transaction.atomic(durable=True)
+def import_orphans_remove(*, files: list[Path], retention_days: int, by: Actor) -> list[str]:
+    """Remove files of the import folder that no import references (left by a crash between the
+    upload and its job's record) once older than the retention; one audited event. Outermost."""
+    record(
+        by=by,
+        action="registry.import_orphans_remove",
+        object_type="registry.importjob",
+        object_id="",
+        object_repr=f"{len(files)}",
+        after={"retention_days": retention_days, "files": sorted(path.name for path in files)},
+        area_code="",
+    )
+    return remove_files(files)
