@@ -6,6 +6,11 @@ it, in one transaction with its audit event. The old version's keys stay in the 
 backup taken before the rotation still opens. Run it with the service stopped (``jisheng
 crypto-rotate``), as a backup or a restore is.
 
+``file_keys_rewrap`` follows a rotation (``jisheng crypto-rotate`` runs it, ``--files`` alone resumes
+it): the file key of every sealed file under ``MEDIA_ROOT`` is wrapped under the current version, the
+files' chunks unchanged, so the old version then seals nothing. ``files_seal`` seals the personal files
+still in the clear (``jisheng seal-files``, and daily by the scheduler). Both are audited with counts.
+
 ``index_key_rotate`` does the same for the HMAC-SM3 key of the blind indexes (``jisheng crypto-rotate
 --index``): a new version current, every blind index column (``fields.index_columns``) recomputed from
 the values it indexes, in one transaction with its audit event.
@@ -15,8 +20,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from jisheng.core.actor import Actor
@@ -32,6 +39,7 @@ from jisheng.core.crypto.fields import (
 )
 from jisheng.core.crypto.keys import set_current_version
 from jisheng.core.crypto.reseal import Column, reindex_table, reseal_table
+from jisheng.core.sealed_files import rewrap_stored_files, seal_stored_files
 
 from .services import record
 
@@ -121,3 +129,44 @@ def _deriver(pairs: list[tuple[Column, IndexColumn]]) -> Callable[[dict[str, str
         return {index.column: index.compute(plain[source.name]) for source, index in pairs}
 
     return derived
+
+
+def file_keys_rewrap(*, by: Actor) -> dict[str, Any]:
+    """Wrap the file key of every sealed file under ``MEDIA_ROOT`` under the current data key version
+    (``sealed_files.rewrap``: each file's header rewritten beside it and renamed, its chunks unchanged),
+    then one audit event with the counts and the files that could not be (damaged). Idempotent: run
+    again after an interruption, it goes on where it stopped. Outermost."""
+    version = field_key_version()
+    done, already, damaged = rewrap_stored_files(Path(settings.MEDIA_ROOT))
+    counts: dict[str, Any] = {"version": version, "rewrapped": done, "current": already, "damaged": damaged}
+    with transaction.atomic(durable=True):
+        record(
+            by=by,
+            action="crypto.file_keys_rewrap",
+            object_type="crypto.key",
+            object_id=FIELD_FAMILY,
+            object_repr=f"{FIELD_FAMILY}-{version}",
+            after=counts,
+            area_code="",
+        )
+    return counts
+
+
+def files_seal(*, by: Actor, record_nothing: bool = True) -> tuple[int, int]:
+    """Seal in place the personal files under ``MEDIA_ROOT`` still in the clear (written before files
+    were sealed at rest) and record one audit event with the counts; with ``record_nothing`` False
+    (the scheduler's daily run) no event when nothing was in the clear. Returns (sealed now, sealed
+    already). Outermost."""
+    done, already = seal_stored_files(Path(settings.MEDIA_ROOT))
+    if done or record_nothing:
+        with transaction.atomic(durable=True):
+            record(
+                by=by,
+                action="crypto.files_seal",
+                object_type="crypto.key",
+                object_id=FIELD_FAMILY,
+                object_repr=f"{FIELD_FAMILY}-{field_key_version()}",
+                after={"sealed": done, "already": already},
+                area_code="",
+            )
+    return done, already

@@ -4,16 +4,20 @@ them. Every such file is written and read through this module.
 
 A sealed file is a header and chunks::
 
-    b"JSF1" ‖ version length (1 byte) ‖ key version ‖ wrapped file key (44 bytes) ‖ nonce prefix (8 bytes)
+    b"JSF2" ‖ version length (1 byte) ‖ key version ‖ wrapped file key (44 bytes) ‖ nonce prefix (8 bytes)
     then per chunk of at most CHUNK bytes of plaintext: ciphertext ‖ GCM tag (16 bytes)
 
-Each file has its own random SM4 key, wrapped (SM4-GCM) by the data key ``field-sm4-<version>`` of the
-key store (``jisheng.core.crypto.keys``: a certified module can hold it). Chunk ``i`` is sealed under
-the nonce ``prefix ‖ i`` with the header, ``i`` and whether it is the last chunk as associated data, so
-chunks cannot be reordered, dropped or the file cut short without the reading failing
-(``DecryptionFailed``). A file without the magic is read as it is (written before sealing; ``jisheng
-seal-files`` seals such files in place). The old data key versions stay in the key store after a
-rotation, so files sealed under them still open.
+Each file has its own random SM4 key, wrapped (SM4-GCM, the nonce prefix as associated data) by the
+data key ``field-sm4-<version>`` of the key store (``jisheng.core.crypto.keys``: a certified module can
+hold it). Chunk ``i`` is sealed under the nonce ``prefix ‖ i`` with the magic, the prefix, ``i`` and
+whether it is the last chunk as associated data, so chunks cannot be reordered, dropped, moved to
+another file or the file cut short without the reading failing (``DecryptionFailed``). The chunks do
+not depend on the wrapping: after a data key rotation ``rewrap`` rewrites the header alone (the file key
+wrapped under the new version, the chunks copied unchanged; ``jisheng crypto-rotate`` runs it), so the
+old version could be retired. Files of the first format (``JSF1``: the whole header, wrapping included,
+in each chunk's associated data) still open; ``rewrap`` re-seals them whole in the present format. A
+file without a magic is read as it is (written before sealing; ``jisheng seal-files`` seals such files
+in place).
 
 Readers stream: ``open_sealed`` decrypts a chunk at a time; ``clear_copy`` gives a parser that needs
 random access (a .xlsx is a zip) a decrypted copy, owner-only, in the data directory's ``tmp`` folder,
@@ -50,44 +54,58 @@ __all__ = [
     "SealedFileSystemStorage",
     "clear_copy",
     "is_sealed_file",
+    "key_version_of",
     "open_sealed",
+    "rewrap",
+    "rewrap_stored_files",
     "seal_in_place",
     "sealed_chunks",
     "sealed_output",
     "write_sealed",
 ]
 
-MAGIC = b"JSF1"
+MAGIC = b"JSF2"
+MAGIC_V1 = b"JSF1"  # the first format: read, and re-sealed by ``rewrap``
+MAGICS = (MAGIC, MAGIC_V1)
 CHUNK = 64 * 1024
 PREFIX_BYTES = 8
 WRAPPED_BYTES = 12 + SM4_KEY_BYTES + GCM_TAG_BYTES
 WRAP_PURPOSE = b"jisheng.file-key"
 
 
+def _wrap(version: str, file_key: bytes, prefix: bytes) -> bytes:
+    return sm4_gcm_encrypt(_field_key(version), file_key, WRAP_PURPOSE + prefix)
+
+
+def _header_of(version: str, wrapped: bytes, prefix: bytes) -> bytes:
+    encoded = version.encode("ascii")
+    return MAGIC + bytes([len(encoded)]) + encoded + wrapped + prefix
+
+
 def _header(version: str) -> tuple[bytes, bytes, bytes]:
     """(header, file key, nonce prefix) for a new file."""
     file_key = os.urandom(SM4_KEY_BYTES)
     prefix = os.urandom(PREFIX_BYTES)
-    wrapped = sm4_gcm_encrypt(_field_key(version), file_key, WRAP_PURPOSE)
-    encoded = version.encode("ascii")
-    return MAGIC + bytes([len(encoded)]) + encoded + wrapped + prefix, file_key, prefix
+    return _header_of(version, _wrap(version, file_key, prefix), prefix), file_key, prefix
 
 
 def _chunk_nonce(prefix: bytes, index: int) -> bytes:
     return prefix + struct.pack(">I", index)
 
 
-def _associated(header: bytes, index: int, last: bool) -> bytes:
-    return header + struct.pack(">I?", index, last)
+def _associated(bound: bytes, index: int, last: bool) -> bytes:
+    """A chunk's associated data: what binds it (``MAGIC ‖ prefix``; the whole header in ``JSF1``), its
+    number and whether it is the last."""
+    return bound + struct.pack(">I?", index, last)
 
 
-def _seal_chunk(key: bytes, prefix: bytes, header: bytes, index: int, data: bytes, last: bool) -> bytes:
+def _seal_chunk(key: bytes, prefix: bytes, bound: bytes, index: int, data: bytes, last: bool) -> bytes:
     from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
     from jisheng.core.crypto.primitives import _sm4
 
     encryptor = Cipher(_sm4(key), modes.GCM(_chunk_nonce(prefix, index))).encryptor()
-    encryptor.authenticate_additional_data(_associated(header, index, last))
+    encryptor.authenticate_additional_data(_associated(bound, index, last))
     return encryptor.update(data) + encryptor.finalize() + encryptor.tag
 
 
@@ -105,6 +123,7 @@ def _rechunk(chunks: Iterable[bytes]) -> Iterator[bytes]:
 def sealed_chunks(chunks: Iterable[bytes]) -> Iterator[bytes]:
     """The sealed form of the plaintext given in pieces of any size: the header, then each chunk."""
     header, key, prefix = _header(field_key_version())
+    bound = MAGIC + prefix
     yield header
     pieces = _rechunk(chunks)
     current = next(pieces)
@@ -112,9 +131,9 @@ def sealed_chunks(chunks: Iterable[bytes]) -> Iterator[bytes]:
     for following in pieces:
         if not following and len(current) == CHUNK:  # the input ended on a chunk boundary
             break
-        yield _seal_chunk(key, prefix, header, index, current, last=False)
+        yield _seal_chunk(key, prefix, bound, index, current, last=False)
         current, index = following, index + 1
-    yield _seal_chunk(key, prefix, header, index, current, last=True)
+    yield _seal_chunk(key, prefix, bound, index, current, last=True)
 
 
 def _private_folder(folder: Path) -> None:
@@ -149,9 +168,38 @@ def write_sealed(path: Path, chunks: Iterable[bytes]) -> int:
 def is_sealed_file(path: Path) -> bool:
     try:
         with Path(path).open("rb") as handle:
-            return handle.read(len(MAGIC)) == MAGIC
+            return handle.read(len(MAGIC)) in MAGICS
     except IsADirectoryError:
         return False
+
+
+class _Header:
+    """A sealed file's header as read: its magic, key version, wrapped file key and nonce prefix."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self.magic = handle.read(len(MAGIC))
+        length = handle.read(1)
+        if self.magic not in MAGICS or len(length) != 1:
+            raise DecryptionFailed("not a sealed file")
+        encoded = handle.read(length[0])
+        self.wrapped = handle.read(WRAPPED_BYTES)
+        self.prefix = handle.read(PREFIX_BYTES)
+        if (
+            len(encoded) != length[0]
+            or len(self.wrapped) != WRAPPED_BYTES
+            or len(self.prefix) != PREFIX_BYTES
+        ):
+            raise DecryptionFailed("the header is cut short")
+        self.version = encoded.decode("ascii")
+        self.raw = self.magic + length + encoded + self.wrapped + self.prefix
+
+    def file_key(self) -> bytes:
+        purpose = WRAP_PURPOSE if self.magic == MAGIC_V1 else WRAP_PURPOSE + self.prefix
+        return sm4_gcm_decrypt(_field_key(self.version), self.wrapped, purpose)
+
+    def bound(self) -> bytes:
+        """What each chunk's associated data begins with."""
+        return self.raw if self.magic == MAGIC_V1 else self.magic + self.prefix
 
 
 class _SealedReader(io.RawIOBase):
@@ -160,17 +208,10 @@ class _SealedReader(io.RawIOBase):
     def __init__(self, handle: IO[bytes]) -> None:
         super().__init__()
         self._handle = handle
-        magic = handle.read(len(MAGIC))
-        length = handle.read(1)
-        if magic != MAGIC or len(length) != 1:
-            raise DecryptionFailed("not a sealed file")
-        version = handle.read(length[0])
-        wrapped = handle.read(WRAPPED_BYTES)
-        self._prefix = handle.read(PREFIX_BYTES)
-        if len(wrapped) != WRAPPED_BYTES or len(self._prefix) != PREFIX_BYTES:
-            raise DecryptionFailed("the header is cut short")
-        self._header = magic + length + version + wrapped + self._prefix
-        self._key = sm4_gcm_decrypt(_field_key(version.decode("ascii")), wrapped, WRAP_PURPOSE)
+        header = _Header(handle)
+        self._prefix = header.prefix
+        self._header = header.bound()
+        self._key = header.file_key()
         self._index = 0
         self._buffer = b""
         self._ended = False
@@ -208,7 +249,7 @@ def open_sealed(path: Path) -> IO[bytes]:
     """The plaintext of the file at ``path`` as a buffered binary stream (a file written before
     sealing is opened as it is)."""
     handle = Path(path).open("rb")  # noqa: SIM115 (given to the caller, who closes it)
-    if handle.read(len(MAGIC)) != MAGIC:
+    if handle.read(len(MAGIC)) not in MAGICS:
         handle.seek(0)
         return handle
     handle.seek(0)
@@ -220,7 +261,7 @@ def plain_size(path: Path) -> int:
     path = Path(path)
     total = path.stat().st_size
     with path.open("rb") as handle:
-        if handle.read(len(MAGIC)) != MAGIC:
+        if handle.read(len(MAGIC)) not in MAGICS:
             return total
         header = len(MAGIC) + 1 + handle.read(1)[0] + WRAPPED_BYTES + PREFIX_BYTES
     body = total - header
@@ -290,6 +331,94 @@ def seal_in_place(path: Path) -> bool:
     with path.open("rb") as source:
         write_sealed(path, iter(lambda: source.read(CHUNK), b""))
     return True
+
+
+def key_version_of(path: Path) -> str | None:
+    """The data key version the file key of a sealed file is wrapped under (None: not sealed)."""
+    with Path(path).open("rb") as handle:
+        if handle.read(len(MAGIC)) not in MAGICS:
+            return None
+        handle.seek(0)
+        return _Header(handle).version
+
+
+def _replace(path: Path, blocks: Iterable[bytes]) -> None:
+    """Write ``blocks`` to a new file beside ``path`` (same permissions), flushed to disk, then
+    renamed over it: a crash leaves the old file or the new one, never a mix."""
+    mode = path.stat().st_mode & 0o777
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            for block in blocks:
+                handle.write(block)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def rewrap(path: Path) -> bool:
+    """Wrap the file key of a sealed file under the current data key version: the header is rewritten
+    (the file key unwrapped under its old version, wrapped under the new), the chunks copied as they
+    are, into a new file renamed over the old one. A file of the first format is re-sealed whole. False
+    when there is nothing to do (wrapped under the current version already, or not sealed): idempotent,
+    so an interrupted run is resumed by running it again. Raises ``DecryptionFailed`` on a damaged
+    header or a key that does not open."""
+    path = Path(path)
+    version = field_key_version()
+    with path.open("rb") as source:
+        if source.read(len(MAGIC)) not in MAGICS:
+            return False
+        source.seek(0)
+        header = _Header(source)
+        if header.magic == MAGIC and header.version == version:
+            return False
+        if header.magic == MAGIC_V1:
+            source.seek(0)
+            with io.BufferedReader(_SealedReader(source), buffer_size=CHUNK) as plain:
+                _replace(path, sealed_chunks(iter(lambda: plain.read(CHUNK), b"")))
+            return True
+        wrapped = _wrap(version, header.file_key(), header.prefix)
+
+        def blocks() -> Iterator[bytes]:
+            yield _header_of(version, wrapped, header.prefix)
+            while block := source.read(CHUNK + GCM_TAG_BYTES):
+                yield block
+
+        _replace(path, blocks())
+    return True
+
+
+def sealed_files_under(root: Path) -> Iterator[Path]:
+    """Every sealed file under ``root`` (any depth; partial writes, named with a leading dot, left out)."""
+    for path in sorted(Path(root).rglob("*")):
+        if (
+            path.is_file()
+            and not path.is_symlink()
+            and not path.name.startswith(".")
+            and is_sealed_file(path)
+        ):
+            yield path
+
+
+def rewrap_stored_files(root: Path) -> tuple[int, int, list[str]]:
+    """``rewrap`` every sealed file under ``root``. Returns (re-wrapped now, under the current version
+    already, the files that could not be re-wrapped — damaged — relative to ``root``); a damaged file
+    does not stop the others."""
+    done = already = 0
+    damaged: list[str] = []
+    for path in sealed_files_under(root):
+        try:
+            if rewrap(path):
+                done += 1
+            else:
+                already += 1
+        except (DecryptionFailed, ValueError):
+            damaged.append(str(path.relative_to(root)))
+    return done, already, damaged
 
 
 @deconstructible(path="jisheng.core.sealed_files.SealedFileSystemStorage")

@@ -42,7 +42,7 @@ def test_a_sealed_file_reads_back_byte_identical_and_holds_no_plaintext(own_keys
     path = own_keys / "f.csv"
     assert sealed_files.write_sealed(path, [data[:7], data[7:]]) == size
     raw = path.read_bytes()
-    assert raw.startswith(b"JSF1")
+    assert raw.startswith(b"JSF2")
     assert ID_NUMBER not in raw and b"name,id_number" not in raw
     assert path.stat().st_mode & 0o077 == 0
     with sealed_files.open_sealed(path) as handle:
@@ -95,7 +95,11 @@ def test_a_parser_gets_a_private_clear_copy_that_is_gone_afterwards(own_keys: Pa
         assert same == plain
 
 
-def test_files_written_in_the_clear_still_read_and_seal_files_seals_them_once(own_keys: Path) -> None:
+def test_files_written_in_the_clear_still_read_and_seal_files_seals_them_once_audited(
+    own_keys: Path, db: None
+) -> None:
+    from jisheng.audit.models import AuditEvent
+
     uploads = own_keys / "uploads"
     photo = uploads / "hall" / "2026" / "01" / "a.jpg"
     upload = uploads / "imports" / "12.xlsx"
@@ -117,13 +121,31 @@ def test_files_written_in_the_clear_still_read_and_seal_files_seals_them_once(ow
     call_command("seal-files", stdout=out)
     assert "sealed 4 files, 0 already sealed" in out.getvalue()
     for path in (photo, upload, cells, inspection):
-        assert path.read_bytes().startswith(b"JSF1") and ID_NUMBER not in path.read_bytes()
+        assert path.read_bytes().startswith(b"JSF2") and ID_NUMBER not in path.read_bytes()
     assert progress.read_bytes() == b"10 20"
     with sealed_files.open_sealed(cells) as handle:
         assert handle.read() == b'["' + ID_NUMBER + b'"]\n'
     again = io.StringIO()
     call_command("seal-files", stdout=again)
     assert "sealed 0 files, 4 already sealed" in again.getvalue()
+    events = AuditEvent.objects.filter(action="crypto.files_seal").order_by("id")
+    assert [event.after for event in events] == [{"sealed": 4, "already": 0}, {"sealed": 0, "already": 4}]
+    # The scheduler's daily run (and its run at start) records only when it sealed something.
+    call_command("seal-files", "--scheduled", stdout=io.StringIO())
+    assert events.count() == 2
+    late = uploads / "hall" / "2026" / "02" / "c.jpg"
+    late.parent.mkdir(parents=True)
+    late.write_bytes(b"\xff\xd8restored from an old backup")
+    call_command("seal-files", "--scheduled", stdout=io.StringIO())
+    assert events.last().after == {"sealed": 1, "already": 4}
+    assert events.last().actor_username == "system:seal files"
+
+
+def test_the_scheduler_seals_files_at_start_and_sweeps_uploads_daily() -> None:
+    from jisheng.core.management.commands.scheduler import schedule
+
+    assert ("seal-files --scheduled", 1440) in schedule()
+    assert ("uploads-sweep", 1440) in schedule()
 
 
 def test_a_file_sealed_before_a_key_rotation_still_opens_after_it(own_keys: Path) -> None:

@@ -29,7 +29,7 @@ def test_a_submitted_photo_is_sealed_on_disk_and_served_byte_identical(
         )
     submitted = application.files.get()
     raw = (Path(settings.MEDIA_ROOT) / submitted.file.name).read_bytes()
-    assert raw.startswith(b"JSF1") and not raw.startswith(b"\xff\xd8")
+    assert raw.startswith(b"JSF2") and not raw.startswith(b"\xff\xd8")
     assert b"411723199203154526" not in raw and bytes(range(256)) not in raw
     response = client_for(staff["clerk"]).get(f"/hall/cases/{application.pk}/files/{submitted.pk}")
     assert response.status_code == 200

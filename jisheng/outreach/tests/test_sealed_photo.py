@@ -41,7 +41,7 @@ def test_an_inspection_photo_is_sealed_on_disk_and_served_byte_identical(
             photo=SimpleUploadedFile("p.png", PNG),
         )
     raw = (Path(settings.MEDIA_ROOT) / inspection.photo).read_bytes()
-    assert raw.startswith(b"JSF1") and not raw.startswith(b"\x89PNG") and bytes(range(256)) not in raw
+    assert raw.startswith(b"JSF2") and not raw.startswith(b"\x89PNG") and bytes(range(256)) not in raw
     response = client_for(make_user(areas["county"], "county_staff")).get(
         f"/outreach/inspections/{inspection.pk}/photo/"
     )

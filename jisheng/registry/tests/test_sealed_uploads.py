@@ -42,15 +42,15 @@ def test_an_uploaded_workbook_is_sealed_on_disk_and_imports_as_before(tmp_path, 
     job = ImportJob.objects.get()
     stored = Path(job.stored_path)
     raw = stored.read_bytes()
-    assert raw.startswith(b"JSF1") and not zipfile.is_zipfile(stored)
+    assert raw.startswith(b"JSF2") and not zipfile.is_zipfile(stored)
     assert number.encode() not in raw
     cells = stored.with_name(stored.name + ".cells.jsonl").read_bytes()
-    assert cells.startswith(b"JSF1") and number.encode() not in cells
+    assert cells.startswith(b"JSF2") and number.encode() not in cells
     assert read_cells(stored) == read_cells(path)  # the same cells as the clear file gives
     assert list(Path(sealed_files.temporary_folder()).iterdir()) == []  # no clear copy left behind
     client.post(f"/registry/import/{job.pk}/run/", {"action": "check", "map_name": "0", "map_id_number": "1"})
     refused = stored.with_name(stored.name + ".refused.xlsx").read_bytes()
-    assert refused.startswith(b"JSF1") and "乙二".encode() not in refused
+    assert refused.startswith(b"JSF2") and "乙二".encode() not in refused
     download = client.get(f"/registry/import/{job.pk}/refused.xlsx")
     assert download.status_code == 200
     offered = tmp_path / "refused.xlsx"
