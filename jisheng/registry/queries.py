@@ -363,18 +363,25 @@ def _registry_timeline(
 def _other_apps_timeline(person: Person, user: Any) -> list[dict[str, Any]]:
     """Entries other apps offer, without importing them: the apps that give
     ``person_timeline_rows``/``person_timeline_entries`` have their rows read together in one
-    statement (``registry.timeline``); an app that only has ``person_timeline(person, user)`` is
-    asked for its entries."""
+    statement, compiled once for the user's area and capabilities and kept (``registry.timeline``);
+    an app that only has ``person_timeline(person, user)`` is asked for its entries."""
     providers: list[tuple[Any, Any]] = []
-    querysets: list[Any] = []
     configs: list[Any] = list(apps.get_app_configs())
     for config in configs:
         if callable(getattr(config, "person_timeline_rows", None)):
-            querysets.extend(config.person_timeline_rows(person, user) or [])
             providers.append((config, None))
         elif callable(getattr(config, "person_timeline", None)):
             providers.append((config, config.person_timeline))
-    by_app = timeline.grouped(timeline.read(querysets))
+
+    def gather(someone: Any) -> list[Any]:
+        return [
+            queryset
+            for config, provider in providers
+            if provider is None
+            for queryset in config.person_timeline_rows(someone, user) or []
+        ]
+
+    by_app = timeline.grouped(timeline.read_kept(gather, person, user))
     entries: list[dict[str, Any]] = []
     for config, provider in providers:
         offered = (

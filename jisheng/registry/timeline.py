@@ -19,20 +19,21 @@ from __future__ import annotations
 import datetime
 import decimal
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
+from django.db import connections
 from django.db.models import (
     BigIntegerField,
     CharField,
     DateField,
     DateTimeField,
     DecimalField,
+    Expression,
     F,
     QuerySet,
     Value,
 )
-from django.db.models.functions import Cast
 
 # The uniform columns, in order: their names cannot clash with a model's field.
 _TYPES: dict[str, Any] = {
@@ -46,6 +47,20 @@ _TYPES: dict[str, Any] = {
     "text2": CharField(),
     "text3": CharField(),
     "text4": CharField(),
+}
+# PostgreSQL's names of the columns' types: a branch's NULL names its type, so that the union's column
+# has one type whichever branch comes first.
+_SQL_TYPES = {
+    "day": "date",
+    "day2": "date",
+    "moment": "timestamp with time zone",
+    "ref": "bigint",
+    "number": "bigint",
+    "amount": "numeric",
+    "text1": "text",
+    "text2": "text",
+    "text3": "text",
+    "text4": "text",
 }
 COLUMNS = ("timeline_source", "timeline_pk", *(f"timeline_{name}" for name in _TYPES))
 CENTS = decimal.Decimal("0.01")
@@ -78,6 +93,24 @@ class Row(NamedTuple):
         return "" if self.amount is None else str(decimal.Decimal(self.amount).quantize(CENTS))
 
 
+class _Null(Expression):
+    """A typed NULL column. It refers to nothing, so resolving it in a query is itself: the empty
+    columns of each branch cost no copies (this is most of building a branch)."""
+
+    def __init__(self, sql_type: str, output_field: Any) -> None:
+        super().__init__(output_field=output_field)
+        self.sql_type = sql_type
+
+    def resolve_expression(self, *args: Any, **kwargs: Any) -> _Null:
+        return self
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        return ("NULL" if connection.vendor == "sqlite" else f"CAST(NULL AS {self.sql_type})"), ()
+
+
+_NULLS = {name: _Null(_SQL_TYPES[name], output) for name, output in _TYPES.items()}
+
+
 def rows(queryset: QuerySet[Any], kind: str, **fields: str) -> QuerySet[Any]:
     """``queryset`` as timeline rows of ``kind``: each keyword (day, day2, moment, ref, number, amount,
     text1 … text4) names the field, or the path across a relation (``"batch__created_at"``),
@@ -91,9 +124,9 @@ def rows(queryset: QuerySet[Any], kind: str, **fields: str) -> QuerySet[Any]:
         "timeline_source": Value(source, output_field=CharField()),
         "timeline_pk": F("pk"),
     }
-    for name, output in _TYPES.items():
+    for name in _TYPES:
         path = fields.get(name)
-        columns[f"timeline_{name}"] = F(path) if path else Cast(Value(None), output_field=output)
+        columns[f"timeline_{name}"] = F(path) if path else _NULLS[name]
     return queryset.order_by().annotate(**columns).values(*COLUMNS)
 
 
@@ -104,6 +137,58 @@ def read(querysets: Sequence[QuerySet[Any]]) -> list[Row]:
     first, *rest = querysets
     combined = first.union(*rest, all=True) if rest else first
     return [Row(*(values[column] for column in COLUMNS)) for values in combined]
+
+
+# A person key no row holds: the kept statement is compiled for it, and run with the person's key.
+SENTINEL = -7_301_234_567_891
+_statements: dict[tuple[Any, ...], tuple[str, str, tuple[Any, ...], dict[int, Any]]] = {}
+
+
+def read_kept(gather: Callable[[Any], Sequence[QuerySet[Any]]], person: Any, user: Any) -> list[Row]:
+    """``read(gather(person))``, the statement compiled once and kept: building and compiling the
+    apps' querysets cost far more than running them. The apps' rows depend on the person's key, the
+    user's area (``visible_to``) and the capabilities the user holds (an app that shows nothing to a
+    reader without its capability), so the statement is kept by database, area and capabilities and
+    compiled for :data:`SENTINEL` in place of the person's key."""
+    from jisheng.accounts import permissions
+    from jisheng.accounts.permissions import Capability
+    from jisheng.areas.scoping import user_prefix
+
+    db = type(person).objects.db
+    held = frozenset(capability for capability in Capability if permissions.holds(user, capability))
+    key = (db, user_prefix(user), held)
+    kept = _statements.get(key)
+    if kept is None:
+        querysets = gather(type(person)(pk=SENTINEL))
+        if not querysets:
+            kept = (db, "", (), {})
+        else:
+            first, *rest = querysets
+            combined = first.union(*rest, all=True) if rest else first
+            compiler = combined.query.get_compiler(using=first.db)
+            sql, params = compiler.as_sql()
+            fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
+            kept = (first.db, sql, tuple(params), compiler.get_converters(fields))
+        if len(_statements) >= 512:
+            _statements.clear()
+        _statements[key] = kept
+    using, sql, params, converters = kept
+    if not sql:
+        return []
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [person.pk if value == SENTINEL else value for value in params])
+        fetched = cursor.fetchall()
+    result: list[Row] = []
+    for values in fetched:
+        row = list(values)
+        for position, (functions, expression) in converters.items():
+            value = row[position]
+            for function in functions:
+                value = function(value, expression, connection)
+            row[position] = value
+        result.append(Row(*row))
+    return result
 
 
 def grouped(rows_read: Iterable[Row]) -> dict[str, list[Row]]:

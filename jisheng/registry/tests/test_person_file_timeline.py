@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from jisheng.accounts.roles import RoleCode
 from jisheng.registry.models import Person
 from jisheng.registry.tests.test_person_file_pruning import household_of_three
+from tests.factories import make_person
 from tests.scoping_harness import scoped_object_makers
 
 ALL_ROLES = [str(code) for code in RoleCode]
@@ -130,3 +131,17 @@ def test_an_apps_entries_alone_are_its_part_of_the_file(areas, make_user, label)
     elsewhere = make_user(areas["township_b"], *ALL_ROLES, username="staff_b")
     assert config.person_timeline(woman, elsewhere) == []
     assert _other_apps_timeline(woman, elsewhere) == []
+
+
+def test_the_next_file_opened_shows_its_own_persons_entries_only(areas, make_user, client_for):
+    """The statement is compiled once for the reader's area and capabilities and kept: the next
+    person's file runs it with that person's key and shows none of the first one's entries."""
+    woman = person_in_every_app(areas, make_user)
+    other = make_person(area=areas["village_a"], name="钱无", sex="2", birth=datetime.date(1991, 1, 1))
+    staff = client_for(make_user(areas["township_a"], *ALL_ROLES, username="staff_all"))
+    assert "健康教育" in file_statements(staff, woman)[0]
+    page, statements = file_statements(staff, other)
+    assert "钱无" in page
+    assert "健康教育" not in page and "SQ-411723101-" not in page and "XF411723" not in page
+    # No household, no spouse or child: three statements fewer, the other apps' still one.
+    assert len(statements) == PINNED_STATEMENTS - 3, "\n".join(sql[:120] for sql in statements)
