@@ -2,9 +2,10 @@
 AppConfig for ``jisheng uploads-sweep`` (see ``jisheng.core.upload_retention``).
 
 An import that is done or failed (a cancelled one is failed) and whose files were last touched more
-than the retention ago loses its upload and everything kept beside it; a job checking or importing,
-or whose check or commit is queued or running, is never touched. An import uploaded or checked and
-left waiting keeps its files. Files no import references go once older than the retention.
+than the retention ago loses its upload and everything kept beside it; so does one uploaded or checked
+and then left waiting that long (it is failed, saying why); a job checking or importing, or whose
+check or commit is queued or running, is never touched. Files no import references go once older than
+the retention.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ..services.import_jobs import import_files_remove, import_orphans_remove
 
 SWEEP = System(job="upload retention")
 ENDED = (ImportJob.Status.DONE, ImportJob.Status.FAILED)
+WAITING = (ImportJob.Status.UPLOADED, ImportJob.Status.CHECKED)  # on the user: nothing runs
 
 
 def folder() -> Path:
@@ -60,7 +62,7 @@ def sweep(*, days: int, now: datetime.datetime) -> dict[str, int]:
         job = jobs.get(number)
         owned = [path for path in files if job is not None and belongs_to(path, job.stored_path)]
         orphans.extend(path for path in files if path not in owned and older_than([path], cutoff))
-        if job is None or not owned or job.status not in ENDED or not older_than(owned, cutoff):
+        if job is None or not owned or job.status not in ENDED + WAITING or not older_than(owned, cutoff):
             continue
         if _busy(job, owned):
             continue

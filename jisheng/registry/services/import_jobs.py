@@ -57,15 +57,19 @@ def import_job_progress(*, job: ImportJob, done: int, total: int) -> None:
 
 @transaction.atomic(durable=True)
 def import_files_remove(*, job: ImportJob, files: list[Path], retention_days: int, by: Actor) -> list[str]:
-    """Remove an ended import's upload and every file kept beside it (the cells read, the refused
-    rows, …) once the retention has passed; audited, the removal failing with the event. The job's
-    row, its counts and its messages stay. Outermost."""
-    record(
-        by=by,
-        action="registry.import_files_remove",
-        obj=job,
-        after={"retention_days": retention_days, "files": sorted(path.name for path in files)},
-    )
+    """Remove an import's upload and every file kept beside it (the cells read, the refused rows, …)
+    once the retention has passed since it ended, or since it was left waiting (uploaded or checked and
+    never imported: it is then failed, saying so); audited, the removal failing with the event. The
+    job's row, its counts and its refusals stay. Outermost."""
+    after: dict[str, Any] = {"retention_days": retention_days, "files": sorted(path.name for path in files)}
+    if job.status in (ImportJob.Status.UPLOADED, ImportJob.Status.CHECKED):
+        after["abandoned"] = job.status
+        message = _(
+            "The file waited more than %(days)s days without being imported and was removed; upload it "
+            "again to import it."
+        ) % {"days": retention_days}
+        import_job_update(job=job, status=ImportJob.Status.FAILED, message=message[:255])
+    record(by=by, action="registry.import_files_remove", obj=job, after=after)
     return remove_files(files)
 
 

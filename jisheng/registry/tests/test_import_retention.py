@@ -80,20 +80,36 @@ def test_a_finished_imports_files_older_than_the_retention_are_removed_and_audit
     assert job.status == ImportJob.Status.DONE and job.errors  # the job's record stays
 
 
-def test_a_running_or_waiting_imports_files_are_kept_however_old(imports, officer):
+def test_a_running_imports_files_are_kept_however_old(imports, officer):
     kept = []
-    for status in (
-        ImportJob.Status.UPLOADED,
-        ImportJob.Status.CHECKING,
-        ImportJob.Status.CHECKED,
-        ImportJob.Status.IMPORTING,
-    ):
+    for status in (ImportJob.Status.CHECKING, ImportJob.Status.IMPORTING):
         kept += a_job(imports, officer, status, days_ago=90)[1]
     call_command("uploads-sweep", stdout=open(os.devnull, "w"))  # noqa: SIM115
     assert all(path.exists() for path in kept)
     assert not AuditEvent.objects.filter(action__startswith="registry.import_").exclude(
         action="registry.import_upload"
     )
+
+
+def test_an_import_left_waiting_past_the_retention_loses_its_file_and_is_failed_saying_why(
+    imports, officer, client_for
+):
+    uploaded, uploaded_files = a_job(imports, officer, ImportJob.Status.UPLOADED, days_ago=31)
+    checked, checked_files = a_job(imports, officer, ImportJob.Status.CHECKED, days_ago=31)
+    _recent, recent_files = a_job(imports, officer, ImportJob.Status.CHECKED, days_ago=3)
+    with translation.override("zh-hans"):
+        call_command("uploads-sweep", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    assert not any(path.exists() for path in uploaded_files + checked_files)
+    assert all(path.exists() for path in recent_files)
+    for job, was in ((uploaded, "uploaded"), (checked, "checked")):
+        job.refresh_from_db()
+        assert job.status == ImportJob.Status.FAILED
+        assert job.message == "该文件等待导入超过 30 天未导入，已删除；如需导入请重新上传。"
+        event = AuditEvent.objects.get(action="registry.import_files_remove", object_id=str(job.pk))
+        assert event.after["abandoned"] == was
+    page = client_for(officer).get(f"/registry/import/{checked.pk}/").content.decode()
+    assert "已在导入结束 30 天后按个人信息保留期限删除" in page
+    assert f"/registry/import/{checked.pk}/run/" not in page  # no form to check a file that is gone
 
 
 def test_a_recently_finished_imports_files_are_kept(imports, officer):
