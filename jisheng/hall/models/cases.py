@@ -166,11 +166,13 @@ class Application(models.Model):
         # the user's scope tested in the index, and its counts are ranges of the same two and of
         # (area, status), never a look-up of each row in the table. No index leads with the status
         # followed by the area: SQLite without statistics (right after a bulk load) would read the
-        # queue's rows through it and sort all of them.
+        # queue's rows through it and sort all of them. The case's id ends both queue indexes, as the
+        # queue's order does: without it PostgreSQL sorted every case of the first deadline (3,000 at
+        # 100,000 open cases) to break the ties (SQLite's indexes end with the rowid anyway).
         indexes = [
             models.Index(fields=["office", "status", "due_on"]),
-            models.Index(fields=["owner", "status", "due_on", "area"], name="hall_case_owner_queue"),
-            models.Index(fields=["status", "due_on", "area"], name="hall_case_status_queue"),
+            models.Index(fields=["owner", "status", "due_on", "area", "id"], name="hall_case_owner_queue"),
+            models.Index(fields=["status", "due_on", "area", "id"], name="hall_case_status_queue"),
             models.Index(fields=["area", "status"]),
         ]
         constraints = [
