@@ -14,7 +14,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -23,7 +25,7 @@ from jisheng.accounts.http import AuthenticatedHttpRequest
 from jisheng.accounts.permissions import Capability
 from jisheng.areas.codes import normalize_code
 from jisheng.areas.models import Area, Level
-from jisheng.areas.scoping import can_see_area
+from jisheng.areas.scoping import can_see_area, user_prefix
 from jisheng.outreach import queries as outreach_queries
 
 from . import clock, definitions, live, queries
@@ -165,9 +167,27 @@ def _ancestors(user: Any, area: Area) -> list[Area]:
 
 @permissions.capability_required(Capability.READ_REPORTS)
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The page's body is kept (``live.page``) for everyone who sees the same area from the same scope
+    in the same language on the same day, and drawn again at the first view after an audited change
+    or a change of a counted table, like the figures it shows; the frame (menu, user, CSRF token) is
+    drawn for each request."""
+    area, period = _area(request), _period(request)
+    key = (
+        "dashboard",
+        user_prefix(request.user),  # the breadcrumb climbs to the viewer's own area, never above
+        area.code,
+        period.key,
+        translation.get_language(),
+        clock.today().isoformat(),  # the month choices and the trend end today
+    )
+    body = live.page(key, lambda: _dashboard_body(request))
+    return render(request, "reporting/dashboard.html", {"body": mark_safe(body)})
+
+
+def _dashboard_body(request: HttpRequest) -> str:
     context = dashboard_data(request)
     context["query"] = f"area={context['area'].code}&period={context['period'].key}"
-    return render(request, "reporting/dashboard.html", context)
+    return str(render_to_string("reporting/_dashboard_body.html", context))
 
 
 def _value(result: Any) -> float | None:

@@ -19,6 +19,11 @@ in the data directory by default), and computed by one of them at a time:
 Each process also keeps the fresh entries it has read, so a view of unchanged figures reads no cache
 file. ``TTL_SECONDS`` bounds what anything else could leave stale (a change made outside Django).
 
+A page drawn from these figures (the dashboard's body, ``page()``) is kept the same way, under a key
+naming everything it depends on, so a view of an unchanged dashboard reads the stamp and nothing else;
+a page drawn from figures reused after a change keeps their age and is never taken for current. On the
+file cache the generation is a file of its own beside the entries, out of reach of the cache's culling.
+
 Nothing here writes to the database: opening a dashboard changes nothing.
 """
 
@@ -75,6 +80,15 @@ _request_stamp: contextvars.ContextVar[list[tuple[int, float, Stamp]] | None] = 
 STAMP_HELD_SECONDS = 5.0
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
+# While a kept page is drawn: when each figure it used that was older than the current stamp was
+# computed (figures reused within ``refresh_seconds()`` of a change), so the page is not kept as
+# current when what it shows is not.
+_older_used: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar(
+    "jisheng_live_older_used", default=None
+)
+# The stamp of a page drawn from older figures: it never matches a real stamp.
+OLDER: Stamp = (-1, "")
+
 
 def _request_began(sender: Any, environ: dict[str, Any] | None = None, **kwargs: Any) -> None:
     method = (environ or {}).get("REQUEST_METHOD", "")
@@ -126,7 +140,7 @@ class SharedFigures:
             if self._changes == self._published:
                 return
             self._published = self._changes
-        self.cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+        self.renew_generation()
 
     def stamp(self) -> Stamp:
         """The newest audit event and the shared generation: read once per page view (GET or HEAD), and
@@ -139,16 +153,51 @@ class SharedFigures:
             if changes == self._changes and now - read_at < STAMP_HELD_SECONDS:
                 return value
         head = AuditChainHead.objects.filter(id=1).values_list("last_event_id", flat=True).first()
-        value = (head or 0, str(self.cache.get(GENERATION_KEY, "")))
+        value = (head or 0, self.generation())
         if held is not None:
             held[:] = [(self._changes, now, value)]
         return value
+
+    def _generation_file(self) -> Path | None:
+        cache = self.cache
+        directory = getattr(cache, "_dir", None)
+        if isinstance(cache, FileBasedCache) and directory:
+            return Path(directory) / f"{PREFIX}.generation"
+        return None
+
+    def generation(self) -> str:
+        """The shared change generation. The file cache drops a third of its entries, at random, each
+        time it holds more than its ``MAX_ENTRIES`` (300 by default): a generation kept among them
+        would be lost with them, and every kept figure recomputed at once. There it is a file of its
+        own beside the entries, which the cache never culls; another cache that loses it gets a new
+        one (figures recomputed, never older ones taken for current)."""
+        path = self._generation_file()
+        if path is not None:
+            try:
+                return path.read_text()
+            except FileNotFoundError:
+                return ""
+        value = self.cache.get(GENERATION_KEY)
+        if value is None:
+            value = uuid.uuid4().hex
+            self.cache.set(GENERATION_KEY, value, None)
+        return str(value)
+
+    def renew_generation(self) -> None:
+        path = self._generation_file()
+        if path is None:
+            self.cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f"{path.name}.{uuid.uuid4().hex}.tmp")
+        temporary.write_text(uuid.uuid4().hex)
+        os.replace(temporary, path)  # readers see the old generation or the new one, never half of one
 
     def clear(self) -> None:
         """Forget every kept figure, in this process and (by a new generation) in the others."""
         with self._lock:
             self._local.clear()
-        self.cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+        self.renew_generation()
 
     # --- the entries
 
@@ -187,7 +236,7 @@ class SharedFigures:
             # Changed since, but computed moments ago: while the hall and the portal write all day
             # (every case step is a counted change), recomputing at each view would have the
             # dashboard compute the county without pause; figures at most this old are "now".
-            return entry[2]
+            return self._older(entry)
         give_up = time.monotonic() + LOCK_SECONDS
         while True:
             with self._locked(name) as held:
@@ -205,11 +254,53 @@ class SharedFigures:
                     return self._keep(name, entry)
             # Another process is computing these figures now.
             if entry is not None and _now() - entry[1] < TTL_SECONDS:
-                return entry[2]  # the previous figures, younger than the TTL
+                return self._older(entry)  # the previous figures, younger than the TTL
             if time.monotonic() > give_up:
                 return compute_value()
             time.sleep(WAIT_POLL_SECONDS)
             entry = self.cache.get(name)
+
+    @staticmethod
+    def _older(entry: tuple[Stamp, float, Any]) -> Any:
+        """An entry of an older stamp, used: a page being drawn learns how old it is."""
+        used = _older_used.get()
+        if used is not None:
+            used.append(entry[1])
+        return entry[2]
+
+    def page(self, key: tuple[Any, ...], draw: Callable[[], Any]) -> Any:
+        """A page (or part of one) drawn from kept figures, kept under the same stamp: fresh while the
+        stamp holds (and younger than ``TTL_SECONDS``), reused within ``refresh_seconds()`` of a change
+        like the figures themselves. Drawn without a lock (the figures it reads take theirs; a lock
+        here would be held while they take theirs): two processes may draw the same page at once.
+        A page drawn from figures of an older stamp keeps their age and is never current."""
+        name = self.name(key)
+        stamp = self.stamp()
+        now = _now()
+        with self._lock:
+            local = self._local.get(name)
+        if local is not None and local[0] == stamp and local[1] > now:
+            return local[2]
+        entry = self.cache.get(name)
+        if self._fresh(entry, stamp, now):
+            return self._keep(name, entry)
+        if entry is not None and now - entry[1] < refresh_seconds():
+            return self._older(entry)
+        started = _now()
+        used: list[float] = []
+        token = _older_used.set(used)
+        try:
+            value = draw()
+        finally:
+            _older_used.reset(token)
+        if used:
+            entry = (OLDER, min(used), value)
+            self._older(entry)
+            self.cache.set(name, entry, 2 * TTL_SECONDS)
+            return value
+        entry = (stamp, started, value)
+        self.cache.set(name, entry, 2 * TTL_SECONDS)
+        return self._keep(name, entry)
 
     # --- the lock: one computation of an entry at a time, across processes
 
@@ -302,6 +393,15 @@ def kept(key: tuple[Any, ...], compute_value: Callable[[], Any]) -> Any:
     made without one is bounded by ``TTL_SECONDS``. ``key`` names the figures and everything they
     depend on; the value must pickle."""
     return _cached(("kept", *key), compute_value)
+
+
+def page(key: tuple[Any, ...], draw: Callable[[], Any]) -> Any:
+    """A page drawn from live figures (and anything else whose every change writes an audit event),
+    kept like them: shown again while nothing changed, drawn again at the first view after a change
+    (or, within ``refresh_seconds()`` of the last drawing, reused like the figures). ``key`` must name
+    everything the drawing depends on — whose scope, which area and period, the language, the day;
+    the value must pickle."""
+    return _shared.page(("page", *key), draw)
 
 
 def _measure_only(form: Form, measure: str) -> Form:

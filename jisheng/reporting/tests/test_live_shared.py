@@ -28,7 +28,7 @@ class Worker(live.SharedFigures):
 
     def stamp(self) -> live.Stamp:
         self.publish()
-        return (self.world["head"], str(self.cache.get(live.GENERATION_KEY, "")))
+        return (self.world["head"], self.generation())
 
 
 @pytest.fixture
@@ -167,3 +167,27 @@ def test_under_steady_changes_figures_are_recomputed_once_they_are_as_old_as_the
     clock["now"] += 10
     assert worker.get(("tree", "county"), counting({"411723": 4}, calls)) == {"411723": 4}
     assert calls == [{"411723": 3}, {"411723": 4}]
+
+
+def test_the_change_generation_outlives_the_file_caches_culling(tmp_path: Path) -> None:
+    cache = FileBasedCache(str(tmp_path), {"OPTIONS": {"MAX_ENTRIES": 10}})
+    figures = live.SharedFigures(lambda: cache)
+    figures.renew_generation()
+    generation = figures.generation()
+    for number in range(60):  # the cache drops a third of its entries each time it holds ten
+        cache.set(f"other.{number}", number)
+    assert len(list(tmp_path.glob("*.djcache"))) < 60
+    assert figures.generation() == generation != ""
+    figures.renew_generation()
+    assert figures.generation() not in (generation, "")
+
+
+def test_a_cache_that_lost_the_generation_gets_a_new_one_never_an_empty_one() -> None:
+    from django.core.cache.backends.locmem import LocMemCache
+
+    cache = LocMemCache("live-generation-test", {})
+    figures = live.SharedFigures(lambda: cache)
+    first = figures.generation()
+    assert first and figures.generation() == first
+    cache.delete(live.GENERATION_KEY)
+    assert figures.generation() not in (first, "")
