@@ -275,6 +275,11 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": str(DATA_DIR / "cache"),
+        # When full, the file cache deletes a random third of its entries at the next write. At
+        # Django's default of 300, a county's kept figures and dashboards (221 villages, their
+        # townships, months and languages) would be culled at random all day and recomputed; each
+        # entry is a small file, and the cache lists its folder only when it writes.
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
     }
 }
 # Uploaded files above 1 MB go to a temporary file while received, not into the worker's memory;

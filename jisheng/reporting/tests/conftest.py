@@ -13,9 +13,13 @@ OCTOBER = datetime.date(2026, 10, 10)
 
 @pytest.fixture(autouse=True)
 def fresh_live_figures() -> Any:
-    """Live figures are kept per process for a minute; each test starts from its own database."""
+    """Live figures are kept per process for a minute; each test starts from its own database, and
+    from an empty cache: entries of earlier tests would fill it and have it cull this test's."""
+    from django.core.cache import cache
+
     from jisheng.reporting import live
 
+    cache.clear()
     live.clear()
     yield
     live.clear()
