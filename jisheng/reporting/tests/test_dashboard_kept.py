@@ -153,3 +153,20 @@ def test_forgetting_the_kept_figures_forgets_the_kept_pages(registry, make_user,
     live.clear()
     county.get(URL)
     assert len(drawings) == 2
+
+
+@pytest.mark.django_db
+def test_a_kept_dashboard_outlives_a_cache_full_of_other_figures(
+    registry, make_user, client_for, drawings, nothing_changes
+):
+    """The file cache deletes a random third of its entries at each write once it holds its maximum
+    (Django's default, 300): a county's figures passed that, and kept pages vanished at random."""
+    from django.core.cache import cache
+
+    county = client_for(make_user(registry["county"], "county_staff"))
+    county.get(URL)
+    for number in range(400):  # a county's villages, townships and months of figures
+        cache.set(f"reporting.live.other.{number}", number)
+    live._shared._local.clear()  # another worker process: only the shared cache holds the page
+    county.get(URL)
+    assert len(drawings) == 1
