@@ -47,6 +47,11 @@ def test_start_alone_warns_on_a_case_due_tomorrow_and_keeps_the_control_socket_i
     process = _start(tmp_path, port)
     try:
         _wait_healthy(port, process)
+        # Gunicorn opens its control socket in a thread of its own after the workers are started, so
+        # a worker may answer before the socket is there.
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "gunicorn.ctl").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
         assert (tmp_path / "gunicorn.ctl").exists()
         deadline = time.monotonic() + 120
         warned = None
