@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from jisheng.areas.models import Area
 from jisheng.areas.scoping import user_prefix
+from jisheng.core.kept_statements import KeptStatements, Statement, compile_statement
 
 from .models import (
     Application,
@@ -280,7 +281,7 @@ _ROW_COLUMNS = (
     "owner__full_name",
     "owner__username",
 )
-_row_statements: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
+_row_statements = KeptStatements(bound=512)
 
 
 def _as_date(value: Any) -> datetime.date | None:
@@ -289,24 +290,20 @@ def _as_date(value: Any) -> datetime.date | None:
     return datetime.date.fromisoformat(str(value))
 
 
-def _row_statement(user: Any, status: str, *, mine: bool, how: QueueFilter, limit: int) -> tuple[str, Any]:
-    """The SQL of one status's rows. Without filters it depends only on the database, the scope's
-    area prefix, the clerk (for their own list), the status and the limit, so it is compiled once and
-    kept: compiling it cost more than running it. A filtered list is compiled each time."""
+def _row_statement(user: Any, status: str, *, mine: bool, how: QueueFilter, limit: int) -> Statement:
+    """The statement of one status's rows. Without filters it depends only on the database, the
+    scope's area prefix, the clerk (for their own list), the status and the limit, so it is compiled
+    once and kept: compiling it cost more than running it. A filtered list is compiled each time."""
     db = Application.objects.db
-    key = (db, user_prefix(user), user.pk if mine else None, status, limit)
-    if not how.active:
-        statement = _row_statements.get(key)
-        if statement is not None:
-            return statement
-    cases = _queue_cases(user, status, mine=mine, how=how).values_list(*_ROW_COLUMNS)[:limit]
-    sql, params = cases.query.get_compiler(using=db).as_sql()
-    statement = (sql, tuple(params))
-    if not how.active:
-        if len(_row_statements) >= 512:
-            _row_statements.clear()
-        _row_statements[key] = statement
-    return statement
+
+    def build(_key: None) -> QuerySet[Any]:
+        return _queue_cases(user, status, mine=mine, how=how).values_list(*_ROW_COLUMNS)[:limit]
+
+    if how.active:
+        return compile_statement(build, using=db)
+    return _row_statements.statement(
+        (user_prefix(user), user.pk if mine else None, status, limit), build, using=db
+    )
 
 
 def queue_rows(
@@ -322,10 +319,7 @@ def queue_rows(
     items: dict[str, QueueItem] = {}
     result: list[QueueRow] = []
     for status in _statuses(how):
-        sql, params = _row_statement(user, status, mine=mine, how=how, limit=limit)
-        with connections[Application.objects.db].cursor() as cursor:
-            cursor.execute(sql, params)
-            fetched = cursor.fetchall()
+        fetched = _row_statement(user, status, mine=mine, how=how, limit=limit).rows()
         for pk, number, name, state, due, warned, recorded, time_limit, item, full_name, username in fetched:
             due_on = _as_date(due)
             in_progress = state == received and due_on is not None

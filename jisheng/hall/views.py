@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -22,6 +21,7 @@ from jisheng.accounts.http import AuthenticatedHttpRequest
 from jisheng.accounts.models import User
 from jisheng.accounts.permissions import Capability
 from jisheng.areas.scoping import get_visible_or_404
+from jisheng.core.kept_statements import KeptStatements
 
 from . import queries, services
 from .models import (
@@ -104,8 +104,12 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     materials = [
         {"m": m, "present": m.code in present, "fetched": m.code in application.fetched_materials}
         # One item's materials: their own order, without joining the item for its catalogue order.
-        for m in _kept(
-            lambda key: Material.objects.filter(item_id=key).order_by("position", "id"), application.item_id
+        for m in _case_lists.instances(
+            ("materials",),
+            lambda key: Material.objects.filter(item_id=key).order_by("position", "id"),
+            application.item_id,
+            using=Material.objects.db,
+            placeholder=_KEY,
         )
     ]
     outstanding = (
@@ -125,13 +129,23 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "materials": materials,
             "outstanding": outstanding,
             "files": application.files.all(),
-            "notices": _kept(
-                lambda key: Notice.objects.filter(application_id=key).order_by("sequence"), application.pk
+            "notices": _case_lists.instances(
+                ("notices",),
+                lambda key: Notice.objects.filter(application_id=key).order_by("sequence"),
+                application.pk,
+                using=Notice.objects.db,
+                placeholder=_KEY,
             ),
-            "events": _kept(
-                lambda key: CaseEvent.objects.filter(application_id=key).order_by("at", "id"), application.pk
+            "events": _case_lists.instances(
+                ("events",),
+                lambda key: CaseEvent.objects.filter(application_id=key).order_by("at", "id"),
+                application.pk,
+                using=CaseEvent.objects.db,
+                placeholder=_KEY,
             ),
-            "handovers": _kept(_handovers, application.pk),
+            "handovers": _case_lists.instances(
+                ("handovers",), _handovers, application.pk, using=Handover.objects.db, placeholder=_KEY
+            ),
             "colleagues": (
                 _colleagues(request.user)
                 if can_act and application.status == ApplicationStatus.RECEIVED
@@ -145,24 +159,9 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 # Stands for the case's (or its item's) id in a kept statement; no row has it.
 _KEY = -7_000_000_001
-_kept_statements: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
-
-
-def _kept(rows: Callable[[int], QuerySet[Any]], key: int) -> list[Any]:
-    """``rows(key)``: the same rows as model instances, its SQL compiled once per database and kept.
-    The case page's short lists (materials, notices, progress, hand-overs) each cost more to compile
-    than to run. ``rows`` must use the key once, as a parameter."""
-    queryset = rows(_KEY)
-    statement_key = (rows.__code__, queryset.db)
-    statement = _kept_statements.get(statement_key)
-    if statement is None:
-        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
-        if list(params).count(_KEY) != 1:
-            raise ValueError("a kept statement takes the key once, as a parameter")
-        statement = _kept_statements[statement_key] = (sql, tuple(params))
-    sql, params = statement
-    values = [key if value == _KEY else value for value in params]
-    return list(queryset.model._default_manager.raw(sql, values, using=queryset.db))
+# The case page's short lists (materials, notices, progress, hand-overs) each cost more to compile than
+# to run: each is compiled once per database and kept, and run as model instances with the key bound.
+_case_lists = KeptStatements(bound=64)
 
 
 def _handovers(key: int) -> QuerySet[Handover]:

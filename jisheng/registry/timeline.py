@@ -22,7 +22,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
-from django.db import connections
 from django.db.models import (
     BigIntegerField,
     CharField,
@@ -34,6 +33,8 @@ from django.db.models import (
     QuerySet,
     Value,
 )
+
+from jisheng.core.kept_statements import KeptStatements
 
 # The uniform columns, in order: their names cannot clash with a model's field.
 _TYPES: dict[str, Any] = {
@@ -141,7 +142,7 @@ def read(querysets: Sequence[QuerySet[Any]]) -> list[Row]:
 
 # A person key no row holds: the kept statement is compiled for it, and run with the person's key.
 SENTINEL = -7_301_234_567_891
-_statements: dict[tuple[Any, ...], tuple[str, str, tuple[Any, ...], dict[int, Any]]] = {}
+_statements = KeptStatements(bound=512)
 
 
 def read_kept(gather: Callable[[Any], Sequence[QuerySet[Any]]], person: Any, user: Any) -> list[Row]:
@@ -154,41 +155,20 @@ def read_kept(gather: Callable[[Any], Sequence[QuerySet[Any]]], person: Any, use
     from jisheng.accounts.permissions import Capability
     from jisheng.areas.scoping import user_prefix
 
-    db = type(person).objects.db
-    held = frozenset(capability for capability in Capability if permissions.holds(user, capability))
-    key = (db, user_prefix(user), held)
-    kept = _statements.get(key)
-    if kept is None:
-        querysets = gather(type(person)(pk=SENTINEL))
+    model = type(person)
+
+    def combined(key: int) -> QuerySet[Any] | None:
+        querysets = gather(model(pk=key))
         if not querysets:
-            kept = (db, "", (), {})
-        else:
-            first, *rest = querysets
-            combined = first.union(*rest, all=True) if rest else first
-            compiler = combined.query.get_compiler(using=first.db)
-            sql, params = compiler.as_sql()
-            fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
-            kept = (first.db, sql, tuple(params), compiler.get_converters(fields))
-        if len(_statements) >= 512:
-            _statements.clear()
-        _statements[key] = kept
-    using, sql, params, converters = kept
-    if not sql:
-        return []
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [person.pk if value == SENTINEL else value for value in params])
-        fetched = cursor.fetchall()
-    result: list[Row] = []
-    for values in fetched:
-        row = list(values)
-        for position, (functions, expression) in converters.items():
-            value = row[position]
-            for function in functions:
-                value = function(value, expression, connection)
-            row[position] = value
-        result.append(Row(*row))
-    return result
+            return None
+        first, *rest = querysets
+        return first.union(*rest, all=True) if rest else first
+
+    held = frozenset(capability for capability in Capability if permissions.holds(user, capability))
+    statement = _statements.statement(
+        (user_prefix(user), held), combined, using=model.objects.db, placeholder=SENTINEL
+    )
+    return [Row(*values) for values in statement.rows(person.pk, convert=True)]
 
 
 def grouped(rows_read: Iterable[Row]) -> dict[str, list[Row]]:

@@ -1,0 +1,179 @@
+"""Statements compiled once and kept, run again with another key.
+
+Some reads are cheap to run and dear to build: the case page's short lists, the queue's rows, the
+person file's ``UNION ALL`` of every app's rows. Building their querysets and compiling them cost more
+than running them, and what changes from one view to the next is only a key (the case's, the
+person's). Such a read is compiled once, for a *placeholder* key no row has, and its SQL and parameters
+are kept in this process; each run binds the real key in the placeholder's place.
+
+Why it is safe:
+
+- The key is only ever a bound parameter. The SQL text is what Django compiled for the placeholder,
+  and the real key replaces the placeholder among the *parameters*, never in the SQL: a key like
+  ``"1; DROP TABLE"`` is compared with a column, as any parameter is.
+- The placeholder is checked when the statement is compiled: the read is built twice, for the
+  placeholder and for another value, and must give the same SQL, with parameters that differ exactly
+  where the first has the placeholder. A placeholder that also occurs among the other parameters (a
+  limit, a code, an area prefix equal to it), a read that ignores its key or uses it other than as a
+  parameter (its SQL changes, or ``key + 1`` is bound) is refused with ``ValueError``, never bound
+  in the wrong place.
+- The statement is kept under the database alias (the alias names the vendor, and a replica is an
+  alias of its own) and the caller's key parts. These must name everything that changes the SQL's
+  shape or its other parameters: which read it is, the reader's area (``visible_to``), the
+  capabilities they hold, the status, limit and flags of a list. A read whose shape depends on
+  something more (a search's filters) is not kept: :func:`compile_statement` compiles it each time.
+- Each store holds at most ``bound`` statements; past it the oldest is dropped (and compiled again at
+  its next use), so readers of many areas cannot grow the process without end.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connections
+from django.db.models import Model, QuerySet
+
+# Builds the read for a key (the placeholder, or None for a read that takes none).
+Build = Callable[[Any], "QuerySet[Any] | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A compiled read: ``sql`` with ``params``, the placeholder's positions among them (``slots``),
+    the database it runs on, its model and the converters of its columns. An empty ``sql`` reads
+    nothing (the read had no query to make)."""
+
+    using: str
+    sql: str
+    params: tuple[Any, ...] = ()
+    slots: tuple[int, ...] = ()
+    model: type[Model] | None = None
+    converters: dict[int, Any] = field(default_factory=dict)
+
+    def bound(self, value: Any = None) -> tuple[str, list[Any]]:
+        """The SQL and its parameters with ``value`` in the placeholder's place."""
+        params = list(self.params)
+        for slot in self.slots:
+            params[slot] = value
+        return self.sql, params
+
+    def rows(self, value: Any = None, *, convert: bool = False) -> list[tuple[Any, ...]]:
+        """The rows as the database driver gives them; with ``convert``, each column passed through
+        Django's converters for its field (dates on SQLite, decimals, …) as a queryset would."""
+        if not self.sql:
+            return []
+        sql, params = self.bound(value)
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        if not convert or not self.converters:
+            return fetched
+        result: list[tuple[Any, ...]] = []
+        for values in fetched:
+            row = list(values)
+            for position, (functions, expression) in self.converters.items():
+                cell = row[position]
+                for function in functions:
+                    cell = function(cell, expression, connection)
+                row[position] = cell
+            result.append(tuple(row))
+        return result
+
+    def instances(self, value: Any) -> list[Any]:
+        """The rows as model instances (through ``raw()``; annotations become attributes)."""
+        if not self.sql or self.model is None:
+            return []
+        sql, params = self.bound(value)
+        return list(self.model._default_manager.raw(sql, params, using=self.using))
+
+
+def _compiled(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...], dict[int, Any]]:
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    sql, params = compiler.as_sql()
+    fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
+    return sql, tuple(params), compiler.get_converters(fields)
+
+
+def compile_statement(build: Build, *, using: str, placeholder: int | str | None = None) -> Statement:
+    """``build(placeholder)`` compiled. Without a placeholder the read takes no key (``build`` is
+    called with None). With one, the read is built a second time for another value to find where the
+    key goes; a placeholder found anywhere else among the parameters, or a key that changes the SQL
+    or is not among the parameters, raises ``ValueError``."""
+    queryset = build(placeholder)
+    if queryset is None:
+        return Statement(using=using, sql="")
+    sql, params, converters = _compiled(queryset)
+    slots: tuple[int, ...] = ()
+    if placeholder is not None:
+        slots = tuple(position for position, value in enumerate(params) if _same(value, placeholder))
+        other = placeholder - 1 if isinstance(placeholder, int) else f"{placeholder}~"
+        probe = build(other)
+        probe_sql, probe_params, _converters = _compiled(probe) if probe is not None else ("", (), {})
+        differing = tuple(
+            position
+            for position, (first, second) in enumerate(zip(params, probe_params, strict=False))
+            if not _same(first, second)
+        )
+        if (
+            probe_sql != sql
+            or len(probe_params) != len(params)
+            or not slots
+            or differing != slots
+            or any(not _same(probe_params[slot], other) for slot in slots)
+        ):
+            raise ValueError(
+                f"a kept statement must take its key only as parameters, and its placeholder "
+                f"{placeholder} must be no other parameter's value"
+            )
+    return Statement(
+        using=queryset.db, sql=sql, params=params, slots=slots, model=queryset.model, converters=converters
+    )
+
+
+def _same(first: Any, second: Any) -> bool:
+    # 1 == True and 0 == 0.0 in Python: a parameter equals the placeholder only with its type.
+    return type(first) is type(second) and first == second
+
+
+class KeptStatements:
+    """The kept statements of one kind of read, in this process, at most ``bound`` of them."""
+
+    def __init__(self, bound: int) -> None:
+        if bound < 1:
+            raise ValueError("a store of kept statements holds at least one")
+        self.bound = bound
+        self._kept: dict[tuple[Hashable, ...], Statement] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+    def statement(
+        self, key: tuple[Hashable, ...], build: Build, *, using: str, placeholder: int | str | None = None
+    ) -> Statement:
+        """The statement kept for ``using`` and ``key``, compiled by :func:`compile_statement` at its
+        first use. ``key`` must name everything ``build`` depends on but the key it is given."""
+        full_key = (using, *key)
+        kept = self._kept.get(full_key)
+        if kept is not None:
+            return kept
+        kept = compile_statement(build, using=using, placeholder=placeholder)
+        with self._lock:
+            while len(self._kept) >= self.bound:
+                del self._kept[next(iter(self._kept))]
+            self._kept[full_key] = kept
+        return kept
+
+    def instances(
+        self, key: tuple[Hashable, ...], build: Build, value: Any, *, using: str, placeholder: int | str
+    ) -> list[Any]:
+        """``build(value)``'s rows as model instances, through the statement kept for ``key``."""
+        return self.statement(key, build, using=using, placeholder=placeholder).instances(value)

@@ -1,0 +1,127 @@
+"""Statements compiled once and kept (``core.kept_statements``): the key is only ever a bound
+parameter, a statement serves only the scope it was kept for, the store stays within its bound, and a
+placeholder that is also another parameter's value is refused."""
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import QuerySet
+
+from jisheng.areas.models import Area
+from jisheng.core.kept_statements import KeptStatements, compile_statement
+
+PLACEHOLDER = "kept-placeholder"
+
+
+def codes(rows: list[Any]) -> list[str]:
+    return sorted(area.code for area in rows)
+
+
+def test_the_key_is_bound_as_a_parameter_and_never_written_into_the_sql(areas):
+    store = KeptStatements(bound=8)
+    hostile = "411723000000'; DROP TABLE areas_area; --"
+
+    def build(key: str) -> QuerySet[Area]:
+        return Area.objects.filter(code=key)
+
+    statement = store.statement(("by code",), build, using="default", placeholder=PLACEHOLDER)
+    sql, params = statement.bound(hostile)
+    assert hostile not in sql and PLACEHOLDER not in sql
+    assert params == [hostile]
+    assert store.instances(("by code",), build, hostile, using="default", placeholder=PLACEHOLDER) == []
+    # The table is still there, and the same kept statement reads a real key.
+    county = areas["county"].code
+    assert codes(store.instances(("by code",), build, county, using="default", placeholder=PLACEHOLDER)) == [
+        county
+    ]
+    assert len(store) == 1
+
+
+def test_values_rows_are_read_with_the_key_of_each_run(areas):
+    store = KeptStatements(bound=8)
+
+    def build(key: str) -> QuerySet[Any]:
+        return Area.objects.filter(parent_id=key).order_by("code").values_list("code", "level")
+
+    statement = store.statement(("children",), build, using="default", placeholder=PLACEHOLDER)
+    county = areas["county"].code
+    expected = list(Area.objects.filter(parent_id=county).order_by("code").values_list("code", "level"))
+    assert len(expected) == 2 and statement.rows(county, convert=True) == expected
+    assert statement.rows("no-such-area") == []
+
+
+def test_two_scopes_never_share_a_statement(areas):
+    store = KeptStatements(bound=8)
+    compiled: list[str] = []
+
+    def read(prefix: str) -> list[str]:
+        def build(key: str) -> QuerySet[Area]:
+            compiled.append(prefix)
+            return Area.objects.filter(code__startswith=prefix).exclude(code=key)
+
+        return codes(store.instances((prefix,), build, "", using="default", placeholder=PLACEHOLDER))
+
+    township_a, township_b = areas["township_a"].code, areas["township_b"].code
+    assert township_a != township_b
+    first = read(township_a)
+    second = read(township_b)
+    assert first and all(code.startswith(township_a) for code in first)
+    assert second and all(code.startswith(township_b) for code in second)
+    assert read(township_a) == first and read(township_b) == second
+    # Each scope compiled once (the read and its probe), then served from its own statement.
+    assert compiled == [township_a, township_a, township_b, township_b]
+    assert len(store) == 2
+
+
+def test_the_bound_evicts_the_oldest_statement(areas):
+    store = KeptStatements(bound=2)
+    built: list[str] = []
+
+    def statement_of(level: str) -> Any:
+        def build(key: str) -> QuerySet[Area]:
+            built.append(level)
+            return Area.objects.filter(code=key, name__startswith=level)
+
+        return store.statement((level,), build, using="default", placeholder=PLACEHOLDER)
+
+    first = statement_of("a")
+    statement_of("b")
+    statement_of("c")
+    assert len(store) == 2
+    assert statement_of("c") is not None and built.count("c") == 2  # kept: not built again
+    assert statement_of("a") is not first and built.count("a") == 4  # evicted: compiled anew
+    assert len(store) == 2
+
+
+def test_a_placeholder_that_is_also_another_parameter_is_refused(areas):
+    store = KeptStatements(bound=8)
+
+    def build(key: str) -> QuerySet[Area]:
+        return Area.objects.filter(code=key).exclude(name=PLACEHOLDER)
+
+    with pytest.raises(ValueError, match="placeholder"):
+        store.statement(("colliding",), build, using="default", placeholder=PLACEHOLDER)
+    assert len(store) == 0
+
+
+def test_a_read_that_ignores_its_key_or_puts_it_in_the_sql_is_refused(areas):
+    with pytest.raises(ValueError):
+        compile_statement(lambda key: Area.objects.filter(level=1), using="default", placeholder=PLACEHOLDER)
+    with pytest.raises(ValueError):
+        compile_statement(
+            lambda key: Area.objects.filter(code=key).extra(where=[f"name <> '{key}'"]),
+            using="default",
+            placeholder=PLACEHOLDER,
+        )
+
+
+def test_a_read_without_a_key_is_kept_as_compiled(areas):
+    store = KeptStatements(bound=8)
+    statement = store.statement(
+        ("county",),
+        lambda _key: Area.objects.filter(code=areas["county"].code).values_list("name"),
+        using="default",
+    )
+    assert statement.slots == () and statement.rows() == [(areas["county"].name,)]
+    assert statement.using == connection.alias
