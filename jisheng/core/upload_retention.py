@@ -4,9 +4,12 @@ the columns, the warnings, the refused rows, its progress) are removed once the 
 
 ``jisheng uploads-sweep`` (run daily by the scheduler) calls the sweep each app declares on its
 AppConfig as ``upload_sweeps = ["dotted.path.to.sweep"]``: ``sweep(*, days, now) -> {what: count}``.
-Each app removes its own jobs' files through its audited services, with this module's help to find
-them: ``files_by_job`` groups a folder's files by the job number their names begin with; files no job
-references (left by a crash) are ``orphans`` once older than the period.
+Each app removes its own jobs' files through its audited services; the walk is this module's
+``sweep_folder``: the folder's files grouped by the job number their names begin with
+(``files_by_job``), the jobs looked up 500 at a time, each job's own files (its upload and what was
+kept beside it) told from strays; a job's files go when it has ended, they were last touched before the
+cutoff and nothing of it is queued or running; strays (left by a crash, or naming no job) go once older
+than the period. An app's sweep declares its job model, ended statuses, folder and two services.
 """
 
 from __future__ import annotations
@@ -14,13 +17,20 @@ from __future__ import annotations
 import datetime
 import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
+from typing import Any, Protocol
 
 from django.conf import settings
+from django.db.models import Model
 from django.utils import timezone
 
+from jisheng.core import jobs as jobs_queue
+from jisheng.core.actor import Actor, System
+
 DEFAULT_DAYS = 30
+SWEEP = System(job="upload retention")  # the actor of every removal the sweeps make
+LOOKUP_CHUNK = 500  # job numbers looked up per query
 NO_JOB = ""  # the group of files whose names begin with no job number (partial writes, strays)
 
 
@@ -92,3 +102,56 @@ def remove_files(paths: Iterable[Path]) -> list[str]:
             continue
         removed.append(path.name)
     return removed
+
+
+def queued_or_running(task_id: str) -> bool:
+    """Whether the worker's task ``task_id`` waits in the queue or runs now."""
+    return jobs_queue.status_of(task_id) in (jobs_queue.READY, jobs_queue.RUNNING)
+
+
+class _RemoveJobFiles(Protocol):
+    def __call__(self, *, job: Any, files: list[Path], retention_days: int, by: Actor) -> object: ...
+
+
+class _RemoveStrays(Protocol):
+    def __call__(self, *, files: list[Path], retention_days: int, by: Actor) -> object: ...
+
+
+def sweep_folder(
+    *,
+    folder: Path,
+    job_model: type[Model],
+    removable: Collection[str],
+    busy: Callable[[Any, list[Path]], bool],
+    remove_job_files: _RemoveJobFiles,
+    remove_strays: _RemoveStrays,
+    days: int,
+    now: datetime.datetime,
+) -> tuple[int, int]:
+    """Walk ``folder``: the files of each job of ``job_model`` whose status is in ``removable``, last
+    touched more than ``days`` before ``now`` and not ``busy(job, its files)``, go through
+    ``remove_job_files`` (one call a job); files no job owns and older than that go together through
+    ``remove_strays``. Both services are called with ``by=SWEEP``. Returns (jobs whose files went,
+    stray files removed)."""
+    cutoff = cutoff_of(days, now)
+    groups = files_by_job(folder)
+    numbers = [int(number) for number in groups if number != NO_JOB]
+    jobs: dict[str, Any] = {}
+    for start in range(0, len(numbers), LOOKUP_CHUNK):
+        chunk = numbers[start : start + LOOKUP_CHUNK]
+        jobs.update((str(job.pk), job) for job in job_model._default_manager.filter(pk__in=chunk))
+    removed_jobs = 0
+    strays: list[Path] = []
+    for number, files in groups.items():
+        job = jobs.get(number)
+        owned = [path for path in files if job is not None and belongs_to(path, job.stored_path)]
+        strays.extend(path for path in files if path not in owned and older_than([path], cutoff))
+        if job is None or not owned or job.status not in removable or not older_than(owned, cutoff):
+            continue
+        if busy(job, owned):
+            continue
+        remove_job_files(job=job, files=owned, retention_days=days, by=SWEEP)
+        removed_jobs += 1
+    if strays:
+        remove_strays(files=strays, retention_days=days, by=SWEEP)
+    return removed_jobs, len(strays)

@@ -10,14 +10,11 @@ from pathlib import Path
 
 from django.conf import settings
 
-from jisheng.core import jobs as jobs_queue
-from jisheng.core.actor import System
-from jisheng.core.upload_retention import NO_JOB, belongs_to, cutoff_of, files_by_job, older_than
+from jisheng.core.upload_retention import queued_or_running, sweep_folder
 
 from .models import MoveImport
 from .services.imports import move_import_files_remove, move_import_orphans_remove
 
-SWEEP = System(job="upload retention")
 ENDED = (MoveImport.Status.DONE, MoveImport.Status.REFUSED, MoveImport.Status.FAILED)
 
 
@@ -26,25 +23,14 @@ def folder() -> Path:
 
 
 def sweep(*, days: int, now: datetime.datetime) -> dict[str, int]:
-    cutoff = cutoff_of(days, now)
-    groups = files_by_job(folder())
-    numbers = [int(number) for number in groups if number != NO_JOB]
-    jobs: dict[str, MoveImport] = {}
-    for start in range(0, len(numbers), 500):
-        chunk = numbers[start : start + 500]
-        jobs.update((str(job.pk), job) for job in MoveImport.objects.filter(pk__in=chunk))
-    removed_jobs = 0
-    orphans: list[Path] = []
-    for number, files in groups.items():
-        job = jobs.get(number)
-        owned = [path for path in files if job is not None and belongs_to(path, job.stored_path)]
-        orphans.extend(path for path in files if path not in owned and older_than([path], cutoff))
-        if job is None or not owned or job.status not in ENDED or not older_than(owned, cutoff):
-            continue
-        if jobs_queue.status_of(job.task_id) in (jobs_queue.READY, jobs_queue.RUNNING):
-            continue
-        move_import_files_remove(job=job, files=owned, retention_days=days, by=SWEEP)
-        removed_jobs += 1
-    if orphans:
-        move_import_orphans_remove(files=orphans, retention_days=days, by=SWEEP)
-    return {"moves imports": removed_jobs, "moves stray files": len(orphans)}
+    jobs, strays = sweep_folder(
+        folder=folder(),
+        job_model=MoveImport,
+        removable=ENDED,
+        busy=lambda job, _files: queued_or_running(job.task_id),
+        remove_job_files=move_import_files_remove,
+        remove_strays=move_import_orphans_remove,
+        days=days,
+        now=now,
+    )
+    return {"moves imports": jobs, "moves stray files": strays}

@@ -15,14 +15,11 @@ from pathlib import Path
 
 from django.conf import settings
 
-from jisheng.core import jobs as jobs_queue
-from jisheng.core.actor import System
-from jisheng.core.upload_retention import NO_JOB, belongs_to, cutoff_of, files_by_job, older_than
+from jisheng.core.upload_retention import queued_or_running, sweep_folder
 
 from ..models import ImportJob
 from ..services.import_jobs import import_files_remove, import_orphans_remove
 
-SWEEP = System(job="upload retention")
 ENDED = (ImportJob.Status.DONE, ImportJob.Status.FAILED)
 WAITING = (ImportJob.Status.UPLOADED, ImportJob.Status.CHECKED)  # on the user: nothing runs
 
@@ -37,6 +34,7 @@ def files_removed(job: ImportJob) -> bool:
 
 
 def _busy(job: ImportJob, files: list[Path]) -> bool:
+    """Whether the check or commit whose task the job's ``.task`` file names is queued or running."""
     task = next((p for p in files if p.name == f"{Path(job.stored_path).name}.task"), None)
     if task is None:
         return False
@@ -44,30 +42,18 @@ def _busy(job: ImportJob, files: list[Path]) -> bool:
         task_id = task.read_text(encoding="ascii").strip()
     except OSError:
         return False
-    return jobs_queue.status_of(task_id) in (jobs_queue.READY, jobs_queue.RUNNING)
+    return queued_or_running(task_id)
 
 
 def sweep(*, days: int, now: datetime.datetime) -> dict[str, int]:
-    cutoff = cutoff_of(days, now)
-    groups = files_by_job(folder())
-    numbers = [int(number) for number in groups if number != NO_JOB]
-    jobs: dict[str, ImportJob] = {}
-    for start in range(0, len(numbers), 500):
-        jobs.update(
-            (str(job.pk), job) for job in ImportJob.objects.filter(pk__in=numbers[start : start + 500])
-        )
-    removed_jobs = 0
-    orphans: list[Path] = []
-    for number, files in groups.items():
-        job = jobs.get(number)
-        owned = [path for path in files if job is not None and belongs_to(path, job.stored_path)]
-        orphans.extend(path for path in files if path not in owned and older_than([path], cutoff))
-        if job is None or not owned or job.status not in ENDED + WAITING or not older_than(owned, cutoff):
-            continue
-        if _busy(job, owned):
-            continue
-        import_files_remove(job=job, files=owned, retention_days=days, by=SWEEP)
-        removed_jobs += 1
-    if orphans:
-        import_orphans_remove(files=orphans, retention_days=days, by=SWEEP)
-    return {"registry imports": removed_jobs, "registry stray files": len(orphans)}
+    jobs, strays = sweep_folder(
+        folder=folder(),
+        job_model=ImportJob,
+        removable=ENDED + WAITING,
+        busy=_busy,
+        remove_job_files=import_files_remove,
+        remove_strays=import_orphans_remove,
+        days=days,
+        now=now,
+    )
+    return {"registry imports": jobs, "registry stray files": strays}
