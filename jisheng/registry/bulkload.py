@@ -7,6 +7,7 @@ event); every other write goes through services or the import writer.
 from __future__ import annotations
 
 import datetime
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -89,13 +90,19 @@ def insert_rows(model: type[models.Model], rows: Sequence[Sequence[Any]]) -> Non
             # Many rows per statement rather than executemany: as fast alone, and SQLite then works
             # through a whole chunk with the interpreter lock released, instead of handing it back
             # and forth once a row with the import's checking thread.
+            # The statement is written with SQLite's own "?" and handed to the driver's cursor
+            # directly: Django's cursor rewrites every "%s" with a regular expression first, which
+            # for 30,000 placeholders a statement cost about 1 s of interpreter time per 100,000 rows.
             per_statement = max(1, SQLITE_MAX_PARAMETERS // len(columns))
-            one_row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+            one_row = "(" + ", ".join(["?"] * len(columns)) + ")"
             head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+            driver_cursor = cursor.cursor
             for start in range(0, len(rows), per_statement):
                 chunk = rows[start : start + per_statement]
-                cursor.execute(
-                    head + ", ".join([one_row] * len(chunk)), [value for row in chunk for value in row]
+                sqlite3.Cursor.execute(
+                    driver_cursor,
+                    head + ", ".join([one_row] * len(chunk)),
+                    [value for row in chunk for value in row],
                 )
 
 

@@ -98,6 +98,35 @@ def sealed(field: Any, value: str) -> str:
     return str(field.get_prep_value(value)) if value else ""
 
 
+PREPARED = "_prepared"  # key of what prepare_person adds to an accepted row
+
+
+def prepare_person(row: dict[str, Any]) -> None:
+    """Seal and derive, ahead of writing, what a new person's row needs from its cells alone: the
+    sealed ID number (also what the look-up of existing persons compares), its last four's index,
+    the sealed phone and the name's search columns. The engine calls it in the checking thread, so
+    this pure computation runs beside the inserts instead of before them."""
+    number = row.get("id_number", "")
+    row[PREPARED] = (
+        sealed(Person._meta.get_field("id_number"), number),
+        id_tail_index(number[-4:]) if number else "",
+        sealed(Person._meta.get_field("phone"), row.get("phone", "")),
+        search_columns(row.get("name", "")),
+    )
+
+
+def prepared(
+    row: dict[str, Any],
+) -> tuple[str, str, str, tuple[str, str, str | None, str | None, str | None]]:
+    """What prepare_person added to the row, computed now if it was not (a caller without the engine)."""
+    if PREPARED not in row:
+        prepare_person(row)
+    return row[PREPARED]  # type: ignore[no-any-return]
+
+
+PREPARERS = {"persons": prepare_person}
+
+
 def write_persons(plan: Plan) -> None:
     created_households = _ensure_households(plan.households)
     needed = {row["household_number"] for row in plan.creates if row.get("household_number")}
@@ -109,24 +138,22 @@ def write_persons(plan: Plan) -> None:
     # Rows go in through the driver, not Model(): building 100,000 model instances and compiling
     # their INSERT costs more than parsing and checking the file.
     stamp = connection.ops.adapt_datetimefield_value(timezone.now())
-    # The sealed columns are sealed here, as the model field would (SM4, deterministic).
-    id_number, phone = Person._meta.get_field("id_number"), Person._meta.get_field("phone")
+    # The sealed columns were sealed by prepare_person, as the model field would (SM4).
     first_id = reserve_ids(Person, len(plan.creates))
     person_rows = []
     residence_rows = []
     first_period = reserve_ids(ResidencePeriod, len(plan.creates))
     for offset, row in enumerate(plan.creates):
         pk = first_id + offset
-        pinyin, initials, alt_pinyin, alt_initials, simplified_key = search_columns(row["name"])
-        number = row["id_number"]
-        id_tail = id_tail_index(number[-4:]) if number else ""
+        sealed_id, id_tail, sealed_phone, search = prepared(row)
+        pinyin, initials, alt_pinyin, alt_initials, simplified_key = search
         village = row["residence_area_id"]
         household = household_ids[row["household_number"]] if row.get("household_number") else None
         person_rows.append(
             (
-                pk, row["name"], pinyin, initials, alt_pinyin, alt_initials, id_tail, sealed(id_number, number), row["sex"],
+                pk, row["name"], pinyin, initials, alt_pinyin, alt_initials, id_tail, sealed_id, row["sex"],
                 row["birth_date"].isoformat(), row.get("ethnicity") or "01", row.get("marital_status") or MaritalStatus.UNSTATED,
-                sealed(phone, row.get("phone", "")), row.get("hukou_type", ""), village, village, row.get("address", ""),
+                sealed_phone, row.get("hukou_type", ""), village, village, row.get("address", ""),
                 household, row.get("relation_to_head", ""), row.get("status") or PersonStatus.ALIVE,
                 None, None, None, stamp, stamp, simplified_key,
             )

@@ -124,7 +124,8 @@ def run_import(
     commit_every = WRITE_ROWS if connection.vendor == "sqlite" and not all_or_nothing else None
     try:
         with roomy_page_cache(), _Parts(audit, commit_every) as parts:
-            for batch in checked_batches(table.rows, row_checker(kind, mapping), BATCH_SIZE):
+            prepare = import_writer.PREPARERS.get(kind)
+            for batch in checked_batches(table.rows, row_checker(kind, mapping), BATCH_SIZE, prepare):
                 errors_before = len(result.errors)
                 ctx.cells = dict(table.rows[batch.start : batch.start + batch.size])
                 for number, problems in batch.refused:

@@ -30,11 +30,17 @@ _DONE = object()
 
 
 def checked_batches(
-    rows: list[tuple[int, list[Any]]], check: Callable[[list[Any]], dict[str, Any]], batch_size: int
+    rows: list[tuple[int, list[Any]]],
+    check: Callable[[list[Any]], dict[str, Any]],
+    batch_size: int,
+    prepare: Callable[[dict[str, Any]], None] | None = None,
 ) -> Iterator[CheckedBatch]:
     """Yield the rows in checked batches, in order; the checking runs ahead in a daemon thread.
 
-    Refusals are worded in the caller's language. An exception in the thread is raised here.
+    ``prepare``, when given, runs in the same thread on each accepted row: the work of writing that
+    needs no database (sealing an ID number, its index, a name's readings), moved off the thread
+    that waits for the database. Refusals are worded in the caller's language. An exception in the
+    thread is raised here.
     """
     results: queue.SimpleQueue[Any] = queue.SimpleQueue()
     language = translation.get_language()
@@ -49,9 +55,13 @@ def checked_batches(
                     batch = CheckedBatch(start=start, size=min(batch_size, len(rows) - start))
                     for number, cells in rows[start : start + batch_size]:
                         try:
-                            batch.accepted.append((number, check(cells)))
+                            clean = check(cells)
                         except RowProblems as problems:
                             batch.refused.append((number, problems))
+                            continue
+                        if prepare is not None:
+                            prepare(clean)
+                        batch.accepted.append((number, clean))
                     results.put(batch)
             results.put(_DONE)
         except BaseException as error:  # handed to the consumer, which raises it

@@ -242,3 +242,26 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_in_chinese_without_a_traceb
     with translation.override("zh-hans"), pytest.raises(CommandError, match="另存为 .xlsx"):
         call_command("import", "persons", str(path), stdout=io.StringIO())
     assert not Person.objects.exists()
+
+
+def test_persons_already_registered_are_found_when_a_batch_is_looked_up_in_several_queries(
+    tmp_path, areas, monkeypatch
+):
+    from jisheng.registry.imports import resolve
+
+    monkeypatch.setattr(resolve, "LOOKUP_ROWS", 3)  # a batch of 10 looked up 3, 3, 3 and 1 at a time
+    village = areas["village_a"].code
+    lines = ["姓名,身份证号,村代码,联系电话"]
+    for day in range(1, 11):
+        lines.append(f"陈明,{make_id(datetime.date(1981, 2, day), '2')},{village},1380000{day:04d}")
+    path = tmp_path / "ten.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert run_import(path=path, kind="persons", by=SETUP).created == 10
+    again = run_import(path=path, kind="persons", by=SETUP)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 10)
+    lines[-1] = lines[-1].replace("陈明", "陈敏")  # the last row's person, renamed
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    renamed = run_import(path=path, kind="persons", by=SETUP)
+    assert (renamed.created, renamed.updated, renamed.unchanged) == (0, 1, 9)
+    assert Person.objects.count() == 10 and Person.objects.filter(name="陈敏").count() == 1
+    assert Person.objects.get(name="陈敏").phone == "13800000010"
