@@ -20,7 +20,11 @@ Scenario::
 Closed loop (``pacing`` null): every user sends its next request as soon as the last is answered, which
 finds the throughput. Open loop (``pacing`` p with ``users`` u): each user starts a request every p
 seconds whatever the last took (locust's constant_pacing), an offered rate of u/p requests a second as
-long as answers take less than p; the driver reports the rate it achieved next to the offered one.
+long as answers take less than p; the driver reports the rate it achieved next to the offered one. Each
+user first waits its own phase within one pacing period (``start_offset``), so the requests arrive spread
+over the period: locust starts users in batches of ``floor(spawn rate)`` once a second, and without the
+phases a batch's users would all ask at the same instant, every period (100 requests at once each second
+at 100 requests/s offered), and the run would measure the queue of that burst, not the offered rate.
 Each user's choices come from ``random.Random(seed * 100_003 + its number)``: the same scenario and seed
 make the same sequence of requests.
 """
@@ -41,6 +45,8 @@ monkey.patch_all()
 import gevent  # noqa: E402
 from locust import FastHttpUser, constant, constant_pacing, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
+
+from jisheng.core.loadbench.pacing import start_offset  # noqa: E402
 
 PERCENTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
 
@@ -77,6 +83,8 @@ def _user_class(scenario: dict[str, Any]) -> type[FastHttpUser]:
             self.number = next(numbers)
             self.rng = random.Random(seed * 100_003 + self.number)
             self.steps_taken: dict[str, int] = {}
+            if pacing:
+                gevent.sleep(start_offset(self.number, pacing))
 
         @task
         def one(self) -> None:
@@ -138,7 +146,8 @@ def run(scenario: dict[str, Any]) -> dict[str, Any]:
     pacing = scenario.get("pacing")
     spawn_rate = users / pacing if pacing else users
     runner.start(users, spawn_rate=spawn_rate)
-    gevent.sleep(users / spawn_rate + warmup)
+    # The warm-up covers one pacing period at least, so every user has asked once before figures count.
+    gevent.sleep(users / spawn_rate + max(warmup, pacing or 0))
     env.stats.reset_all()
     started = time.monotonic()
     gevent.sleep(seconds)
