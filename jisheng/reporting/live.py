@@ -221,22 +221,31 @@ class SharedFigures:
     def _fresh(entry: Any, stamp: Stamp, now: float) -> bool:
         return entry is not None and entry[0] == stamp and now - entry[1] < TTL_SECONDS
 
-    def get(self, key: tuple[Any, ...], compute_value: Callable[[], Any]) -> Any:
-        name = self.name(key)
-        stamp = self.stamp()
+    def _lookup(self, name: str, stamp: Stamp) -> tuple[bool, Any, Any]:
+        """(found, value, entry): the value kept under ``name`` if it may be shown — this process's
+        copy, else the shared entry while fresh, else the shared entry of an older stamp computed
+        within ``refresh_seconds()`` —, and the shared entry read (None if none was, or none is)."""
         now = _now()
         with self._lock:
             local = self._local.get(name)
         if local is not None and local[0] == stamp and local[1] > now:
-            return local[2]
+            return True, local[2], None
         entry = self.cache.get(name)
         if self._fresh(entry, stamp, now):
-            return self._keep(name, entry)
+            return True, self._keep(name, entry), entry
         if entry is not None and now - entry[1] < refresh_seconds():
             # Changed since, but computed moments ago: while the hall and the portal write all day
             # (every case step is a counted change), recomputing at each view would have the
             # dashboard compute the county without pause; figures at most this old are "now".
-            return self._older(entry)
+            return True, self._older(entry), entry
+        return False, None, entry
+
+    def get(self, key: tuple[Any, ...], compute_value: Callable[[], Any]) -> Any:
+        name = self.name(key)
+        stamp = self.stamp()
+        found, value, entry = self._lookup(name, stamp)
+        if found:
+            return value
         give_up = time.monotonic() + LOCK_SECONDS
         while True:
             with self._locked(name) as held:
@@ -276,16 +285,9 @@ class SharedFigures:
         A page drawn from figures of an older stamp keeps their age and is never current."""
         name = self.name(key)
         stamp = self.stamp()
-        now = _now()
-        with self._lock:
-            local = self._local.get(name)
-        if local is not None and local[0] == stamp and local[1] > now:
-            return local[2]
-        entry = self.cache.get(name)
-        if self._fresh(entry, stamp, now):
-            return self._keep(name, entry)
-        if entry is not None and now - entry[1] < refresh_seconds():
-            return self._older(entry)
+        found, value, _entry = self._lookup(name, stamp)
+        if found:
+            return value
         started = _now()
         used: list[float] = []
         token = _older_used.set(used)
