@@ -5,11 +5,12 @@ the columns, the warnings, the refused rows, its progress) are removed once the 
 ``jisheng uploads-sweep`` (run daily by the scheduler) calls the sweep each app declares on its
 AppConfig as ``upload_sweeps = ["dotted.path.to.sweep"]``: ``sweep(*, days, now) -> {what: count}``.
 Each app removes its own jobs' files through its audited services; the walk is this module's
-``sweep_folder``: the folder's files grouped by the job number their names begin with
+``expired``: the folder's files grouped by the job number their names begin with
 (``files_by_job``), the jobs looked up 500 at a time, each job's own files (its upload and what was
 kept beside it) told from strays; a job's files go when it has ended, they were last touched before the
 cutoff and nothing of it is queued or running; strays (left by a crash, or naming no job) go once older
-than the period. An app's sweep declares its job model, ended statuses, folder and two services.
+than the period. An app's sweep declares its job model, ended statuses and folder, and removes what
+the walk found through its two audited services.
 """
 
 from __future__ import annotations
@@ -18,15 +19,16 @@ import datetime
 import os
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Model
 from django.utils import timezone
 
 from jisheng.core import jobs as jobs_queue
-from jisheng.core.actor import Actor, System
+from jisheng.core.actor import System
 
 DEFAULT_DAYS = 30
 SWEEP = System(job="upload retention")  # the actor of every removal the sweeps make
@@ -109,30 +111,28 @@ def queued_or_running(task_id: str) -> bool:
     return jobs_queue.status_of(task_id) in (jobs_queue.READY, jobs_queue.RUNNING)
 
 
-class _RemoveJobFiles(Protocol):
-    def __call__(self, *, job: Any, files: list[Path], retention_days: int, by: Actor) -> object: ...
+@dataclass(frozen=True, slots=True)
+class Expired:
+    """What a sweep removes: each job's own files (``jobs``, (job, files) pairs) and the strays."""
+
+    jobs: list[tuple[Any, list[Path]]] = field(default_factory=list)
+    strays: list[Path] = field(default_factory=list)
 
 
-class _RemoveStrays(Protocol):
-    def __call__(self, *, files: list[Path], retention_days: int, by: Actor) -> object: ...
-
-
-def sweep_folder(
+def expired(
     *,
     folder: Path,
     job_model: type[Model],
     removable: Collection[str],
     busy: Callable[[Any, list[Path]], bool],
-    remove_job_files: _RemoveJobFiles,
-    remove_strays: _RemoveStrays,
     days: int,
     now: datetime.datetime,
-) -> tuple[int, int]:
-    """Walk ``folder``: the files of each job of ``job_model`` whose status is in ``removable``, last
-    touched more than ``days`` before ``now`` and not ``busy(job, its files)``, go through
-    ``remove_job_files`` (one call a job); files no job owns and older than that go together through
-    ``remove_strays``. Both services are called with ``by=SWEEP``. Returns (jobs whose files went,
-    stray files removed)."""
+) -> Expired:
+    """The walk every sweep makes of ``folder``: the files of each job of ``job_model`` whose status is
+    in ``removable``, last touched more than ``days`` before ``now`` and not ``busy(job, its files)``;
+    and the files no job owns that are older than that. The app's sweep then removes them through its
+    own audited services (called by name, never handed here: they open transactions of their own),
+    one call a job and one for all the strays, ``by=SWEEP``."""
     cutoff = cutoff_of(days, now)
     groups = files_by_job(folder)
     numbers = [int(number) for number in groups if number != NO_JOB]
@@ -140,18 +140,14 @@ def sweep_folder(
     for start in range(0, len(numbers), LOOKUP_CHUNK):
         chunk = numbers[start : start + LOOKUP_CHUNK]
         jobs.update((str(job.pk), job) for job in job_model._default_manager.filter(pk__in=chunk))
-    removed_jobs = 0
-    strays: list[Path] = []
+    found = Expired()
     for number, files in groups.items():
         job = jobs.get(number)
         owned = [path for path in files if job is not None and belongs_to(path, job.stored_path)]
-        strays.extend(path for path in files if path not in owned and older_than([path], cutoff))
+        found.strays.extend(path for path in files if path not in owned and older_than([path], cutoff))
         if job is None or not owned or job.status not in removable or not older_than(owned, cutoff):
             continue
         if busy(job, owned):
             continue
-        remove_job_files(job=job, files=owned, retention_days=days, by=SWEEP)
-        removed_jobs += 1
-    if strays:
-        remove_strays(files=strays, retention_days=days, by=SWEEP)
-    return removed_jobs, len(strays)
+        found.jobs.append((job, owned))
+    return found

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from jisheng.core.upload_retention import queued_or_running, sweep_folder
+from jisheng.core.upload_retention import SWEEP, expired, queued_or_running
 
 from .models import MoveImport
 from .services.imports import move_import_files_remove, move_import_orphans_remove
@@ -23,14 +23,16 @@ def folder() -> Path:
 
 
 def sweep(*, days: int, now: datetime.datetime) -> dict[str, int]:
-    jobs, strays = sweep_folder(
+    found = expired(
         folder=folder(),
         job_model=MoveImport,
         removable=ENDED,
         busy=lambda job, _files: queued_or_running(job.task_id),
-        remove_job_files=move_import_files_remove,
-        remove_strays=move_import_orphans_remove,
         days=days,
         now=now,
     )
-    return {"moves imports": jobs, "moves stray files": strays}
+    for job, files in found.jobs:
+        move_import_files_remove(job=job, files=files, retention_days=days, by=SWEEP)
+    if found.strays:
+        move_import_orphans_remove(files=found.strays, retention_days=days, by=SWEEP)
+    return {"moves imports": len(found.jobs), "moves stray files": len(found.strays)}

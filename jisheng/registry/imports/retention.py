@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from jisheng.core.upload_retention import queued_or_running, sweep_folder
+from jisheng.core.upload_retention import SWEEP, expired, queued_or_running
 
 from ..models import ImportJob
 from ..services.import_jobs import import_files_remove, import_orphans_remove
@@ -46,14 +46,11 @@ def _busy(job: ImportJob, files: list[Path]) -> bool:
 
 
 def sweep(*, days: int, now: datetime.datetime) -> dict[str, int]:
-    jobs, strays = sweep_folder(
-        folder=folder(),
-        job_model=ImportJob,
-        removable=ENDED + WAITING,
-        busy=_busy,
-        remove_job_files=import_files_remove,
-        remove_strays=import_orphans_remove,
-        days=days,
-        now=now,
+    found = expired(
+        folder=folder(), job_model=ImportJob, removable=ENDED + WAITING, busy=_busy, days=days, now=now
     )
-    return {"registry imports": jobs, "registry stray files": strays}
+    for job, files in found.jobs:
+        import_files_remove(job=job, files=files, retention_days=days, by=SWEEP)
+    if found.strays:
+        import_orphans_remove(files=found.strays, retention_days=days, by=SWEEP)
+    return {"registry imports": len(found.jobs), "registry stray files": len(found.strays)}
