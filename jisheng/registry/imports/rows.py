@@ -6,12 +6,15 @@ its column. Only checks that need no database live here; the engine resolves ref
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jisheng.core.text import InputError, parse_whole_number
+from jisheng.core.text import InputError, check_id_number, parse_whole_number
 
 from ..codes import ContraceptiveMethod, HukouType, MaritalStatus, PersonStatus, Relation, Sex
 from ..ethnicities import table as ethnicity_table
@@ -21,7 +24,6 @@ from ..validation import (
     clean_text,
     id_warnings,
     identity_from_id,
-    normalize_id_number,
     normalize_name,
     normalize_phone,
     parse_date,
@@ -173,6 +175,20 @@ def parse_yes_no(value: Any) -> bool:
     raise Refusal("", _("must be 是 or 否"), value)
 
 
+def id_number_on(value: Any, *, today: datetime.date | None = None) -> str:
+    """``normalize_id_number`` with the day the birth dates are checked against given, so that a file
+    looks the day up once and not once an ID (the look-up of the local day was a quarter of the
+    time spent checking an ID number)."""
+    try:
+        return check_id_number(value, today=today).number
+    except InputError as error:
+        raise Refusal("id_number", error.reason, error.value) from None
+
+
+def optional_id_number_on(value: Any, *, today: datetime.date | None = None) -> str:
+    return id_number_on(value, today=today) if clean_text(value) else ""
+
+
 def _required(value: Any) -> Any:
     if clean_text(value) == "":
         raise Refusal("", _("is required"), value)
@@ -182,7 +198,7 @@ def _required(value: Any) -> Any:
 PARSERS: dict[str, dict[str, Callable[[Any], Any]]] = {
     "persons": {
         "name": normalize_name,
-        "id_number": normalize_id_number,
+        "id_number": id_number_on,
         "sex": parse_sex,
         "birth_date": lambda v: parse_date(v, field="birth_date", required=False),
         "ethnicity": parse_ethnicity,
@@ -202,18 +218,18 @@ PARSERS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "hukou_type": parse_hukou,
     },
     "marriages": {
-        "husband_id": normalize_id_number,
-        "wife_id": normalize_id_number,
+        "husband_id": id_number_on,
+        "wife_id": id_number_on,
         "date": parse_date,
         "kind": parse_marriage_kind,
         "certificate_number": clean_text,
         "divorce_date": lambda v: parse_date(v, required=False),
     },
     "births": {
-        "mother_id": normalize_id_number,
-        "father_id": lambda v: normalize_id_number(v) if clean_text(v) else "",
+        "mother_id": id_number_on,
+        "father_id": optional_id_number_on,
         "child_name": normalize_name,
-        "child_id": lambda v: normalize_id_number(v) if clean_text(v) else "",
+        "child_id": optional_id_number_on,
         "date": parse_date,
         "birth_order": lambda v: parse_int(v, low=1, high=20),
         "sex": lambda v: parse_sex(v, required=True),
@@ -222,7 +238,7 @@ PARSERS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "place": clean_text,
     },
     "contraception": {
-        "id_number": normalize_id_number,
+        "id_number": id_number_on,
         "method": lambda v: parse_method(_required(v)),
         "start_date": parse_date,
         "end_date": lambda v: parse_date(v, required=False),
@@ -274,6 +290,10 @@ ROW_CHECKS: dict[str, Callable[[dict[str, Any]], list[tuple[str, Any, str]]]] = 
 REMEMBERED_VALUES = 50_000  # per column of one file
 
 
+def _on(parse: Callable[..., Any], today: datetime.date) -> Callable[[Any], Any]:
+    return partial(parse, today=today) if parse in (id_number_on, optional_id_number_on) else parse
+
+
 def row_checker(kind: str, mapping: dict[str, int]) -> Callable[[list[Any]], dict[str, Any]]:
     """A function cleaning the mapped cells of one row, or raising RowProblems listing each bad cell.
 
@@ -282,8 +302,9 @@ def row_checker(kind: str, mapping: dict[str, int]) -> Callable[[list[Any]], dic
     at 100,000 rows this halves the time spent checking. Only text is remembered (1, 1.0 and True
     are equal as keys but not as cells), only values that parsed, and only up to a bound.
     """
+    today = timezone.localdate()  # the file's day, for the ID numbers' dates of birth
     fields: list[tuple[str, int, Any, dict[Any, Any]]] = [
-        (key, index, PARSERS[kind][key], {}) for key, index in mapping.items()
+        (key, index, _on(PARSERS[kind][key], today), {}) for key, index in mapping.items()
     ]
     row_check = ROW_CHECKS.get(kind)
 
