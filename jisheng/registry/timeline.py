@@ -131,12 +131,19 @@ def rows(queryset: QuerySet[Any], kind: str, **fields: str) -> QuerySet[Any]:
     return queryset.order_by().annotate(**columns).values(*COLUMNS)
 
 
+def _union(querysets: Sequence[QuerySet[Any]]) -> QuerySet[Any] | None:
+    """The querysets as one ``UNION ALL`` (None for none)."""
+    if not querysets:
+        return None
+    first, *rest = querysets
+    return first.union(*rest, all=True) if rest else first
+
+
 def read(querysets: Sequence[QuerySet[Any]]) -> list[Row]:
     """The rows of every queryset, in one statement (none when there is nothing to read)."""
-    if not querysets:
+    combined = _union(querysets)
+    if combined is None:
         return []
-    first, *rest = querysets
-    combined = first.union(*rest, all=True) if rest else first
     return [Row(*(values[column] for column in COLUMNS)) for values in combined]
 
 
@@ -156,17 +163,12 @@ def read_kept(gather: Callable[[Any], Sequence[QuerySet[Any]]], person: Any, use
     from jisheng.areas.scoping import user_prefix
 
     model = type(person)
-
-    def combined(key: int) -> QuerySet[Any] | None:
-        querysets = gather(model(pk=key))
-        if not querysets:
-            return None
-        first, *rest = querysets
-        return first.union(*rest, all=True) if rest else first
-
     held = frozenset(capability for capability in Capability if permissions.holds(user, capability))
     statement = _statements.statement(
-        (user_prefix(user), held), combined, using=model.objects.db, placeholder=SENTINEL
+        (user_prefix(user), held),
+        lambda key: _union(gather(model(pk=key))),
+        using=model.objects.db,
+        placeholder=SENTINEL,
     )
     return [Row(*values) for values in statement.rows(person.pk, convert=True)]
 
