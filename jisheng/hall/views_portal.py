@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,7 +21,7 @@ from jisheng.core.text import normalize_code, normalize_text
 from jisheng.core.uploads import MB, limit_uploads, nothing_submitted, upload_refusal
 from jisheng.registry.validation import mask_id
 
-from . import queries, services
+from . import portal_kept, queries, services
 from .models import Application, RatingLevel, ServiceItem
 from .pdfs import notice_pdf, receipt_pdf
 
@@ -67,7 +68,11 @@ def _remember(request: HttpRequest, number: str) -> None:
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "hall/portal/index.html", {"items": queries.effective_items()})
+    body = portal_kept.body(
+        "index",
+        lambda: render_to_string("hall/portal/index_body.html", {"items": queries.effective_items()}),
+    )
+    return render(request, "hall/portal/index.html", {"body": body})
 
 
 def questions(request: HttpRequest) -> HttpResponse:

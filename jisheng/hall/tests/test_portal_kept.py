@@ -1,0 +1,91 @@
+"""The portal's home is the same for every visitor in one language on one day: its body is drawn once and
+kept until the catalogue changes, and the frame around it (CSRF token, session, the staff menu) is
+drawn for each visitor (issue 17)."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.middleware.csrf import _unmask_cipher_token
+from django.test import Client
+from django.utils import timezone
+
+from jisheng.hall import portal_kept, queries
+from jisheng.hall.services import catalogue_item_update
+from tests.factories import SETUP
+
+
+@pytest.fixture(autouse=True)
+def nothing_kept() -> Any:
+    portal_kept.clear()
+    yield
+    portal_kept.clear()
+
+
+def _token(page: str) -> str:
+    match = re.search(r'"X-CSRFToken": "([^"]+)"', page)
+    assert match is not None
+    return match.group(1)
+
+
+def _body(page: str) -> str:
+    return page.split('<main class="content">', 1)[1].split("</main>", 1)[0]
+
+
+def test_a_kept_portal_page_never_carries_another_visitors_csrf_token_or_session(
+    catalogue: Any, areas: Any, make_user: Any, client_for: Any
+) -> None:
+    first, second = Client(), Client()
+    pages = []
+    for visitor in (first, second, first):
+        response = visitor.get("/portal/")
+        assert response.status_code == 200
+        pages.append(response.content.decode())
+    secrets = [_unmask_cipher_token(_token(page)) for page in pages]
+    assert secrets[0] == first.cookies["csrftoken"].value == secrets[2]
+    assert secrets[1] == second.cookies["csrftoken"].value != secrets[0]
+    assert _body(pages[0]) == _body(pages[1]) == _body(pages[2])
+    clerk = make_user(areas["township_a"], "counter_clerk", full_name="李柜员")
+    staff_page = client_for(clerk).get("/portal/").content.decode()
+    assert "李柜员" in staff_page and _body(staff_page) == _body(pages[0])
+    after = Client().get("/portal/").content.decode()
+    assert "李柜员" not in after and 'id="staff-sign-in"' in after
+
+
+def test_the_portal_home_is_drawn_once_and_then_kept(catalogue: Any, monkeypatch: Any) -> None:
+    drawn = []
+    items = queries.effective_items
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        drawn.append(1)
+        return items(*args, **kwargs)
+
+    monkeypatch.setattr(queries, "effective_items", counted)
+    client = Client()
+    pages = [client.get("/portal/").content.decode() for _view in range(3)]
+    assert len(drawn) == 1 and _body(pages[0]) == _body(pages[2])
+
+
+def test_a_catalogue_edit_shows_on_the_portal_home_at_the_next_view(catalogue: Any) -> None:
+    client = Client()
+    item = catalogue["birth-registration"]
+    before = client.get("/portal/").content.decode()
+    assert item.name in before
+    catalogue_item_update(
+        item=item, changes={"effective_to": timezone.localdate() - datetime.timedelta(days=1)}, by=SETUP
+    )
+    after = client.get("/portal/").content.decode()
+    assert f"<h2>{item.name}</h2>" in before and f"<h2>{item.name}</h2>" not in after
+
+
+def test_each_language_gets_its_own_kept_portal_home(catalogue: Any) -> None:
+    chinese = Client().get("/portal/").content.decode()
+    english = Client()
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = english.get("/portal/").content.decode()
+    assert "网上便民服务大厅" in _body(chinese) and "网上便民服务大厅" not in _body(page)
+    assert "Service hall online" in _body(page) and "Service hall online" not in _body(chinese)
