@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from jisheng.areas.models import Area
@@ -152,7 +153,7 @@ def _first_time(ctx: Context, result: ImportResult, number: int, key: Any, colum
     return True
 
 
-LOOKUP_ROWS = 1000  # ID numbers looked up in one query
+LOOKUP_ROWS = 5000  # ID numbers looked up in one query
 
 PERSON_COMPARED = (
     "name",
@@ -166,29 +167,44 @@ PERSON_COMPARED = (
 )
 
 
+def _registered(sealed_ids: list[str]) -> list[dict[str, Any]]:
+    """The live persons holding these (sealed) ID numbers, in any county.
+
+    On PostgreSQL the planner, expecting thousands of rows, reads every row of every county's
+    partition rather than probing each partition's ID index thousands of times; the probes are
+    three times faster (measured: 5,000 numbers against a county of 100,000, 150 against 50 ms,
+    and against six counties of 100,000, 810 against 300 ms). Sequential scans are turned off for
+    this one query, inside a savepoint that puts the setting back."""
+    query = Person.objects.filter(id_number__any_of=sealed_ids, merged_into__isnull=True).values(
+        # household_id, not household__number: the join made PostgreSQL hash the whole household
+        # table for every batch.
+        "pk",
+        "id_number",
+        "residence_area_id",
+        "household_id",
+        *PERSON_COMPARED,
+    )
+    if connection.vendor != "postgresql":
+        return list(query)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
+        previous = cursor.fetchone()[0]
+        found = list(query)
+        cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [previous])
+    return found
+
+
 def resolve_persons(
     ctx: Context, checked: list[tuple[int, dict[str, Any]]], result: ImportResult
 ) -> import_writer.Plan:
     plan = import_writer.Plan(kind="persons")
     # The numbers as their column stores them, sealed by the checking thread (the field passes a
-    # sealed value through), looked up LOOKUP_ROWS at a time: with 5,000 at once PostgreSQL's planner
-    # read every row of the county's partition instead of its ID index (three times slower at
-    # 100,000 persons, and worse the larger the county).
+    # sealed value through).
     ids = [import_writer.prepared(row)[0] for _n, row in checked]
     existing = {
         row["id_number"]: row
         for start in range(0, len(ids), LOOKUP_ROWS)
-        for row in Person.objects.filter(
-            id_number__any_of=ids[start : start + LOOKUP_ROWS], merged_into__isnull=True
-        ).values(
-            # household_id, not household__number: the join made PostgreSQL hash the whole
-            # household table for every batch.
-            "pk",
-            "id_number",
-            "residence_area_id",
-            "household_id",
-            *PERSON_COMPARED,
-        )
+        for row in _registered(ids[start : start + LOOKUP_ROWS])
     }
     households = {
         h.number: h

@@ -265,3 +265,14 @@ def test_persons_already_registered_are_found_when_a_batch_is_looked_up_in_sever
     assert (renamed.created, renamed.updated, renamed.unchanged) == (0, 1, 9)
     assert Person.objects.count() == 10 and Person.objects.filter(name="陈敏").count() == 1
     assert Person.objects.get(name="陈敏").phone == "13800000010"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner setting")
+def test_the_look_up_of_registered_persons_leaves_the_planners_settings_as_they_were(messy_xlsx, areas):
+    from django.db import transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        result = run_import(path=messy_xlsx, kind="persons", by=SETUP, dry_run=True)
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"
+    assert result.accepted == 4
