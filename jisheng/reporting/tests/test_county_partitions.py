@@ -122,3 +122,27 @@ def test_a_birth_whose_child_was_merged_away_is_not_counted_and_one_without_a_ch
     survivor = make_person(area=month["elsewhere"]["village"], name="李二", sex="2", birth=child.birth_date)
     Person.objects.filter(pk=child.pk).update(merged_into=survivor)
     assert figure(births, "411723") == 1 == single_query_figure(births, "411723")
+
+
+@pytest.mark.parametrize("prefix", ["41", "411723"])
+def test_a_months_deaths_are_read_from_the_index_of_the_dead_not_from_every_person(areas, make_user, prefix):
+    """A period's deaths are a few among millions of persons. On a tiny test database PostgreSQL's
+    cheapest plan is a sequential scan whatever the indexes, so it is priced out there: the plan then
+    shows whether the count's own conditions let the partial index of the dead (death_date IS NOT NULL)
+    serve it at all. SQLite, without statistics, must choose it by itself."""
+    month_of_two_counties(areas, make_user)
+    statements = queries_of(MEASURES["deaths"], prefix)
+    assert statements
+    with connection.cursor() as cursor:
+        for sql in statements:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET LOCAL enable_seqscan = off")
+                cursor.execute("SET LOCAL enable_indexscan = off")
+                cursor.execute(f"EXPLAIN {sql}")
+            else:
+                cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+            assert "registry_person_died" in plan or "death_date_idx" in plan, plan
+            assert (
+                "Seq Scan on registry_person" not in plan and "SCAN registry_person\n" not in plan + "\n"
+            ), plan
