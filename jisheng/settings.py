@@ -108,10 +108,12 @@ MIDDLEWARE = [
     "jisheng.core.language.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, carrying sessions of Django's own backend over to the staff backend that replaced it.
+    "jisheng.accounts.middleware.StaffAuthenticationMiddleware",
     # Marks a used session for saving when last written a minute ago or more (the 30-minute idle timeout).
     "jisheng.core.middleware.SessionTouchMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's, checking the session's authenticator against the devices read with the user.
+    "jisheng.accounts.middleware.StaffOTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -206,7 +208,8 @@ AUTH_USER_MODEL = "accounts.User"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading each request's user with area, roles and devices in one statement.
+    "jisheng.accounts.backends.StaffBackend",
 ]
 
 PASSWORD_HASHERS = [

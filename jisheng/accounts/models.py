@@ -48,6 +48,9 @@ class User(AbstractUser):
         # Set on each request's user by django-otp's middleware: True once the second factor is proven.
         def is_verified(self) -> bool: ...
 
+        # Set by ``backends.load_staff``: the ids of the user's confirmed authenticators.
+        _confirmed_devices: set[int]
+
     objects = StaffManager()  # type: ignore[misc]
 
     class Meta:

@@ -12,10 +12,10 @@ from jisheng.hall.models import Application
 
 from .conftest import PHONE, upload
 
-# Session, user, roles and area (every staff page); the case with its item, clerks, certificate and
+# Session, then the user with their roles and area in one statement (every staff page); the case with its item, clerks, certificate and
 # office; its files (read once, for the materials and the list); the item's materials; the colleagues
 # a case can be handed to; notices; progress; hand-overs.
-CASE_PAGE_QUERIES = 11
+CASE_PAGE_QUERIES = 9
 
 
 def _case(catalogue: Any, resident: Any, by: Any) -> Application:

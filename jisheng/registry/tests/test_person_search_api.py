@@ -15,8 +15,8 @@ from jisheng.registry.models import Household
 from jisheng.registry.queries import SearchCriteria, person_search
 from tests.factories import make_person
 
-# Session, user, roles and area (every staff request), then the matching persons with their households.
-SEARCH_API_QUERIES = 5
+# Session, the user with their roles and area in one statement (every staff request), then the matching persons with their households.
+SEARCH_API_QUERIES = 3
 
 
 def _people(areas, count: int) -> None:

@@ -17,12 +17,13 @@ from jisheng.reporting import queries
 
 from .helpers import births
 
-# Session, user, second-factor device, roles and area (every county officer's page); the report forms;
+# Session, then the user with their area, roles and second-factor devices in one statement (every
+# county officer's page); the report forms;
 # the areas below; the live figures' stamp; the approved reports of the trend and of the month; the
 # breadcrumb's parent; the villages and the reports of completeness.
-DASHBOARD_QUERIES = 13
-# A view of a kept page: session, user, second-factor device, roles and area, and the stamp.
-KEPT_DASHBOARD_QUERIES = 6
+DASHBOARD_QUERIES = 10
+# A view of a kept page: the session, the user (with area, roles and devices), and the stamp.
+KEPT_DASHBOARD_QUERIES = 3
 
 
 def _queries_of(client, url: str) -> list[str]:
