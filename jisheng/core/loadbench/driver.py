@@ -19,7 +19,7 @@ Scenario::
 
 Closed loop (``pacing`` null): every user sends its next request as soon as the last is answered, which
 finds the throughput. Open loop (``pacing`` p with ``users`` u): each user starts a request every p
-seconds whatever the last took (locust's constant_pacing), an offered rate of u/p requests a second as
+seconds whatever the last took (``pacing.Schedule``), an offered rate of u/p requests a second as
 long as answers take less than p; the driver reports the rate it achieved next to the offered one. Each
 user first waits its own phase within one pacing period (``start_offset``), so the requests arrive spread
 over the period: locust starts users in batches of ``floor(spawn rate)`` once a second, and without the
@@ -43,10 +43,10 @@ from gevent import monkey
 monkey.patch_all()
 
 import gevent  # noqa: E402
-from locust import FastHttpUser, constant, constant_pacing, task  # noqa: E402
+from locust import FastHttpUser, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
 
-from jisheng.core.loadbench.pacing import start_offset  # noqa: E402
+from jisheng.core.loadbench.pacing import Schedule, start_offset  # noqa: E402
 
 PERCENTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
 
@@ -75,7 +75,7 @@ def _user_class(scenario: dict[str, Any]) -> type[FastHttpUser]:
 
     class ScenarioUser(FastHttpUser):
         host = scenario["host"]
-        wait_time = constant_pacing(pacing) if pacing else constant(0)
+        schedule: Schedule | None = None
         network_timeout = float(scenario.get("timeout", 30))
         connection_timeout = float(scenario.get("timeout", 30))
 
@@ -84,7 +84,14 @@ def _user_class(scenario: dict[str, Any]) -> type[FastHttpUser]:
             self.rng = random.Random(seed * 100_003 + self.number)
             self.steps_taken: dict[str, int] = {}
             if pacing:
-                gevent.sleep(start_offset(self.number, pacing))
+                now = time.perf_counter()
+                self.schedule = Schedule(now + start_offset(self.number, pacing), pacing)
+                gevent.sleep(self.schedule.wait_before_first(now))
+
+        def wait_time(self) -> float:
+            if self.schedule is None:
+                return 0.0
+            return self.schedule.wait_after_request(time.perf_counter())
 
         @task
         def one(self) -> None:
