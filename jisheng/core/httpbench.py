@@ -74,7 +74,8 @@ def rows(ctx: BenchContext, load: runner.Load, requests: list[dict[str, Any]]) -
     for row in runner.report(bare, closed, opened, load):
         name = row.pop("measure")
         if name == "http.open_loop":
-            yield measure(name, row["p95_ms"] or 0, "ms (p95)", None, **row)
+            floor = (bare.get("open_loop") or {}).get("p95_ms")
+            yield measure(name, row["p95_ms"] or 0, "ms (p95)", floor, **row)
         else:
             baseline = bare["total"]["throughput"] if name == "http.mix" else None
             yield measure(name, row["throughput"], "req/s", baseline, **row)

@@ -140,6 +140,13 @@ def measure_bare(load: Load, *, log: Callable[[str], None]) -> dict[str, Any]:
         with Server(command, port=port):
             log(f"http: bare Django on port {port}, {load.users} clients for {load.seconds:.0f}s")
             result = drive(_scenario(port, bare_scenario(setup, load), load))
+            if load.open_rate:
+                # The same offered rate on the bare app: the latency floor of this machine and driver.
+                log(
+                    f"http: bare Django at {load.open_rate:.0f} requests/s offered for {load.open_seconds:.0f}s"
+                )
+                opened = drive(_scenario(port, bare_scenario(setup, load), load, open_loop=True))
+                result["open_loop"] = opened["total"]
     finally:
         _bare_command("drop")
     return _collapse(result, "bare.page")
@@ -277,6 +284,7 @@ def report(
                 "measure": "http.open_loop",
                 **opened["total"],
                 "offered_rate": opened.get("offered_rate"),
+                "bare": bare.get("open_loop"),
                 "clients": opened["users"],
                 "seconds": opened["seconds"],
                 "by_name": opened["by_name"],

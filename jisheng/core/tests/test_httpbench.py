@@ -58,7 +58,11 @@ def test_the_http_benchmark_serves_both_targets_and_reports_each(tmp_path, monke
     assert mix["errors"] == 0, mix["error_examples"]
     assert mix["baseline"] == by_measure["http.bare"]["throughput"]
     assert mix["ratio_to_bare"] is not None and set(mix["by_name"]) == {"portal.index", "health"}
-    assert by_measure["http.open_loop"]["offered_rate"] == 4
+    opened = by_measure["http.open_loop"]
+    assert opened["offered_rate"] == 4
+    # The bare app at the same offered rate stands beside it: its p95 is the baseline.
+    assert opened["bare"]["requests"] > 0 and opened["bare"]["errors"] == 0
+    assert opened["baseline"] == opened["bare"]["p95_ms"]
     assert any("bare Django" in line for line in lines)
 
 
