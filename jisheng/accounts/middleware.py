@@ -9,6 +9,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.functional import LazyObject, empty
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.middleware import OTPMiddleware
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -70,6 +71,12 @@ class StaffOTPMiddleware(OTPMiddleware):
         )
 
     def _verify_user_sync(self, request: HttpRequest, user: Any) -> Any:
+        # The user itself, not the authentication middleware's lazy wrapper: ``request.user`` is then
+        # one lazy object deep instead of two (every attribute a page reads went through both).
+        if isinstance(user, LazyObject):
+            if user._wrapped is empty:
+                user._setup()
+            user = user._wrapped
         self._init_user_fields(user)
         if user.is_authenticated:
             persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
