@@ -16,10 +16,12 @@ from typing import Any
 
 from django.apps import apps
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from jisheng.areas.codes import code_range
 from jisheng.areas.models import Area
+from jisheng.core.kept_statements import KeptStatements
 from jisheng.core.text import InputError, normalize_code, normalize_phone, normalize_text, simplified
 
 from . import timeline
@@ -171,6 +173,23 @@ class PersonFile:
     timeline: list[dict[str, Any]]
 
 
+def visible_person(user: Any, pk: int) -> Person | None:
+    """The person with this key if the user may see them (``get_visible_or_404``'s look-up), through
+    a statement kept for the user's area."""
+    from jisheng.areas.scoping import user_prefix
+
+    prefix = user_prefix(user)
+    if prefix is None:
+        return None
+    found = _kept(
+        ("person", prefix),
+        lambda key: Person.objects.visible_to(user).filter(pk=key)[:2],
+        pk,
+        Person.objects.db,
+    )
+    return found[0] if len(found) == 1 else None
+
+
 def person_file(person: Person, user: Any) -> PersonFile:
     """Everything on the person's page (一人一档). ``person`` was already fetched with visible_to.
 
@@ -183,43 +202,68 @@ def person_file(person: Person, user: Any) -> PersonFile:
     they are likely to be in, and in every county only for those not found there.
     """
     members: list[Person] = []
+    using = Person.objects.db
     counties = _counties_lived_in(person)
-    periods = ResidencePeriod.objects.filter(person=person)
-    if counties is not None:
-        periods = periods.filter(county_code__in=sorted(counties))
-    residence = list(periods.order_by("start_date"))
+    known = tuple(sorted(counties)) if counties is not None else None
+    residence = _kept(
+        ("residence", known),
+        lambda key: (
+            ResidencePeriod.objects.filter(person_id=key)
+            if known is None
+            else ResidencePeriod.objects.filter(person_id=key, county_code__in=known)
+        ).order_by("start_date"),
+        person.pk,
+        using,
+    )
     lived_in = sorted(
         {person.county_code} | (counties or set()) | {period.county_code for period in residence}
     )
-    household = _household_of(person, lived_in)
+    where = tuple(lived_in)
+    household = _household_of(person, where, using)
     if household is not None:
         Person.household.field.set_cached_value(person, household)
-        members = list(
-            household.members.filter(county_code__in=sorted({household.county_code, *lived_in}))
-            .filter(merged_into__isnull=True)
-            .order_by("relation_to_head", "birth_date")
+        among = tuple(sorted({household.county_code, *lived_in}))
+        members = _kept(
+            ("members", among),
+            lambda key: (
+                Person.objects.filter(household_id=key, county_code__in=among)
+                .filter(merged_into__isnull=True)
+                .order_by("relation_to_head", "birth_date")
+            ),
+            household.pk,
+            using,
         )
     woman = person.sex == Sex.FEMALE
-    marriages = list(
-        (
-            Marriage.objects.filter(wife=person, county_code__in=lived_in)
+    marriages = _kept(
+        ("marriages", woman, where if woman else None),
+        lambda key: (
+            Marriage.objects.filter(wife_id=key, county_code__in=where)
             if woman
-            else Marriage.objects.filter(Q(husband=person) | Q(wife=person))
-        ).order_by("date")
+            else Marriage.objects.filter(Q(husband_id=key) | Q(wife_id=key))
+        ).order_by("date"),
+        person.pk,
+        using,
     )
     # The births as a parent and the person's own birth, in one statement.
-    own = Q(child=person, county_code__in=lived_in)
-    both = list(
-        (
-            Birth.objects.filter(Q(mother=person) | Q(child=person), county_code__in=lived_in)
+    both = _kept(
+        ("births", woman, where),
+        lambda key: (
+            Birth.objects.filter(Q(mother_id=key) | Q(child_id=key), county_code__in=where)
             if woman
-            else Birth.objects.filter(Q(mother=person) | Q(father=person) | own)
-        ).order_by("date", "birth_order", "pk")
+            else Birth.objects.filter(
+                Q(mother_id=key) | Q(father_id=key) | Q(child_id=key, county_code__in=where)
+            )
+        ).order_by("date", "birth_order", "pk"),
+        person.pk,
+        using,
     )
     births = [b for b in both if person.pk in (b.mother_id, b.father_id)]
     own_birth = min((b for b in both if b.child_id == person.pk), key=lambda b: b.pk, default=None)
-    contraception = list(
-        Contraception.objects.filter(person=person, county_code__in=lived_in).order_by("start_date")
+    contraception = _kept(
+        ("contraception", where),
+        lambda key: Contraception.objects.filter(person_id=key, county_code__in=where).order_by("start_date"),
+        person.pk,
+        using,
     )
     related = _persons_by_pk(
         {pk for m in marriages for pk in (m.husband_id, m.wife_id)}
@@ -272,8 +316,19 @@ def _counties_lived_in(person: Person) -> set[str] | None:
     wanted = {person.pk}
     while wanted:
         seen |= wanted
-        rows = history.objects.filter(Q(id__in=wanted) | Q(merged_into_id__in=wanted)).values_list(
-            "id", "residence_area_id", "status"
+        rows = (
+            _statements.statement(
+                ("history",),
+                lambda key: history.objects.filter(Q(id=_bound(key)) | Q(merged_into_id=key)).values_list(
+                    "id", "residence_area_id", "status"
+                ),
+                using=history.objects.db,
+                placeholder=timeline.SENTINEL,
+            ).rows(next(iter(wanted)))
+            if len(wanted) == 1
+            else history.objects.filter(Q(id__in=wanted) | Q(merged_into_id__in=wanted)).values_list(
+                "id", "residence_area_id", "status"
+            )
         )
         found: set[int] = set()
         for pk, area_code, status in rows:
@@ -300,13 +355,36 @@ def _persons_by_pk(pks: set[int], person: Person, *, likely: set[str]) -> dict[i
     return found
 
 
-def _household_of(person: Person, lived_in: list[str]) -> Household | None:
+def _household_of(person: Person, lived_in: tuple[str, ...], using: str) -> Household | None:
     """The person's household, looked up in the counties the person lived in (their partitions only);
     in every county only when it is not there."""
     if person.household_id is None:
         return None
-    households = Household.objects.filter(pk=person.household_id)
-    return households.filter(county_code__in=lived_in).first() or households.first()
+    found = _kept(
+        ("household", lived_in),
+        lambda key: Household.objects.filter(pk=key, county_code__in=lived_in).order_by("pk")[:1],
+        person.household_id,
+        using,
+    )
+    return found[0] if found else Household.objects.filter(pk=person.household_id).first()
+
+
+# The person file's own look-ups, compiled once and kept (``jisheng.core.kept_statements``): each is
+# the same statement for every person but for the person's (or household's) key, bound in the place of
+# ``timeline.SENTINEL``. The counties a look-up names are part of its kept key (their number changes
+# the statement's text), so the statement still reads those counties' partitions only.
+_statements = KeptStatements(bound=512)
+
+
+def _bound(key: int) -> RawSQL:
+    """``key`` as a plain parameter: PostgreSQL's backend wraps a value compared with a plain integer
+    column (the history's ``id``) in a type of its own, which a kept statement cannot find as its key."""
+    return RawSQL("%s", (key,))
+
+
+def _kept(key: tuple[Any, ...], build: Any, value: int, using: str) -> list[Any]:
+    """``build(value)``'s rows as model instances, through the statement kept for ``key``."""
+    return _statements.instances(key, build, value, using=using, placeholder=timeline.SENTINEL)
 
 
 def _registry_timeline(

@@ -21,7 +21,7 @@ from jisheng.audit.disclosure import clean_reason, disclosure_record
 from .codes import PersonStatus
 from .exports import COLUMNS, EXPORT_PERSONAL_FIELDS, MAX_EXPORT_ROWS, write_persons_xlsx
 from .models import Person
-from .queries import SearchCriteria, person_file, person_search, person_search_queryset
+from .queries import SearchCriteria, person_file, person_search, person_search_queryset, visible_person
 from .services import person_reveal
 from .validation import Refusal
 
@@ -109,8 +109,9 @@ def criteria_filters(criteria: SearchCriteria) -> dict[str, Any]:
 
 @permissions.capability_required(Capability.READ_REGISTRY)
 def person_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    # The file reads the household (in its county's partition) and the residence area itself.
-    person = get_visible_or_404(Person.objects.all(), request.user, pk=pk)
+    # The person is read by a statement kept for the reader's area (one not found is looked up the
+    # usual way, for its 404); the file reads the household and the residence area itself.
+    person = visible_person(request.user, pk) or get_visible_or_404(Person.objects.all(), request.user, pk=pk)
     context = {
         "file": person_file(person, request.user),
         "person": person,
