@@ -37,6 +37,18 @@ def rate_limit_windows_held_still(monkeypatch: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def drawings_kept_by_the_process_forgotten() -> None:
+    """The staff menus and the portal home's body are kept by each process, keyed by what they show;
+    a test's rolled-back rows can reappear under the same keys in the next test, so each starts from
+    none."""
+    from jisheng.core import navigation
+    from jisheng.hall import portal_kept
+
+    navigation.forget_menus()
+    portal_kept.clear()
+
+
+@pytest.fixture(autouse=True)
 def passwords_hashed_quickly(settings: Any) -> None:
     """Argon2 as configured costs about 0.2 s and 100 MB a password; the suite makes thousands of staff
     members. Tests hash with a fast hasher; test_password_storage checks what production uses."""

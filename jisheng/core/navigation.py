@@ -47,6 +47,11 @@ _menus: dict[tuple[Any, ...], list[dict[str, str]]] = {}
 MENUS = 512
 
 
+def forget_menus() -> None:
+    """Empties the kept menus (a test that changes the menu's entries starts from none)."""
+    _menus.clear()
+
+
 def items_for(user: Any) -> list[dict[str, str]]:
     if not fully_signed_in(user):
         return []
