@@ -146,3 +146,31 @@ def file_timeline(file: Any) -> SafeString:
             f"<td>{conditional_escape(entry.get('detail', ''))}</td></tr>"
         )
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def person_actions(person: Any) -> SafeString:
+    """The buttons that record an event for the person (the page shows them to a reader who may)."""
+    birth = reverse("registry:person_event", args=[person.pk, "birth"])
+    event = birth[: -len("birth/")]
+
+    def button(href: str, label: str) -> str:
+        return f'<a class="button secondary" href="{_escape(href)}">{_escape(label)}</a>'
+
+    lines = [
+        button(birth, _("Record a birth")) if person.sex == "2" else "",
+        button(f"{event}contraception/", _("Record contraception")),
+        button(f"{event}marriage/", _("Record a marriage")),
+        button(f"{event}household/", _("Household membership")),
+    ]
+    if person.household_id:
+        lines[-1] += "\n  " + button(f"{event}household_details/", _("Household address"))
+        lines.append(button(f"{event}leave_household/", _("Leave the household")))
+    else:
+        lines.append("")
+    lines.append(button(f"{event}status/", _("Living here or away")))
+    lines.append(button(f"{event}divorce/", _("Record a divorce")))
+    move_out = reverse("registry:person_move_out", args=[person.pk])
+    lines.append(button(move_out, _("Record a move out")) if person.status != "moved_out" else "")
+    lines.append(button(f"{event}death/", _("Record a death")))
+    return mark_safe("\n  ".join(lines))  # noqa: S308 - every value above is escaped
