@@ -126,11 +126,11 @@ def test_a_province_account_reads_every_county_only_to_find_the_person_by_key(ar
     assert len(wide) == 1 and re.search(r'FROM "registry_person" WHERE .*"id" = ', wide[0]), wide
 
 
-# The page's queries: the session, the user and their roles and device (5), the person (1), her
-# history's counties (1), periods, household, members, marriages, births with her own birth,
-# contraception (6), the husband and children (1), the areas' names (1), and the other apps' timelines
-# (1: one UNION ALL of every app's rows).
-PINNED_QUERIES = 16
+# The page's queries: the session, and the user with their area, roles and devices in one statement
+# (2), the person (1), her history's counties (1), periods, household, members, marriages, births with
+# her own birth, contraception (6), the husband and children (1), the areas' names (1), and the other
+# apps' timelines (1: one UNION ALL of every app's rows).
+PINNED_QUERIES = 13
 
 
 @pytest.mark.parametrize("children", [1, 4])
