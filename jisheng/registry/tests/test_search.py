@@ -217,3 +217,37 @@ def test_an_imported_name_in_traditional_characters_is_kept_and_found_in_simplif
     user = make_user(areas["township_a"], "counter_clerk")
     assert names(user, q="张伟") == ["張偉"]
     assert names(user, q="zhangwei") == ["張偉"]
+
+
+def test_a_city_reader_finds_a_name_in_two_counties_with_each_persons_household(areas, make_user):
+    """Above a county the search reads the name index of every county and each person's household in
+    the persons' own counties afterwards; the same rows and households as a county reader sees in each,
+    and a household registered in another county than its member's residence is still found."""
+    from jisheng.registry.models import Household
+    from jisheng.registry.tests.test_partitions import other_county
+
+    elsewhere = other_county()
+    here = Household.objects.create(number="H411723009", area=areas["village_a"])
+    there = Household.objects.create(number="H411729009", area=elsewhere["village"])
+    make_person(
+        area=areas["village_a"], name="王伟", sex=Sex.MALE, birth=datetime.date(1980, 1, 1), household=here
+    )
+    make_person(
+        area=elsewhere["village"], name="王伟", sex=Sex.MALE, birth=datetime.date(1981, 1, 1), household=there
+    )
+    # Lives in 平舆县, registered in a household of 新蔡县.
+    make_person(
+        area=areas["village_b"], name="王伟华", sex=Sex.MALE, birth=datetime.date(1982, 1, 1), household=there
+    )
+    make_person(area=elsewhere["village"], name="李伟", sex=Sex.MALE, birth=datetime.date(1983, 1, 1))
+
+    city = make_user(areas["city"], "city_staff")
+    found = person_search(city, SearchCriteria(q="王伟"))
+    assert sorted((p.name, p.birth_date.year, p.household.number) for p in found) == [
+        ("王伟", 1980, "H411723009"),
+        ("王伟", 1981, "H411729009"),
+        ("王伟华", 1982, "H411729009"),
+    ]
+    county = make_user(areas["county"], "county_staff")
+    assert sorted(p.name for p in person_search(county, SearchCriteria(q="王伟"))) == ["王伟", "王伟华"]
+    assert names(city, q="wangwei") == names(city, q="王伟")
