@@ -157,6 +157,7 @@ def _with_session_options(options: dict[str, Any]) -> dict[str, Any]:
     options["options"] = f"{options.get('options', '')} {POSTGRESQL_SESSION_OPTIONS}".strip()
     return options
 
+
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
     _with_session_options(DATABASES["default"].setdefault("OPTIONS", {}))
