@@ -209,8 +209,6 @@ class PersonFile:
 def visible_person(user: Any, pk: int) -> Person | None:
     """The person with this key if the user may see them (``get_visible_or_404``'s look-up), through
     a statement kept for the user's area."""
-    from jisheng.areas.scoping import user_prefix
-
     prefix = user_prefix(user)
     if prefix is None:
         return None
