@@ -46,12 +46,18 @@ def test_a_county_clerk_finds_zhang_san_by_initials_and_reveals_his_id_with_a_re
 
     sign_in(page, "county")
     page.click("nav >> text=人口查询")
+    searches: list[str] = []
+    page.on(
+        "request", lambda request: searches.append(request.url) if request.headers.get("hx-request") else None
+    )
     page.fill("#q", "zs")  # no submit: htmx updates the results as the user types
     link = page.locator("#results a", has_text="张三")
     link.wait_for()
     assert page.locator("#results").inner_text().count("李四") == 0
     link.click()
     page.wait_for_url(f"**/registry/persons/{zhang_san.pk}/")
+    # Tapping the result leaves the box; that must not start a second search under the tap.
+    assert len(searches) == 1, searches
     masked = page.locator(".masked-id").first.inner_text()
     assert masked == zhang_san.masked_id and zhang_san.id_number not in page.content()
     reveal = page.locator("form.reveal").first
