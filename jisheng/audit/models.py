@@ -46,7 +46,14 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # The latest event of a kind of object in one index step: the portal's kept home page asks
+            # on every request for the last event on a service item (the catalogue's version). Without
+            # it that was a walk back from the newest event to the catalogue's last change, through
+            # every event written since (1 ms at three thousand events, growing with the trail).
+            models.Index(fields=["object_type", "id"], name="audit_latest_of_object_type"),
+        ]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
 

@@ -4,7 +4,9 @@ Each GET of the mix (the same paths and sessions the load runs with) is requeste
 client, the whole middleware stack included but no server: a warm-up, then ``rounds`` requests one
 after another, the process's CPU time measured around them. One JSON row per page: ``cpu_ms`` (CPU
 time per request), ``wall_ms``, ``queries`` (statements one request runs, counted on a last request)
-and ``requests``. What a page costs here is what the servers spend on it under load, without the
+``requests``, ``sql_ms`` (time a request spends in the database driver) and ``slowest_sql`` (the
+statement, its parameters left out, that took the most time over the rounds, with its mean ms a
+call): a page whose SQL time is most of its cost names the statement to look at. What a page costs here is what the servers spend on it under load, without the
 server's own share (about that of ``/healthz``), so pages can be compared and changes measured on a
 loaded machine (CPU time, not elapsed time).
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import cProfile
 import os
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from http.cookies import SimpleCookie
 from itertools import cycle, islice
@@ -29,6 +32,35 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 WARMUP = 20
+
+
+class _StatementTimes:
+    """A database execute wrapper adding up the time spent in each statement (by its SQL text)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.calls: dict[str, int] = defaultdict(int)
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds[sql] += time.perf_counter() - start
+            self.calls[sql] += 1
+
+    def total_ms(self) -> float:
+        return 1000 * sum(self.seconds.values())
+
+    def slowest(self) -> dict[str, Any] | None:
+        if not self.seconds:
+            return None
+        sql = max(self.seconds, key=self.seconds.__getitem__)
+        return {
+            "sql": " ".join(sql.split())[:240],
+            "mean_ms": round(1000 * self.seconds[sql] / self.calls[sql], 3),
+            "calls": self.calls[sql],
+        }
 
 
 def _client(cookie: str) -> Client:
@@ -57,13 +89,15 @@ def page_costs(
             client.get(path)
         statuses: dict[int, int] = {}
         profiler = cProfile.Profile() if profile_dir else None
+        statements = _StatementTimes()
         wall = time.perf_counter()
         cpu = time.process_time()
         if profiler is not None:
             profiler.enable()
-        for path in islice(cycle(paths), rounds):
-            status = client.get(path).status_code
-            statuses[status] = statuses.get(status, 0) + 1
+        with connection.execute_wrapper(statements):
+            for path in islice(cycle(paths), rounds):
+                status = client.get(path).status_code
+                statuses[status] = statuses.get(status, 0) + 1
         if profiler is not None:
             profiler.disable()
         cpu = time.process_time() - cpu
@@ -74,12 +108,18 @@ def page_costs(
         with CaptureQueriesContext(connection) as queries:
             client.get(paths[0])
         unexpected = sum(n for status, n in statuses.items() if status not in expect)
-        log(f"http.pages: {name} {1000 * cpu / rounds:.2f} ms CPU a request, {len(queries)} queries")
+        sql_ms = statements.total_ms() / rounds
+        log(
+            f"http.pages: {name} {1000 * cpu / rounds:.2f} ms CPU a request, {len(queries)} queries, "
+            f"{sql_ms:.2f} ms in SQL"
+        )
         yield {
             "measure": f"http.pages.{name}",
             "cpu_ms": round(1000 * cpu / rounds, 3),
             "wall_ms": round(1000 * wall / rounds, 3),
             "queries": len(queries),
+            "sql_ms": round(sql_ms, 3),
+            "slowest_sql": statements.slowest(),
             "requests": rounds,
             "errors": unexpected,
             "profiled": profiler is not None,

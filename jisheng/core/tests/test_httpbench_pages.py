@@ -30,6 +30,9 @@ def test_each_get_of_the_mix_is_reported_with_its_cpu_time_and_queries(tmp_path)
         assert row["requests"] == 3 and row["cpu_ms"] >= 0 and row["queries"] >= 0
     assert rows["http.pages.portal.index"]["errors"] == 0
     assert rows["http.pages.missing"]["errors"] == 3
+    portal = rows["http.pages.portal.index"]
+    assert portal["queries"] > 0 and portal["sql_ms"] > 0
+    assert portal["slowest_sql"]["sql"].startswith("SELECT") and portal["slowest_sql"]["calls"] >= 1
     assert (tmp_path / "portal.index.prof").exists()
     assert len(lines) == 3
 
