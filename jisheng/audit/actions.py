@@ -105,6 +105,8 @@ ACTIONS: dict[str, Promise] = {
     "hall.post_absent": _("Post holder absent"),
     "hall.post_return": _("Post holder back"),
     "hall.catalogue_load": _("Service catalogue loaded"),
+    "hall.office_load": _("Service office's hours and contacts loaded"),
+    "hall.office_remove": _("Service office removed from the catalogue"),
     "hall.catalogue_edit": _("Service catalogue changed"),
     "certificates.issue": _("Certificate issued"),
     "certificates.revoke": _("Certificate revoked"),

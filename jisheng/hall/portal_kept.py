@@ -1,11 +1,12 @@
 """The portal's public bodies, drawn once and kept by the process.
 
-The portal's home lists the service items in force: the same for every visitor in one language on one
-day, until the catalogue changes. Its body (the part inside the page's frame) is drawn from no request
+The portal's home lists the service items in force, and each item's guide (办事指南) prints the item,
+its materials and the offices' hours and phones: the same for every visitor in one language on one day,
+until the catalogue changes. Their bodies (the part inside the page's frame) are drawn from no request
 (no visitor, no session, no CSRF token: those are drawn by the frame around it at each view) and kept
 under the language, the day, the URL configuration and the catalogue's version: the id and hash of
-the last audit event on a service item (every change of the catalogue goes through an audited service: an
-edit, a load of the policy files). A change therefore shows at the next view in every process. A body
+the last audit event on a service item or a service office (every change of the catalogue goes through
+an audited service: an edit, a load of the policy files). A change therefore shows at the next view in every process. A body
 is also drawn again once ``TTL_SECONDS`` old, so that a change made past the services (by hand in the
 database) shows within a minute.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connections
@@ -26,35 +27,39 @@ from django.utils.translation import get_language
 
 from jisheng.audit.models import AuditEvent
 
-from .models import ServiceItem
+from .models import ServiceItem, ServiceOffice
 
 TTL_SECONDS = 60.0
 MAX_BODIES = 256
 
-_bodies: dict[tuple[Any, ...], tuple[float, str]] = {}
+_bodies: dict[tuple[Any, ...], tuple[float, Any]] = {}
+Kept = TypeVar("Kept")
 _lock = threading.Lock()
 
 
 def catalogue_version(using: str = "default") -> tuple[int, str]:
-    """The id and hash of the last audit event on a service item ((0, "") if none): renewed by every
-    catalogue change (the hash too, so that an id given again after a rolled-back transaction is never
-    taken for the same version)."""
+    """The id and hash of the last audit event on a service item or office ((0, "") if none): renewed
+    by every catalogue change (the hash too, so that an id given again after a rolled-back transaction
+    is never taken for the same version). Each kind's last event is one step in the audit trail's
+    (object type, id) index, however long the trail."""
     connection = connections[using]
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            # A model's own table; the object type is a parameter.
-            f"SELECT id, hash FROM {table} WHERE id = "  # noqa: S608
-            f"(SELECT MAX(id) FROM {table} WHERE object_type = %s)",
-            [ServiceItem._meta.label_lower],
+            # A model's own table; the object types are parameters.
+            f"SELECT id, hash FROM {table} WHERE id = (SELECT MAX(last) FROM ("  # noqa: S608
+            f"SELECT MAX(id) AS last FROM {table} WHERE object_type = %s UNION ALL "
+            f"SELECT MAX(id) AS last FROM {table} WHERE object_type = %s) AS kinds)",
+            [ServiceItem._meta.label_lower, ServiceOffice._meta.label_lower],
         )
         row = cursor.fetchone()
     return (int(row[0]), str(row[1])) if row else (0, "")
 
 
-def body(name: str, draw: Callable[[], str]) -> SafeString:
-    """The body ``name`` drawn by ``draw`` (from no request: it must hold nothing of a visitor), kept
-    per language, day, URL configuration and catalogue version."""
+def kept(name: str, draw: Callable[[], Kept]) -> Kept:
+    """What ``draw`` gives (from no request: it must hold nothing of a visitor), kept per name,
+    language, day, URL configuration and catalogue version. Nothing is kept when ``draw`` raises (an
+    unknown item's guide is a 404 at each view, and fills nothing)."""
     key = (
         name,
         get_language(),
@@ -65,15 +70,20 @@ def body(name: str, draw: Callable[[], str]) -> SafeString:
         settings.ROOT_URLCONF,
     )
     now = time.monotonic()
-    kept = _bodies.get(key)
-    if kept is not None and now - kept[0] < TTL_SECONDS:
-        return mark_safe(kept[1])  # noqa: S308 (drawn by a template, escaped there)
-    html = str(draw())
+    found = _bodies.get(key)
+    if found is not None and now - found[0] < TTL_SECONDS:
+        return found[1]  # type: ignore[no-any-return]
+    value = draw()
     with _lock:
         if len(_bodies) >= MAX_BODIES:
             _bodies.clear()
-        _bodies[key] = (now, html)
-    return mark_safe(html)  # noqa: S308 (drawn by a template, escaped there)
+        _bodies[key] = (now, value)
+    return value
+
+
+def body(name: str, draw: Callable[[], str]) -> SafeString:
+    """The body ``name`` drawn by ``draw`` (a template's output, escaped there), kept as ``kept`` keeps."""
+    return mark_safe(kept(name, lambda: str(draw())))  # noqa: S308 (drawn by a template, escaped there)
 
 
 def clear() -> None:

@@ -9,14 +9,16 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jisheng.certificates.pdf import render_pdf
 from jisheng.core.actor import Resident
 
-from . import queries, services
+from . import portal_kept, queries, services
 from .models import Rating, ServiceItem, ServiceOffice
 from .views_portal import _allowed_case
 
@@ -28,13 +30,17 @@ def contacts() -> dict[str, Any]:
     return {"default": default, "offices": [office for office in offices if office.code != "default"]}
 
 
-def guide(request: HttpRequest, code: str) -> HttpResponse:
+def _guide_drawn(code: str) -> tuple[str, SafeString]:
+    """The item's name (for the page's title) and the guide's body, drawn from no request."""
     item = get_object_or_404(ServiceItem.objects.prefetch_related("materials"), code=code)
-    return render(
-        request,
-        "hall/portal/guide.html",
-        {"item": item, "in_force": item.is_effective(timezone.localdate()), **contacts()},
-    )
+    context = {"item": item, "in_force": item.is_effective(timezone.localdate()), **contacts()}
+    return item.name, mark_safe(render_to_string("hall/portal/guide_body.html", context))  # noqa: S308
+
+
+def guide(request: HttpRequest, code: str) -> HttpResponse:
+    # Kept per item code (an unknown code raises 404 before anything is kept).
+    name, body = portal_kept.kept(f"guide:{code}", lambda: _guide_drawn(code))
+    return render(request, "hall/portal/guide.html", {"item_name": name, "body": body})
 
 
 def blank_form(request: HttpRequest, code: str, material: str) -> HttpResponse:

@@ -222,19 +222,40 @@ def catalogue_load(*, by: Actor, directory: Path | None = None) -> dict[str, int
         changed += 1
     offices = [{**catalogue.default_office, "code": "default"}, *catalogue.offices]
     for raw in offices:
-        ServiceOffice.objects.update_or_create(
-            code=raw["code"],
-            defaults={
-                "name": raw.get("name", ""),
-                "address": raw.get("address", ""),
-                "hours": raw.get("hours", ""),
-                "phone": raw.get("phone", ""),
-                "complaint_phone": raw.get("complaint_phone", ""),
-                "complaint_channels": list(raw.get("complaint_channels", [])),
-                "catalogue_version": catalogue.offices_version,
-            },
+        values = {
+            "name": raw.get("name", ""),
+            "address": raw.get("address", ""),
+            "hours": raw.get("hours", ""),
+            "phone": raw.get("phone", ""),
+            "complaint_phone": raw.get("complaint_phone", ""),
+            "complaint_channels": list(raw.get("complaint_channels", [])),
+            "catalogue_version": catalogue.offices_version,
+        }
+        office = ServiceOffice.objects.filter(code=raw["code"]).first()
+        if office is not None and all(getattr(office, name) == value for name, value in values.items()):
+            continue
+        before = model_snapshot(office) if office else None
+        office, _created = ServiceOffice.objects.update_or_create(code=raw["code"], defaults=values)
+        # Audited like an item: the hours and phones every guide prints are the office's promise, and
+        # the kept portal pages are drawn again when the catalogue's last event changes.
+        record(
+            by=by,
+            action="hall.office_load",
+            obj=office,
+            before=before,
+            after=model_snapshot(office),
+            area_code="",
         )
-    ServiceOffice.objects.exclude(code__in=[raw["code"] for raw in offices]).delete()
+    for office in ServiceOffice.objects.exclude(code__in=[raw["code"] for raw in offices]):
+        record(
+            by=by,
+            action="hall.office_remove",
+            obj=office,
+            before=model_snapshot(office),
+            after=None,
+            area_code="",
+        )
+        office.delete()
     for raw in catalogue.questions:
         QaEntry.objects.update_or_create(
             code=raw["code"],

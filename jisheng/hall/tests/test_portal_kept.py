@@ -111,3 +111,52 @@ def test_the_catalogues_version_is_read_from_one_index_step_however_long_the_tra
             cursor.execute(f"EXPLAIN QUERY PLAN {statement}")
         plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
     assert "audit_latest_of_object_type" in plan, plan
+
+
+def test_a_guide_is_drawn_once_and_then_kept(catalogue: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    first = client.get("/portal/items/birth-registration/").content.decode()
+    with CaptureQueriesContext(connection) as second_view:
+        second = client.get("/portal/items/birth-registration/").content.decode()
+    assert catalogue["birth-registration"].name in first and _body(first) == _body(second)
+    assert not [query for query in second_view.captured_queries if "hall_serviceitem" in query["sql"]]
+    assert "<title>" + catalogue["birth-registration"].name in second
+
+
+def test_an_offices_new_hours_show_in_every_guide_at_the_next_view(catalogue: Any, tmp_path: Any) -> None:
+    import shutil
+
+    from jisheng.audit.models import AuditEvent
+    from jisheng.hall import policy
+    from jisheng.hall.services import catalogue_load
+
+    client = Client()
+    assert "上午8:30" in client.get("/portal/items/birth-registration/").content.decode()
+    for name in ("items.toml", "offices.toml", "qa.toml"):
+        shutil.copy(policy.POLICY_DIR / name, tmp_path / name)
+    offices = (tmp_path / "offices.toml").read_text(encoding="utf-8")
+    (tmp_path / "offices.toml").write_text(offices.replace("上午8:30", "上午8:00", 1), encoding="utf-8")
+
+    catalogue_load(by=SETUP, directory=tmp_path)
+
+    page = client.get("/portal/items/birth-registration/").content.decode()
+    assert "上午8:00" in _body(page)
+    event = AuditEvent.objects.filter(action="hall.office_load").latest("id")
+    assert "上午8:00" in str(event.after) and "上午8:30" in str(event.before)
+
+
+def test_loading_the_same_catalogue_again_audits_no_office(catalogue: Any) -> None:
+    from jisheng.audit.models import AuditEvent
+    from jisheng.hall.services import catalogue_load
+
+    before = AuditEvent.objects.filter(action__startswith="hall.office").count()
+    catalogue_load(by=SETUP)
+    assert AuditEvent.objects.filter(action__startswith="hall.office").count() == before > 0
+
+
+def test_an_unknown_items_guide_is_not_found_and_nothing_is_kept(catalogue: Any) -> None:
+    assert Client().get("/portal/items/no-such-item/").status_code == 404
+    assert portal_kept._bodies == {}
