@@ -6,8 +6,10 @@ Never `playwright install`: the browser is /usr/bin/chromium. Every test here is
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -34,9 +36,12 @@ def pytest_collection_modifyitems(items: list[Any]) -> None:
 def browser() -> Iterator[Any]:
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (scripts/test does)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # expect() retries until the page shows what it should; its own default (5 s) is too short on a
+    # busy machine, so it waits as long as the pages' actions do.
+    expect.set_options(timeout=10_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
@@ -71,3 +76,16 @@ def login(page: Any, username: str, password: str) -> None:
         page.fill("input[name=token]", f"{code:06d}")
         page.click("main form button[type=submit] >> nth=0")
         page.wait_for_url(lambda url: "/accounts/otp/" not in url)
+
+
+@contextmanager
+def htmx_swap(page: Any, sender: str, url_part: str) -> Iterator[None]:
+    """Wait until the htmx request started in the block (its address contains `url_part`) is answered
+    and its answer is in the page. The answer's arrival alone is not enough: htmx swaps it in a moment
+    later, and reading the page in between reads the rows from before. htmx keeps the class
+    htmx-request on the sending element (`sender`) until it has swapped the answer in."""
+    from playwright.sync_api import expect
+
+    with page.expect_response(lambda response: url_part in response.url):
+        yield
+    expect(page.locator(sender)).not_to_have_class(re.compile(r"(^|\s)htmx-request(\s|$)"))
