@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser.conftest import login
 from tests.browser.test_hall_rules import PASSWORD, PHONE, ensure_roles
@@ -82,9 +83,8 @@ def test_a_clerk_works_the_queue_and_sees_the_materials(page: Any, queue_cases: 
 
     page.click(f"text={other.number} >> nth=0")
     page.click("summary:has-text('查看照片')")
-    photo = page.locator(".case-file img")
-    photo.wait_for()
-    assert page.evaluate("img => img.complete && img.naturalWidth", photo.element_handle()) == 40
+    # The photo loads lazily once the box opens: wait until it has loaded (it is 40 pixels wide).
+    expect(page.locator(".case-file img")).to_have_js_property("naturalWidth", 40)
 
     page.check("input[name=problem][value=photo]")
     page.check("input[name=problem][value=marriage-certificate]")
