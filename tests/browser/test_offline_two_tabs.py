@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.browser.test_offline_capture import (  # noqa: F401  (fixtures)
     Phone,
     phone,
@@ -15,9 +17,12 @@ from tests.browser.test_offline_capture import (  # noqa: F401  (fixtures)
 )
 
 
-def outbox_of(page: Any) -> list[tuple[str, str, str]]:
+def outbox_of(page: Any, records: int) -> list[tuple[str, str, str]]:
+    """The outbox as this tab lists it, once it lists all the records (the count at the top is drawn
+    before the list, which the tab draws after reading its store)."""
     page.click("button.tab[data-view=outbox]")
     rows = page.locator("#outbox-list li")
+    expect(rows).to_have_count(records)
     return sorted(
         (row.get_attribute("data-client-id"), row.get_attribute("data-kind"), row.get_attribute("data-state"))
         for row in rows.all()
@@ -48,7 +53,7 @@ def test_two_tabs_recording_and_sending_at_once_apply_each_record_once_and_agree
     # Each tab shows both records waiting, the other tab's too, without a reload.
     for page in (first, second):
         page.wait_for_selector("#unsent-count[data-count='2']")
-    assert outbox_of(first) == outbox_of(second)
+    assert outbox_of(first, 2) == outbox_of(second, 2)
 
     # The network returns: both tabs start sending at the same moment (the online event, and a tap).
     phone.context.set_offline(False)
@@ -63,7 +68,7 @@ def test_two_tabs_recording_and_sending_at_once_apply_each_record_once_and_agree
     # Both tabs list the same two records, both sent.
     for page in (first, second):
         page.wait_for_selector("#outbox-list li[data-state=sent] >> nth=1")
-    seen_first, seen_second = outbox_of(first), outbox_of(second)
+    seen_first, seen_second = outbox_of(first, 2), outbox_of(second, 2)
     assert seen_first == seen_second
     assert sorted((kind, state) for _id, kind, state in seen_first) == [("birth", "sent"), ("visit", "sent")]
     assert {client_id for client_id, _kind, _state in seen_first} == {
