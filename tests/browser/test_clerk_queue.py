@@ -91,6 +91,7 @@ def test_a_clerk_works_the_queue_and_sees_the_materials(page: Any, queue_cases: 
     page.click("#issue-notice")
     page.check("form[action$='/resubmit'] input[value=photo]")
     page.click("form[action$='/resubmit'] button[type=submit]")
-    assert "仍缺：结婚证" in page.content()
-    assert page.locator("#case-status").inner_text() == "等待申请人补正材料"
-    assert page.locator("form[action$='/resubmit'] input[name=received]").count() == 1
+    # The click returns once the next page has begun to arrive: these wait until it shows.
+    expect(page.locator("body")).to_contain_text("仍缺：结婚证")
+    expect(page.locator("#case-status")).to_have_text("等待申请人补正材料")
+    expect(page.locator("form[action$='/resubmit'] input[name=received]")).to_have_count(1)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser.conftest import login
 from tests.factories import A_RESIDENT, SETUP, make_person
@@ -66,7 +67,7 @@ def test_a_s_absence_moves_the_case_to_b_and_back(page: Any, hall_staff: dict[st
     login(page, "township", PASSWORD)
     page.goto("/hall/posts/")
     page.click("text=登记A角不在岗")
-    assert "A角不在岗，B角顶岗" in page.content()
+    expect(page.locator("body")).to_contain_text("A角不在岗，B角顶岗")  # once the next page shows
     page.context.clear_cookies()
     login(page, "clerk2", PASSWORD)
     page.goto("/hall/")

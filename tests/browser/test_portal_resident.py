@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_hall_rules import ensure_roles
 from tests.factories import SETUP, make_person
@@ -66,7 +67,7 @@ def test_a_resident_goes_from_the_root_to_a_guide_applies_and_rates(
     page.click("#apply")
 
     # The required photo is marked as such.
-    assert "必交" in page.inner_text("form")
+    expect(page.locator("form:has(#submit-application)")).to_contain_text("必交")
     page.fill("#name", "王小红")
     page.fill("#id_number", "411723199203154526")
     page.fill("#phone", PHONE)

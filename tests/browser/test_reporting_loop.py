@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from jisheng.reporting import clock, services
 from jisheng.reporting.periods import containing
@@ -55,7 +56,7 @@ def test_a_village_officer_reports_a_month_on_the_phone_and_is_asked_to_correct_
         phone.fill(f"input[name={code}]", str(value))
     phone.fill("input[name=births]", "2")
     phone.click("#submit-report")
-    assert "男婴与女婴之和（3）不等于出生人数（2）" in phone.inner_text("main")
+    expect(phone.locator("main")).to_contain_text("男婴与女婴之和（3）不等于出生人数（2）")
     assert phone.get_attribute("#report-status", "data-status") == "draft"
     assert phone.input_value("input[name=births]") == "2"  # kept as typed
     assert phone.input_value("input[name=migrants_out_new]") == str(MANUAL["migrants_out_new"])

@@ -1,6 +1,7 @@
 """Staff sign in through the real page in Chromium, each landing on a home that says what they do."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import login
 
@@ -29,7 +30,7 @@ def test_a_wrong_password_shows_a_chinese_error(page, areas, make_user):
     page.fill("#id_username", "cun")
     page.fill("#id_password", "wrong-password")
     page.click("button[type=submit]")
-    assert "请输入一个正确的" in page.content()
+    expect(page.locator("main")).to_contain_text("请输入一个正确的")  # once the answer has arrived
 
 
 @pytest.mark.django_db(transaction=True)
