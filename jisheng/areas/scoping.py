@@ -44,24 +44,27 @@ class ScopedQuerySet(models.QuerySet[ModelT]):
         # is applied to the foreign-key column of this table itself.
         return f"{path}__code"
 
-    def within(self, prefix: str) -> ScopedQuerySet[ModelT]:
-        scoped = self._one_county(prefix)
+    def within(self, prefix: str, *, per_row: bool = False) -> ScopedQuerySet[ModelT]:
+        """Rows in the area of ``prefix``. ``per_row``: the area is checked on the rows another index
+        finds, never read from its own index (a hint only SQLite needs: jisheng.core.lookups)."""
+        scoped = self._one_county(prefix, per_row=per_row)
+        area_field = f"{self._area_field()}__per_row" if per_row else self._area_field()
         low, high = code_range(prefix)
         if low == high:
             # A village (a full 12-digit code) is one value, not a range: an equality lets the
             # planner read an index led by the area in the order of its next column (a village's
             # visits or cases newest first) instead of sorting every row of the village.
-            return scoped.filter(**{self._area_field(): low})
-        return scoped.filter(**{f"{self._area_field()}__range": (low, high)})
+            return scoped.filter(**{area_field: low})
+        return scoped.filter(**{f"{area_field}__range": (low, high)})
 
-    def _one_county(self, prefix: str) -> ScopedQuerySet[ModelT]:
+    def _one_county(self, prefix: str, *, per_row: bool = False) -> ScopedQuerySet[ModelT]:
         """A model partitioned by county (``partition_county_field``, see jisheng.core.partitions)
         read at a county or below also gets ``county_code = …``: the area range alone does not tell
         PostgreSQL's planner which partition to read, the equality on the partition key does."""
         county_field = getattr(self.model, "partition_county_field", None)
         if not county_field or len(prefix) < 6:
             return self
-        return self.filter(**{str(county_field): prefix[:6]})
+        return self.filter(**{f"{county_field}__per_row" if per_row else str(county_field): prefix[:6]})
 
     def in_county_of(self, user: Any) -> ScopedQuerySet[ModelT]:
         """Only the partition key of a user at a county or below (all rows otherwise): for a subquery
@@ -71,11 +74,13 @@ class ScopedQuerySet(models.QuerySet[ModelT]):
             return self.none()
         return self._one_county(prefix)
 
-    def visible_to(self, user: Any) -> ScopedQuerySet[ModelT]:
+    def visible_to(self, user: Any, *, per_row: bool = False) -> ScopedQuerySet[ModelT]:
+        """The rows the user may see. ``per_row``: see ``within``; for a query led by a more selective
+        condition of its own (a name, an ID number)."""
         prefix = user_prefix(user)
         if prefix is None:
             return self.none()
-        return self.within(prefix)
+        return self.within(prefix, per_row=per_row)
 
 
 ScopedManager = models.Manager.from_queryset(ScopedQuerySet)

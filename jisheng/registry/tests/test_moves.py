@@ -194,5 +194,5 @@ def test_picking_the_mother_leads_to_the_birth_form(areas, officer, wang, client
 def test_the_search_picks_villages_from_a_list_of_the_users_villages(areas, make_user, client_for) -> None:
     clerk = make_user(areas["township_a"], "counter_clerk")
     page = client_for(clerk).get(reverse("registry:search")).content.decode()
-    select = page.split('<select id="area" name="area">')[1].split("</select>")[0]
+    select = page.split('id="area" name="area">')[1].split("</select>")[0]
     assert "王庄村" in select and "李楼村" in select and "张营村" not in select

@@ -251,3 +251,29 @@ def test_a_city_reader_finds_a_name_in_two_counties_with_each_persons_household(
     county = make_user(areas["county"], "county_staff")
     assert sorted(p.name for p in person_search(county, SearchCriteria(q="王伟"))) == ["王伟", "王伟华"]
     assert names(city, q="wangwei") == names(city, q="王伟")
+
+
+def test_a_township_clerks_search_by_surname_is_led_by_the_name_index_and_checks_the_area_per_row(
+    areas, make_user, people
+):
+    """A county's "王" is thousands of persons. On SQLite the search reads the name index and checks
+    the clerk's area on each row it finds, so the LIMIT stops at the page: not the area index (a whole
+    county read for "zs"), not a subquery gathering every match first. PostgreSQL weighs the indexes
+    itself and keeps its own plan."""
+    from django.db import connection
+
+    from jisheng.registry.queries import person_search_queryset
+
+    clerk = make_user(areas["township_a"], "counter_clerk")
+    for village in ("village_a", "village_b"):
+        make_person(area=areas[village], name="王伟", sex=Sex.MALE, birth=datetime.date(1980, 1, 1))
+    assert names(clerk, q="王") == ["王伟"]
+    sql, params = person_search_queryset(clerk, SearchCriteria(q="王")).query.sql_with_params()
+    if connection.vendor != "sqlite":
+        assert "+" not in sql.split("WHERE", 1)[1]
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+    assert "USING INDEX registry_pe_name" in plan and "SUBQUERY" not in plan, plan
+    assert "residen" not in plan, plan
