@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, login
 from tests.browser.test_hall_rules import PASSWORD, ensure_roles
@@ -271,7 +272,7 @@ def test_taking_the_servers_version_replaces_the_phones_copy_drops_the_edit_and_
     conflict.locator("button[data-action=take-theirs]").click()
     phone.wait_unsent(0)
     # The edit has left the outbox; the decision was sent; the server kept its version.
-    assert page.locator("#outbox-list li[data-kind=person_update]").count() == 0
+    expect(page.locator("#outbox-list li[data-kind=person_update]")).to_have_count(0)
     page.wait_for_selector("#outbox-list li[data-kind=decision][data-state=sent]")
     village["mother"].refresh_from_db()
     assert village["mother"].address == "王庄村西头"
