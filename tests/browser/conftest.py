@@ -15,6 +15,9 @@ from typing import Any
 import pytest
 
 CHROMIUM = os.environ.get("JISHENG_CHROMIUM", "/usr/bin/chromium")
+# How long an action or a check waits for the page. Long: on a busy machine (the whole suite, both
+# databases side by side on two cores) a page can take many seconds, and a passing test never waits it out.
+TIMEOUT_MS = 30_000
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -41,7 +44,7 @@ def browser() -> Iterator[Any]:
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     # expect() retries until the page shows what it should; its own default (5 s) is too short on a
     # busy machine, so it waits as long as the pages' actions do.
-    expect.set_options(timeout=10_000)
+    expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
@@ -52,7 +55,7 @@ def browser() -> Iterator[Any]:
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
     context = browser.new_context(locale="zh-CN", base_url=live_server.url)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT_MS)
     yield page
     context.close()
 

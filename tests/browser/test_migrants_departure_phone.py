@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import login
+from tests.browser.conftest import TIMEOUT_MS, login
 from tests.browser.test_hall_rules import PASSWORD, ensure_roles
 
 PHONE_VIEWPORT = {"width": 390, "height": 844}
@@ -21,7 +21,7 @@ def phone(browser: Any, live_server: Any) -> Any:
         locale="zh-CN", base_url=live_server.url, viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True
     )
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT_MS)
     yield page
     context.close()
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, login
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, login
 from tests.browser.test_hall_rules import PASSWORD, ensure_roles
 from tests.factories import make_id
 
@@ -59,7 +59,7 @@ class Phone:
         )
         self.context.set_offline(offline)
         self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
-        self.page.set_default_timeout(30_000)
+        self.page.set_default_timeout(TIMEOUT_MS)
         return self.page
 
     def stop(self) -> None:
@@ -81,7 +81,7 @@ class Phone:
 
     def wait_unsent(self, count: int) -> None:
         # Locators, not wait_for_function: the app's CSP allows no eval in the page.
-        self.page.wait_for_selector(f"#unsent-count[data-count='{count}']", timeout=20_000)
+        self.page.wait_for_selector(f"#unsent-count[data-count='{count}']")
 
     def submit_and_wait_sent(self) -> None:
         """Save the open form and wait until the server has applied it. Waiting for no unsent record
@@ -89,7 +89,7 @@ class Phone:
         sent = self.page.locator("#outbox-list li[data-state=sent]")
         before = sent.count() if self.page.locator("#outbox-list").count() else 0
         self.page.click("#record-form button[type=submit]")
-        sent.nth(before).wait_for(timeout=20_000)
+        sent.nth(before).wait_for()
         self.wait_unsent(0)
 
 

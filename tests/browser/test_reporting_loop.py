@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from jisheng.reporting import clock, services
 from jisheng.reporting.periods import containing
 from jisheng.reporting.tests.helpers import MANUAL, births
-from tests.browser.conftest import login
+from tests.browser.conftest import TIMEOUT_MS, login
 from tests.factories import SETUP
 
 PASSWORD = "Test#Pass2026"
@@ -31,7 +31,7 @@ def phone(browser, live_server):
         locale="zh-CN", base_url=live_server.url, viewport=PHONE, is_mobile=True, has_touch=True
     )
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT_MS)
     yield page
     context.close()
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import login
+from tests.browser.conftest import TIMEOUT_MS, login
 from tests.browser.test_clerk_queue import jpeg
 from tests.browser.test_hall_rules import PASSWORD, PHONE, ensure_roles
 from tests.factories import SETUP, make_person
@@ -22,7 +22,7 @@ def phone(browser: Any, live_server: Any) -> Any:
         locale="zh-CN", base_url=live_server.url, viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True
     )
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT_MS)
     yield page
     context.close()
 
