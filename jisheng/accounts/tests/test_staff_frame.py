@@ -117,3 +117,43 @@ def test_a_changed_password_signs_out_the_sessions_that_proved_the_old_one(areas
     clerk.save()
     response = client.get("/hall/")
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+
+
+def test_a_session_naming_its_authenticator_by_the_old_full_path_is_still_verified(
+    areas, make_user, client_for
+):
+    officer = make_user(areas["county"], "county_staff")
+    client = client_for(officer)
+    device = TOTPDevice.objects.get(user=officer)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = f"django_otp.plugins.otp_totp.models.TOTPDevice/{device.pk}"
+    session.save()
+    assert client.get("/reporting/dashboard/").status_code == 200
+
+
+def test_the_async_user_accessor_carries_the_second_factor_too(areas, make_user, client_for, rf):
+    from asgiref.sync import async_to_sync
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.http import HttpResponse
+
+    from jisheng.accounts.backends import STAFF_BACKEND
+    from jisheng.accounts.middleware import StaffAuthenticationMiddleware, StaffOTPMiddleware
+
+    officer = make_user(areas["county"], "county_staff")
+    client_for(officer)  # a confirmed authenticator
+    device = TOTPDevice.objects.get(user=officer)
+    request = rf.get("/reporting/dashboard/")
+    request.session = SessionStore()
+    request.session.update(
+        {
+            SESSION_KEY: str(officer.pk),
+            BACKEND_SESSION_KEY: STAFF_BACKEND,
+            HASH_SESSION_KEY: officer.get_session_auth_hash(),
+            DEVICE_ID_SESSION_KEY: device.persistent_id,
+        }
+    )
+    StaffAuthenticationMiddleware(lambda request: HttpResponse()).process_request(request)
+    StaffOTPMiddleware(lambda request: HttpResponse())(request)
+    user = async_to_sync(request.auser)()
+    assert user.pk == officer.pk and user.is_verified() and user.otp_device.pk == device.pk
