@@ -51,3 +51,17 @@ def test_the_workers_and_threads_default_to_the_settled_counts_unless_the_enviro
     options = serve.Command().create_parser("jisheng", "serve").parse_args([])
     assert (options.workers, options.threads) == (2, 8)
     assert serve.Command().create_parser("jisheng", "serve").parse_args(["--threads", "3"]).threads == 3
+
+
+def test_an_idle_connection_is_kept_longer_than_a_client_pacing_every_two_seconds_waits() -> None:
+    """A client asking every two seconds must not send on a connection the server is closing: its
+    POST would be lost (gunicorn's own default keeps an idle connection two seconds)."""
+    options = {"host": "127.0.0.1", "port": 8000, "workers": 3, "threads": 4}
+    config = serve.gunicorn_settings(options)
+    assert config["keepalive"] > 2 and config["worker_class"] == "gthread"
+    from gunicorn.config import Config
+
+    checked = Config()
+    for key in ("keepalive", "workers", "threads", "timeout", "graceful_timeout"):
+        checked.set(key, config[key])
+    assert checked.keepalive == serve.KEEPALIVE_SECONDS
