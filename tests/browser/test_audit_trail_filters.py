@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import htmx_swap
-from tests.browser.test_registry_person_file import sign_in
+from tests.browser.conftest import htmx_swap, login
+
+PASSWORD = "Test#Pass2026"
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def htmx_requests(page: Any) -> list[str]:
 
 @pytest.mark.django_db(transaction=True)
 def test_an_auditor_types_a_name_then_taps_an_event_and_the_event_opens(page, auditor):
-    sign_in(page, "shenji")  # her own sign-in is on the trail
+    login(page, "shenji", PASSWORD)  # her own sign-in is on the trail
     page.goto("/audit/")
     searches = htmx_requests(page)
     with htmx_swap(page, "form.filters", "q=shenji"):
@@ -44,7 +45,7 @@ def test_an_auditor_types_a_name_then_taps_an_event_and_the_event_opens(page, au
 
 @pytest.mark.django_db(transaction=True)
 def test_picking_a_kind_of_action_redraws_the_rows_without_pressing_search(page, auditor):
-    sign_in(page, "shenji")
+    login(page, "shenji", PASSWORD)
     page.goto("/audit/")
     searches = htmx_requests(page)
     with htmx_swap(page, "form.filters", "kind=area"):
