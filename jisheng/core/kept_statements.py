@@ -35,9 +35,23 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
 
 # Builds the read for a key (the placeholder, or None for a read that takes none).
 Build = Callable[[Any], "QuerySet[Any] | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """How a row of a model read becomes an instance, as Django's ``ModelIterable`` does it: the
+    model's columns (``start``:``end``, their attribute names), the ``select_related`` objects'
+    populators and the annotations' positions. Nothing in it belongs to a connection or a thread."""
+
+    start: int
+    end: int
+    names: tuple[str, ...]
+    related: tuple[Any, ...]
+    annotations: tuple[tuple[str, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +66,7 @@ class Statement:
     slots: tuple[int, ...] = ()
     model: type[Model] | None = None
     converters: dict[int, Any] = field(default_factory=dict)
+    shape: Shape | None = None
 
     def bound(self, value: Any = None) -> tuple[str, list[Any]]:
         """The SQL and its parameters with ``value`` in the placeholder's place."""
@@ -90,12 +105,43 @@ class Statement:
         sql, params = self.bound(value)
         return list(self.model._default_manager.raw(sql, params, using=self.using))
 
+    def objects(self, value: Any) -> list[Any]:
+        """The rows as the queryset itself would give its model instances, with the objects of its
+        ``select_related`` attached and its annotations set (``raw()`` can attach no related object)."""
+        shape = self.shape
+        if not self.sql or self.model is None or shape is None:
+            return []
+        result: list[Any] = []
+        for row in self.rows(value, convert=True):
+            instance = self.model.from_db(self.using, shape.names, row[shape.start : shape.end])
+            for populator in shape.related:
+                populator.populate(row, instance)
+            for name, position in shape.annotations:
+                setattr(instance, name, row[position])
+            result.append(instance)
+        return result
 
-def _compiled(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...], dict[int, Any]]:
+
+def _compiled(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...], dict[int, Any], Shape | None]:
     compiler = queryset.query.get_compiler(using=queryset.db)
     sql, params = compiler.as_sql()
     fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
-    return sql, tuple(params), compiler.get_converters(fields)
+    shape = None
+    klass_info = compiler.klass_info
+    # A read of model instances (its model's own columns), not of values.
+    if klass_info is not None and compiler.query.default_cols and klass_info.get("select_fields"):
+        select = compiler.select
+        positions = klass_info["select_fields"]
+        start, end = positions[0], positions[-1] + 1
+        shape = Shape(
+            start=start,
+            end=end,
+            names=tuple(column[0].target.attname for column in select[start:end]),
+            # Django 5.2's signature (the stubs already describe a later one's).
+            related=tuple(get_related_populators(klass_info, select, queryset.db)),  # type: ignore[call-arg]
+            annotations=tuple(compiler.annotation_col_map.items()),
+        )
+    return sql, tuple(params), compiler.get_converters(fields), shape
 
 
 def compile_statement(build: Build, *, using: str, placeholder: int | str | None = None) -> Statement:
@@ -106,13 +152,13 @@ def compile_statement(build: Build, *, using: str, placeholder: int | str | None
     queryset = build(placeholder)
     if queryset is None:
         return Statement(using=using, sql="")
-    sql, params, converters = _compiled(queryset)
+    sql, params, converters, shape = _compiled(queryset)
     slots: tuple[int, ...] = ()
     if placeholder is not None:
         slots = tuple(position for position, value in enumerate(params) if _same(value, placeholder))
         other = placeholder - 1 if isinstance(placeholder, int) else f"{placeholder}~"
         probe = build(other)
-        probe_sql, probe_params, _converters = _compiled(probe) if probe is not None else ("", (), {})
+        probe_sql, probe_params = _compiled(probe)[:2] if probe is not None else ("", ())
         differing = tuple(
             position
             for position, (first, second) in enumerate(zip(params, probe_params, strict=False))
@@ -130,7 +176,13 @@ def compile_statement(build: Build, *, using: str, placeholder: int | str | None
                 f"{placeholder} must be no other parameter's value"
             )
     return Statement(
-        using=queryset.db, sql=sql, params=params, slots=slots, model=queryset.model, converters=converters
+        using=queryset.db,
+        sql=sql,
+        params=params,
+        slots=slots,
+        model=queryset.model,
+        converters=converters,
+        shape=shape,
     )
 
 
@@ -177,3 +229,10 @@ class KeptStatements:
     ) -> list[Any]:
         """``build(value)``'s rows as model instances, through the statement kept for ``key``."""
         return self.statement(key, build, using=using, placeholder=placeholder).instances(value)
+
+    def objects(
+        self, key: tuple[Hashable, ...], build: Build, value: Any, *, using: str, placeholder: int | str
+    ) -> list[Any]:
+        """``build(value)``'s model instances as the queryset gives them (its ``select_related``
+        objects attached), through the statement kept for ``key``."""
+        return self.statement(key, build, using=using, placeholder=placeholder).objects(value)

@@ -20,7 +20,7 @@ from jisheng.accounts import permissions
 from jisheng.accounts.http import AuthenticatedHttpRequest
 from jisheng.accounts.models import User
 from jisheng.accounts.permissions import Capability
-from jisheng.areas.scoping import get_visible_or_404
+from jisheng.areas.scoping import get_visible_or_404, user_prefix
 from jisheng.core.kept_statements import KeptStatements
 
 from . import queries, services
@@ -91,16 +91,16 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @permissions.capability_required(Capability.READ_CASES)
 def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    # The submitted files are read once, for the materials' presence and for the list on the page; of
-    # the two clerks and the certificate, only what the page shows is read.
-    application = get_visible_or_404(
-        Application.objects.select_related("item", "owner", "first_receiver", "certificate")
-        .defer(*_CASE_PAGE_UNSHOWN)
-        .prefetch_related("files"),
-        request.user,
-        pk=pk,
+    application = _visible_case(request.user, pk)
+    # The submitted files are read once, for the materials' presence and for the list on the page.
+    files = _case_lists.instances(
+        ("files",),
+        lambda key: SubmittedFile.objects.filter(application_id=key).order_by("submitted_at", "id"),
+        application.pk,
+        using=SubmittedFile.objects.db,
+        placeholder=_KEY,
     )
-    present = application.present_materials
+    present = application.materials_present(files)
     materials = [
         {"m": m, "present": m.code in present, "fetched": m.code in application.fetched_materials}
         # One item's materials: their own order, without joining the item for its catalogue order.
@@ -128,7 +128,7 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "person": {"pk": application.person_id} if application.person_id else None,
             "materials": materials,
             "outstanding": outstanding,
-            "files": application.files.all(),
+            "files": files,
             "notices": _case_lists.instances(
                 ("notices",),
                 lambda key: Notice.objects.filter(application_id=key).order_by("sequence"),
@@ -157,11 +157,37 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _visible_case(user: User, pk: int) -> Application:
+    """The case ``pk`` if the user may see it, with its item, of its two clerks only their names and
+    of its certificate only its number (a 404 otherwise, as ``get_visible_or_404``). The read is the
+    user's scope (``visible_to``) and the case's id; it is compiled once per database and scope (the
+    area prefix) and kept, the id bound as its parameter: compiling it cost more than running it."""
+    prefix = user_prefix(user)
+    if prefix is None:
+        raise Http404(_("Not found, or outside your area."))
+
+    def build(key: int) -> QuerySet[Application]:
+        return (
+            Application.objects.visible_to(user)
+            .select_related("item", "owner", "first_receiver", "certificate")
+            .defer(*_CASE_PAGE_UNSHOWN)
+            .filter(pk=key)
+        )
+
+    found = _case_reads.objects(("case", prefix), build, pk, using=Application.objects.db, placeholder=_KEY)
+    if not found:
+        raise Http404(_("Not found, or outside your area."))
+    return found[0]
+
+
 # Stands for the case's (or its item's) id in a kept statement; no row has it.
 _KEY = -7_000_000_001
 # The case page's short lists (materials, notices, progress, hand-overs) each cost more to compile than
 # to run: each is compiled once per database and kept, and run as model instances with the key bound.
 _case_lists = KeptStatements(bound=64)
+# The case itself, one statement per scope (area prefix): a county's townships and villages each read
+# cases with their own.
+_case_reads = KeptStatements(bound=512)
 
 
 def _handovers(key: int) -> QuerySet[Handover]:
@@ -196,16 +222,24 @@ _CASE_PAGE_UNSHOWN = (
 
 def _colleagues(user: User) -> list[tuple[int, str]]:
     """Whom a case can be handed over to: staff the user may see who work at the counter, as
-    (id, name) pairs. A semi-join on the user-role table, so no DISTINCT over users and roles."""
-    counter_staff = User.roles.through.objects.filter(
-        role_id__in=permissions.roles_for(Capability.WORK_AT_COUNTER)
-    ).values("user_id")
-    rows = (
-        User.objects.visible_to(user)
-        .filter(pk__in=counter_staff)
-        .order_by("pk")
-        .values_list("pk", "full_name", "username")
-    )
+    (id, name) pairs. A semi-join on the user-role table, so no DISTINCT over users and roles. The read
+    depends only on the user's scope (its area prefix): compiled once per database and scope and kept."""
+    prefix = user_prefix(user)
+    if prefix is None:
+        return []
+
+    def build(_key: None) -> QuerySet[Any]:
+        counter_staff = User.roles.through.objects.filter(
+            role_id__in=sorted(permissions.roles_for(Capability.WORK_AT_COUNTER))
+        ).values("user_id")
+        return (
+            User.objects.visible_to(user)
+            .filter(pk__in=counter_staff)
+            .order_by("pk")
+            .values_list("pk", "full_name", "username")
+        )
+
+    rows = _case_reads.statement(("colleagues", prefix), build, using=User.objects.db).rows()
     return [(pk, full_name or username) for pk, full_name, username in rows]
 
 

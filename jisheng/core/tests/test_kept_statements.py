@@ -125,3 +125,25 @@ def test_a_read_without_a_key_is_kept_as_compiled(areas):
     )
     assert statement.slots == () and statement.rows() == [(areas["county"].name,)]
     assert statement.using == connection.alias
+
+
+def test_a_kept_read_of_instances_attaches_its_related_objects_and_defers_what_the_queryset_defers(
+    areas, django_assert_num_queries
+):
+    store = KeptStatements(bound=8)
+
+    def build(key: str) -> QuerySet[Area]:
+        return Area.objects.select_related("parent").defer("parent__name").filter(code=key)
+
+    village = areas["village_a"]
+    with django_assert_num_queries(1):
+        (kept,) = store.objects(
+            ("with parent",), build, village.code, using="default", placeholder=PLACEHOLDER
+        )
+        assert kept.name == village.name and kept.parent.code == village.parent_id
+    with django_assert_num_queries(1):  # the deferred column is read when asked for, as Django does
+        assert kept.parent.name == village.parent.name
+    assert (
+        store.objects(("with parent",), build, "no-such-area", using="default", placeholder=PLACEHOLDER) == []
+    )
+    assert len(store) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -211,8 +212,13 @@ class Application(models.Model):
 
     @property
     def present_materials(self) -> set[str]:
+        return self.materials_present(self.files.all())
+
+    def materials_present(self, files: Iterable[SubmittedFile]) -> set[str]:
+        """The codes of the materials received at the counter, fetched from the registry or among
+        ``files`` (this case's submitted files, read by the caller)."""
         codes = set(self.received_materials) | set(self.fetched_materials)
-        codes |= {f.material_code for f in self.files.all()}
+        codes |= {f.material_code for f in files}
         return codes
 
 
