@@ -374,6 +374,8 @@ def mix(ctx: Any) -> list[dict[str, Any]]:
                 "weight": 4,
                 "method": "POST",
                 "path": f"/portal/items/{APPLY_ITEM}/apply",
+                # The form's page, which the load runs do not ask for: measured by `http.pages` alone.
+                "form_page": f"/portal/items/{APPLY_ITEM}/apply",
                 "forms": [
                     {
                         "csrfmiddlewaretoken": csrf,

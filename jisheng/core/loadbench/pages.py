@@ -8,7 +8,8 @@ time per request), ``wall_ms``, ``queries`` (statements one request runs, counte
 statement, its parameters left out, that took the most time over the rounds, with its mean ms a
 call): a page whose SQL time is most of its cost names the statement to look at. What a page costs here is what the servers spend on it under load, without the
 server's own share (about that of ``/healthz``), so pages can be compared and changes measured on a
-loaded machine (CPU time, not elapsed time).
+loaded machine (CPU time, not elapsed time). A POST of the mix is not sent here, but the page of its
+form, when it names one (``form_page``), is measured as ``<name>.form``.
 
 Settings from the environment: ``JISHENG_HTTPBENCH_PAGES_ROUNDS`` [300] requests per page,
 ``JISHENG_HTTPBENCH_PAGES_PROFILE`` a directory to write a cProfile file of each page's rounds into
@@ -69,6 +70,22 @@ def _client(cookie: str) -> Client:
     return client
 
 
+def _gets(requests: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The GETs of the mix, and for a POST that names the page of its form (``form_page``) a GET of
+    that page as ``<name>.form`` (what a resident opens before sending the form), with its cookie."""
+    for request in requests:
+        if request.get("method") == "GET":
+            yield request
+        elif request.get("form_page"):
+            yield {
+                "name": f"{request['name']}.form",
+                "method": "GET",
+                "paths": [request["form_page"]],
+                "cookie": request.get("cookie", ""),
+                "expect": [200],
+            }
+
+
 def page_costs(
     requests: list[dict[str, Any]],
     *,
@@ -77,10 +94,9 @@ def page_costs(
     profile_dir: str = "",
     log: Callable[[str], None] = print,
 ) -> Iterator[dict[str, Any]]:
-    """One row per GET request of the mix (POSTs change data and are left to the load runs)."""
-    for request in requests:
-        if request.get("method") != "GET":
-            continue
+    """One row per GET request of the mix and per form page a POST names (POSTs change data and are
+    left to the load runs)."""
+    for request in _gets(requests):
         name = str(request["name"])
         client = _client(str(request.get("cookie", "")))
         paths = list(request["paths"])

@@ -17,6 +17,14 @@ def test_each_get_of_the_mix_is_reported_with_its_cpu_time_and_queries(tmp_path)
         {"name": "health", "weight": 1, "method": "GET", "paths": ["/healthz"], "expect": [200]},
         {"name": "missing", "weight": 1, "method": "GET", "paths": ["/no-such-page/"], "expect": [200]},
         {"name": "apply", "weight": 1, "method": "POST", "path": "/portal/", "expect": [302]},
+        {
+            "name": "track",
+            "weight": 1,
+            "method": "POST",
+            "path": "/portal/track/",
+            "form_page": "/portal/track/",
+            "expect": [302],
+        },
     ]
     lines: list[str] = []
 
@@ -25,7 +33,13 @@ def test_each_get_of_the_mix_is_reported_with_its_cpu_time_and_queries(tmp_path)
         for row in pages.page_costs(requests, rounds=3, warmup=1, profile_dir=str(tmp_path), log=lines.append)
     }
 
-    assert set(rows) == {"http.pages.portal.index", "http.pages.health", "http.pages.missing"}
+    # The POSTs are not sent; the page of a POST's form is measured.
+    assert set(rows) == {
+        "http.pages.portal.index",
+        "http.pages.health",
+        "http.pages.missing",
+        "http.pages.track.form",
+    }
     for row in rows.values():
         assert row["requests"] == 3 and row["cpu_ms"] >= 0 and row["queries"] >= 0
     assert rows["http.pages.portal.index"]["errors"] == 0
@@ -34,7 +48,8 @@ def test_each_get_of_the_mix_is_reported_with_its_cpu_time_and_queries(tmp_path)
     assert portal["queries"] > 0 and portal["sql_ms"] > 0
     assert portal["slowest_sql"]["sql"].startswith("SELECT") and portal["slowest_sql"]["calls"] >= 1
     assert (tmp_path / "portal.index.prof").exists()
-    assert len(lines) == 3
+    assert rows["http.pages.track.form"]["errors"] == 0
+    assert len(lines) == 4
 
 
 def test_the_page_costs_run_only_when_named(monkeypatch) -> None:
