@@ -132,6 +132,7 @@ def _outcome(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
     finished = job.status in (ImportJob.Status.CHECKED, ImportJob.Status.DONE)
     return {
         "job": job,
+        "running": job.status in (ImportJob.Status.CHECKING, ImportJob.Status.IMPORTING),
         "files_removed": retention.files_removed(job),
         "retention_days": retention_days(),
         "errors": job.errors[:ERRORS_SHOWN],
@@ -177,8 +178,17 @@ def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @permissions.capability_required(Capability.IMPORT_ROSTERS)
 def import_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The poll of the progress card. While the job runs, only the figures (``#progress-live``): the
+    Cancel button stays the element under the finger, a tap that lasts longer than a poll is not lost.
+    Once it has ended, the whole card once (its buttons change), drawn in place of the card."""
     job = get_visible_or_404(ImportJob.objects.all(), request.user, pk=pk)
-    return render(request, "registry/_import_progress.html", _outcome(request, job))
+    context = _outcome(request, job)
+    if context["running"]:
+        return render(request, "registry/_import_progress_live.html", context)
+    response = render(request, "registry/_import_progress.html", context)
+    response["HX-Retarget"] = "#progress"
+    response["HX-Reswap"] = "outerHTML"
+    return response
 
 
 @permissions.capability_required(Capability.IMPORT_ROSTERS)

@@ -4,13 +4,13 @@ background that the page follows until the refused rows are listed, then the acc
 from __future__ import annotations
 
 import datetime
-import time
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
 from openpyxl import Workbook
+from playwright.sync_api import expect
 
 from .conftest import login
 
@@ -51,15 +51,13 @@ def test_a_village_officer_checks_then_imports_a_register_and_the_page_follows_t
     page.wait_for_url("**/registry/import/*/")
     assert page.locator("select[name=map_id_number] option[selected]").inner_text().endswith("身份证号")
     page.uncheck("input[name=all_or_nothing]")  # import the accepted rows even if some are refused
-    page.click("button[value=check]")
-    # The dry run is queued as a background job; `jisheng worker` (started by `jisheng serve` in
-    # production) runs it, and the progress card polls until the job is checked.
-    page.locator("#progress").wait_for()
-    for _ in range(20):
-        call_command("worker", "--batch")
-        if ImportJob.objects.get().status in (ImportJob.Status.CHECKED, ImportJob.Status.FAILED):
-            break
-        time.sleep(0.5)
+    with page.expect_navigation():
+        page.click("button[value=check]")
+    # The dry run is queued as a background job (the page after the click says it is being checked);
+    # `jisheng worker` (started by `jisheng serve` in production) runs it, and the progress card polls
+    # its figures until the job is checked, then draws itself whole with the refused rows.
+    expect(page.locator("#progress-live")).to_contain_text("检查中")
+    call_command("worker", "--batch")
     page.locator("#progress >> text=已检查").wait_for(timeout=30_000)
     assert "第 303 行" in page.locator("#progress .error").inner_text()
     assert not Person.objects.exists()

@@ -182,7 +182,7 @@ def test_the_importer_cancels_a_queued_check_from_the_import_page(
     import_job_update(job=job, status=ImportJob.Status.CHECKING)
     jobs.launch(job, user_pk=officer.pk, dry_run=True)
     client = client_for(officer)
-    page = client.get(f"/registry/import/{job.pk}/progress/").content.decode()
+    page = client.get(f"/registry/import/{job.pk}/").content.decode()
     assert f"/registry/import/{job.pk}/cancel/" in page
     colleague = client_for(make_user(areas["village_a"], "village_officer", username="colleague"))
     colleague.post(f"/registry/import/{job.pk}/cancel/")

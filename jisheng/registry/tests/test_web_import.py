@@ -81,3 +81,51 @@ def test_the_progress_bar_shows_what_the_running_import_has_reached(tmp_path, ar
     job.save()
     page = client_for(officer).get(f"/registry/import/{job.pk}/progress/").content.decode()
     assert 'value="100"' in page
+
+
+def test_the_poll_of_a_running_import_redraws_its_figures_and_leaves_the_cancel_button_alone(
+    tmp_path, areas, officer, client_for
+):
+    from jisheng.registry.services import import_job_progress
+
+    stored = tmp_path / "upload.xlsx"
+    stored.write_bytes(b"")
+    job = ImportJob.objects.create(
+        kind="persons",
+        file_name="花名册.xlsx",
+        stored_path=str(stored),
+        area=areas["village_a"],
+        created_by=officer,
+        status=ImportJob.Status.CHECKING,
+    )
+    import_job_progress(job=job, done=40, total=100)
+    client = client_for(officer)
+    cancel = f'action="/registry/import/{job.pk}/cancel/"'
+    assert cancel in client.get(f"/registry/import/{job.pk}/").content.decode()
+    response = client.get(f"/registry/import/{job.pk}/progress/", HTTP_HX_REQUEST="true")
+    part = response.content.decode()
+    assert part.startswith('<div id="progress-live" hx-get=') and 'value="40"' in part and "检查中" in part
+    assert "<form" not in part and "<button" not in part and 'id="progress"' not in part
+    assert "HX-Retarget" not in response
+
+
+def test_the_poll_of_an_ended_import_redraws_the_whole_card_once_with_its_new_buttons(
+    tmp_path, areas, officer, client_for
+):
+    stored = tmp_path / "upload.xlsx"
+    stored.write_bytes(b"")
+    job = ImportJob.objects.create(
+        kind="persons",
+        file_name="花名册.xlsx",
+        stored_path=str(stored),
+        area=areas["village_a"],
+        created_by=officer,
+        status=ImportJob.Status.CHECKED,
+        total_rows=3,
+        done_rows=3,
+    )
+    response = client_for(officer).get(f"/registry/import/{job.pk}/progress/", HTTP_HX_REQUEST="true")
+    part = response.content.decode()
+    assert response["HX-Retarget"] == "#progress" and response["HX-Reswap"] == "outerHTML"
+    assert part.startswith('<div id="progress" class="card">') and 'id="progress-live"' in part
+    assert 'value="commit"' in part and "/cancel/" not in part and "hx-trigger" not in part
