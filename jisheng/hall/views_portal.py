@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -81,15 +83,48 @@ def questions(request: HttpRequest) -> HttpResponse:
     return render(request, "hall/portal/questions.html", {"entries": entries[:50], "q": query})
 
 
+@dataclass(frozen=True)
+class _ApplyForm:
+    """What the form shows of an item, the same for every visitor: drawn from no request."""
+
+    name: str
+    in_force: bool
+    bookable: bool
+    materials: SafeString
+
+
+def _apply_form(item: ServiceItem) -> _ApplyForm:
+    materials = render_to_string(
+        "hall/portal/_apply_materials.html", {"code": item.code, "materials": item.materials.all()}
+    )
+    return _ApplyForm(
+        name=item.name,
+        in_force=item.is_effective(timezone.localdate()),
+        bookable=item.bookable,
+        materials=mark_safe(materials),  # noqa: S308 (drawn by a template, escaped there)
+    )
+
+
+def _item_with_materials(code: str) -> ServiceItem:
+    return get_object_or_404(ServiceItem.objects.prefetch_related("materials"), code=code)
+
+
 @limit_uploads(**PORTAL_UPLOADS)
 def apply(request: HttpRequest, code: str) -> HttpResponse:
-    item = get_object_or_404(ServiceItem.objects.prefetch_related("materials"), code=code)
-    if not item.is_effective(timezone.localdate()):
+    # A POST reads the item afresh; the empty form's item part is kept like the guides' bodies (an
+    # unknown code is a 404 each time, and keeps nothing).
+    item = _item_with_materials(code) if request.method == "POST" else None
+    form = (
+        _apply_form(item)
+        if item is not None
+        else portal_kept.kept(f"apply:{code}", lambda: _apply_form(_item_with_materials(code)))
+    )
+    if not form.in_force:
         # An ended item (再生育审批 since 2021) is not offered; its guide says since when.
         messages.error(request, _("This service is no longer offered"))
-        return redirect("hall:portal_guide", code=item.code)
+        return redirect("hall:portal_guide", code=code)
     values = {"name": "", "id_number": "", "phone": ""}
-    if request.method == "POST":
+    if item is not None:
         values = {key: normalize_text(request.POST.get(key, "")) for key in values}
         values["id_number"] = normalize_code(values["id_number"])
         refusal = upload_refusal(request)
@@ -129,7 +164,11 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                     _remember(request, application.number)
                     messages.success(request, _("Your application has been received."))
                     return redirect("hall:portal_case", number=application.number)
-    return render(request, "hall/portal/apply.html", {"item": item, "values": values})
+    return render(
+        request,
+        "hall/portal/apply.html",
+        {"item_name": form.name, "bookable": form.bookable, "materials": form.materials, "values": values},
+    )
 
 
 def track(request: HttpRequest) -> HttpResponse:
