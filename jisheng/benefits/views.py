@@ -264,8 +264,15 @@ def _job_context(request: HttpRequest, job: BatchJob) -> dict[str, Any]:
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A queued run or export: its state, polled while it is open (htmx), cancel for whoever started it."""
     job = get_visible_or_404(BatchJob.objects.select_related("area", "batch"), request.user, pk=pk)
-    template = "benefits/_job.html" if request.headers.get("HX-Request") else "benefits/job.html"
-    return render(request, template, _job_context(request, job))
+    context = _job_context(request, job)
+    if not request.headers.get("HX-Request"):
+        return render(request, "benefits/job.html", context)
+    if job.is_open:  # the poll: only the figures, the Cancel button stays the element under the finger
+        return render(request, "benefits/_job_live.html", context)
+    response = render(request, "benefits/_job.html", context)
+    response["HX-Retarget"] = "#job"  # ended: the whole card once, with its link to the batch
+    response["HX-Reswap"] = "outerHTML"
+    return response
 
 
 @require_POST

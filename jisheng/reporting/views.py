@@ -131,7 +131,6 @@ def _after_start(job: ReportJob) -> HttpResponse:
 def job_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A queued compilation or approval: its state, polled while it is open (htmx), and cancel."""
     job = get_visible_or_404(ReportJob.objects.select_related("area", "form", "report"), request.user, pk=pk)
-    template = "reporting/_job.html" if request.headers.get("HX-Request") else "reporting/job.html"
     context = {
         "job": job,
         "can_cancel": job.is_open and job.created_by_id == request.user.pk,
@@ -139,7 +138,14 @@ def job_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             job.task_id, is_open=job.is_open, failed=job.status == ReportJob.Status.FAILED
         ),
     }
-    return render(request, template, context)
+    if not request.headers.get("HX-Request"):
+        return render(request, "reporting/job.html", context)
+    if job.is_open:  # the poll: only the figures, the Cancel button stays the element under the finger
+        return render(request, "reporting/_job_live.html", context)
+    response = render(request, "reporting/_job.html", context)
+    response["HX-Retarget"] = "#job"  # ended: the whole card once, with its link to the report
+    response["HX-Reswap"] = "outerHTML"
+    return response
 
 
 @require_POST

@@ -21,11 +21,14 @@ def test_a_running_compilation_page_shows_the_area_reached_and_keeps_polling(
     )
     services.report_job_update(job=job, status=ReportJob.Status.RUNNING, by=staff["clerk"])
     core_jobs.checkpoint(job.task_id, "report_compile:areas", done=3, total=12, unit="areas")
-    part = (
-        client_for(staff["clerk"]).get(f"/reporting/jobs/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
-    )
+    client = client_for(staff["clerk"])
+    assert 'id="job-cancel"' in client.get(f"/reporting/jobs/{job.pk}/").content.decode()
+    response = client.get(f"/reporting/jobs/{job.pk}/", HTTP_HX_REQUEST="true")
+    part = response.content.decode()
     assert "进度： 第 3/12 个地区" in part and f'hx-get="/reporting/jobs/{job.pk}/"' in part
-    assert 'id="job-cancel"' in part
+    # The poll redraws only the figures: the Cancel button under a finger is never replaced.
+    assert part.startswith('<div id="job-live"') and "<form" not in part and 'id="job-cancel"' not in part
+    assert "HX-Retarget" not in response
 
 
 def test_a_failed_compilation_page_shows_the_villages_waiting_and_what_to_do(
@@ -45,3 +48,8 @@ def test_a_failed_compilation_page_shows_the_villages_waiting_and_what_to_do(
     assert "失败" in page and areas["village_a"].name in page and areas["village_a2"].name in page
     assert 'id="job-advice"' in page and "请按上述原因更正后，在页面上重新提交" in page
     assert "进度：" not in page
+    # A poll that finds the job ended draws the whole card once, in place of the card.
+    response = client_for(staff["clerk"]).get(f"/reporting/jobs/{job.pk}/", HTTP_HX_REQUEST="true")
+    assert response["HX-Retarget"] == "#job" and response["HX-Reswap"] == "outerHTML"
+    part = response.content.decode()
+    assert part.startswith('<div id="job" class="card">') and "失败" in part and "hx-get" not in part
