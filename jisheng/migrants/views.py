@@ -566,9 +566,14 @@ def move_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     done, total = imports.progress_of(job)
     running = job.status in (MoveImport.Status.QUEUED, MoveImport.Status.RUNNING)
     context = {"job": job, "done": done, "total": total, "running": running, "errors": job.errors[:500]}
-    if request.headers.get("HX-Request"):
-        return render(request, "migrants/_import_progress.html", context)
-    return render(request, "migrants/import.html", context)
+    if not request.headers.get("HX-Request"):
+        return render(request, "migrants/import.html", context)
+    if running:  # the poll: only the figures, the rest of the card stays as the reader left it
+        return render(request, "migrants/_import_progress_live.html", context)
+    response = render(request, "migrants/_import_progress.html", context)
+    response["HX-Retarget"] = "#progress"  # ended: the whole card once, with the refused rows
+    response["HX-Reswap"] = "outerHTML"
+    return response
 
 
 @permissions.capability_required(Capability.RECORD_MIGRANTS)

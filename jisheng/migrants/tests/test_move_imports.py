@@ -196,3 +196,23 @@ def test_the_upload_page_lists_recent_imports_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         page = client.get(reverse("migrants:move_imports"))
     assert page.content.decode().count("流出.xlsx") == 2
+
+
+def test_the_poll_of_a_running_import_redraws_its_figures_and_of_an_ended_one_the_whole_card(
+    client_for: Any, staff: dict[str, Any], two_women: list[Any]
+) -> None:
+    client = client_for(staff["clerk"])
+    upload(client, "departures", messy_departures(two_women, duplicate=True))
+    job = MoveImport.objects.get()
+    assert job.status == MoveImport.Status.REFUSED and job.errors
+    address = reverse("migrants:move_import", args=[job.pk])
+    ended = client.get(address, HTTP_HX_REQUEST="true")
+    assert ended["HX-Retarget"] == "#progress" and ended["HX-Reswap"] == "outerHTML"
+    card = ended.content.decode()
+    assert card.startswith('<div id="progress" class="card">') and 'id="import-errors"' in card
+    assert "hx-trigger" not in card
+    MoveImport.objects.filter(pk=job.pk).update(status=MoveImport.Status.RUNNING)
+    running = client.get(address, HTTP_HX_REQUEST="true")
+    part = running.content.decode()
+    assert part.startswith('<div id="progress-live" hx-get=') and 'hx-trigger="every 2s"' in part
+    assert 'id="import-errors"' not in part and 'id="progress"' not in part and "HX-Retarget" not in running
