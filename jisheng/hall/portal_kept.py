@@ -8,7 +8,8 @@ under the language, the day, the URL configuration and the catalogue's version: 
 the last audit event on a service item or a service office (every change of the catalogue goes through
 an audited service: an edit, a load of the policy files). A change therefore shows at the next view in every process. A body
 is also drawn again once ``TTL_SECONDS`` old, so that a change made past the services (by hand in the
-database) shows within a minute.
+database) shows within a minute. The clerk's queue keeps the parts of its page that depend only on the
+catalogue (the new-application links, the unfiltered filter form) the same way (``views.queue``).
 """
 
 from __future__ import annotations

@@ -12,7 +12,9 @@ from django.db.models import F, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,7 +25,7 @@ from jisheng.accounts.permissions import Capability
 from jisheng.areas.scoping import get_visible_or_404, user_prefix
 from jisheng.core.kept_statements import KeptStatements
 
-from . import queries, services
+from . import portal_kept, queries, services
 from .models import (
     Accountability,
     Application,
@@ -72,21 +74,41 @@ def queue(request: HttpRequest) -> HttpResponse:
     how = _queue_filter(request.GET)
     mine = queries.queue_rows(request.user, mine=True, limit=QUEUE_ROWS, how=how)
     office = queries.queue_rows(request.user, limit=QUEUE_ROWS, how=how)
-    items = list(queries.effective_items())
+    can_apply = permissions.holds(request.user, Capability.SERVE_RESIDENTS)
+    # The heading, the new-application links and the unfiltered filter form are the same for every
+    # clerk who may apply (or not): drawn from no request and kept per language, day and catalogue
+    # version (portal_kept), so the items are not read at each view. A filtered form is drawn each time.
+    head, filters = portal_kept.kept(
+        f"queue:{can_apply}",
+        lambda: (
+            mark_safe(render_to_string("hall/_queue_head.html")),  # noqa: S308 (a template's output)
+            _queue_filters(can_apply=can_apply, how=queries.QueueFilter()),
+        ),
+    )
     return render(
         request,
         "hall/queue.html",
         {
             "mine": mine,
             "office": office,
-            "items": items,
-            "how": how,
+            "head": head,
+            "filters": _queue_filters(can_apply=can_apply, how=how) if how.active else filters,
             "counts": queries.queue_counts(request.user),
-            "statuses": [(s.value, s.label) for s in OPEN_STATUSES],
-            "same_day_items": [item for item in items if item.time_limit_counter == 0],
-            "can_apply": permissions.holds(request.user, Capability.SERVE_RESIDENTS),
         },
     )
+
+
+def _queue_filters(*, can_apply: bool, how: queries.QueueFilter) -> SafeString:
+    """The new-application links (for a clerk who may apply) and the filter form showing ``how``."""
+    items = list(queries.effective_items())
+    context = {
+        "items": items,
+        "how": how,
+        "statuses": [(s.value, s.label) for s in OPEN_STATUSES],
+        "same_day_items": [item for item in items if item.time_limit_counter == 0],
+        "can_apply": can_apply,
+    }
+    return mark_safe(render_to_string("hall/_queue_filters.html", context))  # noqa: S308 (a template's output)
 
 
 @permissions.capability_required(Capability.READ_CASES)
