@@ -18,13 +18,14 @@ from django.views.decorators.http import require_POST
 from jisheng.audit.disclosure import disclosure_record
 from jisheng.certificates.pdf import certificate_pdf
 from jisheng.core.actor import Resident
+from jisheng.core.kept_statements import KeptStatements
 from jisheng.core.ratelimit import allow
 from jisheng.core.text import normalize_code, normalize_text
 from jisheng.core.uploads import MB, limit_uploads, nothing_submitted, upload_refusal
 from jisheng.registry.validation import mask_id
 
 from . import portal_kept, queries, services
-from .models import Application, RatingLevel, ServiceItem
+from .models import Application, ApplicationStatus, CaseEvent, Material, Notice, RatingLevel, ServiceItem
 from .pdfs import notice_pdf, receipt_pdf
 
 SESSION_KEY = "hall_portal_cases"
@@ -61,7 +62,25 @@ def _allowed_case(request: HttpRequest, number: str, *, rating: bool = False) ->
     if number not in request.session.get(SESSION_KEY, []):
         raise Http404
     related = ("item", "office", "certificate", "rating") if rating else ("item", "office", "certificate")
-    return get_object_or_404(Application.objects.select_related(*related), number=number)
+    # Compiled once per database and set of relations and kept, the number bound as its parameter.
+    found = _kept.objects(
+        ("case", related),
+        lambda key: Application.objects.select_related(*related).filter(number=key),
+        number,
+        using=Application.objects.db,
+        placeholder=_NUMBER,
+    )
+    if not found:
+        raise Http404
+    return found[0]
+
+
+# Stands for a case number or an id in a kept statement (no case has it, no row that id).
+_NUMBER = "kept-case-number"
+_ID = -7_000_000_002
+# The resident's case page's reads (the case, its notices, progress and item's materials) each cost
+# more to compile than to run: compiled once and kept, run with the case's number or id bound.
+_kept = KeptStatements(bound=16)
 
 
 def _remember(request: HttpRequest, number: str) -> None:
@@ -189,16 +208,37 @@ def track(request: HttpRequest) -> HttpResponse:
 
 def case(request: HttpRequest, number: str) -> HttpResponse:
     application = _allowed_case(request, number, rating=True)
+    db = Application.objects.db
     return render(
         request,
         "hall/portal/case.html",
         {
             "application": application,
-            "events": application.events.all(),
+            "events": _kept.instances(
+                ("events",),
+                lambda key: CaseEvent.objects.filter(application_id=key).order_by("at", "id"),
+                application.pk,
+                using=db,
+                placeholder=_ID,
+            ),
             # One case's notices and one item's materials: their own order, with no join for the
-            # case's or the item's.
-            "notices": application.notices.order_by("sequence"),
-            "materials": application.item.materials.order_by("position", "id"),
+            # case's or the item's. The materials are shown only to hand in corrections.
+            "notices": _kept.instances(
+                ("notices",),
+                lambda key: Notice.objects.filter(application_id=key).order_by("sequence"),
+                application.pk,
+                using=db,
+                placeholder=_ID,
+            ),
+            "materials": _kept.instances(
+                ("materials",),
+                lambda key: Material.objects.filter(item_id=key).order_by("position", "id"),
+                application.item_id,
+                using=db,
+                placeholder=_ID,
+            )
+            if application.status == ApplicationStatus.AWAITING_CORRECTION
+            else [],
             "rating": getattr(application, "rating", None),
             "rating_levels": RatingLevel.choices,
         },
