@@ -59,6 +59,7 @@ def test_a_village_officer_checks_then_imports_a_register_and_the_page_follows_t
     expect(page.locator("#progress-live")).to_contain_text("检查中")
     call_command("worker", "--batch")
     page.locator("#progress >> text=已检查").wait_for(timeout=30_000)
+    expect(page.locator("#progress")).to_have_count(1)  # the whole card drawn in place of the card
     assert "第 303 行" in page.locator("#progress .error").inner_text()
     assert not Person.objects.exists()
     # The commit runs in the request here: the test database is SQLite in memory with a shared
