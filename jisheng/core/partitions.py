@@ -130,6 +130,17 @@ def counties_with_partitions(connection: Any, table: str) -> list[str]:
     return [n[len(prefix) :] for n in names if n.startswith(prefix) and COUNTY_CODE.match(n[len(prefix) :])]
 
 
+def _triggers(cursor: Any, table: str) -> list[str]:
+    """The statements re-creating the table's own triggers (``registry.live_ids``), not the clones
+    PostgreSQL makes on each partition nor the internal ones behind foreign keys."""
+    cursor.execute(
+        "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = %s::regclass "
+        "AND NOT tgisinternal AND tgparentid = 0 ORDER BY tgname",
+        [table],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
 def _table_definition(cursor: Any, table: str) -> tuple[list[str], list[str]]:
     """(CREATE INDEX statements, ALTER TABLE … ADD CONSTRAINT statements of unique keys and outgoing
     foreign keys) of ``table``, primary key excepted. A unique key declared as a constraint is made a
@@ -165,7 +176,7 @@ def convert_table(
 
     The steps: lock the table; create the new one with the same columns, defaults, identity and check
     constraints; move the rows; drop the old table and give the new one its name (and its identity
-    sequence the old sequence's name); re-create the indexes and the foreign keys it held.
+    sequence the old sequence's name); re-create the indexes, the foreign keys and the triggers it held.
     """
     connection = schema_editor.connection
     if not _is_postgresql(connection):
@@ -187,6 +198,7 @@ def convert_table(
                 "with db_constraint=False first"
             )
         indexes, keys = _table_definition(cursor, table)
+        triggers = _triggers(cursor, table)
         clause = f' PARTITION BY LIST ("{key}")' if partitioned else ""
         cursor.execute(
             f'CREATE TABLE "{new}" (LIKE "{table}" INCLUDING DEFAULTS INCLUDING IDENTITY '
@@ -226,5 +238,8 @@ def convert_table(
         for statement in indexes:
             cursor.execute(statement)
         for statement in keys:
+            cursor.execute(statement)
+        # Last, so the rows moved above fired none of them (they change nothing a trigger follows).
+        for statement in triggers:
             cursor.execute(statement)
         cursor.execute(f'ANALYZE "{table}"')

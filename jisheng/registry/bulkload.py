@@ -170,9 +170,17 @@ def _secondary_indexes(table: str) -> list[tuple[str, str]]:
 def indexes_rebuilt_after(*models_: type[models.Model]) -> Iterator[None]:
     """Drop the plain indexes of empty tables during a bulk load and build them once at the end:
     building an index from a million rows is several times faster than inserting into a dozen
-    indexes row by row. Must run inside the load's transaction, so a failure restores them."""
+    indexes row by row. Must run inside the load's transaction, so a failure restores them.
+
+    On PostgreSQL triggers are off during the load (below), so the table of live ID numbers is
+    given the persons loaded at the end (``live_ids.refill``)."""
+    from . import live_ids
+
     saved: list[tuple[str, str]] = []
+    persons_before: int | None = None
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and any(m._meta.db_table == live_ids.PERSONS for m in models_):
+            persons_before = live_ids.last_person_id(cursor)
         for model in models_:
             table = model._meta.db_table
             cursor.execute(f"SELECT 1 FROM {table} LIMIT 1")
@@ -193,6 +201,8 @@ def indexes_rebuilt_after(*models_: type[models.Model]) -> Iterator[None]:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for _name, sql in saved:
             cursor.execute(sql)
+        if persons_before is not None:
+            live_ids.refill(cursor, above_id=persons_before)
 
 
 def _skip_foreign_key_triggers(cursor: Any) -> None:

@@ -28,7 +28,7 @@ from stdnum.cn import ric
 from jisheng.core.actor import System
 from jisheng.core.crypto.fields import field_key_version, seal_equal
 
-from . import bulkload
+from . import bulkload, live_ids
 from .codes import Sex
 from .demo_county import Generator
 from .models import Birth, Contraception, Household, Marriage, Person, ResidencePeriod
@@ -265,6 +265,7 @@ def _in_parallel(jobs: list[CountyJob], workers: int, log: Callable[[str], None]
 
     saved: list[str] = []
     with transaction.atomic(), connection.cursor() as cursor:
+        persons_before = live_ids.last_person_id(cursor)
         for model in TABLES:
             table = model._meta.db_table
             cursor.execute(f"SELECT 1 FROM {table} LIMIT 1")
@@ -288,5 +289,9 @@ def _in_parallel(jobs: list[CountyJob], workers: int, log: Callable[[str], None]
         with connection.cursor() as cursor:
             for sql in saved:
                 cursor.execute(sql)
-        log(f"province: {len(saved)} indexes built in {time.perf_counter() - started:.0f} s")
+            # The workers loaded with triggers off: the live ID numbers they added.
+            live_ids.refill(cursor, above_id=persons_before)
+        log(
+            f"province: {len(saved)} indexes and the live ID numbers built in {time.perf_counter() - started:.0f} s"
+        )
     return results

@@ -37,6 +37,10 @@ from django.db import connection
 from jisheng.core.partitions import convert_table
 with connection.schema_editor() as editor:  # what migration 0010 does (nothing on SQLite)
     convert_table(editor, "registry_person", "county_code", [], partitioned=True)
+if connection.vendor == "postgresql":  # and migration 0016
+    from jisheng.registry import live_ids
+    with connection.cursor() as cursor:
+        live_ids.install(cursor)
 from jisheng.accounts.models import User
 from jisheng.accounts.services import roles_for
 from jisheng.areas.models import Area
