@@ -71,3 +71,19 @@ def test_an_item_ended_since_the_last_view_leaves_the_queue_at_the_next_view(
     page = clerk.get("/hall/").content.decode()
     assert "/hall/new/birth-registration/" not in page
     assert 'value="birth-registration"' not in _filters(page)
+
+
+def test_a_staff_account_without_an_area_counts_no_case(catalogue, areas, resident, staff, make_user) -> None:
+    from jisheng.hall import queries, services
+
+    services.application_submit(
+        item=catalogue["only-child-honour"],
+        person=resident,
+        channel="counter",
+        phone="13800138000",
+        by=staff["clerk"],
+    )
+    nowhere = make_user(areas["township_a"], "counter_clerk", username="nowhere")
+    nowhere.area = None
+    assert queries.queue_counts(staff["clerk"])["open"] == 1
+    assert set(queries.queue_counts(nowhere).values()) == {0}
