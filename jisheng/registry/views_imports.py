@@ -143,6 +143,12 @@ def _outcome(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
     }
 
 
+def _work(request: HttpRequest, job: ImportJob, outcome: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the mapping and the card show (``_import_work.html``), on the page and when the job ends."""
+    columns, choices = _columns(job) if job.stored_path else ([], [])
+    return {**(outcome or _outcome(request, job)), "columns": columns, "choices": choices}
+
+
 def _fail_if_stale(job: ImportJob) -> None:
     if job.status not in (ImportJob.Status.CHECKING, ImportJob.Status.IMPORTING) or not job.stored_path:
         return
@@ -171,22 +177,22 @@ def _fail_if_stale(job: ImportJob) -> None:
 @permissions.capability_required(Capability.IMPORT_ROSTERS)
 def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = get_visible_or_404(ImportJob.objects.all(), request.user, pk=pk)
-    context = _outcome(request, job)
-    columns, choices = _columns(job) if job.stored_path else ([], [])
-    return render(request, "registry/import_detail.html", {**context, "columns": columns, "choices": choices})
+    return render(request, "registry/import_detail.html", _work(request, job))
 
 
 @permissions.capability_required(Capability.IMPORT_ROSTERS)
 def import_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The poll of the progress card. While the job runs, only the figures (``#progress-live``): the
     Cancel button stays the element under the finger, a tap that lasts longer than a poll is not lost.
-    Once it has ended, the whole card once (its buttons change), drawn in place of the card."""
+    Once it has ended, the column mapping and the whole card once (``#import-work``, what a reload
+    of the page would show: the form to correct the columns and check again, the Import button),
+    drawn in place of that part."""
     job = get_visible_or_404(ImportJob.objects.all(), request.user, pk=pk)
     context = _outcome(request, job)
     if context["running"]:
         return render(request, "registry/_import_progress_live.html", context)
-    response = render(request, "registry/_import_progress.html", context)
-    response["HX-Retarget"] = "#progress"
+    response = render(request, "registry/_import_work.html", _work(request, job, context))
+    response["HX-Retarget"] = "#import-work"
     response["HX-Reswap"] = "outerHTML"
     return response
 

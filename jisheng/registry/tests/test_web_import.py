@@ -1,6 +1,7 @@
 """The web import: upload, guessed column mapping, dry run with the error list, commit."""
 
 import datetime
+import re
 
 import pytest
 from django.test import override_settings
@@ -106,26 +107,78 @@ def test_the_poll_of_a_running_import_redraws_its_figures_and_leaves_the_cancel_
     part = response.content.decode()
     assert part.startswith('<div id="progress-live" hx-get=') and 'value="40"' in part and "检查中" in part
     assert "<form" not in part and "<button" not in part and 'id="progress"' not in part
+    assert 'id="import-work"' not in part and "map_id_number" not in part
     assert "HX-Retarget" not in response
 
 
-def test_the_poll_of_an_ended_import_redraws_the_whole_card_once_with_its_new_buttons(
-    tmp_path, areas, officer, client_for
-):
+def ended_job(tmp_path, areas, officer, status, **fields):
+    """A job whose upload was read (its columns stored beside it) and whose check or import has ended."""
     stored = tmp_path / "upload.xlsx"
     stored.write_bytes(b"")
-    job = ImportJob.objects.create(
+    (tmp_path / "upload.xlsx.columns.json").write_text(
+        '{"headers": ["姓名", "身份证号"], "labels": ["姓名", "身份证号"]}', encoding="utf-8"
+    )
+    return ImportJob.objects.create(
         kind="persons",
         file_name="花名册.xlsx",
         stored_path=str(stored),
         area=areas["village_a"],
         created_by=officer,
-        status=ImportJob.Status.CHECKED,
+        status=status,
+        mapping={"name": 0, "id_number": 1},
         total_rows=3,
         done_rows=3,
+        **fields,
     )
+
+
+def without_csrf_tokens(html):
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+
+
+def test_the_poll_of_an_ended_check_redraws_the_mapping_and_the_card_once_with_the_import_button(
+    tmp_path, areas, officer, client_for
+):
+    job = ended_job(tmp_path, areas, officer, ImportJob.Status.CHECKED)
     response = client_for(officer).get(f"/registry/import/{job.pk}/progress/", HTTP_HX_REQUEST="true")
     part = response.content.decode()
-    assert response["HX-Retarget"] == "#progress" and response["HX-Reswap"] == "outerHTML"
-    assert part.startswith('<div id="progress" class="card">') and 'id="progress-live"' in part
-    assert 'value="commit"' in part and "/cancel/" not in part and "hx-trigger" not in part
+    assert response["HX-Retarget"] == "#import-work" and response["HX-Reswap"] == "outerHTML"
+    assert part.startswith('<div id="import-work">') and part.count('id="import-work"') == 1
+    assert part.count('id="progress"') == 1 and 'id="progress-live"' in part
+    assert '<option value="1" selected>B · 身份证号</option>' in part  # the mapping the check used
+    assert 'name="all_or_nothing"' in part and 'value="check"' in part and 'value="commit"' in part
+    assert "/cancel/" not in part and "hx-trigger" not in part
+
+
+def test_the_poll_of_an_ended_check_answers_what_a_reload_of_the_page_shows(
+    tmp_path, areas, officer, client_for
+):
+    job = ended_job(
+        tmp_path, areas, officer, ImportJob.Status.CHECKED, error_count=1, errors=["第 3 行：号码"]
+    )
+    client = client_for(officer)
+    part = client.get(f"/registry/import/{job.pk}/progress/", HTTP_HX_REQUEST="true").content.decode()
+    page = client.get(f"/registry/import/{job.pk}/").content.decode()
+    assert "第 3 行：号码" in part
+    assert without_csrf_tokens(part).strip() in without_csrf_tokens(page)
+
+
+def test_the_poll_of_a_failed_check_brings_back_the_mapping_to_check_again(
+    tmp_path, areas, officer, client_for
+):
+    job = ended_job(tmp_path, areas, officer, ImportJob.Status.FAILED, message="已由 officer 取消")
+    response = client_for(officer).get(f"/registry/import/{job.pk}/progress/", HTTP_HX_REQUEST="true")
+    part = response.content.decode()
+    assert response["HX-Retarget"] == "#import-work"
+    assert "map_id_number" in part and 'value="check"' in part and "已由 officer 取消" in part
+    assert 'value="commit"' not in part and "/cancel/" not in part
+
+
+def test_the_poll_of_a_finished_import_redraws_the_card_without_the_mapping(
+    tmp_path, areas, officer, client_for
+):
+    job = ended_job(tmp_path, areas, officer, ImportJob.Status.DONE)
+    response = client_for(officer).get(f"/registry/import/{job.pk}/progress/", HTTP_HX_REQUEST="true")
+    part = response.content.decode()
+    assert response["HX-Retarget"] == "#import-work" and 'id="progress"' in part and "已完成" in part
+    assert "map_id_number" not in part and 'value="check"' not in part and 'value="commit"' not in part
