@@ -26,7 +26,7 @@ from jisheng.areas.scoping import user_prefix
 from jisheng.core.kept_statements import KeptStatements
 from jisheng.core.text import InputError, normalize_code, normalize_phone, normalize_text, simplified
 
-from . import timeline
+from . import live_ids, timeline
 from .codes import PersonStatus, Sex
 from .models import Birth, Contraception, Household, Marriage, Person, ResidencePeriod
 from .models.people import id_tail_index
@@ -217,6 +217,17 @@ def visible_person(user: Any, pk: int) -> Person | None:
     prefix = user_prefix(user)
     if prefix is None:
         return None
+    county = _county_of(pk) if len(prefix) < COUNTY_DIGITS else None
+    if county is not None and county.startswith(prefix):
+        # Above a county, the area alone names no partition: the county found by the key does.
+        found = _kept(
+            ("person", prefix, county),
+            lambda key: Person.objects.visible_to(user).filter(pk=key, county_code=county)[:2],
+            pk,
+            Person.objects.db,
+        )
+        if len(found) == 1:
+            return found[0]
     found = _kept(
         ("person", prefix),
         lambda key: Person.objects.visible_to(user).filter(pk=key)[:2],
@@ -224,6 +235,16 @@ def visible_person(user: Any, pk: int) -> Person | None:
         Person.objects.db,
     )
     return found[0] if len(found) == 1 else None
+
+
+COUNTY_DIGITS = 6
+
+
+def _county_of(pk: int) -> str | None:
+    """The county of a person by key, from the table of live ID numbers (PostgreSQL's partitions)."""
+    if connection.vendor != "postgresql":
+        return None
+    return live_ids.county_of(pk)
 
 
 def person_file(person: Person, user: Any) -> PersonFile:

@@ -4,6 +4,7 @@ another county; the import finds the holders of its numbers through it; conversi
 keep it whole."""
 
 import datetime
+import re
 from typing import Any
 
 import pytest
@@ -180,3 +181,31 @@ def test_the_migration_fills_it_from_the_persons_already_registered_keeping_the_
     expected = live_persons()
     expected[sealed(first)] = (first.pk, "411723")
     assert table() == expected and len(expected) == 2
+
+
+def test_a_city_account_opening_a_person_file_reads_the_person_in_their_countys_partition_only(
+    areas, make_user
+):
+    from django.test.utils import CaptureQueriesContext
+
+    from jisheng.areas.models import Area
+    from jisheng.registry.queries import visible_person
+
+    other_county()
+    city_clerk = make_user(Area.objects.get(code="411700000000"), "county_staff")
+    person = make_person(area=areas["village_a"], name="赵六", sex="1", birth=BIRTH)
+    nameless = Person.objects.create(
+        name="孙八", id_number="", sex="1", birth_date=BIRTH, residence_area=areas["village_b"]
+    )
+    with CaptureQueriesContext(connection) as captured:
+        assert visible_person(city_clerk, person.pk) == person
+    [read] = [q["sql"] for q in captured.captured_queries if 'FROM "registry_person"' in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + read)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert set(re.findall(r"\b(registry_person_(?:\d{6}|default))(?!\w)", plan)) == {"registry_person_411723"}
+    # someone the table does not hold (no ID number yet) is still found, in every county
+    assert visible_person(city_clerk, nameless.pk) == nameless
+    # and the county found never widens what the account may see
+    township_clerk = make_user(areas["township_b"], "county_staff")
+    assert visible_person(township_clerk, person.pk) is None

@@ -115,15 +115,19 @@ def test_a_mans_file_reads_every_county_only_for_his_marriages_and_children(area
 
 
 @needs_postgresql
-def test_a_province_account_reads_every_county_only_to_find_the_person_by_key(areas, make_user, client_for):
-    """The page's address holds the person's key only: a reader above the county finds the person in
-    every county's partition, and everything after that in the person's own county."""
+def test_a_province_account_finds_the_persons_county_by_key_and_reads_only_that_countys_partitions(
+    areas, make_user, client_for
+):
+    """The page's address holds the person's key only: a reader above the county learns the person's
+    county from the table of live ID numbers (``live_ids.county_of``), and reads the person and
+    everything after in that county's partitions."""
     other_county()
     wife, _husband = household_of_three(areas["village_a"], make_user(areas["township_a"], "township_head"))
     city = client_for(make_user(areas["city"], "city_staff"))
-    read = counties_read(file_queries(city, wife))
-    wide = [sql for sql, counties in read.items() if counties != {"411723"}]
-    assert len(wide) == 1 and re.search(r'FROM "registry_person" WHERE .*"id" = ', wide[0]), wide
+    queries = file_queries(city, wife)
+    read = counties_read(queries)
+    assert read and all(counties == {"411723"} for counties in read.values()), read
+    assert any("FROM registry_live_id_number WHERE person_id" in sql for sql in queries)
 
 
 # The page's queries: the session, and the user with their area, roles and devices in one statement
