@@ -45,6 +45,8 @@ ERRORS_SHOWN = 500
 # A job whose thread has not reported progress for this long has died with its worker (a restart, a
 # kill): it is shown as failed with the reason, never as running forever.
 STALE_AFTER_SECONDS = 10 * 60
+# The states in which the clerk may correct the columns and check the file (again).
+MAPPED_AGAIN = (ImportJob.Status.UPLOADED, ImportJob.Status.CHECKED, ImportJob.Status.FAILED)
 
 
 @limit_uploads(max_files=1, max_file_bytes=MAX_UPLOAD_BYTES, max_total_bytes=MAX_UPLOAD_BYTES)
@@ -144,9 +146,12 @@ def _outcome(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
 
 
 def _work(request: HttpRequest, job: ImportJob, outcome: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What the mapping and the card show (``_import_work.html``), on the page and when the job ends."""
+    """What the mapping and the card show (``_import_work.html``), on the page and when the job ends.
+    The mapping is there to check (again) until the rows are imported, while the file is kept."""
+    outcome = outcome or _outcome(request, job)
     columns, choices = _columns(job) if job.stored_path else ([], [])
-    return {**(outcome or _outcome(request, job)), "columns": columns, "choices": choices}
+    mapping = job.status in MAPPED_AGAIN and not outcome["files_removed"]
+    return {**outcome, "columns": columns, "choices": choices, "mapping": mapping}
 
 
 def _fail_if_stale(job: ImportJob) -> None:
@@ -191,9 +196,12 @@ def import_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     context = _outcome(request, job)
     if context["running"]:
         return render(request, "registry/_import_progress_live.html", context)
-    response = render(request, "registry/_import_work.html", _work(request, job, context))
+    context = _work(request, job, context)
+    response = render(request, "registry/_import_work.html", context)
     response["HX-Retarget"] = "#import-work"
-    response["HX-Reswap"] = "outerHTML"
+    # The mapping comes in above the card she was watching: on a phone the card (its state, the Import
+    # button) would be pushed below the fold, so the page scrolls to keep the card where it was.
+    response["HX-Reswap"] = "outerHTML show:#progress:top" if context["mapping"] else "outerHTML"
     return response
 
 

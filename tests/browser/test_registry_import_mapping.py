@@ -87,3 +87,18 @@ def test_an_all_or_nothing_check_that_refuses_a_row_can_be_checked_again_without
         page.click("button[value=check]")
     job = ImportJob.objects.get()
     assert job.status == ImportJob.Status.CHECKING and not job.all_or_nothing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_a_phone_the_ended_check_keeps_its_card_and_import_button_in_view(
+    page: Any, areas: dict[str, Any], make_user: Any, register: Any
+) -> None:
+    make_user(areas["village_a"], "village_officer", username="wangcun", full_name="王村官")
+    page.set_viewport_size({"width": 390, "height": 700})
+    login(page, "wangcun", PASSWORD)
+    upload_and_check(page, register, all_or_nothing=False)
+    # The mapping is drawn above the card she was watching: the card stays where her eyes are.
+    expect(page.locator("#progress").get_by_text("已检查")).to_be_in_viewport()
+    expect(page.locator("button[value=commit]")).to_be_in_viewport()
+    expect(page.locator("select[name=map_id_number]")).to_have_count(1)
+    assert page.evaluate("window.notReloaded") is True

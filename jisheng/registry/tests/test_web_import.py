@@ -142,7 +142,8 @@ def test_the_poll_of_an_ended_check_redraws_the_mapping_and_the_card_once_with_t
     job = ended_job(tmp_path, areas, officer, ImportJob.Status.CHECKED)
     response = client_for(officer).get(f"/registry/import/{job.pk}/progress/", HTTP_HX_REQUEST="true")
     part = response.content.decode()
-    assert response["HX-Retarget"] == "#import-work" and response["HX-Reswap"] == "outerHTML"
+    assert response["HX-Retarget"] == "#import-work"
+    assert response["HX-Reswap"] == "outerHTML show:#progress:top"  # the card stays in view on a phone
     assert part.startswith('<div id="import-work">') and part.count('id="import-work"') == 1
     assert part.count('id="progress"') == 1 and 'id="progress-live"' in part
     assert '<option value="1" selected>B · 身份证号</option>' in part  # the mapping the check used
@@ -180,5 +181,6 @@ def test_the_poll_of_a_finished_import_redraws_the_card_without_the_mapping(
     job = ended_job(tmp_path, areas, officer, ImportJob.Status.DONE)
     response = client_for(officer).get(f"/registry/import/{job.pk}/progress/", HTTP_HX_REQUEST="true")
     part = response.content.decode()
-    assert response["HX-Retarget"] == "#import-work" and 'id="progress"' in part and "已完成" in part
+    assert response["HX-Retarget"] == "#import-work" and response["HX-Reswap"] == "outerHTML"
+    assert 'id="progress"' in part and "已完成" in part
     assert "map_id_number" not in part and 'value="check"' not in part and 'value="commit"' not in part
