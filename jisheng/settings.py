@@ -237,6 +237,8 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # them last written a minute or more ago (core.middleware.SessionTouchMiddleware), not on every request:
 # an idle session ends 29 to 30 minutes after the last request, never later.
 SESSION_COOKIE_AGE = 30 * 60
+# Django's database store, its read by key compiled once per process (core.sessions).
+SESSION_ENGINE = "jisheng.core.sessions"
 SESSION_SAVE_EVERY_REQUEST = False
 JISHENG_SESSION_TOUCH_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
