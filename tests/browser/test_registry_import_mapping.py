@@ -79,7 +79,7 @@ def test_an_all_or_nothing_check_that_refuses_a_row_can_be_checked_again_without
     make_user(areas["village_a"], "village_officer", username="wangcun", full_name="王村官")
     login(page, "wangcun", PASSWORD)
     upload_and_check(page, register, all_or_nothing=True)
-    expect(page.locator("#progress .error").first).to_contain_text("全部或全不")
+    expect(page.locator("#progress .error").first).to_contain_text("取消上方的“全部或全不”后重新检查")
     expect(page.locator("button[value=commit]")).to_have_count(0)
     assert page.evaluate("window.notReloaded") is True
     page.uncheck("input[name=all_or_nothing]")  # the way forward: import the accepted rows

@@ -184,3 +184,16 @@ def test_the_poll_of_a_finished_import_redraws_the_card_without_the_mapping(
     assert response["HX-Retarget"] == "#import-work" and response["HX-Reswap"] == "outerHTML"
     assert 'id="progress"' in part and "已完成" in part
     assert "map_id_number" not in part and 'value="check"' not in part and 'value="commit"' not in part
+
+
+def test_an_all_or_nothing_check_that_refused_rows_tells_the_clerk_she_may_check_again_without_it(
+    tmp_path, areas, officer, client_for
+):
+    job = ended_job(tmp_path, areas, officer, ImportJob.Status.CHECKED, all_or_nothing=True, error_count=1)
+    part = (
+        client_for(officer)
+        .get(f"/registry/import/{job.pk}/progress/", HTTP_HX_REQUEST="true")
+        .content.decode()
+    )
+    assert "取消上方的“全部或全不”后重新检查" in part and 'value="commit"' not in part
+    assert 'name="all_or_nothing" value="1" checked' in part and 'value="check"' in part
