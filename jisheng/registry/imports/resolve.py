@@ -281,6 +281,7 @@ def resolve_persons(
                 plan.households.setdefault(household_number, village.code)
         if changes:
             plan.updates.append((current["pk"], changes))
+            plan.counties[current["pk"]] = current["residence_area_id"][:6]
         else:
             plan.unchanged += 1
         plan.accepted += 1

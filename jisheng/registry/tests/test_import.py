@@ -277,3 +277,29 @@ def test_the_look_up_of_registered_persons_leaves_the_planners_settings_as_they_
         cursor.execute("SHOW enable_seqscan")
         assert cursor.fetchone()[0] == "on"
     assert result.accepted == 4 and result.unchanged == 4
+
+
+def test_persons_updated_by_an_import_get_their_history_and_stay_findable(tmp_path, areas):
+    """Updated rows are written back in a few statements, not saved one by one: each person still gets
+    the history row a save gives, the sealed phone and the search columns of the new name."""
+    village = areas["village_a"].code
+    numbers = [make_id(datetime.date(1981, 3, day), "1") for day in (1, 2)]
+    path = tmp_path / "two.csv"
+    path.write_text(
+        f"姓名,身份证号,村代码,联系电话\n陈明,{numbers[0]},{village},13800000001\n王强,{numbers[1]},{village},\n",
+        encoding="utf-8",
+    )
+    assert run_import(path=path, kind="persons", by=SETUP).created == 2
+    path.write_text(
+        f"姓名,身份证号,村代码,联系电话\n陳敏,{numbers[0]},{village},13900000009\n王强,{numbers[1]},{village},\n",
+        encoding="utf-8",
+    )
+    result = run_import(path=path, kind="persons", by=SETUP)
+    assert (result.updated, result.unchanged) == (1, 1)
+    renamed = Person.objects.get(name="陳敏")
+    assert (
+        renamed.phone == "13900000009" and renamed.name_simplified == "陈敏" and renamed.name_initials == "cm"
+    )
+    # (the import's creations are recorded by its audit event, written by COPY without history rows)
+    assert [(h.name, h.history_type) for h in renamed.history.all()] == [("陳敏", "~")]
+    assert Person.objects.get(name="王强").history.count() == 0
