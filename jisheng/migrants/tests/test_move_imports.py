@@ -216,3 +216,20 @@ def test_the_poll_of_a_running_import_redraws_its_figures_and_of_an_ended_one_th
     part = running.content.decode()
     assert part.startswith('<div id="progress-live" hx-get=') and 'hx-trigger="every 2s"' in part
     assert 'id="import-errors"' not in part and 'id="progress"' not in part and "HX-Retarget" not in running
+
+
+def test_an_import_that_ends_while_its_page_is_open_brings_the_link_to_its_list_with_the_card(
+    client_for: Any, staff: dict[str, Any], two_women: list[Any]
+) -> None:
+    """The card is drawn once when the job ends: the link to the list it filled comes with it, so the
+    clerk does not have to reload the page to find it."""
+    client = client_for(staff["clerk"])
+    upload(client, "departures", messy_departures(two_women, duplicate=False))
+    job = MoveImport.objects.get()
+    assert job.status == MoveImport.Status.DONE, job.errors
+    ended = client.get(reverse("migrants:move_import", args=[job.pk]), HTTP_HX_REQUEST="true")
+    assert ended["HX-Retarget"] == "#progress"
+    assert f'id="import-list" href="{reverse("migrants:away")}"' in ended.content.decode()
+    MoveImport.objects.filter(pk=job.pk).update(status=MoveImport.Status.RUNNING)
+    running = client.get(reverse("migrants:move_import", args=[job.pk]), HTTP_HX_REQUEST="true")
+    assert 'id="import-list"' not in running.content.decode()
