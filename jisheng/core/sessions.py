@@ -15,6 +15,8 @@ What it keeps of Django's store, unchanged:
 - Saving, a new key at sign-in and the flush at sign-out are Django's own (inherited): sign-out
   deletes the row, and since nothing but the compiled SQL is kept in the process, the next request
   to any worker finds no row.
+- It is read on the primary database, never on a replica, so a sign-out is refused at the next
+  request even on the pages that read from the replica (which may lag a few seconds).
 - The key is only ever a bound parameter: a cookie like ``x' OR '1'='1`` is compared with the key
   column and finds nothing.
 """
@@ -49,7 +51,9 @@ class SessionStore(DatabaseSessionStore):
 
     def _get_session_from_db(self) -> Session | None:
         try:
-            using = router.db_for_read(Session)
+            # The primary, even on a page whose reads go to the replica: a signed-out (deleted) session
+            # must be refused at once, not when the replica has caught up.
+            using = router.db_for_write(Session)
             rows = _statements.objects((), _by_key, self.session_key, using=using, placeholder=_PLACEHOLDER)
             # Checked here, with this request's clock, as Django's ``expire_date__gt=now`` does.
             if rows and rows[0].expire_date > timezone.now():

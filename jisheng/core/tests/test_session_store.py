@@ -169,3 +169,29 @@ def test_a_page_makes_as_many_queries_as_with_django_s_store(areas, make_user, c
     assert len(kept_queries) == len(plain_queries)
     assert sum("django_session" in sql for sql in kept_queries) == 1
     assert sum("django_session" in sql for sql in plain_queries) == 1
+
+
+@pytest.mark.django_db
+def test_the_session_is_read_on_the_primary_even_where_the_page_reads_from_the_replica(monkeypatch, settings):
+    """A sign-out deletes the row on the primary; a replica may lag. Where a page's reads go to the
+    replica (``reading_from_replica``), the router would send the session's read there too."""
+    from jisheng.core import replica
+
+    settings.DATABASE_ROUTERS = ["jisheng.core.replica.ReplicaRouter"]
+    monkeypatch.setattr(replica, "configured", lambda: True)
+    monkeypatch.setattr(replica.health, "usable", lambda: True)
+    key = _stored({"case": "A-1"})
+    asked: list[str] = []
+    real = sessions._statements.objects
+
+    def recording(*args: Any, using: str, **kwargs: Any) -> Any:
+        asked.append(using)
+        return real(*args, using="default", **kwargs)  # the tests' one database
+
+    monkeypatch.setattr(sessions._statements, "objects", recording)
+    with replica.reading_from_replica() as on_replica:
+        from django.db import router
+
+        assert on_replica and router.db_for_read(Session) == replica.REPLICA
+        assert SessionStore(key)["case"] == "A-1"
+    assert asked == [replica.PRIMARY]
