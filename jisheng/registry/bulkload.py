@@ -14,6 +14,8 @@ from typing import Any
 
 from django.db import connection, models
 
+from jisheng.core.planner import index_lookups_preferred
+
 SQLITE_MAX_PARAMETERS = 32766  # SQLITE_MAX_VARIABLE_NUMBER since SQLite 3.32
 
 
@@ -143,17 +145,15 @@ def update_rows(
         where = 't."id" = v."id"::bigint' + (' AND t."county_code" = %s' if county else "")
         one_row = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
         # Expecting a thousand rows, the planner would read the whole county's partition and hash it
-        # rather than look each id up: off for these statements only (the transaction's setting).
-        cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
-        previous = cursor.fetchone()[0]
-        for start in range(0, len(rows), 1000):
-            chunk = rows[start : start + 1000]
-            cursor.execute(
-                f'UPDATE "{table}" AS t SET {assignments} FROM (VALUES {", ".join([one_row] * len(chunk))}) '
-                f"AS v({names}) WHERE {where}",
-                [value for row in chunk for value in row] + ([county] if county else []),
-            )
-        cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [previous])
+        # rather than look each id up.
+        with index_lookups_preferred(cursor):
+            for start in range(0, len(rows), 1000):
+                chunk = rows[start : start + 1000]
+                cursor.execute(
+                    f'UPDATE "{table}" AS t SET {assignments} FROM (VALUES {", ".join([one_row] * len(chunk))}) '
+                    f"AS v({names}) WHERE {where}",
+                    [value for row in chunk for value in row] + ([county] if county else []),
+                )
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from jisheng.areas.models import Area
 from jisheng.areas.scoping import user_prefix
 from jisheng.core.actor import Actor, is_staff
+from jisheng.core.planner import index_lookups_preferred
 
 from .. import import_writer, live_ids
 from ..models import Birth, Contraception, Household, Marriage, Person
@@ -195,11 +196,9 @@ def _registered(sealed_ids: list[str]) -> list[dict[str, Any]]:
         by_county = live_ids.holders(cursor, sealed_ids)
         if not by_county:
             return found
-        cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
-        previous = cursor.fetchone()[0]
-        for county, ids in by_county.items():
-            found.extend(Person.objects.filter(county_code=county, pk__any_of=ids).values(*columns))
-        cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [previous])
+        with index_lookups_preferred(cursor):
+            for county, ids in by_county.items():
+                found.extend(Person.objects.filter(county_code=county, pk__any_of=ids).values(*columns))
     return found
 
 
