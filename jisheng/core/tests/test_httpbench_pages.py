@@ -1,9 +1,11 @@
-"""`jisheng bench --only http.pages` in small: each GET of the mix is requested and reported with its CPU
-time, its queries and its unexpected answers; POSTs are left to the load runs. Nothing is timed here."""
+"""`jisheng bench --only http.pages` in small: each request of the mix is sent and reported with its CPU
+time, its queries and its unexpected answers. Nothing is timed here (the hall's POSTs of the mix:
+`hall/tests/test_http_mix.py`)."""
 
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from jisheng.core import httpbench
 from jisheng.core.bench import BenchContext
@@ -11,7 +13,7 @@ from jisheng.core.loadbench import pages
 
 
 @pytest.mark.django_db
-def test_each_get_of_the_mix_is_reported_with_its_cpu_time_and_queries(tmp_path) -> None:
+def test_each_request_of_the_mix_is_reported_with_its_cpu_time_and_queries(tmp_path) -> None:
     requests = [
         {"name": "portal.index", "weight": 3, "method": "GET", "paths": ["/portal/"], "expect": [200]},
         {"name": "health", "weight": 1, "method": "GET", "paths": ["/healthz"], "expect": [200]},
@@ -33,12 +35,14 @@ def test_each_get_of_the_mix_is_reported_with_its_cpu_time_and_queries(tmp_path)
         for row in pages.page_costs(requests, rounds=3, warmup=1, profile_dir=str(tmp_path), log=lines.append)
     }
 
-    # The POSTs are not sent; the page of a POST's form is measured.
+    # The page of a POST's form is measured, and the POST itself.
     assert set(rows) == {
         "http.pages.portal.index",
         "http.pages.health",
         "http.pages.missing",
+        "http.pages.apply",
         "http.pages.track.form",
+        "http.pages.track",
     }
     for row in rows.values():
         assert row["requests"] == 3 and row["cpu_ms"] >= 0 and row["queries"] >= 0
@@ -49,7 +53,42 @@ def test_each_get_of_the_mix_is_reported_with_its_cpu_time_and_queries(tmp_path)
     assert portal["slowest_sql"]["sql"].startswith("SELECT") and portal["slowest_sql"]["calls"] >= 1
     assert (tmp_path / "portal.index.prof").exists()
     assert rows["http.pages.track.form"]["errors"] == 0
-    assert len(lines) == 4
+    # The POSTs carry no CSRF token here, and the check is enforced as the servers enforce it.
+    assert rows["http.pages.track"]["errors"] == 3 and rows["http.pages.apply"]["errors"] == 3
+    assert len(lines) == 6
+
+
+@pytest.mark.django_db
+def test_a_post_is_sent_with_its_own_cookies_and_the_next_form_each_time() -> None:
+    csrf = "a" * 32
+    requests = [
+        {
+            "name": "track",
+            "weight": 1,
+            "method": "POST",
+            "path": "/portal/track/",
+            "forms": [
+                {"csrfmiddlewaretoken": csrf, "number": f"SQ-{n}", "phone": "13800138000"} for n in range(9)
+            ],
+            "cookie": f"csrftoken={csrf}",
+            "address": True,
+            "expect": [200],
+        }
+    ]
+    sent: list[str] = []
+
+    def execute(execute, sql, params, many, context):
+        if "hall_application" in sql and params:
+            sent.extend(str(param) for param in params if str(param).startswith("SQ-"))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(execute):
+        rows = list(pages.page_costs(requests, rounds=3, warmup=1, only={"track"}, log=lambda _line: None))
+
+    # The CSRF token is accepted (no refusal), and each request took the next form: a warm-up, three
+    # rounds and the counted request.
+    assert rows[0]["errors"] == 0 and rows[0]["queries"] > 0
+    assert sent == ["SQ-0", "SQ-1", "SQ-2", "SQ-3", "SQ-4"]
 
 
 def test_the_page_costs_run_only_when_named(monkeypatch) -> None:
