@@ -286,18 +286,26 @@ def mix(ctx: Any) -> list[dict[str, Any]]:
     from jisheng.registry.queries import live_persons
 
     from . import queries
-    from .models import Application, ApplicationStatus
+    from .models import Application, ApplicationStatus, Material
     from .models.cases import OPEN_STATUSES
 
     count = max(1000, min(ctx.persons, OPEN_CASES))
     clerk, village, township = _bench_clerk()
     _open_cases(count, clerk, village, township)
     bench_cases = Application.objects.filter(number__startswith=HTTP_PREFIX).order_by("id")
-    moving = list(
-        bench_cases.filter(status=ApplicationStatus.RECEIVED, owner=clerk).values_list("id", flat=True)[
-            :MIX_ROWS
-        ]
+    # The cases moved along are of one item, and the notice names one of that item's own materials: a
+    # material the item does not list is refused (the view then redirects all the same, so a refusal
+    # would pass for a transition).
+    ready = bench_cases.filter(status=ApplicationStatus.RECEIVED, owner=clerk)
+    moving_item = ready.values_list("item_id", flat=True).first()
+    material = (
+        Material.objects.filter(item_id=moving_item)
+        .order_by("position", "id")
+        .values_list("code", flat=True)
+        .first()
+        or "registration-form"
     )
+    moving = list(ready.filter(item_id=moving_item).values_list("id", flat=True)[:MIX_ROWS])
     ids = list(bench_cases.values_list("id", flat=True)[: 2 * MIX_ROWS])
     case_pages = ids[MIX_ROWS:] or ids
     numbers = list(bench_cases.values_list("number", flat=True)[:20])
@@ -354,11 +362,11 @@ def mix(ctx: Any) -> list[dict[str, Any]]:
             "steps": [
                 {
                     "path": "/hall/cases/{row}/notice",
-                    "form": {"csrfmiddlewaretoken": csrf, "problem": "registration-form"},
+                    "form": {"csrfmiddlewaretoken": csrf, "problem": material},
                 },
                 {
                     "path": "/hall/cases/{row}/resubmit",
-                    "form": {"csrfmiddlewaretoken": csrf, "received": "registration-form"},
+                    "form": {"csrfmiddlewaretoken": csrf, "received": material},
                 },
             ],
             "cookie": clerk_cookie,

@@ -8,6 +8,7 @@ from django.test import Client
 
 from jisheng.core.bench import BenchContext
 from jisheng.hall import loadtest
+from jisheng.hall.models import Application, ApplicationStatus
 from tests.factories import make_person
 
 
@@ -40,7 +41,46 @@ def test_every_request_of_the_mix_answers_with_the_status_the_benchmark_expects(
                 path = step["path"].format(row=spec["rows"][0])
                 response = client.post(path, step["form"], HTTP_X_FORWARDED_FOR="10.0.0.7")
                 assert response.status_code in spec["expect"], (spec["name"], path, response.status_code)
+            # Done, not refused (a refusal redirects too): a notice given, the corrections received.
+            moved = Application.objects.get(pk=spec["rows"][0])
+            assert moved.notices.count() == 1 and moved.status == ApplicationStatus.RECEIVED
         else:
             for path in spec["paths"][:3]:
                 response = client.generic(spec["method"], path)
                 assert response.status_code in spec["expect"], (spec["name"], path, response.status_code)
+
+
+def test_the_page_costs_send_each_application_as_a_new_case_and_walk_each_case_through_its_transitions(
+    areas, make_user
+):
+    from jisheng.core.loadbench import pages
+    from jisheng.hall.models import Notice
+
+    make_user(areas["county"], "county_staff", username="county")
+    for day in range(1, 8):
+        make_person(
+            area=areas["village_a2"], name="李娜", sex="2", birth=datetime.date(1992, 2, day), phone=""
+        )
+    requests = loadtest.mix(BenchContext(persons=1000, log=lambda _text: None))
+    before = Application.objects.filter(item__code=loadtest.APPLY_ITEM).count()
+    lines: list[str] = []
+
+    rows = {
+        row["measure"]: row
+        for row in pages.page_costs(
+            requests, rounds=3, warmup=1, only={"portal.apply", "hall.transition"}, log=lines.append
+        )
+    }
+
+    assert set(rows) == {"http.pages.portal.apply", "http.pages.hall.transition"}
+    apply, transition = rows["http.pages.portal.apply"], rows["http.pages.hall.transition"]
+    # Each application (warm-up, rounds and the counted one) a new case, none refused.
+    assert apply["errors"] == 0 and apply["requests"] == 3 and apply["queries"] > 0
+    assert Application.objects.filter(item__code=loadtest.APPLY_ITEM).count() == before + 5
+    # The rounds made whole walks: a notice then the corrections received, each case back in progress.
+    assert transition["errors"] == 0 and transition["requests"] == 4
+    assert set(transition["steps"]) == {"/hall/cases/{row}/notice", "/hall/cases/{row}/resubmit"}
+    moving = next(spec for spec in requests if spec["name"] == "hall.transition")["rows"]
+    walked = set(Notice.objects.values_list("application_id", flat=True))
+    assert walked == set(moving[:4])
+    assert not Application.objects.filter(pk__in=walked).exclude(status=ApplicationStatus.RECEIVED).exists()
