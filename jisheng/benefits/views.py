@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,6 +24,7 @@ from jisheng.areas.models import Area
 from jisheng.areas.scoping import get_visible_or_404, visible_area
 from jisheng.audit.disclosure import disclosure_record
 from jisheng.core import jobs as core_jobs
+from jisheng.core import polled
 
 from . import engine, jobs, queries, services, whatif
 from .models import Batch, BatchJob, Line, Objection, Payment
@@ -264,15 +266,14 @@ def _job_context(request: HttpRequest, job: BatchJob) -> dict[str, Any]:
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A queued run or export: its state, polled while it is open (htmx), cancel for whoever started it."""
     job = get_visible_or_404(BatchJob.objects.select_related("area", "batch"), request.user, pk=pk)
-    context = _job_context(request, job)
-    if not request.headers.get("HX-Request"):
-        return render(request, "benefits/job.html", context)
-    if job.is_open:  # the poll: only the figures, the Cancel button stays the element under the finger
-        return render(request, "benefits/_job_live.html", context)
-    response = render(request, "benefits/_job.html", context)
-    response["HX-Retarget"] = "#job"  # ended: the whole card once, with its link to the batch
-    response["HX-Reswap"] = "outerHTML"
-    return response
+    return polled.job_answer(
+        request,
+        page="benefits/job.html",
+        card="benefits/_job.html",  # drawn whole once the job ended, with its link to the batch
+        context=_job_context(request, job),
+        is_open=job.is_open,
+        cancel_url=reverse("benefits:job_cancel", args=[job.pk]),
+    )
 
 
 @require_POST

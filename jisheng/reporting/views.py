@@ -20,6 +20,7 @@ from jisheng.accounts.permissions import Capability
 from jisheng.areas.models import Area, Level
 from jisheng.areas.scoping import get_visible_or_404
 from jisheng.core import jobs as core_jobs
+from jisheng.core import polled
 from jisheng.outreach.masking import HIDDEN_NOTE as HEALTH_HIDDEN
 
 from . import clock, corrections, jobs, queries, services
@@ -138,14 +139,14 @@ def job_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             job.task_id, is_open=job.is_open, failed=job.status == ReportJob.Status.FAILED
         ),
     }
-    if not request.headers.get("HX-Request"):
-        return render(request, "reporting/job.html", context)
-    if job.is_open:  # the poll: only the figures, the Cancel button stays the element under the finger
-        return render(request, "reporting/_job_live.html", context)
-    response = render(request, "reporting/_job.html", context)
-    response["HX-Retarget"] = "#job"  # ended: the whole card once, with its link to the report
-    response["HX-Reswap"] = "outerHTML"
-    return response
+    return polled.job_answer(
+        request,
+        page="reporting/job.html",
+        card="reporting/_job.html",  # drawn whole once the job ended, with its link to the report
+        context=context,
+        is_open=job.is_open,
+        cancel_url=reverse("reporting:job_cancel", args=[job.pk]),
+    )
 
 
 @require_POST
