@@ -74,7 +74,12 @@ def _ratio(result: Any) -> float | None:
 
 
 def dashboard_data(request: HttpRequest) -> dict[str, Any]:
-    area, period, form = _area(request), _period(request), _form()
+    return _data(request.user, _area(request), _period(request))
+
+
+def _data(user: Any, area: Area, period: Period) -> dict[str, Any]:
+    """What the dashboard of ``area`` shows to ``user`` (who may see it) for ``period``."""
+    form = _form()
     spec = form.spec()
     children = queries.child_areas(area) if area.level < Level.VILLAGE else []
     figures = live.tree(spec, period, area)
@@ -138,7 +143,7 @@ def dashboard_data(request: HttpRequest) -> dict[str, Any]:
         "next": period.next(),
         "period_choices": choices("month", today, period),
         "form": form,
-        "ancestors": _ancestors(request.user, area),
+        "ancestors": _ancestors(user, area),
         "indicator_rows": queries.indicator_rows(form, period, area),
         "area_rows": area_rows,
         "area_indicators": [indicators[code] for code in AREA_INDICATORS],
@@ -169,8 +174,9 @@ def _ancestors(user: Any, area: Area) -> list[Area]:
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The page's body is kept (``live.page``) for everyone who sees the same area from the same scope
     in the same language on the same day, and drawn again at the first view after an audited change
-    or a change of a counted table, like the figures it shows; the frame (menu, user, CSRF token) is
-    drawn for each request."""
+    or a change of a counted table, like the figures it shows (under steady changes, drawn again ahead
+    of time in the background: ``live.page``); the frame (menu, user, CSRF token) is drawn for each
+    request."""
     area, period = _area(request), _period(request)
     key = (
         "dashboard",
@@ -180,12 +186,15 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         translation.get_language(),
         clock.today().isoformat(),  # the month choices and the trend end today
     )
-    body = live.page(key, lambda: _dashboard_body(request))
+    # The drawing reads the viewer, the area and the period, never the request: when the kept body is
+    # drawn again ahead of time (``live.page``) it is drawn after this answer, in the background.
+    user = request.user
+    body = live.page(key, lambda: _dashboard_body(user, area, period))
     return render(request, "reporting/dashboard.html", {"body": mark_safe(body)})
 
 
-def _dashboard_body(request: HttpRequest) -> str:
-    context = dashboard_data(request)
+def _dashboard_body(user: Any, area: Area, period: Period) -> str:
+    context = _data(user, area, period)
     context["query"] = f"area={context['area'].code}&period={context['period'].key}"
     return str(render_to_string("reporting/_dashboard_body.html", context))
 

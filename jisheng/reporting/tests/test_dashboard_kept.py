@@ -21,8 +21,8 @@ def drawings(monkeypatch):
     drawn: list[str] = []
     original = dashboard._dashboard_body
 
-    def counting(request):
-        body = original(request)
+    def counting(*args):
+        body = original(*args)
         drawn.append(body)
         return body
 
