@@ -268,7 +268,13 @@ def _colleagues(user: User) -> list[tuple[int, str]]:
 @require_POST
 @permissions.capability_required(Capability.HANDLE_CASES)
 def case_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
-    application = get_visible_or_404(Application.objects.select_related("item"), request.user, pk=pk)
+    # A notice and a re-submission read the case again, locked, in their service: the view asks only
+    # whether the clerk may see it, through the case page's kept read.
+    application = (
+        _visible_case(request.user, pk)
+        if action in ("notice", "resubmit")
+        else get_visible_or_404(Application.objects.select_related("item"), request.user, pk=pk)
+    )
     post = request.POST
     try:
         if action == "notice":

@@ -128,16 +128,20 @@ def _item_with_materials(code: str) -> ServiceItem:
     return get_object_or_404(ServiceItem.objects.prefetch_related("materials"), code=code)
 
 
+def _apply_drawn(code: str) -> tuple[ServiceItem, _ApplyForm]:
+    """The item with its materials, and the form's item part: read and drawn from no request, so
+    kept for every visitor (``portal_kept``: a catalogue change shows at the next view). The kept item
+    is only read, never changed, by the views and the intake."""
+    item = _item_with_materials(code)
+    return item, _apply_form(item)
+
+
 @limit_uploads(**PORTAL_UPLOADS)
 def apply(request: HttpRequest, code: str) -> HttpResponse:
-    # A POST reads the item afresh; the empty form's item part is kept like the guides' bodies (an
-    # unknown code is a 404 each time, and keeps nothing).
-    item = _item_with_materials(code) if request.method == "POST" else None
-    form = (
-        _apply_form(item)
-        if item is not None
-        else portal_kept.kept(f"apply:{code}", lambda: _apply_form(_item_with_materials(code)))
-    )
+    # The item with its materials and the form's item part are kept like the guides' bodies, under the
+    # catalogue's version (an unknown code is a 404 each time, and keeps nothing).
+    kept_item, form = portal_kept.kept(f"apply:{code}", lambda: _apply_drawn(code))
+    item = kept_item if request.method == "POST" else None
     if not form.in_force:
         # An ended item (再生育审批 since 2021) is not offered; its guide says since when.
         messages.error(request, _("This service is no longer offered"))

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jisheng.areas.models import Area
+from jisheng.core.kept_statements import KeptStatements
 
 from ..models import Application, CaseEvent, SubmittedFile
 
@@ -34,8 +35,26 @@ class Upload:
 
 
 def office_of(area: Area) -> Area:
-    """The township (its service hall) an area belongs to."""
-    return Area.objects.get(code=area.code[:9] + "000")
+    """The township (its service hall) an area belongs to (as ``Area.objects.get(code=…)``, through a
+    statement compiled once and kept, the code bound)."""
+    code = area.code[:9] + "000"
+    found = _areas.objects(
+        ("township",),
+        lambda key: Area.objects.filter(code=key)[:2],
+        code,
+        using=Area.objects.db,
+        placeholder=_CODE,
+    )
+    if not found:
+        raise Area.DoesNotExist("Area matching query does not exist.")
+    if len(found) > 1:
+        raise Area.MultipleObjectsReturned(f"get() returned more than one Area -- it returned {len(found)}!")
+    return found[0]  # type: ignore[no-any-return]
+
+
+_areas = KeptStatements(bound=8)
+# Stands for an area's code in a kept statement; no area has it.
+_CODE = "kept-area-code"
 
 
 def content_type_of(content: bytes) -> str | None:

@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,13 +16,23 @@ from jisheng.accounts.permissions import Capability
 from jisheng.audit.services import model_snapshot, record
 from jisheng.certificates.services import next_in_sequence
 from jisheng.core.actor import Actor, Resident, is_staff
+from jisheng.core.kept_statements import KeptStatements
 from jisheng.registry.validation import mask_id, mask_phone
 from jisheng.workdays import services as workdays
 
 from .. import hooks
-from ..models import Application, ApplicationStatus, Channel, Handover, Notice, Post, ServiceItem
+from ..models import Application, ApplicationStatus, Channel, Handover, Material, Notice, Post, ServiceItem
 from . import tell
 from .common import Upload, check_uploads, event, office_of, store_uploads
+
+# The intake's and the transitions' reads, each dearer to build and compile than to run: compiled once
+# per database (and item, for the open-case check) and kept, the id bound as their one parameter
+# (``core.kept_statements``). A locked read keeps its ``FOR UPDATE`` (PostgreSQL) in the kept SQL.
+_reads = KeptStatements(bound=128)
+# Stand for an id and an area's code (the areas' key) in a kept statement; no row has them.
+_KEY = -7_000_000_003
+_AREA = "kept-office-code"
+_OPEN = (ApplicationStatus.RECEIVED, ApplicationStatus.AWAITING_CORRECTION)
 
 INTAKE = {
     Channel.COUNTER: Capability.APPLY_AT_COUNTER,
@@ -36,7 +46,55 @@ class UnconditionalAcceptance(PermissionDenied):
 
 
 def on_duty_post(office: Any) -> Post | None:
-    return Post.objects.filter(office=office).select_related("holder_a", "holder_b").order_by("id").first()
+    found = _reads.objects(
+        ("post",),
+        lambda key: (
+            Post.objects.filter(office_id=key).select_related("holder_a", "holder_b").order_by("id")[:1]
+        ),
+        office.pk,
+        using=Post.objects.db,
+        placeholder=_AREA,
+    )
+    return found[0] if found else None
+
+
+def _locked_case(pk: int) -> Application:
+    """The case ``pk`` with its item, its row locked until the transaction ends (as
+    ``select_for_update().select_related("item").get(pk=pk)``)."""
+    found = _reads.objects(
+        ("locked case",),
+        lambda key: Application.objects.select_for_update().select_related("item").filter(pk=key),
+        pk,
+        using=router.db_for_write(Application),
+        placeholder=_KEY,
+    )
+    if not found:
+        raise Application.DoesNotExist("Application matching query does not exist.")
+    return found[0]  # type: ignore[no-any-return]
+
+
+def _materials(item_id: int) -> dict[str, str]:
+    """An item's materials, code to name."""
+    rows = _reads.statement(
+        ("materials",),
+        lambda key: (
+            Material.objects.filter(item_id=key).order_by("position", "id").values_list("code", "name")
+        ),
+        using=Material.objects.db,
+        placeholder=_KEY,
+    ).rows(item_id)
+    return {code: name for code, name in rows}
+
+
+def _latest_notice(application: Application) -> Notice | None:
+    found = _reads.instances(
+        ("latest notice",),
+        lambda key: Notice.objects.filter(application_id=key).order_by("-sequence")[:1],
+        application.pk,
+        using=Notice.objects.db,
+        placeholder=_KEY,
+    )
+    return found[0] if found else None
 
 
 def missing_materials(application: Application) -> list[dict[str, str]]:
@@ -163,11 +221,11 @@ def notice_issue(*, application: Application, problems: list[dict[str, str]], by
     A later notice may only concern materials submitted after the previous notice.
     May be nested.
     """
-    application = Application.objects.select_for_update().select_related("item").get(pk=application.pk)
+    application = _locked_case(application.pk)
     permissions.ensure(by, Capability.WORK_AT_COUNTER, application.area_id)
     if application.status != ApplicationStatus.RECEIVED:
         raise ValidationError(_("A one-time notice can only be given for an application in progress"))
-    materials = {m.code: m.name for m in application.item.materials.all()}
+    materials = _materials(application.item_id)
     cleaned = []
     for index, problem in enumerate(problems, start=1):
         code = problem.get("code", "")
@@ -181,7 +239,7 @@ def notice_issue(*, application: Application, problems: list[dict[str, str]], by
         )
     if not cleaned:
         raise ValidationError(_("A one-time notice must list at least one missing or faulty material"))
-    previous = application.notices.order_by("-sequence").first()
+    previous = _latest_notice(application)
     if previous is not None:
         resubmitted = {
             f.material_code for f in application.files.filter(submitted_at__gt=previous.issued_at)
@@ -257,18 +315,19 @@ def application_resubmit(
 ) -> Application:
     """The applicant hands in the corrections; the clock resumes with the working days that were left
     once everything the latest notice named has come in, and stays stopped until then. Outermost."""
-    application = Application.objects.select_for_update().select_related("item").get(pk=application.pk)
+    application = _locked_case(application.pk)
     if not isinstance(by, Resident):
         permissions.ensure(by, Capability.SERVE_RESIDENTS, application.area_id)
     if application.status != ApplicationStatus.AWAITING_CORRECTION:
         raise ValidationError(_("This application is not waiting for materials"))
     uploads = uploads or []
-    materials = {m.code for m in application.item.materials.all()}
+    names = _materials(application.item_id)
+    materials = set(names)
     check_uploads(uploads, materials)
     received = [code for code in (received_materials or []) if code in materials]
     if not uploads and not received:
         raise ValidationError(_("“Materials”: submit at least one"))
-    notice = application.notices.order_by("-sequence").first()
+    notice = _latest_notice(application)
     assert notice is not None
     before = model_snapshot(application, ["status", "due_on"])
     store_uploads(application, uploads)
@@ -284,7 +343,6 @@ def application_resubmit(
         # open for the rest; restarting it now would count days the applicant still owes materials.
         application.save()
         handed_in = sorted(set(received) | {u.material_code for u in uploads})
-        names = {m.code: m.name for m in application.item.materials.all()}
         event(
             application,
             "已补正部分材料："
@@ -329,17 +387,26 @@ def _refuse_a_second_open_application(person: Any, item: ServiceItem) -> None:
     so two submissions at once are taken one after the other and the second hears of the first."""
     if person is None or person.pk is None:
         return
-    type(person).objects.select_for_update().filter(pk=person.pk).first()
-    open_case = (
-        Application.objects.filter(
-            person=person,
-            item=item,
-            status__in=(ApplicationStatus.RECEIVED, ApplicationStatus.AWAITING_CORRECTION),
-        )
-        .only("number", "received_at")
-        .first()
-    )
-    if open_case is not None:
+    model = type(person)
+    _reads.statement(
+        ("lock person", model._meta.label),
+        lambda key: model.objects.select_for_update().filter(pk=key).order_by("pk").values_list("pk")[:1],
+        using=router.db_for_write(model),
+        placeholder=_KEY,
+    ).rows(person.pk)
+    # Kept per item (its id is the statement's other parameter), the person bound.
+    found = _reads.statement(
+        ("open case", item.pk),
+        lambda key: (
+            Application.objects.filter(person_id=key, item_id=item.pk, status__in=_OPEN)
+            .order_by("pk")
+            .values_list("number", "received_at")[:1]
+        ),
+        using=Application.objects.db,
+        placeholder=_KEY,
+    ).rows(person.pk, convert=True)
+    if found:
+        open_case = Application(number=found[0][0], received_at=found[0][1])
         raise ValidationError(
             _(
                 "%(name)s already has an open application for “%(item)s”: %(number)s, received on %(day)s. "

@@ -1,7 +1,7 @@
 """The portal's application form: its item part (the name, the booking box, the materials and their
 blank forms) is the same for every visitor and kept like the guides' bodies; the frame and the form's
-own fields (CSRF token, the resident's entries) are drawn at each view, and a POST reads the item
-afresh (issue 17)."""
+own fields (CSRF token, the resident's entries) are drawn at each view; a POST takes the item with its
+materials kept with the form (issue 17; its submission's tests: `test_posts_kept.py`)."""
 
 from __future__ import annotations
 
