@@ -37,6 +37,8 @@ from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
+from .planner import preparing_cursor
+
 # Builds the read for a key (the placeholder, or None for a read that takes none).
 Build = Callable[[Any], "QuerySet[Any] | None"]
 
@@ -75,14 +77,18 @@ class Statement:
             params[slot] = value
         return self.sql, params
 
-    def rows(self, value: Any = None, *, convert: bool = False) -> list[tuple[Any, ...]]:
+    def rows(
+        self, value: Any = None, *, convert: bool = False, prepare: bool = False
+    ) -> list[tuple[Any, ...]]:
         """The rows as the database driver gives them; with ``convert``, each column passed through
-        Django's converters for its field (dates on SQLite, decimals, …) as a queryset would."""
+        Django's converters for its field (dates on SQLite, decimals, …) as a queryset would. With
+        ``prepare``, PostgreSQL prepares the statement once a connection (``core.planner``): only for a
+        read whose plan does not depend on its values."""
         if not self.sql:
             return []
         sql, params = self.bound(value)
         connection = connections[self.using]
-        with connection.cursor() as cursor:
+        with preparing_cursor(connection) if prepare else connection.cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
         if not convert or not self.converters:
@@ -105,14 +111,14 @@ class Statement:
         sql, params = self.bound(value)
         return list(self.model._default_manager.raw(sql, params, using=self.using))
 
-    def objects(self, value: Any) -> list[Any]:
+    def objects(self, value: Any, *, prepare: bool = False) -> list[Any]:
         """The rows as the queryset itself would give its model instances, with the objects of its
         ``select_related`` attached and its annotations set (``raw()`` can attach no related object)."""
         shape = self.shape
         if not self.sql or self.model is None or shape is None:
             return []
         result: list[Any] = []
-        for row in self.rows(value, convert=True):
+        for row in self.rows(value, convert=True, prepare=prepare):
             instance = self.model.from_db(self.using, shape.names, row[shape.start : shape.end])
             for populator in shape.related:
                 populator.populate(row, instance)
@@ -231,8 +237,17 @@ class KeptStatements:
         return self.statement(key, build, using=using, placeholder=placeholder).instances(value)
 
     def objects(
-        self, key: tuple[Hashable, ...], build: Build, value: Any, *, using: str, placeholder: int | str
+        self,
+        key: tuple[Hashable, ...],
+        build: Build,
+        value: Any,
+        *,
+        using: str,
+        placeholder: int | str,
+        prepare: bool = False,
     ) -> list[Any]:
         """``build(value)``'s model instances as the queryset gives them (its ``select_related``
-        objects attached), through the statement kept for ``key``."""
-        return self.statement(key, build, using=using, placeholder=placeholder).objects(value)
+        objects attached), through the statement kept for ``key``; ``prepare`` as for ``rows``."""
+        return self.statement(key, build, using=using, placeholder=placeholder).objects(
+            value, prepare=prepare
+        )

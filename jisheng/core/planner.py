@@ -1,20 +1,33 @@
-"""Hints to PostgreSQL's planner for the few statements where its estimate is known to be wrong.
+"""Hints to PostgreSQL's planner for the few statements where its estimate is known to be wrong, and
+plans kept by the server for the few statements that gain nothing from being planned each time.
 
 A batch of a thousand ids looked up in a county's partition of a million rows is estimated as a large
 share of the table, so the planner reads and hashes the whole partition instead of probing the primary
 key a thousand times (measured at ten million persons: seconds against milliseconds). For such
 statements only, sequential scans are turned off for the duration of a block.
+
+A read that cannot name the counties its rows lie in (a man's marriages and children are recorded in
+the wife's and mother's counties) is planned over every county's partition each time: at thirty
+counties, opening and planning them cost several times what the read does. Its plan does not depend on
+the key it is given, so it is prepared once a connection and run again from the server's plan
+(:func:`preparing_cursor`). Only such reads: a read whose best plan depends on its values (a name
+searched with ``LIKE``, a county that prunes partitions) must be planned with them, and preparing every
+statement (tried: Django's ``server_side_binding`` with psycopg's automatic preparation) lost the name
+search's index.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
+from typing import Any
 
 from django.db import connections, transaction
-from django.db.backends.utils import CursorWrapper
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
-__all__ = ["index_lookups_preferred"]
+__all__ = ["index_lookups_preferred", "preparing_cursor"]
 
 
 @contextmanager
@@ -34,3 +47,58 @@ def index_lookups_preferred(cursor: CursorWrapper, *, using: str = "default") ->
         previous = cursor.fetchone()[0]
         yield
         cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [previous])
+
+
+def preparing_cursor(connection: BaseDatabaseWrapper) -> CursorWrapper:
+    """A cursor whose statements PostgreSQL prepares once a connection and then runs from its kept plan.
+
+    psycopg binds the parameters on the server and prepares the statement at its first run (then the
+    server plans it for its values a few times and keeps a generic plan when that costs no more, its
+    ``plan_cache_mode``). Wrapped as Django wraps its cursors: logged and counted as every statement is,
+    its errors Django's. A connection pooler that hands a connection to another client between
+    transactions (PgBouncer's transaction mode) would lose the prepared statements: Jisheng connects to
+    PostgreSQL directly. On SQLite, an ordinary cursor.
+    """
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg import adapters
+    from psycopg.pq import Format
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        raw = connection.connection
+        cursor = _preparing_class()(raw)
+        # As Django's own cursors: its time zone when the connection's loader has another.
+        loader = raw.adapters.get_loader(adapters.types["timestamptz"].oid, Format.TEXT)
+        if getattr(loader, "timezone", None) != connection.timezone:
+            register_tzloader(connection.timezone, cursor)
+    connection.validate_thread_sharing()
+    if connection.queries_logged:
+        return _PreparedDebugCursor(cursor, connection)
+    return connection.make_cursor(cursor)
+
+
+class _PreparedDebugCursor(CursorDebugWrapper):
+    """Logs each statement with its values composed, as Django logs its own cursors' (psycopg keeps no
+    text of a prepared statement's run for Django to read back)."""
+
+    def execute(self, sql: Any, params: Any = None) -> Any:
+        with self.debug_sql(self.db.ops.compose_sql(sql, params), params):  # type: ignore[attr-defined]
+            return CursorWrapper.execute(self, sql, params)
+
+
+@cache
+def _preparing_class() -> type[Any]:
+    import psycopg
+
+    class PreparingCursor(psycopg.Cursor[Any]):
+        """psycopg's server-binding cursor, every statement prepared at its first run."""
+
+        def execute(
+            self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
+        ) -> Any:
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    return PreparingCursor

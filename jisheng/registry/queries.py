@@ -291,29 +291,39 @@ def person_file(person: Person, user: Any) -> PersonFile:
             using,
         )
     woman = person.sex == Sex.FEMALE
-    marriages = _kept(
-        ("marriages", woman, where if woman else None),
-        lambda key: (
-            Marriage.objects.filter(wife_id=key, county_code__in=where)
-            if woman
-            else Marriage.objects.filter(Q(husband_id=key) | Q(wife_id=key))
-        ).order_by("date"),
-        person.pk,
-        using,
-    )
-    # The births as a parent and the person's own birth, in one statement.
-    both = _kept(
-        ("births", woman, where),
-        lambda key: (
-            Birth.objects.filter(Q(mother_id=key) | Q(child_id=key), county_code__in=where)
-            if woman
-            else Birth.objects.filter(
-                Q(mother_id=key) | Q(father_id=key) | Q(child_id=key, county_code__in=where)
-            )
-        ).order_by("date", "birth_order", "pk"),
-        person.pk,
-        using,
-    )
+    if woman:
+        marriages = _kept(
+            ("marriages", where),
+            lambda key: Marriage.objects.filter(wife_id=key, county_code__in=where).order_by("date"),
+            person.pk,
+            using,
+        )
+        # The births as a parent and the person's own birth, in one statement.
+        both = _kept(
+            ("births", where),
+            lambda key: Birth.objects.filter(
+                Q(mother_id=key) | Q(child_id=key), county_code__in=where
+            ).order_by("date", "birth_order", "pk"),
+            person.pk,
+            using,
+        )
+    else:
+        # A man's are read in every county, by statements whose plan does not depend on the man: prepared
+        # once a connection (``core.planner``), not planned over every county's partition at each file.
+        marriages = _prepared(
+            ("man's marriages",),
+            lambda key: Marriage.objects.filter(Q(husband_id=key) | Q(wife_id=key)).order_by("date"),
+            person.pk,
+            using,
+        )
+        both = _prepared(
+            ("man's births",),
+            lambda key: Birth.objects.filter(Q(mother_id=key) | Q(father_id=key) | Q(child_id=key)).order_by(
+                "date", "birth_order", "pk"
+            ),
+            person.pk,
+            using,
+        )
     births = [b for b in both if person.pk in (b.mother_id, b.father_id)]
     own_birth = min((b for b in both if b.child_id == person.pk), key=lambda b: b.pk, default=None)
     contraception = _kept(
@@ -442,6 +452,11 @@ def _bound(key: int) -> RawSQL:
 def _kept(key: tuple[Any, ...], build: Any, value: int, using: str) -> list[Any]:
     """``build(value)``'s rows as model instances, through the statement kept for ``key``."""
     return _statements.instances(key, build, value, using=using, placeholder=timeline.SENTINEL)
+
+
+def _prepared(key: tuple[Any, ...], build: Any, value: int, using: str) -> list[Any]:
+    """As ``_kept``, the statement prepared by PostgreSQL (its plan must not depend on ``value``)."""
+    return _statements.objects(key, build, value, using=using, placeholder=timeline.SENTINEL, prepare=True)
 
 
 def _registry_timeline(

@@ -115,6 +115,32 @@ def test_a_mans_file_reads_every_county_only_for_his_marriages_and_children(area
 
 
 @needs_postgresql
+def test_a_mans_marriages_and_children_are_read_by_statements_the_server_keeps_prepared(
+    areas, make_user, client_for
+):
+    """The two look-ups that read every county are prepared once a connection: after a few files the
+    server runs them from a generic plan, and each man's file still shows his own wife and child only."""
+    officer = make_user(areas["township_a"], "township_head")
+    _first_wife, first = family(areas["village_a"], officer)
+    _second_wife, second = family(areas["village_a"], officer, wife="赵敏", husband="周杰")
+    clerk = client_for(make_user(areas["county"], "county_staff"))
+    for _view in range(4):
+        clerk.get(f"/registry/persons/{first.pk}/")
+    page = clerk.get(f"/registry/persons/{second.pk}/").content.decode()
+    assert "赵敏" in page and "王芳" not in page
+    page = clerk.get(f"/registry/persons/{first.pk}/").content.decode()
+    assert "王芳" in page and "赵敏" not in page
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+        prepared = {sql: runs for sql, runs in cursor.fetchall()}
+    runs = {
+        table: sum(n for sql, n in prepared.items() if f'FROM "registry_{table}"' in sql)
+        for table in ("marriage", "birth")
+    }
+    assert runs == {"marriage": 6, "birth": 6}, prepared
+
+
+@needs_postgresql
 def test_a_province_account_finds_the_persons_county_by_key_and_reads_only_that_countys_partitions(
     areas, make_user, client_for
 ):
