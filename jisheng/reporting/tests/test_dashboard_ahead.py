@@ -192,3 +192,26 @@ def test_a_townships_dashboard_drawn_in_the_background_shows_its_own_township_on
     assert township_a.name in after_a and township_b.name not in after_a
     assert not re.search(rf'<tr data-area="{township_b.prefix}', after_a)
     assert pending == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dashboard_drawn_ahead_in_a_thread_of_its_own_is_in_the_viewers_language(
+    registry, make_user, client_for, settings, monkeypatch
+) -> None:
+    settings.LIVE_FIGURES_REFRESH_SECONDS = REFRESH
+    clock = {"now": live._now()}
+    monkeypatch.setattr(live, "_now", lambda: clock["now"])
+    county = client_for(make_user(registry["county"], "county_staff"))
+    county.cookies["django_language"] = "en"
+    assert "Dashboard" in county.get(URL).content.decode()
+
+    births(registry["village_b"], datetime.date(2026, 10, 20), male=1)
+    clock["now"] += 11
+    county.get(URL)
+    for thread in threading.enumerate():
+        if thread.name == "jisheng-live-ahead":
+            thread.join(30)
+    after = county.get(URL).content.decode()
+    township_b = registry["township_b"].code
+    assert re.search(rf'<tr data-area="{township_b}">.*?<td>20</td>', after, re.S)
+    assert "Dashboard" in after and "数据看板" not in after
