@@ -65,7 +65,7 @@ def _required() -> InputError:
 
 # ---- resident ID numbers (公民身份号码, GB 11643-1999) -------------------------------------------------
 
-ID_SHAPE = re.compile(r"\d{17}[\dX]")
+ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")  # ASCII: `\d` would take any script's digits
 SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 # ISO 7064 MOD 11-2, as GB 11643 §8 gives it: digit i (from the left, 1-based) weighs 2^(18-i) mod 11,
 # and the check character is the one that makes the weighted sum ≡ 1 (mod 11); 10 is written X.
@@ -85,9 +85,16 @@ class IdNumber(NamedTuple):
 
 
 def id_check_character(number: str) -> str:
-    """The 18th character that the first 17 digits call for."""
-    total = sum(int(digit) * weight for digit, weight in zip(number[:17], ID_WEIGHTS, strict=True))
-    return ID_CHECK_CHARACTERS[total % 11]
+    """The 18th character that the first 17 digits call for (GB 11643 §6.2, ISO 7064 MOD 11-2).
+
+    The standard's weights are 2¹⁷ … 2¹ modulo 11 (``ID_WEIGHTS``), and 13 is 2 modulo 11, so the
+    weighted sum is twice the 17 digits read as a number in base 13, modulo 11: one ``int()`` instead
+    of seventeen products (a tenth of the time; an import checks every row's number).
+    """
+    body = number[:17]
+    if len(body) != 17 or not body.isascii() or not body.isdigit():
+        raise ValueError("the first 17 characters of an ID number are digits")
+    return ID_CHECK_CHARACTERS[2 * int(body, 13) % 11]
 
 
 def excel_lost_digits() -> str:
