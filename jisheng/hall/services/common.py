@@ -35,9 +35,14 @@ class Upload:
 
 
 def office_of(area: Area) -> Area:
-    """The township (its service hall) an area belongs to (as ``Area.objects.get(code=…)``, through a
-    statement compiled once and kept, the code bound)."""
-    code = area.code[:9] + "000"
+    """The township (its service hall) an area belongs to."""
+    return township_of(area.code)
+
+
+def township_of(area_code: str) -> Area:
+    """The township (its service hall) of the area with this code (as ``Area.objects.get(code=…)``,
+    through a statement compiled once and kept, the township's code bound)."""
+    code = area_code[:9] + "000"
     found = _areas.objects(
         ("township",),
         lambda key: Area.objects.filter(code=key)[:2],

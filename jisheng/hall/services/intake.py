@@ -21,9 +21,19 @@ from jisheng.registry.validation import mask_id, mask_phone
 from jisheng.workdays import services as workdays
 
 from .. import hooks
-from ..models import Application, ApplicationStatus, Channel, Handover, Material, Notice, Post, ServiceItem
+from ..models import (
+    Application,
+    ApplicationStatus,
+    Channel,
+    Handover,
+    Material,
+    Notice,
+    Post,
+    ServiceItem,
+    SubmittedFile,
+)
 from . import tell
-from .common import Upload, check_uploads, event, office_of, store_uploads
+from .common import Upload, check_uploads, event, store_uploads, township_of
 
 # The intake's and the transitions' reads, each dearer to build and compile than to run: compiled once
 # per database (and item, for the open-case check) and kept, the id bound as their one parameter
@@ -59,11 +69,14 @@ def on_duty_post(office: Any) -> Post | None:
 
 
 def _locked_case(pk: int) -> Application:
-    """The case ``pk`` with its item, its row locked until the transaction ends (as
-    ``select_for_update().select_related("item").get(pk=pk)``)."""
+    """The case ``pk`` with its item and area (the applicant is told through it), the case's row locked
+    until the transaction ends (``FOR UPDATE OF`` the case: the item and area rows, only read, are not
+    locked)."""
     found = _reads.objects(
         ("locked case",),
-        lambda key: Application.objects.select_for_update().select_related("item").filter(pk=key),
+        lambda key: (
+            Application.objects.select_for_update(of=("self",)).select_related("item", "area").filter(pk=key)
+        ),
         pk,
         using=router.db_for_write(Application),
         placeholder=_KEY,
@@ -84,6 +97,19 @@ def _materials(item_id: int) -> dict[str, str]:
         placeholder=_KEY,
     ).rows(item_id)
     return {code: name for code, name in rows}
+
+
+def _files_since(application: Application, at: Any, *, strict: bool) -> set[str]:
+    """The materials of the files submitted to the case after ``at`` (or at it, unless ``strict``)."""
+    rows = _reads.statement(
+        ("files",),
+        lambda key: SubmittedFile.objects.filter(application_id=key).values_list(
+            "material_code", "submitted_at"
+        ),
+        using=SubmittedFile.objects.db,
+        placeholder=_KEY,
+    ).rows(application.pk, convert=True)
+    return {code for code, submitted_at in rows if submitted_at > at or (not strict and submitted_at == at)}
 
 
 def _latest_notice(application: Application) -> Notice | None:
@@ -154,8 +180,9 @@ def application_submit(
         sorted(code for code, m in materials.items() if m.registry_fetchable) if fetch_from_registry else []
     )
 
-    area = person.residence_area
-    office = office_of(area)
+    # The area is the case's by its key (its code): the township's code is its first nine digits.
+    area_code = person.residence_area_id
+    office = township_of(area_code)
     accepted_on = workdays.acceptance_day(received_on)
     post = on_duty_post(office)
     staff_at_counter = channel in (Channel.COUNTER, Channel.HOME_VISIT) and permissions.holds(
@@ -170,7 +197,7 @@ def application_submit(
     application = Application.objects.create(
         number=f"SQ-{office.code[:9]}-{received_on:%Y%m%d}-{sequence:04d}",
         item=item,
-        area=area,
+        area_id=area_code,
         office=office,
         person=person,
         applicant_name=person.name,
@@ -241,9 +268,9 @@ def notice_issue(*, application: Application, problems: list[dict[str, str]], by
         raise ValidationError(_("A one-time notice must list at least one missing or faulty material"))
     previous = _latest_notice(application)
     if previous is not None:
-        resubmitted = {
-            f.material_code for f in application.files.filter(submitted_at__gt=previous.issued_at)
-        } | set(previous_received_after(application, previous))
+        resubmitted = _files_since(application, previous.issued_at, strict=True) | set(
+            previous_received_after(application, previous)
+        )
         late = [p["name"] for p in cleaned if p["code"] not in resubmitted]
         if late:
             raise ValidationError(
@@ -260,7 +287,8 @@ def notice_issue(*, application: Application, problems: list[dict[str, str]], by
     application.paused_on = today
     application.due_on = None
     application.status = ApplicationStatus.AWAITING_CORRECTION
-    application.save()
+    # Only what changed: the case's row is locked, and its sealed columns are not sealed again.
+    application.save(update_fields=["working_days_used", "paused_on", "due_on", "status"])
     sequence = (previous.sequence + 1) if previous else 1
     notice = Notice.objects.create(
         application=application,
@@ -285,6 +313,10 @@ def notice_issue(*, application: Application, problems: list[dict[str, str]], by
     return notice
 
 
+# What a re-submission changes on the case besides its clock (the materials ticked at the counter).
+_RECEIVED_FIELDS = ["received_materials", "details"]
+
+
 def previous_received_after(application: Application, notice: Notice) -> list[str]:
     """Materials handed in on paper after a notice (the counter ticks them on re-submission)."""
     return list(application.details.get("received_after_notice", {}).get(str(notice.sequence), []))
@@ -299,7 +331,7 @@ def outstanding_materials(application: Application, notice: Notice | None = None
     notice = notice or application.notices.order_by("-sequence").first()
     if notice is None:
         return []
-    corrected = {f.material_code for f in application.files.filter(submitted_at__gte=notice.issued_at)} | set(
+    corrected = _files_since(application, notice.issued_at, strict=False) | set(
         previous_received_after(application, notice)
     )
     return [p for p in notice.problems if p["code"] not in corrected]
@@ -341,7 +373,7 @@ def application_resubmit(
     if still_missing:
         # A partial correction: what came in is on file, the clock stays stopped and the notice stays
         # open for the rest; restarting it now would count days the applicant still owes materials.
-        application.save()
+        application.save(update_fields=_RECEIVED_FIELDS)
         handed_in = sorted(set(received) | {u.material_code for u in uploads})
         event(
             application,
@@ -368,7 +400,7 @@ def application_resubmit(
     application.paused_on = None
     application.warned_on = None
     application.status = ApplicationStatus.RECEIVED
-    application.save()
+    application.save(update_fields=[*_RECEIVED_FIELDS, "due_on", "paused_on", "warned_on", "status"])
     notice.answered_at = timezone.now()
     notice.save(update_fields=["answered_at"])
     event(application, f"已补正材料，办理时限恢复计算，{application.due_on:%Y-%m-%d} 前办结")

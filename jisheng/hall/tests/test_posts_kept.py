@@ -38,12 +38,13 @@ def test_an_online_application_runs_the_same_statements_the_second_time_and_make
     first, second = _residents(areas, 2)
     assert _apply(Client(), first).status_code == 302
 
-    with django_assert_num_queries(25):
+    with django_assert_num_queries(24):
         response = _apply(Client(), second)
 
     case = Application.objects.get(person=second, item__code="birth-registration")
     assert response.status_code == 302 and response["Location"] == f"/portal/track/{case.number}/"
-    assert case.office == areas["township_a"] and case.post == staff["post"] and case.owner == staff["clerk"]
+    assert case.area == areas["village_a"] and case.office == areas["township_a"]
+    assert case.post == staff["post"] and case.owner == staff["clerk"]
     assert case.number.endswith("-0002")  # the day's sequence, no gap
 
 
@@ -111,7 +112,7 @@ def test_a_notice_and_the_corrections_received_run_the_same_statements_on_every_
     clerk.post(f"/hall/cases/{first.pk}/notice", {"problem": "registration-form"})
     clerk.post(f"/hall/cases/{first.pk}/resubmit", {"received": "registration-form"})
 
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(18):
         noticed = clerk.post(f"/hall/cases/{second.pk}/notice", {"problem": "registration-form"})
     second.refresh_from_db()
     assert noticed.status_code == 302 and second.status == ApplicationStatus.AWAITING_CORRECTION
