@@ -31,7 +31,7 @@ class Plan:
     creates: list[dict[str, Any]] = field(default_factory=list)
     updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     households: dict[str, str] = field(default_factory=dict)  # new household number → village code
-    # The county of each person updated: their rows are read in their own county's partitions.
+    # The county of each row updated: the rows are read and written in their own county's partitions.
     counties: dict[int, str] = field(default_factory=dict)
     unchanged: int = 0
     accepted: int = 0
@@ -167,26 +167,11 @@ def write_persons(plan: Plan) -> None:
 
 
 def _update_persons(plan: Plan, household_ids: dict[str, int]) -> None:
-    """The batch's changed persons, read together in their counties' partitions and written back in
-    a few statements with their history rows, as ``save()`` would have written them one by one.
-
-    One ``save()`` a person cost two statements PostgreSQL planned in every county's partition (the
-    read and the update name the id alone): 97 rows a second at ten million persons in thirty
-    counties. Each written person gets its history row, as ``save()`` gives one; the import's audit
-    event marks the figures changed, as the saves' signals did."""
-    if not plan.updates:
-        return
-    by_county: dict[str, list[int]] = {}
-    for pk, _changes in plan.updates:
-        by_county.setdefault(plan.counties.get(pk, ""), []).append(pk)
-    people: dict[int, Person] = {}
-    for county, pks in by_county.items():
-        found = Person.objects.filter(pk__any_of=pks)
-        people.update((p.pk, p) for p in (found.filter(county_code=county) if county else found))
+    """The batch's changed persons written back (``_write_back``), with their search columns."""
     now = timezone.now()
-    written: set[str] = {"updated_at", "id_tail", *SEARCH_COLUMNS}
-    for pk, changes in plan.updates:
-        person = people[pk]
+
+    def change(person: Person, changes: dict[str, Any]) -> set[str]:
+        written = {"updated_at", "id_tail", *SEARCH_COLUMNS}
         for key, value in changes.items():
             if key == "household_number":
                 person.household_id = household_ids[value]
@@ -196,15 +181,47 @@ def _update_persons(plan: Plan, household_ids: dict[str, int]) -> None:
                 written.add(key)
         person.fill_search_fields()
         person.updated_at = now
+        return written
+
+    _write_back(Person, plan, change)
+
+
+def _write_back(model: Any, plan: Plan, change: Any) -> None:
+    """The batch's changed rows, read together in their counties' partitions and written back in a few
+    statements with their history rows, as ``save()`` would have written them one by one.
+
+    One ``save()`` (or ``filter(pk=…).update()``) a row cost statements PostgreSQL planned in every
+    county's partition (they name the id alone): 97 persons a second at ten million persons in thirty
+    counties. Each written row gets its history row, as ``save()`` gives one (an ``update()`` gave
+    none: a divorce or an address corrected by a file left no trace in the record's history); the
+    import's audit event marks the figures changed, as the saves' signals did. ``change(row, changes)``
+    applies a row's changes and returns the fields it wrote."""
+    if not plan.updates:
+        return
+    by_county: dict[str, list[int]] = {}
+    for pk, _changes in plan.updates:
+        by_county.setdefault(plan.counties.get(pk, ""), []).append(pk)
+    rows: dict[int, Any] = {}
     for county, pks in by_county.items():
-        update_rows(Person, [people[pk] for pk in pks], sorted(written), county)
-    Person.history.bulk_history_create([people[pk] for pk, _changes in plan.updates], update=True)
+        found = model.objects.filter(pk__any_of=pks)
+        rows.update((row.pk, row) for row in (found.filter(county_code=county) if county else found))
+    written: set[str] = set()
+    for pk, changes in plan.updates:
+        written |= change(rows[pk], changes)
+    for county, pks in by_county.items():
+        update_rows(model, [rows[pk] for pk in pks], sorted(written), county)
+    model.history.bulk_history_create([rows[pk] for pk, _changes in plan.updates], update=True)
+
+
+def _set(row: Any, changes: dict[str, Any]) -> set[str]:
+    for key, value in changes.items():
+        setattr(row, key, value)
+    return set(changes)
 
 
 def write_households(plan: Plan) -> None:
     Household.objects.bulk_create([Household(**row) for row in plan.creates], batch_size=WRITE_BATCH)
-    for pk, changes in plan.updates:
-        Household.objects.filter(pk=pk).update(**changes)
+    _write_back(Household, plan, _set)
 
 
 def write_marriages(plan: Plan) -> None:
@@ -215,8 +232,7 @@ def write_marriages(plan: Plan) -> None:
     Person.objects.filter(
         pk__in=married, marital_status__in=[MaritalStatus.UNSTATED, MaritalStatus.UNMARRIED]
     ).update(marital_status=MaritalStatus.MARRIED)
-    for pk, changes in plan.updates:
-        Marriage.objects.filter(pk=pk).update(**changes)
+    _write_back(Marriage, plan, _set)
 
 
 def write_births(plan: Plan) -> None:

@@ -310,6 +310,7 @@ def resolve_households(
             changes = {key: value for key, value in values.items() if getattr(current, key) != value}
             if changes:
                 plan.updates.append((current.pk, changes))
+                plan.counties[current.pk] = current.county_code
             else:
                 plan.unchanged += 1
         plan.accepted += 1
@@ -375,6 +376,7 @@ def resolve_marriages(
             )
         elif divorce and current.divorce_date != divorce:
             plan.updates.append((current.pk, {"divorce_date": divorce}))
+            plan.counties[current.pk] = current.county_code
         else:
             plan.unchanged += 1
         plan.accepted += 1
