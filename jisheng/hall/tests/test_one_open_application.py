@@ -143,3 +143,40 @@ def test_twenty_submissions_at_once_make_one_case_and_nineteen_refusals_on_sqlit
     made = [r for r in outcome["results"] if r.startswith("SQ-")]
     refused = [r for r in outcome["results"] if r.startswith("ValidationError") and made[0] in r]
     assert len(made) == 1 and len(refused) == 19, outcome["results"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_online_submissions_at_once_make_one_case_and_nineteen_refusals_on_postgresql(areas):
+    """Through the portal, with the person's lock and the open-case check read by kept statements:
+    on PostgreSQL the threads share the test database and wait on the person's row."""
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    from jisheng.hall.tests.conftest import PHONE as RESIDENT_PHONE
+    from tests.factories import SETUP
+
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel connections to the test database need a server database")
+    services.catalogue_load(by=SETUP)
+    person = make_person(areas["village_a"])
+    form = {"name": person.name, "id_number": person.id_number, "phone": RESIDENT_PHONE}
+    barrier = threading.Barrier(20)
+    statuses: list[int] = []
+
+    def submit(number: int) -> None:
+        client = Client(REMOTE_ADDR=f"10.0.0.{number + 1}")
+        barrier.wait()
+        try:
+            statuses.append(client.post("/portal/items/birth-registration/apply", form).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Application.objects.filter(person=person, item__code="birth-registration").count() == 1
+    assert sorted(statuses) == [200] * 19 + [302]
