@@ -90,7 +90,10 @@ def load_staff(user_id: Any) -> User | None:
     the reads it replaced); the user's id is bound as its parameter."""
     using = router.db_for_read(User)
     statement = _statements.statement((), _statement, using=using, placeholder=_PLACEHOLDER)
-    rows = statement.rows(int(user_id), convert=True)
+    # Prepared on PostgreSQL (``core.planner``): the user is found by the primary key and the roles and
+    # authenticators by their user, a plan the same for every user, so the server parses and plans it
+    # once a connection instead of at each request (about four fifths of its cost there).
+    rows = statement.rows(int(user_id), convert=True, prepare=True)
     if not rows:
         return None
     row = rows[0]

@@ -54,7 +54,11 @@ class SessionStore(DatabaseSessionStore):
             # The primary, even on a page whose reads go to the replica: a signed-out (deleted) session
             # must be refused at once, not when the replica has caught up.
             using = router.db_for_write(Session)
-            rows = _statements.objects((), _by_key, self.session_key, using=using, placeholder=_PLACEHOLDER)
+            # Prepared on PostgreSQL (``core.planner``): a read by the primary key, planned alike for
+            # every key, so the server parses and plans it once a connection instead of at each request.
+            rows = _statements.objects(
+                (), _by_key, self.session_key, using=using, placeholder=_PLACEHOLDER, prepare=True
+            )
             # Checked here, with this request's clock, as Django's ``expire_date__gt=now`` does.
             if rows and rows[0].expire_date > timezone.now():
                 session: Session = rows[0]

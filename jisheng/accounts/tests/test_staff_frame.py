@@ -3,6 +3,7 @@ authenticators), and everything read that way still takes effect at the very nex
 
 from typing import Any
 
+import pytest
 from django.contrib.auth import BACKEND_SESSION_KEY
 from django.db import connection
 from django.test import Client
@@ -157,3 +158,31 @@ def test_the_async_user_accessor_carries_the_second_factor_too(areas, make_user,
     StaffOTPMiddleware(lambda request: HttpResponse())(request)
     user = async_to_sync(request.auser)()
     assert user.pk == officer.pk and user.is_verified() and user.otp_device.pk == device.pk
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statements are prepared on PostgreSQL only")
+def test_on_postgresql_the_staff_read_is_prepared_once_and_a_role_withdrawn_still_counts_at_the_next_request(
+    areas, make_user, client_for
+):
+    clerk = make_user(areas["township_a"], "counter_clerk")
+    other = make_user(areas["township_b"], "counter_clerk")
+    client, other_client = client_for(clerk), client_for(other)
+    assert client.get("/hall/").status_code == 200
+    assert other_client.get("/hall/").status_code == 200
+    # One prepared statement for both users: the id is bound on the server, never written in the SQL.
+    users = [sql for sql in _prepared_statements() if 'FROM "accounts_user"' in sql]
+    assert len(users) == 1
+    assert "$1" in users[0] and str(clerk.pk) not in users[0].split("WHERE", 1)[1]
+    # The prepared read runs again at each request: what changed since shows at once.
+    User.roles.through.objects.filter(user_id=clerk.pk).delete()
+    assert client.get("/hall/").status_code == 403
+    assert other_client.get("/hall/").status_code == 200
+    User.objects.filter(pk=other.pk).update(is_active=False)
+    response = other_client.get("/hall/")
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")

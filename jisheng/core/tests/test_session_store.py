@@ -195,3 +195,24 @@ def test_the_session_is_read_on_the_primary_even_where_the_page_reads_from_the_r
         assert on_replica and router.db_for_read(Session) == replica.REPLICA
         assert SessionStore(key)["case"] == "A-1"
     assert asked == [replica.PRIMARY]
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statements are prepared on PostgreSQL only")
+def test_on_postgresql_the_session_read_is_prepared_once_and_each_key_finds_only_its_own_session(clock):
+    first, second = _stored({"case": "A-1"}), _stored({"case": "B-2"})
+    sessions._statements.clear()
+    assert SessionStore(first)["case"] == "A-1"
+    assert SessionStore(second)["case"] == "B-2"
+    assert SessionStore("x' OR '1'='1").load() == {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%django_session%"]
+        )
+        prepared = [row[0] for row in cursor.fetchall()]
+    # One statement for every key, each bound on the server: no key is ever part of the SQL.
+    assert len(prepared) == 1 and "$1" in prepared[0]
+    assert first not in prepared[0] and second not in prepared[0]
+    # Prepared, the expiry is still checked at each load against that load's clock.
+    clock.advance(settings.SESSION_COOKIE_AGE + 1)
+    assert SessionStore(first).load() == {}
