@@ -290,40 +290,30 @@ def person_file(person: Person, user: Any) -> PersonFile:
             household.pk,
             using,
         )
-    woman = person.sex == Sex.FEMALE
-    if woman:
-        marriages = _kept(
-            ("marriages", where),
-            lambda key: Marriage.objects.filter(wife_id=key, county_code__in=where).order_by("date"),
-            person.pk,
-            using,
-        )
-        # The births as a parent and the person's own birth, in one statement.
-        both = _kept(
-            ("births", where),
-            lambda key: Birth.objects.filter(
-                Q(mother_id=key) | Q(child_id=key), county_code__in=where
-            ).order_by("date", "birth_order", "pk"),
-            person.pk,
-            using,
-        )
+    if person.sex == Sex.FEMALE:
+        read, scope = _kept, where
+
+        def marriages_of(key: Any) -> Any:
+            return Marriage.objects.filter(wife_id=key, county_code__in=where)
+
+        def births_of(key: Any) -> Any:  # the births as a mother and her own birth, in one statement
+            return Birth.objects.filter(Q(mother_id=key) | Q(child_id=key), county_code__in=where)
+
     else:
         # A man's are read in every county, by statements whose plan does not depend on the man: prepared
         # once a connection (``core.planner``), not planned over every county's partition at each file.
-        marriages = _prepared(
-            ("man's marriages",),
-            lambda key: Marriage.objects.filter(Q(husband_id=key) | Q(wife_id=key)).order_by("date"),
-            person.pk,
-            using,
-        )
-        both = _prepared(
-            ("man's births",),
-            lambda key: Birth.objects.filter(Q(mother_id=key) | Q(father_id=key) | Q(child_id=key)).order_by(
-                "date", "birth_order", "pk"
-            ),
-            person.pk,
-            using,
-        )
+        read, scope = _prepared, ("every county",)
+
+        def marriages_of(key: Any) -> Any:
+            return Marriage.objects.filter(Q(husband_id=key) | Q(wife_id=key))
+
+        def births_of(key: Any) -> Any:
+            return Birth.objects.filter(Q(mother_id=key) | Q(father_id=key) | Q(child_id=key))
+
+    marriages = read(("marriages", scope), lambda key: marriages_of(key).order_by("date"), person.pk, using)
+    both = read(
+        ("births", scope), lambda key: births_of(key).order_by("date", "birth_order", "pk"), person.pk, using
+    )
     births = [b for b in both if person.pk in (b.mother_id, b.father_id)]
     own_birth = min((b for b in both if b.child_id == person.pk), key=lambda b: b.pk, default=None)
     contraception = _kept(
