@@ -54,6 +54,9 @@ class Shape:
     names: tuple[str, ...]
     related: tuple[Any, ...]
     annotations: tuple[tuple[str, int], ...]
+    # The statement reads nothing but the model's columns and then its annotations (no related object,
+    # no extra column): what ``raw()`` would make of its rows, ``objects`` makes the same.
+    plain: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +107,18 @@ class Statement:
             result.append(tuple(row))
         return result
 
-    def instances(self, value: Any) -> list[Any]:
-        """The rows as model instances (through ``raw()``; annotations become attributes)."""
+    def instances(self, value: Any, *, prepare: bool = False) -> list[Any]:
+        """The rows as model instances, annotations as attributes. A read of the model's own columns
+        and annotations is made into instances by its shape, as ``objects`` does (the instances
+        ``raw()`` gives, the model's fields through the same converters, the annotations as the
+        queryset itself gives them), without ``raw()``'s work at each run: reading the cursor's
+        description (on PostgreSQL a column object each, its type looked up) and matching its columns
+        to fields by name. Any other read goes through ``raw()``, unprepared; ``prepare`` as for
+        ``rows``."""
         if not self.sql or self.model is None:
             return []
+        if self.shape is not None and self.shape.plain:
+            return self.objects(value, prepare=prepare)
         sql, params = self.bound(value)
         return list(self.model._default_manager.raw(sql, params, using=self.using))
 
@@ -139,13 +150,20 @@ def _compiled(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...], dict[int, 
         select = compiler.select
         positions = klass_info["select_fields"]
         start, end = positions[0], positions[-1] + 1
+        # Django 5.2's signature (the stubs already describe a later one's).
+        related = tuple(get_related_populators(klass_info, select, queryset.db))  # type: ignore[call-arg]
+        annotations = tuple(compiler.annotation_col_map.items())
         shape = Shape(
             start=start,
             end=end,
             names=tuple(column[0].target.attname for column in select[start:end]),
-            # Django 5.2's signature (the stubs already describe a later one's).
-            related=tuple(get_related_populators(klass_info, select, queryset.db)),  # type: ignore[call-arg]
-            annotations=tuple(compiler.annotation_col_map.items()),
+            related=related,
+            annotations=annotations,
+            plain=(
+                start == 0
+                and not related
+                and sorted(position for _name, position in annotations) == list(range(end, len(select)))
+            ),
         )
     return sql, tuple(params), compiler.get_converters(fields), shape
 
@@ -231,10 +249,20 @@ class KeptStatements:
         return kept
 
     def instances(
-        self, key: tuple[Hashable, ...], build: Build, value: Any, *, using: str, placeholder: int | str
+        self,
+        key: tuple[Hashable, ...],
+        build: Build,
+        value: Any,
+        *,
+        using: str,
+        placeholder: int | str,
+        prepare: bool = False,
     ) -> list[Any]:
-        """``build(value)``'s rows as model instances, through the statement kept for ``key``."""
-        return self.statement(key, build, using=using, placeholder=placeholder).instances(value)
+        """``build(value)``'s rows as model instances, through the statement kept for ``key``;
+        ``prepare`` as for ``Statement.instances``."""
+        return self.statement(key, build, using=using, placeholder=placeholder).instances(
+            value, prepare=prepare
+        )
 
     def objects(
         self,

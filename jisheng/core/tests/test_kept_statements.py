@@ -147,3 +147,50 @@ def test_a_kept_read_of_instances_attaches_its_related_objects_and_defers_what_t
         store.objects(("with parent",), build, "no-such-area", using="default", placeholder=PLACEHOLDER) == []
     )
     assert len(store) == 1
+
+
+def test_a_kept_read_of_a_models_columns_gives_the_instances_raw_gives_without_going_through_raw(
+    areas, monkeypatch
+):
+    from django.db.models import Value
+    from django.db.models.functions import Length
+
+    store = KeptStatements(bound=8)
+
+    def build(key: str) -> QuerySet[Area]:
+        return (
+            Area.objects.filter(parent_id=key)
+            .defer("valid_to")
+            .annotate(name_length=Length("name"), marker=Value("m"))
+            .order_by("code")
+        )
+
+    township = areas["village_a"].parent_id
+    statement = store.statement(("plain",), build, using="default", placeholder=PLACEHOLDER)
+    assert statement.shape is not None and statement.shape.plain
+    sql, params = statement.bound(township)
+    expected = list(Area.objects.raw(sql, params))
+    with monkeypatch.context() as patched:
+        # Not one call to raw() for a plain read.
+        patched.setattr(Area.objects, "raw", lambda *args, **kwargs: pytest.fail("raw() used"))
+        kept = store.instances(("plain",), build, township, using="default", placeholder=PLACEHOLDER)
+    assert [area.pk for area in kept] == [area.pk for area in expected] and kept
+    for got, wanted in zip(kept, expected, strict=True):
+        assert got.get_deferred_fields() == wanted.get_deferred_fields() == {"valid_to"}
+        for name in ("code", "name", "level", "parent_id", "valid_from", "name_length", "marker"):
+            assert getattr(got, name) == getattr(wanted, name)
+            assert type(getattr(got, name)) is type(getattr(wanted, name))
+        assert got._state.db == wanted._state.db and got._state.adding is wanted._state.adding is False
+
+
+def test_a_kept_read_with_related_objects_is_not_plain_and_still_gives_instances_through_raw(areas):
+    store = KeptStatements(bound=8)
+
+    def build(key: str) -> QuerySet[Area]:
+        return Area.objects.select_related("parent").filter(code=key)
+
+    village = areas["village_a"]
+    statement = store.statement(("related",), build, using="default", placeholder=PLACEHOLDER)
+    assert statement.shape is not None and not statement.shape.plain
+    (kept,) = store.instances(("related",), build, village.code, using="default", placeholder=PLACEHOLDER)
+    assert kept.code == village.code and kept.parent_id == village.parent_id
