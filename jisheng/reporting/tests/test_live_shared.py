@@ -182,6 +182,23 @@ def test_the_change_generation_outlives_the_file_caches_culling(tmp_path: Path) 
     assert figures.generation() not in (generation, "")
 
 
+def test_a_committed_change_renews_the_generation_in_place_and_another_process_reads_it(
+    tmp_path: Path,
+) -> None:
+    """Written over the file's digits, not as a new file renamed over it (which made ext4 write the
+    file out at every committed change): the same file, a new value, read by another process's figures."""
+    cache = FileBasedCache(str(tmp_path / "cache"), {})
+    here, elsewhere = live.SharedFigures(lambda: cache), live.SharedFigures(lambda: cache)
+    here.renew_generation()  # the first: its folder and file made
+    [path] = (tmp_path / "cache").glob("*.generation")
+    inode, before = path.stat().st_ino, elsewhere.generation()
+    for _change in range(3):
+        here.renew_generation()
+        assert elsewhere.generation() not in (before, "") and len(elsewhere.generation()) == 32
+        before = elsewhere.generation()
+    assert path.stat().st_ino == inode and list((tmp_path / "cache").glob("*.tmp")) == []
+
+
 def test_a_cache_that_lost_the_generation_gets_a_new_one_never_an_empty_one() -> None:
     from django.core.cache.backends.locmem import LocMemCache
 
