@@ -216,3 +216,23 @@ def test_on_postgresql_the_session_read_is_prepared_once_and_each_key_finds_only
     # Prepared, the expiry is still checked at each load against that load's clock.
     clock.advance(settings.SESSION_COOKIE_AGE + 1)
     assert SessionStore(first).load() == {}
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statements are prepared on PostgreSQL only")
+def test_on_postgresql_a_session_is_still_read_after_a_rolled_back_write_dropped_the_prepared_statements():
+    from django.db import IntegrityError, transaction
+
+    key = _stored({"case": "A-1"})
+    assert SessionStore(key)["case"] == "A-1"
+    # A failed write rolled back: psycopg drops the connection's prepared statements with it.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Session.objects.create(session_key=key, session_data="", expire_date=timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%django_session%"]
+        )
+        assert cursor.fetchone()[0] == 0
+    # Prepared again at the next read.
+    assert SessionStore(key)["case"] == "A-1"
+    assert SessionStore(key)["case"] == "A-1"
