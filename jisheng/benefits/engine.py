@@ -20,6 +20,7 @@ from django.db import connection
 
 from jisheng.areas.codes import code_range, normalize_code, prefix_of
 from jisheng.core.masking import mask_id as mask_id  # the public notice masks with engine.mask_id
+from jisheng.core.memory import cycle_collection_paused
 from jisheng.registry.models import Birth, Contraception, Marriage, Person
 from jisheng.registry.queries import live_persons, merged_away
 
@@ -242,6 +243,7 @@ def candidate_query(programme: Programme, version: Version, year: int, area_code
     ).filter(prefilter_of(version.conditions, ctx))
 
 
+@cycle_collection_paused()  # a third of a county's run was the cycle collector's
 def run(
     programme: Programme,
     year: int,
