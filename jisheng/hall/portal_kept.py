@@ -27,6 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from jisheng.audit.models import AuditEvent
+from jisheng.core.planner import preparing_cursor
 
 from .models import ServiceItem, ServiceOffice
 
@@ -45,7 +46,8 @@ def catalogue_version(using: str = "default") -> tuple[int, str]:
     (object type, id) index, however long the trail."""
     connection = connections[using]
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    with connection.cursor() as cursor:
+    # The same statement and values at every view: prepared once a connection (``core.planner``).
+    with preparing_cursor(connection) as cursor:
         cursor.execute(
             # A model's own table; the object types are parameters.
             f"SELECT id, hash FROM {table} WHERE id = (SELECT MAX(last) FROM ("  # noqa: S608

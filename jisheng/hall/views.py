@@ -121,6 +121,7 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         application.pk,
         using=SubmittedFile.objects.db,
         placeholder=_KEY,
+        prepare=True,
     )
     present = application.materials_present(files)
     materials = [
@@ -132,6 +133,7 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             application.item_id,
             using=Material.objects.db,
             placeholder=_KEY,
+            prepare=True,
         )
     ]
     outstanding = (
@@ -157,6 +159,7 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 application.pk,
                 using=Notice.objects.db,
                 placeholder=_KEY,
+                prepare=True,
             ),
             "events": _case_lists.instances(
                 ("events",),
@@ -164,9 +167,15 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 application.pk,
                 using=CaseEvent.objects.db,
                 placeholder=_KEY,
+                prepare=True,
             ),
             "handovers": _case_lists.instances(
-                ("handovers",), _handovers, application.pk, using=Handover.objects.db, placeholder=_KEY
+                ("handovers",),
+                _handovers,
+                application.pk,
+                using=Handover.objects.db,
+                placeholder=_KEY,
+                prepare=True,
             ),
             "colleagues": (
                 _colleagues(request.user)
@@ -196,7 +205,10 @@ def _visible_case(user: User, pk: int) -> Application:
             .filter(pk=key)
         )
 
-    found = _case_reads.objects(("case", prefix), build, pk, using=Application.objects.db, placeholder=_KEY)
+    # Its plan is the same for every case (the id's unique index): prepared once a connection.
+    found = _case_reads.objects(
+        ("case", prefix), build, pk, using=Application.objects.db, placeholder=_KEY, prepare=True
+    )
     if not found:
         raise Http404(_("Not found, or outside your area."))
     return found[0]

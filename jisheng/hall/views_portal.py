@@ -69,6 +69,7 @@ def _allowed_case(request: HttpRequest, number: str, *, rating: bool = False) ->
         number,
         using=Application.objects.db,
         placeholder=_NUMBER,
+        prepare=True,  # the number's unique index whatever the number: prepared once a connection
     )
     if not found:
         raise Http404
@@ -224,6 +225,7 @@ def case(request: HttpRequest, number: str) -> HttpResponse:
                 application.pk,
                 using=db,
                 placeholder=_ID,
+                prepare=True,
             ),
             # One case's notices and one item's materials: their own order, with no join for the
             # case's or the item's. The materials are shown only to hand in corrections.
@@ -233,6 +235,7 @@ def case(request: HttpRequest, number: str) -> HttpResponse:
                 application.pk,
                 using=db,
                 placeholder=_ID,
+                prepare=True,
             ),
             "materials": _kept.instances(
                 ("materials",),
@@ -240,6 +243,7 @@ def case(request: HttpRequest, number: str) -> HttpResponse:
                 application.item_id,
                 using=db,
                 placeholder=_ID,
+                prepare=True,
             )
             if application.status == ApplicationStatus.AWAITING_CORRECTION
             else [],

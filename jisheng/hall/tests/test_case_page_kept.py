@@ -96,3 +96,40 @@ def test_a_hand_over_a_notice_and_a_new_colleague_show_at_the_next_view(
 def _status(page: str) -> str:
     start = page.index('id="case-status">') + len('id="case-status">')
     return page[start : page.index("<", start)]
+
+
+def test_on_postgresql_the_case_page_and_the_portal_read_by_prepared_statements_each_case_its_own(
+    catalogue, areas, resident, staff, client_for, make_user
+) -> None:
+    """The reads by a case's id (its plan the same for every case) and the catalogue's version are
+    prepared once a connection; each view still shows its own case, and a neighbour still gets none."""
+    import pytest
+    from django.db import connection
+
+    from jisheng.registry.models import Person
+    from tests.factories import make_id
+
+    from .conftest import make_person
+
+    if connection.vendor != "postgresql":
+        pytest.skip("statements are prepared on PostgreSQL only")
+    second = make_person(areas["village_a"], "周小兰", make_id(datetime.date(1990, 6, 1), "2"))
+    assert isinstance(second, Person)
+    first, other = _case(catalogue, resident, staff["clerk"]), _case(catalogue, second, staff["clerk"])
+    own = client_for(staff["clerk"])
+    neighbour = client_for(make_user(areas["township_b"], "counter_clerk", username="neighbour"))
+    for _view in range(3):
+        for case in (first, other):
+            page = own.get(f"/hall/cases/{case.pk}/").content.decode()
+            assert case.number in page and ({first.number, other.number} - {case.number}).pop() not in page
+        assert neighbour.get(f"/hall/cases/{first.pk}/").status_code == 404
+        assert own.get("/portal/").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+        runs = dict(cursor.fetchall())
+    case_reads = [n for sql, n in runs.items() if sql.lstrip().startswith('SELECT "hall_application"."id"')]
+    assert case_reads and max(case_reads) >= 6, runs
+    assert any("hall_casefile" in sql or "hall_notice" in sql or "hall_caseevent" in sql for sql in runs), (
+        runs
+    )
+    assert any("object_type" in sql for sql in runs), runs
