@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 os.environ.setdefault("JISHENG_DATA_DIR", tempfile.mkdtemp(prefix="jisheng-test-"))
@@ -46,6 +46,19 @@ def drawings_kept_by_the_process_forgotten() -> None:
 
     navigation.forget_menus()
     portal_kept.clear()
+
+
+@pytest.fixture(autouse=True)
+def each_test_starts_in_the_default_language() -> Iterator[None]:
+    """A request activates the visitor's language and leaves it active in the thread (as every request
+    of a server begins by activating its own): a test that viewed a page in English would leave the
+    next test's refusals in English. Each test starts, and ends, in Simplified Chinese."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
