@@ -51,7 +51,7 @@ class MarriageFact:
     spouse_id: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Subject:
     """What the engine knows of one person: the Person row and, when a condition needs them, their
     children (births as mother or father), marriages and contraception records (own and spouse's)."""

@@ -10,6 +10,7 @@ pages and the services all call ``run`` and decide what to keep.
 from __future__ import annotations
 
 import datetime
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -56,7 +57,9 @@ PERSON_FIELDS = (
 
 @dataclass
 class Decision:
-    """One person's result: eligible with an amount, or not, with the reasons in Chinese."""
+    """One person's result: eligible with an amount, or not, with the reasons in Chinese. A run
+    shares ``reasons`` and ``near`` between the decisions of persons with the same own row: they are
+    never changed once made."""
 
     subject: Subject
     eligible: bool
@@ -235,6 +238,21 @@ def decide(
     return Decision(subject, True, amount, reasons)
 
 
+def facts_needed(version: Version) -> set[str]:
+    """The facts beyond the person's own row that the version's conditions and its amount's cases
+    read (an amount may depend on a test its conditions do not make, such as a child's death)."""
+    specs = version.conditions + tuple(spec for case in version.amount.cases for spec in case.when)
+    return needs_of(specs)
+
+
+# The fields of a subject's own row that a condition or an amount may read: every test of
+# ``conditions.CATALOGUE`` reads these or the facts (``facts_needed``), never the name, the ID number,
+# the area or the household (tests/test_decisions_shared.py runs every shipped rule on a subject that
+# refuses anything else).
+OWN_ROW_FIELDS = ("sex", "birth_date", "status", "death_date", "disability_level", "hukou_type")
+_own_row = operator.attrgetter(*OWN_ROW_FIELDS)
+
+
 def candidate_query(programme: Programme, version: Version, year: int, area_code: str) -> Any:
     """The coarse, indexed selection: the area's code range and each condition's SQL prefilter."""
     ctx = Context(year, version.effective_from, programme.near_months)
@@ -258,6 +276,7 @@ def run(
     if version is None:
         raise ValueError(f"项目 {programme.name} 在 {year} 年没有有效版本")
     ctx = Context(year, version.effective_from, programme.near_months)
+    needs = facts_needed(version)
     source = None
     if person_ids is None:
         query = candidate_query(programme, version, year, area_code)
@@ -267,11 +286,22 @@ def run(
         subjects = _subjects(
             live_persons(Person.objects.filter(pk__in=person_ids)).values_list(*PERSON_FIELDS)
         )
-    load_facts(subjects, needs_of(version.conditions), source)
+    load_facts(subjects, needs, source)
+    # Without children, marriages or contraception to read, a decision is a function of the person's
+    # own row alone (``OWN_ROW_FIELDS``): decided once for each distinct row and shared by everyone
+    # who has it (a county's 10,958 children under three have 4,174 distinct rows).
+    decided: dict[tuple[Any, ...], Decision] | None = None if needs else {}
     proposals, near_misses = [], []
     seen_households: set[int] = set()
     for subject in sorted(subjects.values(), key=lambda s: (s.area_code, s.household_id or 0, s.pk)):
-        decision = decide(programme, version, subject, ctx, quick=True)
+        if decided is None:
+            decision = decide(programme, version, subject, ctx, quick=True)
+        else:
+            row = _own_row(subject)
+            known = decided.get(row)
+            if known is None:
+                known = decided[row] = decide(programme, version, subject, ctx, quick=True)
+            decision = Decision(subject, known.eligible, known.amount, known.reasons, known.near)
         if decision.eligible:
             if programme.unit == "household" and subject.household_id is not None:
                 if subject.household_id in seen_households:
@@ -296,5 +326,5 @@ def explain(programme: Programme, year: int, person: Person, version: Version | 
     if person.merged_into_id is not None:
         # a merged-away record is history: its survivor is the one who may receive the benefit
         return Decision(subjects[person.pk], False, Decimal("0.00"), ["不符合：该档案已合并到另一档案"])
-    load_facts(subjects, needs_of(version.conditions))
+    load_facts(subjects, facts_needed(version))
     return decide(programme, version, subjects[person.pk], ctx)
