@@ -148,30 +148,7 @@ def _searches(
 
 def _person_files(user: Any, area_prefix: str, rng: random.Random) -> Iterator[dict[str, Any]]:
     """registry.bench's person file (the view a clerk opens), for persons of the area."""
-    from django.test import RequestFactory
-
-    from jisheng.registry import views
-
-    ids = [row[0] for row in _sample(rng, area_prefix, FILES)]
-    factory = RequestFactory()
-    user.is_verified = lambda: True  # what django-otp's middleware sets on a verified session
-
-    def open_file(pk: int) -> None:
-        request = factory.get(f"/registry/persons/{pk}/")
-        request.user = user
-        request.session = {}  # type: ignore[assignment]
-        assert views.person_detail(request, pk=pk).status_code == 200
-
-    file_sql = (
-        "SELECT p.*, (SELECT COUNT(*) FROM registry_birth b WHERE b.mother_id = p.id), "
-        "(SELECT COUNT(*) FROM registry_marriage m WHERE m.wife_id = p.id OR m.husband_id = p.id) "
-        "FROM registry_person p WHERE p.id = %s"
-    )
-    app = [registry_bench._timed_ms(partial(open_file, pk)) for pk in ids]
-    raw = [registry_bench._timed_ms(partial(registry_bench._raw, file_sql, [pk])) for pk in ids]
-    app_p, raw_p = percentiles(app), percentiles(raw)
-    yield measure("person_file_p50", app_p["p50"], "ms", raw_p["p50"], files=len(ids))
-    yield measure("person_file_p95", app_p["p95"], "ms", raw_p["p95"], files=len(ids))
+    yield from registry_bench.person_file_measures(user, [row[0] for row in _sample(rng, area_prefix, FILES)])
 
 
 def _month_report(ctx: BenchContext, area_prefix: str) -> Iterator[dict[str, Any]]:

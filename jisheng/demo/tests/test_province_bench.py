@@ -38,6 +38,11 @@ def test_a_province_of_three_counties_is_generated_and_searched_in_one_county_an
     assert all(row["counties"] == 3 and row["persons"] == 2000 for row in rows)
     assert by_name["province.generate"]["persons_added"] == 2000
     assert by_name["province.county.search_initials_p95"]["baseline"] > 0
+    # the files' figures are their second reading's, the first reading's beside them
+    for name in ("province.all.person_file_p50", "province.all.person_file_p95"):
+        row = by_name[name]
+        assert row["files"] > 0 and row["value"] > 0 and row["baseline"] > 0
+        assert row["first_reading"] > 0 and row["first_reading_baseline"] > 0
     with connection.cursor() as cursor:
         cursor.execute("SELECT SUBSTR(residence_area_id, 1, 6), COUNT(*) FROM registry_person GROUP BY 1")
         per_county = dict(cursor.fetchall())
