@@ -53,6 +53,16 @@ def world(settings, monkeypatch) -> dict[str, Any]:
     return world
 
 
+@pytest.fixture
+def clock(settings, monkeypatch) -> dict[str, float]:
+    """The live figures' clock, held where the test puts it (``clock["now"] += 11``), for a real
+    dashboard's pages."""
+    settings.LIVE_FIGURES_REFRESH_SECONDS = REFRESH
+    held = {"now": live._now()}
+    monkeypatch.setattr(live, "_now", lambda: held["now"])
+    return held
+
+
 def dashboard_of(worker: Worker, world: dict[str, Any], drawn: list[str]) -> Callable[[], str]:
     """A page showing one figure the worker keeps, like the dashboard's body shows its figures."""
 
@@ -164,11 +174,8 @@ def test_several_views_arriving_together_have_the_page_drawn_again_once(tmp_path
 
 @pytest.mark.django_db
 def test_a_townships_dashboard_drawn_in_the_background_shows_its_own_township_only(
-    registry, make_user, client_for, settings, monkeypatch
+    registry, make_user, client_for, clock, monkeypatch
 ) -> None:
-    settings.LIVE_FIGURES_REFRESH_SECONDS = REFRESH
-    clock = {"now": live._now()}
-    monkeypatch.setattr(live, "_now", lambda: clock["now"])
     pending: list[Callable[[], None]] = []
     monkeypatch.setattr(live._shared, "in_background", pending.append)
     township_a, township_b = registry["township_a"], registry["township_b"]
@@ -196,11 +203,8 @@ def test_a_townships_dashboard_drawn_in_the_background_shows_its_own_township_on
 
 @pytest.mark.django_db(transaction=True)
 def test_a_dashboard_drawn_ahead_in_a_thread_of_its_own_is_in_the_viewers_language(
-    registry, make_user, client_for, settings, monkeypatch
+    registry, make_user, client_for, clock
 ) -> None:
-    settings.LIVE_FIGURES_REFRESH_SECONDS = REFRESH
-    clock = {"now": live._now()}
-    monkeypatch.setattr(live, "_now", lambda: clock["now"])
     county = client_for(make_user(registry["county"], "county_staff"))
     county.cookies["django_language"] = "en"
     assert "Dashboard" in county.get(URL).content.decode()
