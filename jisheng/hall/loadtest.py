@@ -306,9 +306,12 @@ def mix(ctx: Any) -> list[dict[str, Any]]:
         or "registration-form"
     )
     moving = list(ready.filter(item_id=moving_item).values_list("id", flat=True)[:MIX_ROWS])
-    ids = list(bench_cases.values_list("id", flat=True)[: 2 * MIX_ROWS])
-    case_pages = ids[MIX_ROWS:] or ids
-    numbers = list(bench_cases.values_list("number", flat=True)[:20])
+    # The pages read, the clerk's and the resident's, are of the newest cases, which are never moved:
+    # the moved rows take from the oldest, and a row moved along in every run gathers a history of
+    # hundreds of notices over the runs, which no resident's case has.
+    shown = list(bench_cases.exclude(id__in=moving).order_by("-id").values_list("id", "number")[:MIX_ROWS])
+    case_pages = [pk for pk, _number in shown]
+    numbers = [number for _pk, number in shown[:20]]
     guides = sorted(queries.effective_items().values_list("code", flat=True))
     applying = Application.objects.filter(item__code=APPLY_ITEM, status__in=OPEN_STATUSES)
     applicants = list(

@@ -84,3 +84,20 @@ def test_the_page_costs_send_each_application_as_a_new_case_and_walk_each_case_t
     walked = set(Notice.objects.values_list("application_id", flat=True))
     assert walked == set(moving[:4])
     assert not Application.objects.filter(pk__in=walked).exclude(status=ApplicationStatus.RECEIVED).exists()
+
+
+def test_the_case_pages_read_in_the_mix_are_never_the_cases_it_moves_along(areas, make_user):
+    # A case moved along in every run gathers a notice and a correction each time: after a few runs its
+    # page would show hundreds of them, and the mix would measure a history no resident's case has.
+    make_user(areas["county"], "county_staff", username="county")
+    make_person(area=areas["village_a2"], name="李娜", sex="2", birth=datetime.date(1992, 2, 2), phone="")
+    requests = {spec["name"]: spec for spec in loadtest.mix(BenchContext(persons=1000, log=print))}
+
+    moved = set(requests["hall.transition"]["rows"])
+    read = {int(path.rstrip("/").rsplit("/", 1)[1]) for path in requests["hall.case"]["paths"]}
+    tracked = {path.rstrip("/").rsplit("/", 1)[1] for path in requests["portal.case"]["paths"]}
+
+    assert moved and read and tracked
+    assert not moved & read
+    numbers_moved = set(Application.objects.filter(pk__in=moved).values_list("number", flat=True))
+    assert not numbers_moved & tracked
