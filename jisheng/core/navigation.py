@@ -53,11 +53,17 @@ def forget_menus() -> None:
 
 
 def items_for(user: Any) -> list[dict[str, str]]:
+    return _menu(user)[1]
+
+
+def _menu(user: Any) -> tuple[tuple[Any, ...] | None, list[dict[str, str]]]:
+    """The menu and the key it is kept by: () for no menu (not fully signed in), None when not kept (a
+    user object that cannot name its roles)."""
     if not fully_signed_in(user):
-        return []
+        return (), []
     role_codes = getattr(user, "role_codes", None)
     if role_codes is None:
-        return _items(user)
+        return None, _items(user)
     key = (
         frozenset(role_codes()),
         get_language(),
@@ -70,7 +76,7 @@ def items_for(user: Any) -> list[dict[str, str]]:
         if len(_menus) >= MENUS:
             _menus.clear()
         menu = _menus[key] = _items(user)
-    return menu
+    return key, menu
 
 
 def _items(user: Any) -> list[dict[str, str]]:
@@ -88,8 +94,12 @@ def _items(user: Any) -> list[dict[str, str]]:
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
+    # ``nav_key`` names the menu for the frame's kept fragment (``kept_fragment``): the same key, the
+    # same entries.
+    key, menu = _menu(request.user)
     return {
-        "nav_items": items_for(request.user),
-        "signed_in": fully_signed_in(request.user),
+        "nav_items": menu,
+        "nav_key": key,
+        "signed_in": key != (),
         "demo_mode": settings.DEMO_MODE,
     }
