@@ -101,3 +101,19 @@ def test_the_case_pages_read_in_the_mix_are_never_the_cases_it_moves_along(areas
     assert not moved & read
     numbers_moved = set(Application.objects.filter(pk__in=moved).values_list("number", flat=True))
     assert not numbers_moved & tracked
+
+
+def test_each_bench_case_shows_the_line_of_progress_it_was_received_with_once(areas, make_user):
+    from jisheng.hall.models import CaseEvent
+
+    make_user(areas["county"], "county_staff", username="county")
+    make_person(area=areas["village_a2"], name="李娜", sex="2", birth=datetime.date(1992, 2, 2), phone="")
+    loadtest.mix(BenchContext(persons=1000, log=print))
+    CaseEvent.objects.filter(application__number__endswith="7").delete()  # made by an older bench
+    loadtest.mix(BenchContext(persons=1000, log=print))
+
+    cases = Application.objects.filter(number__startswith=loadtest.HTTP_PREFIX)
+    assert cases.exists()
+    events = CaseEvent.objects.filter(application__in=cases)
+    assert events.count() == cases.count()
+    assert all(text.startswith("已收到网上申请") for text in events.values_list("text", flat=True))

@@ -67,3 +67,24 @@ def test_a_notice_the_correction_form_and_the_decision_show_at_the_next_view(
     decided = client.get(f"/portal/track/{application.number}/").content.decode()
     assert 'id="resubmit"' not in decided and 'id="rate-form"' in decided
     assert decided.index('id="notice-1"') < decided.index('id="rate-form"')
+
+
+def test_each_case_page_shows_its_own_messages_once_their_read_is_kept(
+    catalogue: Any, areas: Any, resident: Any, staff: Any
+) -> None:
+    ours = _online(catalogue, resident)
+    theirs = _online(
+        catalogue, make_person(areas["village_b"], "周小兰", make_id(datetime.date(1990, 6, 1), "2"))
+    )
+    owner, other = Client(), Client()
+    owner.post("/portal/track/", {"number": ours.number, "phone": PHONE})
+    other.post("/portal/track/", {"number": theirs.number, "phone": PHONE})
+    other.get(f"/portal/track/{theirs.number}/")  # the messages' read compiled and kept
+
+    services.notice_issue(
+        application=ours, problems=[{"code": "photo", "problem": "照片模糊"}], by=staff["clerk"]
+    )
+    mine = owner.get(f"/portal/track/{ours.number}/").content.decode()
+    others = other.get(f"/portal/track/{theirs.number}/").content.decode()
+    assert 'id="case-messages"' in mine and 'id="case-messages"' not in others
+    assert "照片模糊" not in others
