@@ -265,6 +265,8 @@ class QueueRow:
     owner: str  # the responsible clerk's name as User.__str__ gives it; "" for none
     overdue_now: bool
     due_today: bool
+    # The columns as read: with the day, everything the row shows depends on (its drawing is kept by it).
+    raw: tuple[Any, ...] | None = None
 
 
 # The columns of a QueueRow, in the order the statement reads them.
@@ -320,7 +322,8 @@ def queue_rows(
     result: list[QueueRow] = []
     for status in _statuses(how):
         fetched = _row_statement(user, status, mine=mine, how=how, limit=limit).rows()
-        for pk, number, name, state, due, warned, recorded, time_limit, item, full_name, username in fetched:
+        for raw in fetched:
+            pk, number, name, state, due, warned, recorded, time_limit, item, full_name, username = raw
             due_on = _as_date(due)
             in_progress = state == received and due_on is not None
             result.append(
@@ -337,6 +340,7 @@ def queue_rows(
                     owner=(full_name or username) if username is not None else "",
                     overdue_now=in_progress and due_on is not None and due_on < today,
                     due_today=in_progress and due_on == today,
+                    raw=raw,
                 )
             )
         # Each status reads up to the whole limit (so its statement is the same whatever the first

@@ -110,3 +110,29 @@ def test_the_pages_rows_are_the_work_queues_cases_in_its_order_for_each_clerk_an
     assert same(clerk, status=ApplicationStatus.AWAITING_CORRECTION) == [cases[1].number]
     assert same(clerk, q="赵") == [cases[2].number]
     assert queries.queue_rows(clerk)[0].item.name == cases[0].item.name
+
+
+def test_a_kept_row_shows_the_cases_change_the_next_day_and_the_other_language_at_the_next_view(
+    catalogue, areas, staff, client_for, monkeypatch
+) -> None:
+    case = _submit(catalogue, make_person(areas["village_a"], name="王小红"), staff["clerk"])
+    today = timezone.localdate()
+    Application.objects.filter(pk=case.pk).update(due_on=today + datetime.timedelta(days=1))
+    clerk = client_for(staff["clerk"])
+    first = _row(clerk.get("/hall/").content.decode(), case.number)
+    assert 'class=""' in first and "王小红" in first
+    assert _row(clerk.get("/hall/").content.decode(), case.number) == first  # drawn from what was kept
+
+    # The case changes: another responsible clerk, another deadline.
+    staff["clerk"].__class__.objects.filter(pk=staff["clerk2"].pk).update(full_name="赵接手")
+    Application.objects.filter(pk=case.pk).update(owner=staff["clerk2"], due_on=today)
+    changed = _row(clerk.get("/hall/").content.decode(), case.number)
+    assert "赵接手" in changed and 'class="due-today"' in changed and today.isoformat() in changed
+
+    # Nothing in the row changes, but the day does: the deadline has passed.
+    monkeypatch.setattr(timezone, "localdate", lambda *args: today + datetime.timedelta(days=1))
+    assert 'class="overdue"' in _row(clerk.get("/hall/").content.decode(), case.number)
+
+    clerk.post("/i18n/setlang/", {"language": "en", "next": "/hall/"})
+    english = _row(clerk.get("/hall/").content.decode(), case.number)
+    assert '<span class="badge bad">overdue</span>' in english
