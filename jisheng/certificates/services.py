@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,14 +26,35 @@ from .signing import PayloadInvalid, mask_id_number, mask_name, sign, verify_off
 
 
 def next_in_sequence(key: str) -> int:
-    """The next number of a gap-free sequence; call inside the caller's transaction."""
-    if not transaction.get_connection().in_atomic_block:
+    """The next number of a gap-free sequence; call inside the caller's transaction.
+
+    One statement increments the counter and gives its new value (``UPDATE … RETURNING``): the row is
+    locked from the increment to the caller's commit, so two transactions never take the same number,
+    and a rolled-back one gives its number back. It used to be three (read, read locked, write) inside
+    the caller's transaction, which on SQLite holds the one writer's lock throughout. A sequence's
+    first number creates its row."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("next_in_sequence must run inside a transaction")
-    NumberSequence.objects.get_or_create(key=key)
-    sequence = NumberSequence.objects.select_for_update().get(key=key)
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return sequence.last
+    if connection.vendor == "sqlite" and sqlite3.sqlite_version_info < (3, 35):  # no RETURNING before
+        NumberSequence.objects.get_or_create(key=key)
+        sequence = NumberSequence.objects.select_for_update().get(key=key)
+        sequence.last += 1
+        sequence.save(update_fields=["last"])
+        return sequence.last
+    quote = connection.ops.quote_name
+    increment = (
+        f"UPDATE {quote(NumberSequence._meta.db_table)} SET {quote('last')} = {quote('last')} + 1 "
+        f"WHERE {quote('key')} = %s RETURNING {quote('last')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(increment, [key])
+        row = cursor.fetchone()
+        if row is None:
+            NumberSequence.objects.get_or_create(key=key)
+            cursor.execute(increment, [key])
+            row = cursor.fetchone()
+    return int(row[0])
 
 
 # The random part of a certificate number: no 0/O, 1/I/L, so a number read aloud or typed is unambiguous.
