@@ -151,16 +151,43 @@ def record(
         reason=reason,
         ip=client_ip.get(),
     )
-    head, _created = AuditChainHead.objects.select_for_update().get_or_create(
-        id=1, defaults={"last_hash": GENESIS_HASH}
-    )
-    event.prev_hash = head.last_hash
-    event.hash = compute_hash(head.last_hash, event)
+    connection = transaction.get_connection()
+    last_hash = _locked_head_hash(connection)
+    event.prev_hash = last_hash
+    event.hash = compute_hash(last_hash, event)
     event.save()
-    head.last_hash = event.hash
-    head.last_event_id = event.pk
-    head.save(update_fields=["last_hash", "last_event_id"])
+    with connection.cursor() as cursor:
+        cursor.execute(_head_statements(connection)[1], [event.hash, event.pk])
     return event
+
+
+def _head_statements(connection: Any) -> tuple[str, str]:
+    """The chain head's locked read and its write, as SQL written once: every audited change runs both
+    while it holds the head's lock (on SQLite, the one writer's lock), and the ORM's building of a
+    get_or_create and a save was most of the append's time. SQLite has no FOR UPDATE (the transaction
+    already holds the database's write lock)."""
+    quote = connection.ops.quote_name
+    table = quote(AuditChainHead._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    read = f"SELECT {quote('last_hash')} FROM {table} WHERE {quote('id')} = 1{lock}"
+    write = (
+        f"UPDATE {table} SET {quote('last_hash')} = %s, {quote('last_event_id')} = %s WHERE {quote('id')} = 1"
+    )
+    return read, write
+
+
+def _locked_head_hash(connection: Any) -> str:
+    """The chain's last hash, its head locked until the transaction ends (the head made at the first
+    event ever)."""
+    read = _head_statements(connection)[0]
+    with connection.cursor() as cursor:
+        cursor.execute(read)
+        row = cursor.fetchone()
+        if row is None:
+            AuditChainHead.objects.get_or_create(id=1, defaults={"last_hash": GENESIS_HASH})
+            cursor.execute(read)
+            row = cursor.fetchone()
+    return str(row[0])
 
 
 @dataclass(frozen=True)
