@@ -72,12 +72,20 @@ class Statement:
     model: type[Model] | None = None
     converters: dict[int, Any] = field(default_factory=dict)
     shape: Shape | None = None
+    # A read keyed by several values (a placeholder that is a tuple): which of the key's values goes in
+    # each slot. Empty: the key is one value, in every slot.
+    parts: tuple[int, ...] = ()
 
     def bound(self, value: Any = None) -> tuple[str, list[Any]]:
-        """The SQL and its parameters with ``value`` in the placeholder's place."""
+        """The SQL and its parameters with ``value`` in the placeholder's place (each of its values in
+        its own places, for a key of several)."""
         params = list(self.params)
-        for slot in self.slots:
-            params[slot] = value
+        if self.parts:
+            for slot, part in zip(self.slots, self.parts, strict=True):
+                params[slot] = value[part]
+        else:
+            for slot in self.slots:
+                params[slot] = value
         return self.sql, params
 
     def rows(
@@ -168,11 +176,18 @@ def _compiled(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...], dict[int, 
     return sql, tuple(params), compiler.get_converters(fields), shape
 
 
-def compile_statement(build: Build, *, using: str, placeholder: int | str | None = None) -> Statement:
+Placeholder = int | str | tuple[int | str, ...]
+
+
+def compile_statement(build: Build, *, using: str, placeholder: Placeholder | None = None) -> Statement:
     """``build(placeholder)`` compiled. Without a placeholder the read takes no key (``build`` is
     called with None). With one, the read is built a second time for another value to find where the
     key goes; a placeholder found anywhere else among the parameters, or a key that changes the SQL
-    or is not among the parameters, raises ``ValueError``."""
+    or is not among the parameters, raises ``ValueError``. A placeholder that is a tuple keys the read
+    by several values (``build`` gets a tuple of as many): each is checked the same way, built once
+    more with that value alone changed, and bound in its own places."""
+    if isinstance(placeholder, tuple):
+        return _compile_several(build, using=using, placeholder=placeholder)
     queryset = build(placeholder)
     if queryset is None:
         return Statement(using=using, sql="")
@@ -210,6 +225,51 @@ def compile_statement(build: Build, *, using: str, placeholder: int | str | None
     )
 
 
+def _compile_several(build: Build, *, using: str, placeholder: tuple[int | str, ...]) -> Statement:
+    """``compile_statement`` of a read keyed by several values (see there)."""
+    if len(set(placeholder)) != len(placeholder):
+        raise ValueError("the values of a kept statement's placeholder must differ")
+    queryset = build(placeholder)
+    if queryset is None:
+        return Statement(using=using, sql="")
+    sql, params, converters, shape = _compiled(queryset)
+    slots: list[int] = []
+    parts: list[int] = []
+    for part, value in enumerate(placeholder):
+        found = tuple(position for position, param in enumerate(params) if _same(param, value))
+        other = value - 1 if isinstance(value, int) else f"{value}~"
+        probe = build(tuple(other if index == part else kept for index, kept in enumerate(placeholder)))
+        probe_sql, probe_params = _compiled(probe)[:2] if probe is not None else ("", ())
+        differing = tuple(
+            position
+            for position, (first, second) in enumerate(zip(params, probe_params, strict=False))
+            if not _same(first, second)
+        )
+        if (
+            probe_sql != sql
+            or len(probe_params) != len(params)
+            or not found
+            or differing != found
+            or any(not _same(probe_params[slot], other) for slot in found)
+        ):
+            raise ValueError(
+                f"a kept statement must take its key only as parameters, and its placeholder's value "
+                f"{value!r} must be no other parameter's value"
+            )
+        slots += found
+        parts += [part] * len(found)
+    return Statement(
+        using=queryset.db,
+        sql=sql,
+        params=params,
+        slots=tuple(slots),
+        model=queryset.model,
+        converters=converters,
+        shape=shape,
+        parts=tuple(parts),
+    )
+
+
 def _same(first: Any, second: Any) -> bool:
     # 1 == True and 0 == 0.0 in Python: a parameter equals the placeholder only with its type.
     return type(first) is type(second) and first == second
@@ -233,7 +293,7 @@ class KeptStatements:
             self._kept.clear()
 
     def statement(
-        self, key: tuple[Hashable, ...], build: Build, *, using: str, placeholder: int | str | None = None
+        self, key: tuple[Hashable, ...], build: Build, *, using: str, placeholder: Placeholder | None = None
     ) -> Statement:
         """The statement kept for ``using`` and ``key``, compiled by :func:`compile_statement` at its
         first use. ``key`` must name everything ``build`` depends on but the key it is given."""

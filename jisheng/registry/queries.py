@@ -56,14 +56,70 @@ class SearchCriteria:
         )
 
 
+def _after(text: str) -> str:
+    """The first string after every string that starts with ``text`` (its last character bumped by one)."""
+    return text[:-1] + chr(ord(text[-1]) + 1)
+
+
+def _range(column: str, low: str, high: str) -> Q:
+    return Q(**{f"{column}__gte": low, f"{column}__lt": high})
+
+
 def _prefix(column: str, text: str) -> Q:
     """column starts with text, as a range an index can serve (the last character bumped by one)."""
-    upper = text[:-1] + chr(ord(text[-1]) + 1)
-    return Q(**{f"{column}__gte": text, f"{column}__lt": upper})
+    return _range(column, text, _after(text))
+
+
+# The kinds of search text whose condition is the same statement for every text of the kind, only its
+# values differing (see ``person_search_values``): a name as typed, a name typed in traditional
+# characters, pinyin letters (up to six: also the initials).
+NAME, TRADITIONAL_NAME, LETTERS, INITIALS = "name", "traditional name", "letters", "initials"
+
+
+def _name_or_letters(text: str) -> tuple[str, tuple[str, ...]]:
+    """The kind of a name or pinyin typed, and the values its condition compares with (``text`` is
+    neither an ID, a phone, digits nor a household number: ``_searched`` told them apart)."""
+    if text.isascii() and text.isalpha():
+        letters = text.lower()
+        return (INITIALS if len(letters) <= 6 else LETTERS), (letters, _after(letters))
+    # Names are kept as written; a name with traditional characters also carries its simplified key,
+    # so 张伟 finds 張偉, and 張偉 typed finds both 張偉 and 张伟.
+    key = simplified(text)
+    if key != text:
+        return TRADITIONAL_NAME, (text, _after(text), key, _after(key))
+    return NAME, (text, _after(text))
+
+
+def _kind_condition(kind: str, values: tuple[str, ...]) -> Q:
+    """The condition of a name or pinyin search of ``kind``, comparing with ``values`` as they are."""
+    if kind in (LETTERS, INITIALS):
+        low, high = values
+        condition = _range("name_pinyin", low, high) | _range("name_pinyin_alt", low, high)
+        if kind == INITIALS:
+            condition |= _range("name_initials", low, high) | _range("name_initials_alt", low, high)
+        return condition
+    if kind == TRADITIONAL_NAME:
+        low, high, key_low, key_high = values
+        return (
+            _range("name", low, high)
+            | _range("name_simplified", key_low, key_high)
+            | _range("name", key_low, key_high)
+        )
+    low, high = values
+    return _range("name", low, high) | _range("name_simplified", low, high)
 
 
 def text_condition(q: str) -> Q | None:
     """The WHERE condition for what someone typed in the search box, or None when it is blank."""
+    searched = _searched(q)
+    if searched is None or isinstance(searched, Q):
+        return searched
+    return _kind_condition(*searched)
+
+
+def _searched(q: str) -> Q | tuple[str, tuple[str, ...]] | None:
+    """What the search box's text asks for: None (blank), the condition of an ID, a phone, digits or a
+    household number, or the kind and values of a name or pinyin search (``_kind_condition``)."""
     text = normalize_text(q).replace(" ", "")
     if not text:
         return None
@@ -82,26 +138,17 @@ def text_condition(q: str) -> Q | None:
         if re.fullmatch(r"1\d{10}", text):
             condition |= Q(phone=text)
         return condition
-    if text.isascii() and text.isalpha():
-        letters = text.lower()
-        condition = _prefix("name_pinyin", letters) | _prefix("name_pinyin_alt", letters)
-        if len(letters) <= 6:
-            condition |= _prefix("name_initials", letters) | _prefix("name_initials_alt", letters)
-        return condition
     if re.fullmatch(r"[\w\-]+", text) and any(ch.isdigit() for ch in text) and text.isascii():
         return Q(household__number=text)
-    # Names are kept as written; a name with traditional characters also carries its simplified key,
-    # so 张伟 finds 張偉, and 張偉 typed finds both 張偉 and 张伟.
-    key = simplified(text)
-    condition = _prefix("name", text) | _prefix("name_simplified", key)
-    if key != text:
-        condition |= _prefix("name", key)
-    return condition
+    return _name_or_letters(text)
 
 
 def person_search_queryset(user: Any, criteria: SearchCriteria) -> QuerySet[Person]:
     """Persons the user may see that match the criteria, in no particular order (see person_search)."""
-    condition = text_condition(criteria.q)
+    return _search_queryset(user, criteria, text_condition(criteria.q))
+
+
+def _search_queryset(user: Any, criteria: SearchCriteria, condition: Q | None) -> QuerySet[Person]:
     if condition is None:
         queryset = Person.objects.visible_to(user)
     elif connection.vendor == "sqlite":
@@ -192,9 +239,41 @@ def person_search_values(
     no other column is read (a sealed column left out is never opened)."""
     if criteria.is_empty:
         return []
-    rows = list(person_search_queryset(user, criteria).values("pk", "name", "name_pinyin", *fields)[:limit])
+    columns = ("pk", "name", "name_pinyin", *fields)
+    rows = _kept_search(user, criteria, columns, limit)
+    if rows is None:
+        rows = list(person_search_queryset(user, criteria).values(*columns)[:limit])
     rows.sort(key=lambda row: (row["name_pinyin"], row["name"], row["pk"]))
     return rows
+
+
+# A name or pinyin typed alone is the common search (the API's look-ups as a clerk types): its
+# statement depends on the kind of text, the reader's area, the columns and the limit, so it is compiled
+# once per those and kept, each search binding its own values (building and compiling the queryset cost
+# more than running it). Any other criteria, or any other text, is compiled each time.
+_search_statements = KeptStatements(bound=256)
+
+
+def _kept_search(
+    user: Any, criteria: SearchCriteria, columns: tuple[str, ...], limit: int
+) -> list[dict[str, Any]] | None:
+    if criteria != SearchCriteria(q=criteria.q):
+        return None
+    prefix = user_prefix(user)
+    searched = _searched(criteria.q)
+    if prefix is None or not isinstance(searched, tuple):
+        return None
+    kind_name, values = searched
+    placeholder = tuple(f"\x00kept-search-{index}" for index in range(len(values)))
+    statement = _search_statements.statement(
+        ("search", kind_name, prefix, columns, limit),
+        lambda bound: _search_queryset(user, criteria, _kind_condition(kind_name, bound)).values(*columns)[
+            :limit
+        ],
+        using=Person.objects.db,
+        placeholder=placeholder,
+    )
+    return [dict(zip(columns, row, strict=True)) for row in statement.rows(values, convert=True)]
 
 
 @dataclass

@@ -194,3 +194,38 @@ def test_a_kept_read_with_related_objects_is_not_plain_and_still_gives_instances
     assert statement.shape is not None and not statement.shape.plain
     (kept,) = store.instances(("related",), build, village.code, using="default", placeholder=PLACEHOLDER)
     assert kept.code == village.code and kept.parent_id == village.parent_id
+
+
+def test_a_read_keyed_by_several_values_binds_each_in_its_own_places(areas):
+    store = KeptStatements(bound=8)
+    placeholder = ("kept-low", "kept-high")
+
+    def build(key: tuple[str, str]) -> QuerySet[Area, tuple[str]]:
+        low, high = key
+        return Area.objects.filter(code__gte=low, code__lt=high).values_list("code").order_by("code")
+
+    statement = store.statement(("range",), build, using="default", placeholder=placeholder)
+    assert statement.parts == (0, 1)
+    village_a, village_b = sorted([areas["village_a"].code, areas["village_b"].code])
+    assert statement.rows((village_a, village_a + "~")) == [(village_a,)]
+    assert statement.rows((village_b, village_b + "~")) == [(village_b,)]
+    assert "kept-low" not in statement.sql and village_a not in statement.sql
+
+
+def test_a_key_of_several_values_is_refused_when_one_is_ignored_or_also_another_parameter(areas):
+    with pytest.raises(ValueError, match="placeholder"):
+        compile_statement(
+            lambda key: Area.objects.filter(code=key[0]), using="default", placeholder=("kept-a", "kept-b")
+        )
+    with pytest.raises(ValueError, match="placeholder"):
+        compile_statement(
+            lambda key: Area.objects.filter(code=key[0], name=key[1]).exclude(name="kept-a"),
+            using="default",
+            placeholder=("kept-a", "kept-b"),
+        )
+    with pytest.raises(ValueError, match="differ"):
+        compile_statement(
+            lambda key: Area.objects.filter(code=key[0], name=key[1]),
+            using="default",
+            placeholder=("kept-a", "kept-a"),
+        )
