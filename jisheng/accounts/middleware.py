@@ -32,6 +32,13 @@ class AccountPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
+        if isinstance(user, LazyObject):
+            # Read here anyway (is_authenticated below): from now on the request carries the user
+            # itself. Through the lazy wrapper, each of the hundred-odd reads of the user a staff page
+            # makes (its roles, area, name, second factor) raised and caught an AttributeError first.
+            if user._wrapped is empty:
+                user._setup()
+            user = request.user = user._wrapped
         path = request.path
         if user.is_authenticated and not path.startswith(OPEN_PREFIXES):
             if user.needs_totp and not user.is_verified():  # type: ignore[union-attr]
