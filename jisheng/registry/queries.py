@@ -23,6 +23,7 @@ from django.utils import timezone
 from jisheng.areas.codes import PREFIX_LENGTH, code_range
 from jisheng.areas.models import Area
 from jisheng.areas.scoping import user_prefix
+from jisheng.core.crypto.fields import EQUAL_PREFIX
 from jisheng.core.kept_statements import KeptStatements
 from jisheng.core.text import InputError, normalize_code, normalize_phone, normalize_text, simplified
 
@@ -630,6 +631,36 @@ def merged_away() -> QuerySet[Any]:
     return Person.objects.filter(merged_into__isnull=False).values("pk")
 
 
+# The look-up of a live person by ID number (and name), the first read of every application made
+# online or at a counter: compiled once and kept, each look-up binding the number as its column stores
+# it (sealed) and the name. The placeholder of the number is a sealed value already, so the column
+# keeps it as it is when the statement is compiled.
+_by_id_number = KeptStatements(bound=8)
+_SEALED_PLACEHOLDER = f"{EQUAL_PREFIX}kept-statement-placeholder"
+_NAME_PLACEHOLDER = "\x00kept-statement-placeholder"
+
+
+def _live_by_id_number(number: str, name: str | None) -> Person | None:
+    sealed = Person._meta.get_field("id_number").get_prep_value(number)
+    using = Person.objects.db
+    if name is None:
+        found = _by_id_number.objects(
+            ("live", "number"),
+            lambda key: live_persons(Person.objects.filter(id_number=key)).order_by("pk")[:1],
+            sealed,
+            using=using,
+            placeholder=_SEALED_PLACEHOLDER,
+        )
+    else:
+        found = _by_id_number.statement(
+            ("live", "number and name"),
+            lambda key: live_persons(Person.objects.filter(id_number=key[0], name=key[1])).order_by("pk")[:1],
+            using=using,
+            placeholder=(_SEALED_PLACEHOLDER, _NAME_PLACEHOLDER),
+        ).objects((sealed, name))
+    return found[0] if found else None
+
+
 def person_by_id_number(
     id_number: str, *, within: QuerySet[Person] | None = None, name: str | None = None
 ) -> Person | None:
@@ -637,10 +668,13 @@ def person_by_id_number(
     (default all); a number (and name) that only a merged-away record carries leads to its survivor."""
     base = Person.objects.all() if within is None else within
     # Typed at a counter or a portal: full-width digits, a lower-case x, spaces between groups.
-    matches = base.filter(id_number=normalize_code(id_number))
+    number = normalize_code(id_number)
+    matches = base.filter(id_number=number)
     if name is not None:
         matches = matches.filter(name=name)
-    found = live_persons(matches).order_by("pk").first()
+    found = (
+        _live_by_id_number(number, name) if within is None else live_persons(matches).order_by("pk").first()
+    )
     if found is not None:
         return found
     merged = matches.filter(merged_into__isnull=False).order_by("pk").first()

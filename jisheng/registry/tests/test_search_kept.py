@@ -97,3 +97,23 @@ def test_an_id_number_a_tail_or_a_household_is_searched_as_before_and_not_kept(
         rows = person_search_values(user, SearchCriteria(q=text), COLUMNS)
         assert one["pk"] in {row["pk"] for row in rows}
     assert len(queries._search_statements) == 1  # the name's alone
+
+
+def test_the_kept_look_up_by_id_number_binds_each_number_and_name_and_leads_a_merged_record_to_its_survivor(
+    areas, people
+) -> None:
+    from jisheng.registry.models import Person
+    from jisheng.registry.queries import person_by_id_number
+
+    zhang, wang = Person.objects.get(name="张伟"), Person.objects.filter(name="王芳").order_by("pk").first()
+    for _twice in range(2):  # compiled and kept, then run from what was kept
+        assert person_by_id_number(zhang.id_number) == zhang
+        assert person_by_id_number(zhang.id_number, name="张伟") == zhang
+        assert person_by_id_number(wang.id_number, name="王芳") == wang
+        assert person_by_id_number(wang.id_number, name="张伟") is None
+        typed = zhang.id_number.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+        assert person_by_id_number(typed, name="张伟") == zhang  # full-width digits, as typed on a phone
+
+    Person.objects.filter(pk=wang.pk).update(merged_into=zhang)
+    assert person_by_id_number(wang.id_number) == zhang
+    assert person_by_id_number(wang.id_number, name="王芳") == zhang
