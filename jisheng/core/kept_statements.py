@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import connections
@@ -186,47 +186,29 @@ def compile_statement(build: Build, *, using: str, placeholder: Placeholder | No
     or is not among the parameters, raises ``ValueError``. A placeholder that is a tuple keys the read
     by several values (``build`` gets a tuple of as many): each is checked the same way, built once
     more with that value alone changed, and bound in its own places."""
-    if isinstance(placeholder, tuple):
-        return _compile_several(build, using=using, placeholder=placeholder)
-    queryset = build(placeholder)
-    if queryset is None:
-        return Statement(using=using, sql="")
-    sql, params, converters, shape = _compiled(queryset)
-    slots: tuple[int, ...] = ()
-    if placeholder is not None:
-        slots = tuple(position for position, value in enumerate(params) if _same(value, placeholder))
-        other = placeholder - 1 if isinstance(placeholder, int) else f"{placeholder}~"
-        probe = build(other)
-        probe_sql, probe_params = _compiled(probe)[:2] if probe is not None else ("", ())
-        differing = tuple(
-            position
-            for position, (first, second) in enumerate(zip(params, probe_params, strict=False))
-            if not _same(first, second)
+    if placeholder is None:
+        queryset = build(None)
+        if queryset is None:
+            return Statement(using=using, sql="")
+        sql, params, converters, shape = _compiled(queryset)
+        return Statement(
+            using=queryset.db,
+            sql=sql,
+            params=params,
+            model=queryset.model,
+            converters=converters,
+            shape=shape,
         )
-        if (
-            probe_sql != sql
-            or len(probe_params) != len(params)
-            or not slots
-            or differing != slots
-            or any(not _same(probe_params[slot], other) for slot in slots)
-        ):
-            raise ValueError(
-                f"a kept statement must take its key only as parameters, and its placeholder "
-                f"{placeholder} must be no other parameter's value"
-            )
-    return Statement(
-        using=queryset.db,
-        sql=sql,
-        params=params,
-        slots=slots,
-        model=queryset.model,
-        converters=converters,
-        shape=shape,
+    if isinstance(placeholder, tuple):
+        return _compile_keyed(build, using=using, placeholder=placeholder)
+    # One value: a key of one, bound as itself (no parts).
+    return replace(
+        _compile_keyed(lambda key: build(key[0]), using=using, placeholder=(placeholder,)), parts=()
     )
 
 
-def _compile_several(build: Build, *, using: str, placeholder: tuple[int | str, ...]) -> Statement:
-    """``compile_statement`` of a read keyed by several values (see there)."""
+def _compile_keyed(build: Build, *, using: str, placeholder: tuple[int | str, ...]) -> Statement:
+    """``compile_statement`` of a read keyed by ``placeholder``'s values (see there)."""
     if len(set(placeholder)) != len(placeholder):
         raise ValueError("the values of a kept statement's placeholder must differ")
     queryset = build(placeholder)

@@ -26,9 +26,10 @@ def _online(catalogue: Any, person: Any) -> Any:
     )
 
 
-def test_a_browser_never_sees_a_case_it_has_not_proved_once_the_page_is_kept(
+def _two_cases_each_proved_by_its_own_browser(
     catalogue: Any, areas: Any, resident: Any
-) -> None:
+) -> tuple[Any, Any, Client, Client]:
+    """Our resident's case and a neighbour's, each tracked by a browser that proved its number."""
     ours = _online(catalogue, resident)
     theirs = _online(
         catalogue, make_person(areas["village_b"], "周小兰", make_id(datetime.date(1990, 6, 1), "2"))
@@ -36,6 +37,13 @@ def test_a_browser_never_sees_a_case_it_has_not_proved_once_the_page_is_kept(
     owner, other = Client(), Client()
     owner.post("/portal/track/", {"number": ours.number, "phone": PHONE})
     other.post("/portal/track/", {"number": theirs.number, "phone": PHONE})
+    return ours, theirs, owner, other
+
+
+def test_a_browser_never_sees_a_case_it_has_not_proved_once_the_page_is_kept(
+    catalogue: Any, areas: Any, resident: Any
+) -> None:
+    ours, theirs, owner, other = _two_cases_each_proved_by_its_own_browser(catalogue, areas, resident)
 
     assert owner.get(f"/portal/track/{ours.number}/").status_code == 200
     assert other.get(f"/portal/track/{ours.number}/").status_code == 404
@@ -72,13 +80,7 @@ def test_a_notice_the_correction_form_and_the_decision_show_at_the_next_view(
 def test_each_case_page_shows_its_own_messages_once_their_read_is_kept(
     catalogue: Any, areas: Any, resident: Any, staff: Any
 ) -> None:
-    ours = _online(catalogue, resident)
-    theirs = _online(
-        catalogue, make_person(areas["village_b"], "周小兰", make_id(datetime.date(1990, 6, 1), "2"))
-    )
-    owner, other = Client(), Client()
-    owner.post("/portal/track/", {"number": ours.number, "phone": PHONE})
-    other.post("/portal/track/", {"number": theirs.number, "phone": PHONE})
+    ours, theirs, owner, other = _two_cases_each_proved_by_its_own_browser(catalogue, areas, resident)
     other.get(f"/portal/track/{theirs.number}/")  # the messages' read compiled and kept
 
     services.notice_issue(
