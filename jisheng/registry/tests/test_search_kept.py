@@ -1,5 +1,5 @@
 """A name or pinyin typed alone is searched through a statement compiled once per kind of text, area,
-columns and limit and kept (``queries._kept_search``): it finds the same rows as the search compiled
+columns and limit and kept (``search._kept_search``): it finds the same rows as the search compiled
 each time, for every kind of text, binds each search's own values, and never shows one area's rows to
 a reader of another."""
 
@@ -9,7 +9,7 @@ import datetime
 
 import pytest
 
-from jisheng.registry import queries
+from jisheng.registry import queries, search
 from jisheng.registry.codes import Sex
 from jisheng.registry.models import Household
 from jisheng.registry.queries import SearchCriteria, person_search_values
@@ -56,16 +56,16 @@ def _compiled_each_time(user, text):
 )
 def test_a_kept_search_finds_what_the_search_compiled_each_time_finds(areas, make_user, people, text) -> None:
     user = make_user(areas["township_a"], "counter_clerk")
-    queries._search_statements.clear()
+    search._search_statements.clear()
     for _twice in range(2):  # compiled and kept, then run from what was kept
         kept = person_search_values(user, SearchCriteria(q=text), COLUMNS)
         assert sorted(kept, key=lambda row: row["pk"]) == _compiled_each_time(user, text)
-    assert len(queries._search_statements) == 1
+    assert len(search._search_statements) == 1
 
 
 def test_a_kept_search_binds_each_texts_own_values(areas, make_user, people) -> None:
     user = make_user(areas["township_a"], "counter_clerk")
-    queries._search_statements.clear()
+    search._search_statements.clear()
     names = {
         text: {row["name"] for row in person_search_values(user, SearchCriteria(q=text), COLUMNS)}
         for text in ("张伟", "王芳", "张伟强", "欧阳")
@@ -76,7 +76,7 @@ def test_a_kept_search_binds_each_texts_own_values(areas, make_user, people) -> 
         "张伟强": {"张伟强"},
         "欧阳": {"欧阳娜娜"},
     }
-    assert len(queries._search_statements) == 1  # four names, one statement
+    assert len(search._search_statements) == 1  # four names, one statement
 
 
 def test_a_reader_of_another_area_never_gets_the_rows_of_the_first(areas, make_user, people) -> None:
@@ -91,12 +91,12 @@ def test_an_id_number_a_tail_or_a_household_is_searched_as_before_and_not_kept(
     areas, make_user, people
 ) -> None:
     user = make_user(areas["township_a"], "counter_clerk")
-    queries._search_statements.clear()
+    search._search_statements.clear()
     one = person_search_values(user, SearchCriteria(q="王芳"), COLUMNS)[0]
     for text in (one["id_number"], one["id_number"][-4:], "H411723001"):
         rows = person_search_values(user, SearchCriteria(q=text), COLUMNS)
         assert one["pk"] in {row["pk"] for row in rows}
-    assert len(queries._search_statements) == 1  # the name's alone
+    assert len(search._search_statements) == 1  # the name's alone
 
 
 def test_the_kept_look_up_by_id_number_binds_each_number_and_name_and_leads_a_merged_record_to_its_survivor(
