@@ -152,34 +152,40 @@ def record(
         ip=client_ip.get(),
     )
     connection = transaction.get_connection()
-    last_hash = _locked_head_hash(connection)
+    read, write = _head_statements(connection)
+    last_hash = _locked_head_hash(connection, read)
     event.prev_hash = last_hash
     event.hash = compute_hash(last_hash, event)
     event.save()
     with connection.cursor() as cursor:
-        cursor.execute(_head_statements(connection)[1], [event.hash, event.pk])
+        cursor.execute(write, [event.hash, event.pk])
     return event
 
 
+_head_sql: dict[str, tuple[str, str]] = {}
+
+
 def _head_statements(connection: Any) -> tuple[str, str]:
-    """The chain head's locked read and its write, as SQL written once: every audited change runs both
-    while it holds the head's lock (on SQLite, the one writer's lock), and the ORM's building of a
-    get_or_create and a save was most of the append's time. SQLite has no FOR UPDATE (the transaction
-    already holds the database's write lock)."""
-    quote = connection.ops.quote_name
-    table = quote(AuditChainHead._meta.db_table)
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    read = f"SELECT {quote('last_hash')} FROM {table} WHERE {quote('id')} = 1{lock}"
-    write = (
-        f"UPDATE {table} SET {quote('last_hash')} = %s, {quote('last_event_id')} = %s WHERE {quote('id')} = 1"
-    )
-    return read, write
+    """The chain head's locked read and its write, as SQL written once per kind of database: every
+    audited change runs both while it holds the head's lock (on SQLite, the one writer's lock), and the
+    ORM's building of a get_or_create and a save was most of the append's time. SQLite has no FOR
+    UPDATE (the transaction already holds the database's write lock)."""
+    statements = _head_sql.get(connection.vendor)
+    if statements is None:
+        quote = connection.ops.quote_name
+        table = quote(AuditChainHead._meta.db_table)
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        statements = _head_sql[connection.vendor] = (
+            f"SELECT {quote('last_hash')} FROM {table} WHERE {quote('id')} = 1{lock}",
+            f"UPDATE {table} SET {quote('last_hash')} = %s, {quote('last_event_id')} = %s "
+            f"WHERE {quote('id')} = 1",
+        )
+    return statements
 
 
-def _locked_head_hash(connection: Any) -> str:
-    """The chain's last hash, its head locked until the transaction ends (the head made at the first
-    event ever)."""
-    read = _head_statements(connection)[0]
+def _locked_head_hash(connection: Any, read: str) -> str:
+    """The chain's last hash by ``read``, its head locked until the transaction ends (the head made at
+    the first event ever)."""
     with connection.cursor() as cursor:
         cursor.execute(read)
         row = cursor.fetchone()

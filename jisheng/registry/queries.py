@@ -424,14 +424,17 @@ def person_by_id_number(
     base = Person.objects.all() if within is None else within
     # Typed at a counter or a portal: full-width digits, a lower-case x, spaces between groups.
     number = normalize_code(id_number)
+    if within is None:
+        found = _live_by_id_number(number, name)
+        if found is not None:
+            return found  # the common case: no queryset built
     matches = base.filter(id_number=number)
     if name is not None:
         matches = matches.filter(name=name)
-    found = (
-        _live_by_id_number(number, name) if within is None else live_persons(matches).order_by("pk").first()
-    )
-    if found is not None:
-        return found
+    if within is not None:
+        found = live_persons(matches).order_by("pk").first()
+        if found is not None:
+            return found
     merged = matches.filter(merged_into__isnull=False).order_by("pk").first()
     seen: set[int] = set()
     while merged is not None and merged.merged_into_id is not None and merged.pk not in seen:

@@ -107,7 +107,11 @@ def _kind_condition(kind: str, values: tuple[str, ...]) -> Q:
 
 def text_condition(q: str) -> Q | None:
     """The WHERE condition for what someone typed in the search box, or None when it is blank."""
-    searched = _searched(q)
+    return _condition(_searched(q))
+
+
+def _condition(searched: Q | tuple[str, tuple[str, ...]] | None) -> Q | None:
+    """The condition of what ``_searched`` found in the search box's text."""
     if searched is None or isinstance(searched, Q):
         return searched
     return _kind_condition(*searched)
@@ -236,9 +240,10 @@ def person_search_values(
     if criteria.is_empty:
         return []
     columns = ("pk", "name", "name_pinyin", *fields)
-    rows = _kept_search(user, criteria, columns, limit)
+    searched = _searched(criteria.q)
+    rows = _kept_search(user, criteria, searched, columns, limit)
     if rows is None:
-        rows = list(person_search_queryset(user, criteria).values(*columns)[:limit])
+        rows = list(_search_queryset(user, criteria, _condition(searched)).values(*columns)[:limit])
     rows.sort(key=lambda row: (row["name_pinyin"], row["name"], row["pk"]))
     return rows
 
@@ -251,12 +256,15 @@ _search_statements = KeptStatements(bound=256)
 
 
 def _kept_search(
-    user: Any, criteria: SearchCriteria, columns: tuple[str, ...], limit: int
+    user: Any,
+    criteria: SearchCriteria,
+    searched: Q | tuple[str, tuple[str, ...]] | None,
+    columns: tuple[str, ...],
+    limit: int,
 ) -> list[dict[str, Any]] | None:
     if criteria != SearchCriteria(q=criteria.q):
         return None
     prefix = user_prefix(user)
-    searched = _searched(criteria.q)
     if prefix is None or not isinstance(searched, tuple):
         return None
     kind_name, values = searched
