@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import random
 import time
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.http import HttpRequest
@@ -23,7 +24,7 @@ from django.utils import timezone
 from .clientaddress import client_address
 from .models import Counter
 
-__all__ = ["allow", "client_address", "hit", "peek"]
+__all__ = ["Window", "allow", "client_address", "hit", "peek", "window_of"]
 
 
 def hit(key: str, *, window: int) -> int:
@@ -60,10 +61,32 @@ def window_number(window: int) -> int:
     return int(time.time() // window)
 
 
+@dataclass(frozen=True)
+class Window:
+    """This address's current window of one scope: ``full()`` reads, ``take()`` counts one request.
+
+    A form whose request writes anyway takes its count inside its own transaction (one write, not two;
+    see the portal's application): ``full()`` first, then ``take()`` in the transaction, refusing when it
+    says no. The count is then exact across workers as with ``allow``, and a request whose transaction
+    rolls back must ``take()`` again outside it, so that it is counted all the same."""
+
+    key: str
+    limit: int
+    seconds: int
+
+    def full(self) -> bool:
+        return count(self.key) >= self.limit  # a full window stays full: refused without a write
+
+    def take(self) -> bool:
+        return hit(self.key, window=self.seconds) <= self.limit
+
+
+def window_of(request: HttpRequest, scope: str, *, limit: int = 30, window: int = 60) -> Window:
+    key = f"rate:{scope}:{client_address(request)}:{window_number(window)}"
+    return Window(key=key, limit=limit, seconds=window)
+
+
 def allow(request: HttpRequest, scope: str, *, limit: int = 30, window: int = 60) -> bool:
     """True while this address has made at most ``limit`` requests of ``scope`` in the current window."""
-    bucket = window_number(window)
-    key = f"rate:{scope}:{client_address(request)}:{bucket}"
-    if count(key) >= limit:
-        return False  # the window is full and stays full: refused without a write
-    return hit(key, window=window) <= limit
+    current = window_of(request, scope, limit=limit, window=window)
+    return not current.full() and current.take()

@@ -29,8 +29,6 @@ from django.utils import timezone
 from jisheng.core.actor import System
 from jisheng.core.bench import percentiles
 
-PORTAL_SESSION_KEY = "hall_portal_cases"
-
 
 @dataclass
 class Results:
@@ -62,11 +60,11 @@ def _staff_session(user: Any) -> str:
     return str(store.session_key)
 
 
-def _portal_session(numbers: list[str]) -> str:
-    store = SessionStore()
-    store[PORTAL_SESSION_KEY] = numbers
-    store.create()
-    return str(store.session_key)
+def _portal_cookie(numbers: list[str]) -> str:
+    """The cookie of a resident's browser that has proved these cases (``portal_proof``)."""
+    from .portal_proof import COOKIE, cookie_value
+
+    return f"{COOKIE}={cookie_value(numbers)}"
 
 
 def _request(port: int, method: str, path: str, cookies: str, body: str = "") -> int:
@@ -116,7 +114,7 @@ def run(
         staff_cookie = (
             f"{settings.SESSION_COOKIE_NAME}={_staff_session(clerk)}; {settings.CSRF_COOKIE_NAME}={csrf}"
         )
-        portal_cookie = f"{settings.SESSION_COOKIE_NAME}={_portal_session(numbers)}"
+        portal_cookie = _portal_cookie(numbers)
         results = Results()
         stop_at = time.monotonic() + seconds
 
@@ -337,7 +335,7 @@ def mix(ctx: Any) -> list[dict[str, Any]]:
     csrf = secrets.token_hex(16)  # 32 characters: Django accepts the unmasked secret in the form
     cookie = settings.SESSION_COOKIE_NAME
     clerk_cookie = f"{cookie}={_staff_session(clerk)}; {settings.CSRF_COOKIE_NAME}={csrf}"
-    portal_cookie = f"{cookie}={_portal_session(numbers)}"
+    portal_cookie = _portal_cookie(numbers)
     requests: list[dict[str, Any]] = [
         {"name": "portal.index", "weight": 8, "method": "GET", "paths": ["/portal/"], "expect": [200]},
         {

@@ -4,31 +4,37 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jisheng.audit.disclosure import disclosure_record
 from jisheng.certificates.pdf import certificate_pdf
 from jisheng.core.actor import Resident
 from jisheng.core.kept_statements import KeptStatements
-from jisheng.core.ratelimit import allow
+from jisheng.core.ratelimit import Window, allow, window_of
 from jisheng.core.text import normalize_code, normalize_text
 from jisheng.core.uploads import MB, limit_uploads, nothing_submitted, upload_refusal
 from jisheng.registry.validation import mask_id
 
-from . import portal_kept, queries, services
+from . import portal_kept, portal_proof, queries, services
 from .models import Application, ApplicationStatus, CaseEvent, Material, Notice, RatingLevel, ServiceItem
 from .pdfs import notice_pdf, receipt_pdf
 
-SESSION_KEY = "hall_portal_cases"
+_TOO_MANY = gettext_lazy("Too many attempts from your address. Please wait a minute and try again.")
+_IDENTITY_FAILED = gettext_lazy(
+    "Identity check failed: the “name” and “ID number” do not match the registry; please apply at the counter"
+)
 # An anonymous application brings photos and scans of its materials: bounded in number, per file and
 # in all, and streamed to disk while received (core.uploads), so one request cannot store 100 MB.
 PORTAL_UPLOADS = {"max_files": 10, "max_file_bytes": services.MAX_UPLOAD_BYTES, "max_total_bytes": 30 * MB}
@@ -59,7 +65,7 @@ def _booking(request: HttpRequest, item: ServiceItem) -> dict[str, str]:
 def _allowed_case(request: HttpRequest, number: str, *, rating: bool = False) -> Application:
     """Only the numbers this browser proved (number + phone) are shown. ``rating``: the case's rating
     read in the same query (the resident's case page shows it)."""
-    if number not in request.session.get(SESSION_KEY, []):
+    if number not in portal_proof.proved(request):
         raise Http404
     related = ("item", "office", "certificate", "rating") if rating else ("item", "office", "certificate")
     # Compiled once per database and set of relations and kept, the number bound as its parameter.
@@ -82,11 +88,6 @@ _ID = -7_000_000_002
 # The resident's case page's reads (the case, its notices, progress and item's materials) each cost
 # more to compile than to run: compiled once and kept, run with the case's number or id bound.
 _kept = KeptStatements(bound=16)
-
-
-def _remember(request: HttpRequest, number: str) -> None:
-    numbers = [n for n in request.session.get(SESSION_KEY, []) if n != number][-19:]
-    request.session[SESSION_KEY] = [*numbers, number]
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -137,6 +138,42 @@ def _apply_drawn(code: str) -> tuple[ServiceItem, _ApplyForm]:
     return item, _apply_form(item)
 
 
+class _OverTheLimit(Exception):
+    pass
+
+
+def _submit_counted(
+    request: HttpRequest, attempts: Window, item: ServiceItem, person: Any, values: dict[str, str]
+) -> Application | None:
+    """The application, with this attempt counted in its own transaction: one write of the database
+    for both, where counting first took one of its own (SQLite has a single writer, which the clerks'
+    transitions wait for too). An attempt the transaction rolls back is counted after it."""
+    try:
+        # Read before the transaction: the files and the date are the request's, not the database's.
+        uploads, details = _uploads(request, item), _booking(request, item)
+        with transaction.atomic():
+            if not attempts.take():
+                raise _OverTheLimit
+            return services.application_submit(
+                item=item,
+                person=person,
+                channel="online",
+                phone=values["phone"],
+                by=Resident(reference=mask_id(values["id_number"])),
+                uploads=uploads,
+                details=details,
+            )
+    except _OverTheLimit:
+        messages.error(request, _TOO_MANY)
+    except ValidationError as exc:
+        if attempts.take():
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.error(request, _TOO_MANY)
+    return None
+
+
 @limit_uploads(**PORTAL_UPLOADS)
 def apply(request: HttpRequest, code: str) -> HttpResponse:
     # The item with its materials and the form's item part are kept like the guides' bodies, under the
@@ -152,42 +189,25 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         values = {key: normalize_text(request.POST.get(key, "")) for key in values}
         values["id_number"] = normalize_code(values["id_number"])
         refusal = upload_refusal(request)
+        attempts = window_of(request, "portal-apply", limit=10)
         if refusal:
             messages.error(request, nothing_submitted(refusal))
-        elif not allow(request, "portal-apply", limit=10):
-            messages.error(
-                request, _("Too many attempts from your address. Please wait a minute and try again.")
-            )
+        elif attempts.full():
+            messages.error(request, _TOO_MANY)
         else:
             from jisheng.registry.queries import person_by_id_number
 
             person = person_by_id_number(values["id_number"], name=values["name"])
             if person is None:
-                messages.error(
-                    request,
-                    _(
-                        "Identity check failed: the “name” and “ID number” do not match the registry; "
-                        "please apply at the counter"
-                    ),
-                )
+                # Counted, and past the limit not answered: a guesser learns nothing more.
+                messages.error(request, _IDENTITY_FAILED if attempts.take() else _TOO_MANY)
             else:
-                try:
-                    application = services.application_submit(
-                        item=item,
-                        person=person,
-                        channel="online",
-                        phone=values["phone"],
-                        by=Resident(reference=mask_id(values["id_number"])),
-                        uploads=_uploads(request, item),
-                        details=_booking(request, item),
-                    )
-                except ValidationError as exc:
-                    for message in exc.messages:
-                        messages.error(request, message)
-                else:
-                    _remember(request, application.number)
+                application = _submit_counted(request, attempts, item, person, values)
+                if application is not None:
                     messages.success(request, _("Your application has been received."))
-                    return redirect("hall:portal_case", number=application.number)
+                    response = redirect("hall:portal_case", number=application.number)
+                    portal_proof.remember(request, response, application.number)
+                    return response
     return render(
         request,
         "hall/portal/apply.html",
@@ -205,8 +225,9 @@ def track(request: HttpRequest) -> HttpResponse:
             number = normalize_text(request.POST.get("number", "")).upper()
             phone = "".join(ch for ch in request.POST.get("phone", "") if ch.isdigit())
             if Application.objects.filter(number=number, applicant_phone=phone).exists():
-                _remember(request, number)
-                return redirect("hall:portal_case", number=number)
+                response = redirect("hall:portal_case", number=number)
+                portal_proof.remember(request, response, number)
+                return response
             messages.error(request, _("No application matches this number and phone."))
     return render(request, "hall/portal/track.html", {})
 
@@ -214,7 +235,7 @@ def track(request: HttpRequest) -> HttpResponse:
 def case(request: HttpRequest, number: str) -> HttpResponse:
     application = _allowed_case(request, number, rating=True)
     db = Application.objects.db
-    return render(
+    response = render(
         request,
         "hall/portal/case.html",
         {
@@ -251,6 +272,8 @@ def case(request: HttpRequest, number: str) -> HttpResponse:
             "rating_levels": RatingLevel.choices,
         },
     )
+    portal_proof.touch(request, response)
+    return response
 
 
 @limit_uploads(**PORTAL_UPLOADS)

@@ -38,26 +38,14 @@ class _Calendar:
     def ensure(self) -> None:
         if time.monotonic() - self.loaded_at < RELOAD_SECONDS and self.years:
             return
+        # Before the lock, never under it: filling writes, and a write waits for the database's one
+        # writer, which may be a thread of this process waiting for this lock to count a deadline.
+        _fill_missing_years()
         with self.lock:
             if time.monotonic() - self.loaded_at < RELOAD_SECONDS and self.years:
                 return  # another thread of this process loaded it while this one waited for the lock
             from .models import CalendarDay
 
-            if not CalendarDay.objects.exists():
-                # A database that never got the migration's seed (or was flushed): fill it once from
-                # chinesecalendar rather than refuse every deadline.
-                from .services import calendar_seed
-
-                calendar_seed(by=CALENDAR_JOB)
-            # The next year runs on a provisional calendar until its official one is loaded, so the hall
-            # keeps accepting multi-day cases across the new year.
-            from django.utils import timezone
-
-            from .services import calendar_fill_provisional
-
-            # Another process may fill the same year at the same moment (PostgreSQL): then use theirs.
-            with contextlib.suppress(IntegrityError):
-                calendar_fill_provisional(by=CALENDAR_JOB, through_year=timezone.localdate().year + 1)
             counts: dict[int, int] = {}
             working: list[int] = []
             provisional: set[int] = set()
@@ -76,6 +64,28 @@ class _Calendar:
 
     def invalidate(self) -> None:
         self.loaded_at = 0.0
+
+
+def _fill_missing_years() -> None:
+    """Seed an empty table, and give next year a provisional calendar when it has none yet: a read
+    each reload, a write once a year (or once, for a database that never got the migration's seed)."""
+    from django.utils import timezone
+
+    from .models import CalendarDay
+    from .services import calendar_fill_provisional, calendar_seed
+
+    last = CalendarDay.objects.order_by("-date").values_list("date", flat=True).first()
+    if last is None:
+        # A database that never got the migration's seed (or was flushed): fill it once from
+        # chinesecalendar rather than refuse every deadline.
+        calendar_seed(by=CALENDAR_JOB)
+    through_year = timezone.localdate().year + 1
+    if last is None or last.year < through_year:
+        # The next year runs on a provisional calendar until its official one is loaded, so the hall
+        # keeps accepting multi-day cases across the new year. Another process may fill the same year
+        # at the same moment (PostgreSQL): then use theirs.
+        with contextlib.suppress(IntegrityError):
+            calendar_fill_provisional(by=CALENDAR_JOB, through_year=through_year)
 
 
 def _is_leap(year: int) -> bool:

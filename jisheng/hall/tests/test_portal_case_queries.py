@@ -13,9 +13,9 @@ from tests.factories import A_RESIDENT
 
 from .conftest import PHONE, upload
 
-# Session; the case with its item, office, certificate and rating; notices; the messages sent about
-# the case; progress.
-PORTAL_CASE_QUERIES = 5
+# The case with its item, office, certificate and rating; notices; the messages sent about the case;
+# progress. No session: the browser's proved cases are in a signed cookie (hall.portal_proof).
+PORTAL_CASE_QUERIES = 4
 
 
 def _queries_of(client: Any, number: str) -> list[str]:

@@ -20,12 +20,15 @@ def test_a_thread_that_waited_for_the_load_uses_it_instead_of_loading_again() ->
         held.ensure()
         done.set()
 
-    def load() -> bool:
+    def load(*_fields: str) -> mock.MagicMock:
         loads.append("loaded")
-        return True
+        return mock.MagicMock()
 
-    with mock.patch("jisheng.workdays.models.CalendarDay.objects") as table:
-        table.exists.side_effect = load
+    with (
+        mock.patch("jisheng.workdays.models.CalendarDay.objects") as table,
+        mock.patch("jisheng.workdays.calendar._fill_missing_years"),  # (its own test)
+    ):
+        table.order_by.side_effect = load  # the load reads the table in date order
         with held.lock:  # another thread is loading the calendar
             waiting = threading.Thread(target=wait_then_ensure)
             waiting.start()
