@@ -107,6 +107,7 @@ def test_the_village_officer_proxies_and_records_moves_from_a_phone(
     # A move in from the sibling township, from the home page.
     phone.goto("/")
     phone.click("#home-actions a:has-text('登记迁入')")
+    phone.wait_for_url("**/registry/move-in/")  # measured on the new page, not the one being left
     _no_sideways_scroll(phone)
     phone.fill("#id_id_number", newcomer.id_number)
     phone.fill("#id_name", newcomer.name)
