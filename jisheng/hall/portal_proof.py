@@ -45,8 +45,8 @@ def proved(request: HttpRequest) -> Proof:
     if not raw:
         return Proof()
     try:
-        value = signing.loads(raw, salt=SALT, max_age=settings.SESSION_COOKIE_AGE)
-    except signing.BadSignature:  # SignatureExpired is one
+        value = signing.loads(raw, salt=SALT)
+    except signing.BadSignature:
         return Proof()
     if not isinstance(value, dict):
         return Proof()
@@ -55,8 +55,8 @@ def proved(request: HttpRequest) -> Proof:
     if not isinstance(numbers, list) or not isinstance(written_at, int | float):
         return Proof()
     if time.time() - written_at > settings.SESSION_COOKIE_AGE:
-        return Proof()  # idle too long (the time inside, the one ``touch`` renews, is what counts)
-    return Proof(tuple(str(number) for number in numbers[-KEEP:]), float(written_at))
+        return Proof()  # idle too long (the time inside, the one ``touch`` renews)
+    return Proof(tuple(str(number) for number in numbers), float(written_at))
 
 
 def cookie_value(numbers: list[str] | tuple[str, ...], *, now: float | None = None) -> str:
@@ -79,12 +79,11 @@ def _set(response: HttpResponse, numbers: tuple[str, ...]) -> None:
 def remember(request: HttpRequest, response: HttpResponse, number: str) -> None:
     """Add ``number`` (proved just now) to the browser's cases, on ``response``."""
     earlier = tuple(n for n in proved(request).numbers if n != number)
-    _set(response, (*earlier, number)[-KEEP:])
+    _set(response, (*earlier, number))
 
 
-def touch(request: HttpRequest, response: HttpResponse) -> None:
-    """Write the cookie again when it was written more than a minute ago: a resident reading the case
-    keeps it, as a session is kept by its use."""
-    proof = proved(request)
+def touch(proof: Proof, response: HttpResponse) -> None:
+    """Write the request's cookie (``proof``, as ``proved`` read it) again when it was written more
+    than a minute ago: a resident reading the case keeps it, as a session is kept by its use."""
     if proof.numbers and time.time() - proof.written_at >= TOUCH_SECONDS:
         _set(response, proof.numbers)

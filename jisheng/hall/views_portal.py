@@ -62,10 +62,13 @@ def _booking(request: HttpRequest, item: ServiceItem) -> dict[str, str]:
     return {"预约日期": day.isoformat()}
 
 
-def _allowed_case(request: HttpRequest, number: str, *, rating: bool = False) -> Application:
+def _allowed_case(
+    request: HttpRequest, number: str, *, rating: bool = False, proof: portal_proof.Proof | None = None
+) -> Application:
     """Only the numbers this browser proved (number + phone) are shown. ``rating``: the case's rating
-    read in the same query (the resident's case page shows it)."""
-    if number not in portal_proof.proved(request):
+    read in the same query (the resident's case page shows it). ``proof``: the cookie, when the caller
+    has already read it."""
+    if number not in (proof if proof is not None else portal_proof.proved(request)):
         raise Http404
     related = ("item", "office", "certificate", "rating") if rating else ("item", "office", "certificate")
     # Compiled once per database and set of relations and kept, the number bound as its parameter.
@@ -233,7 +236,8 @@ def track(request: HttpRequest) -> HttpResponse:
 
 
 def case(request: HttpRequest, number: str) -> HttpResponse:
-    application = _allowed_case(request, number, rating=True)
+    proof = portal_proof.proved(request)
+    application = _allowed_case(request, number, rating=True, proof=proof)
     db = Application.objects.db
     response = render(
         request,
@@ -272,7 +276,7 @@ def case(request: HttpRequest, number: str) -> HttpResponse:
             "rating_levels": RatingLevel.choices,
         },
     )
-    portal_proof.touch(request, response)
+    portal_proof.touch(proof, response)
     return response
 
 
