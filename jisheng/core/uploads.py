@@ -71,7 +71,9 @@ def limit_uploads(
         @csrf_exempt
         @wraps(view)
         def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.method == "POST":
+            # Only a multipart body carries files, and only its parsing uses upload handlers; a form
+            # sent url-encoded may already have been read by a middleware (its idempotency field).
+            if request.method == "POST" and request.content_type == "multipart/form-data":
                 request.upload_handlers = [
                     LimitedUploadHandler(
                         request,

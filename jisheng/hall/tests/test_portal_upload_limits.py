@@ -69,3 +69,17 @@ def test_the_bounded_form_still_checks_its_csrf_token(catalogue, resident, staff
         {"name": resident.name, "id_number": resident.id_number, "phone": PHONE},
     )
     assert response.status_code == 403 and not Application.objects.exists()
+
+
+def test_a_form_sent_url_encoded_is_answered_like_one_sent_with_files(client, catalogue, resident, staff):
+    # No file can come this way; a middleware reads such a form before the view (its idempotency
+    # field), and the view's upload limits must not then fail (it was a server error).
+    from urllib.parse import urlencode
+
+    body = urlencode({"name": resident.name, "id_number": resident.id_number, "phone": PHONE})
+    response = client.post(
+        "/portal/items/birth-registration/apply", body, content_type="application/x-www-form-urlencoded"
+    )
+
+    case = Application.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/portal/track/{case.number}/"
