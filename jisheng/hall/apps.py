@@ -26,8 +26,8 @@ class HallConfig(AppConfig):
             "visible": lambda user: permissions.holds(user, Capability.CONFIGURE_CATALOGUE),
         },
     ]
-    # The bundled scheduler (jisheng scheduler) runs the sweep hourly; it is idempotent.
-    periodic_commands = [("deadline-sweep", 60)]
+    # The bundled scheduler (jisheng scheduler) runs both hourly; both are idempotent.
+    periodic_commands = [("deadline-sweep", 60), ("hall-tally-tidy", 60)]
 
     def ready(self) -> None:
         from jisheng.workdays.services import official_year_loaded

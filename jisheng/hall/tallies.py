@@ -6,11 +6,15 @@ one (village, clerk, status) row of the tally to another, in the statement's own
 - SQLite: three ``AFTER`` triggers. A case leaving a row is an ``UPDATE … - 1`` (never an insert, so a
   test database emptied table by table in any order is left with no negative rows); a case arriving is
   an ``INSERT … ON CONFLICT DO UPDATE``. SQLite has one writer at a time, so the rows cannot deadlock.
-- PostgreSQL: one PL/pgSQL row trigger. Many transactions move cases at once there, and two moving cases
-  between the same two rows in opposite directions would lock them in opposite orders. So the trigger
-  first takes the audit chain's head row (``audit_auditchainhead``), the lock every audited service
-  takes anyway to record its event: tally rows are only ever locked after it, one transaction at a
-  time, and a transaction that recorded its event before changing a case already holds it.
+- PostgreSQL: one PL/pgSQL row trigger per tally. Many transactions change cases at once there, and a
+  tally row is locked from a case's change to the commit, so a key (village, clerk, status) may have
+  several rows, its *slots*, whose sum is its count (every reader sums anyway). The trigger adds to the
+  key's first slot no other transaction holds (``FOR UPDATE SKIP LOCKED``), or writes a slot of its own
+  numbered by its transaction when all are held: it never waits, so two changes of cases can neither
+  queue behind each other here nor deadlock. (Until 2026-12 the trigger took the audit chain's head
+  first, to lock the rows in one order: it made every case change of the database wait for the one
+  before it to commit.) A key has at most as many slots as changes ever ran on it at once; ``tidy``
+  (``jisheng hall-tally-tidy``, hourly) folds them back into slot 0.
 
 The same triggers keep ``hall_casedeadlinetally`` (``models.CaseDeadlineTally``): the cases in progress
 per (village, clerk, deadline), for the queue's "overdue" and "due today" figures. A change of deadline
@@ -30,11 +34,12 @@ CASES = "hall_application"
 ARRIVE = (
     f"INSERT INTO {TABLE} (area_code, owner_key, status, cases) "
     "VALUES (NEW.area_id, COALESCE(NEW.owner_id, 0), NEW.status, 1) "
-    "ON CONFLICT (area_code, owner_key, status) DO UPDATE SET cases = {table}.cases + 1"
+    "ON CONFLICT (area_code, owner_key, status, slot) DO UPDATE SET cases = {table}.cases + 1"
 ).replace("{table}", TABLE)
 LEAVE = (
     f"UPDATE {TABLE} SET cases = cases - 1 "
-    "WHERE area_code = OLD.area_id AND owner_key = COALESCE(OLD.owner_id, 0) AND status = OLD.status"
+    "WHERE area_code = OLD.area_id AND owner_key = COALESCE(OLD.owner_id, 0) AND status = OLD.status "
+    "AND slot = 0"
 )
 MOVED = "OLD.area_id IS NOT NEW.area_id OR OLD.owner_id IS NOT NEW.owner_id OR OLD.status IS NOT NEW.status"
 
@@ -56,9 +61,11 @@ D_ARRIVE = (
     f"INSERT INTO {DEADLINES} (area_code, owner_key, due_on, cases) "
     "SELECT NEW.area_id, COALESCE(NEW.owner_id, 0), NEW.due_on, 1 "
     f"WHERE NEW.status = '{RECEIVED}' AND NEW.due_on IS NOT NULL "
-    f"ON CONFLICT (area_code, owner_key, due_on) DO UPDATE SET cases = {DEADLINES}.cases + 1"
+    f"ON CONFLICT (area_code, owner_key, due_on, slot) DO UPDATE SET cases = {DEADLINES}.cases + 1"
 )
-_D_OLD_ROW = "area_code = OLD.area_id AND owner_key = COALESCE(OLD.owner_id, 0) AND due_on = OLD.due_on"
+_D_OLD_ROW = (
+    "area_code = OLD.area_id AND owner_key = COALESCE(OLD.owner_id, 0) AND due_on = OLD.due_on AND slot = 0"
+)
 D_LEAVE = f"UPDATE {DEADLINES} SET cases = cases - 1 WHERE {_D_OLD_ROW} AND OLD.status = '{RECEIVED}'"
 D_CLEAN = f"DELETE FROM {DEADLINES} WHERE {_D_OLD_ROW} AND cases = 0"
 D_MOVED = f"{MOVED} OR OLD.due_on IS NOT NEW.due_on"
@@ -78,19 +85,39 @@ SQLITE_DEADLINE_DROP = [
     "DROP TRIGGER IF EXISTS hall_case_deadline_update",
 ]
 
+# PostgreSQL: a row trigger per tally calling one function that adds to a key (+1 for a case arriving,
+# -1 for one leaving). It never waits: it takes the key's first slot row that no other transaction has
+# locked (FOR UPDATE SKIP LOCKED), and when every one is locked, or the key has none, it writes a slot of
+# its own, numbered by its transaction (unique, so no other insert can meet it). A tally row is locked
+# from a case's change to the commit; before, every such transaction of the database waited here in turn.
 POSTGRESQL_CREATE = [
-    f"""CREATE OR REPLACE FUNCTION hall_case_tally() RETURNS trigger AS $$
+    f"""CREATE OR REPLACE FUNCTION hall_case_tally_add(
+        k_area varchar, k_owner bigint, k_status varchar, delta integer) RETURNS void AS $$
+    DECLARE
+        chosen bigint;
+    BEGIN
+        SELECT id INTO chosen FROM {TABLE}
+            WHERE area_code = k_area AND owner_key = k_owner AND status = k_status
+            ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED;
+        IF FOUND THEN
+            UPDATE {TABLE} SET cases = cases + delta WHERE id = chosen;
+        ELSE
+            INSERT INTO {TABLE} (area_code, owner_key, status, slot, cases)
+                VALUES (k_area, k_owner, k_status, txid_current(), delta);
+        END IF;
+    END
+    $$ LANGUAGE plpgsql""",
+    """CREATE OR REPLACE FUNCTION hall_case_tally() RETURNS trigger AS $$
     BEGIN
         IF TG_OP = 'UPDATE' AND OLD.area_id IS NOT DISTINCT FROM NEW.area_id
             AND OLD.owner_id IS NOT DISTINCT FROM NEW.owner_id AND OLD.status = NEW.status THEN
             RETURN NULL;
         END IF;
-        PERFORM 1 FROM audit_auditchainhead WHERE id = 1 FOR UPDATE;
         IF TG_OP IN ('UPDATE', 'DELETE') THEN
-            {LEAVE};
+            PERFORM hall_case_tally_add(OLD.area_id, COALESCE(OLD.owner_id, 0), OLD.status, -1);
         END IF;
         IF TG_OP IN ('UPDATE', 'INSERT') THEN
-            {ARRIVE};
+            PERFORM hall_case_tally_add(NEW.area_id, COALESCE(NEW.owner_id, 0), NEW.status, 1);
         END IF;
         RETURN NULL;
     END
@@ -102,9 +129,30 @@ POSTGRESQL_CREATE = [
 POSTGRESQL_DROP = [
     f"DROP TRIGGER IF EXISTS hall_case_tally ON {CASES}",
     "DROP FUNCTION IF EXISTS hall_case_tally()",
+    "DROP FUNCTION IF EXISTS hall_case_tally_add(varchar, bigint, varchar, integer)",
 ]
 
 POSTGRESQL_DEADLINE_CREATE = [
+    f"""CREATE OR REPLACE FUNCTION hall_case_deadline_add(
+        k_area varchar, k_owner bigint, k_due date, delta integer) RETURNS void AS $$
+    DECLARE
+        chosen bigint;
+        left_over integer;
+    BEGIN
+        SELECT id INTO chosen FROM {DEADLINES}
+            WHERE area_code = k_area AND owner_key = k_owner AND due_on = k_due
+            ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED;
+        IF FOUND THEN
+            UPDATE {DEADLINES} SET cases = cases + delta WHERE id = chosen RETURNING cases INTO left_over;
+            IF left_over = 0 THEN
+                DELETE FROM {DEADLINES} WHERE id = chosen;
+            END IF;
+        ELSE
+            INSERT INTO {DEADLINES} (area_code, owner_key, due_on, slot, cases)
+                VALUES (k_area, k_owner, k_due, txid_current(), delta);
+        END IF;
+    END
+    $$ LANGUAGE plpgsql""",
     f"""CREATE OR REPLACE FUNCTION hall_case_deadline_tally() RETURNS trigger AS $$
     BEGIN
         IF TG_OP = 'UPDATE' AND OLD.area_id IS NOT DISTINCT FROM NEW.area_id
@@ -112,13 +160,11 @@ POSTGRESQL_DEADLINE_CREATE = [
             AND OLD.due_on IS NOT DISTINCT FROM NEW.due_on THEN
             RETURN NULL;
         END IF;
-        PERFORM 1 FROM audit_auditchainhead WHERE id = 1 FOR UPDATE;
-        IF TG_OP IN ('UPDATE', 'DELETE') THEN
-            {D_LEAVE};
-            {D_CLEAN};
+        IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = '{RECEIVED}' AND OLD.due_on IS NOT NULL THEN
+            PERFORM hall_case_deadline_add(OLD.area_id, COALESCE(OLD.owner_id, 0), OLD.due_on, -1);
         END IF;
-        IF TG_OP IN ('UPDATE', 'INSERT') THEN
-            {D_ARRIVE};
+        IF TG_OP IN ('UPDATE', 'INSERT') AND NEW.status = '{RECEIVED}' AND NEW.due_on IS NOT NULL THEN
+            PERFORM hall_case_deadline_add(NEW.area_id, COALESCE(NEW.owner_id, 0), NEW.due_on, 1);
         END IF;
         RETURN NULL;
     END
@@ -131,6 +177,7 @@ POSTGRESQL_DEADLINE_CREATE = [
 POSTGRESQL_DEADLINE_DROP = [
     f"DROP TRIGGER IF EXISTS hall_case_deadline_tally ON {CASES}",
     "DROP FUNCTION IF EXISTS hall_case_deadline_tally()",
+    "DROP FUNCTION IF EXISTS hall_case_deadline_add(varchar, bigint, date, integer)",
 ]
 
 RECOUNT = [
@@ -151,8 +198,12 @@ DEADLINE_RECOUNT = [
 def _statements(connection: Any, *, create: bool) -> list[str]:
     deadlines = _has_deadlines(connection)
     if connection.vendor == "sqlite":
-        if create:
-            return SQLITE_CREATE + (SQLITE_DEADLINE_CREATE if deadlines else [])
+        if create:  # dropped first: a trigger written by an earlier release is replaced, not kept
+            return (
+                SQLITE_DROP
+                + SQLITE_CREATE
+                + (SQLITE_DEADLINE_DROP + SQLITE_DEADLINE_CREATE if deadlines else [])
+            )
         return SQLITE_DROP + SQLITE_DEADLINE_DROP
     if connection.vendor == "postgresql":
         if create:
@@ -172,7 +223,18 @@ def _run(connection: Any, statements: list[str]) -> None:
 
 
 def install(connection: Any) -> None:
+    """The triggers written (again). Not before the tallies have their slots (migration 0011, which
+    installs them): the earlier migrations that call this run before the column exists, on a database
+    where no case changes until the migration is done."""
+    if not _has_slots(connection):
+        return
     _run(connection, _statements(connection, create=True))
+
+
+def _has_slots(connection: Any) -> bool:
+    with connection.cursor() as cursor:
+        columns = connection.introspection.get_table_description(cursor, TABLE)
+    return any(column.name == "slot" for column in columns)
 
 
 def remove(connection: Any) -> None:
@@ -180,5 +242,49 @@ def remove(connection: Any) -> None:
 
 
 def recount(connection: Any) -> None:
-    """Rebuild the tallies from the cases (inside the caller's transaction)."""
-    _run(connection, RECOUNT + (DEADLINE_RECOUNT if _has_deadlines(connection) else []))
+    """Rebuild the tallies from the cases (inside the caller's transaction). On PostgreSQL the cases'
+    table is locked against changes first (a case changed while the tally is rebuilt would be counted
+    by neither, or twice), until the caller's transaction ends."""
+    lock = [f"LOCK TABLE {CASES} IN SHARE MODE"] if connection.vendor == "postgresql" else []
+    _run(connection, lock + RECOUNT + (DEADLINE_RECOUNT if _has_deadlines(connection) else []))
+
+
+# One slot row a key on PostgreSQL, when nobody holds them: each key's other slots (written while its
+# rows were locked) are added into its slot 0 and removed, a deadline row left at zero removed too. Rows
+# a transaction holds are passed over until the next run; the tidy may wait for a change that holds a
+# key's slot 0, but a change never waits for the tidy (it passes over what the tidy holds). One tidy at a
+# time (the advisory lock; a second returns at once).
+TIDY_LOCK = 7_000_000_017
+TIDY = [
+    f"""WITH taken AS (
+        DELETE FROM {TABLE} WHERE id IN (SELECT id FROM {TABLE} WHERE slot <> 0 FOR UPDATE SKIP LOCKED)
+        RETURNING area_code, owner_key, status, cases)
+    INSERT INTO {TABLE} (area_code, owner_key, status, slot, cases)
+    SELECT area_code, owner_key, status, 0, SUM(cases) FROM taken GROUP BY area_code, owner_key, status
+    ON CONFLICT (area_code, owner_key, status, slot) DO UPDATE SET cases = {TABLE}.cases + EXCLUDED.cases""",
+    f"""WITH taken AS (
+        DELETE FROM {DEADLINES} WHERE id IN (
+            SELECT id FROM {DEADLINES} WHERE slot <> 0 FOR UPDATE SKIP LOCKED)
+        RETURNING area_code, owner_key, due_on, cases)
+    INSERT INTO {DEADLINES} (area_code, owner_key, due_on, slot, cases)
+    SELECT area_code, owner_key, due_on, 0, SUM(cases) FROM taken GROUP BY area_code, owner_key, due_on
+    ON CONFLICT (area_code, owner_key, due_on, slot) DO UPDATE SET cases = {DEADLINES}.cases + EXCLUDED.cases""",
+    f"""DELETE FROM {DEADLINES} WHERE id IN (
+        SELECT id FROM {DEADLINES} WHERE cases = 0 FOR UPDATE SKIP LOCKED)""",
+]
+
+
+def tidy(connection: Any) -> int | None:
+    """Fold the slots PostgreSQL's triggers wrote into one row a key (inside the caller's transaction);
+    the number of rows left in the two tallies, or None when another tidy is running or on SQLite,
+    whose triggers only ever write slot 0."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [TIDY_LOCK])
+        if not cursor.fetchone()[0]:
+            return None
+        for statement in TIDY:
+            cursor.execute(statement)
+        cursor.execute(f"SELECT (SELECT COUNT(*) FROM {TABLE}) + (SELECT COUNT(*) FROM {DEADLINES})")
+        return int(cursor.fetchone()[0])

@@ -17,10 +17,18 @@ from jisheng.areas.scoping import ScopedManager
 NO_OWNER = 0  # a case nobody has taken on yet (NULL would not meet itself in the unique key)
 
 
+def _slot() -> models.BigIntegerField:
+    # A key's count may be spread over several rows on PostgreSQL, so that two transactions changing
+    # cases of one village and clerk at once never wait for each other (``jisheng.hall.tallies``); the
+    # database's default, since the triggers and the recount write rows without naming it.
+    return models.BigIntegerField(default=0, db_default=0)
+
+
 class CaseTally(models.Model):
     area_code = models.CharField(max_length=12)
     owner_key = models.IntegerField(default=NO_OWNER)
     status = models.CharField(max_length=32)
+    slot = _slot()
     cases = models.IntegerField(default=0)
 
     scope_area_code_field = "area_code"
@@ -28,12 +36,14 @@ class CaseTally(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["area_code", "owner_key", "status"], name="hall_case_tally_key")
+            models.UniqueConstraint(
+                fields=["area_code", "owner_key", "status", "slot"], name="hall_case_tally_slot"
+            )
         ]
         indexes = [models.Index(fields=["owner_key", "status", "area_code"], name="hall_case_tally_owner")]
 
     def __str__(self) -> str:
-        return f"{self.area_code} {self.owner_key} {self.status}: {self.cases}"
+        return f"{self.area_code} {self.owner_key} {self.status} #{self.slot}: {self.cases}"
 
 
 class CaseDeadlineTally(models.Model):
@@ -46,6 +56,7 @@ class CaseDeadlineTally(models.Model):
     area_code = models.CharField(max_length=12)
     owner_key = models.IntegerField(default=NO_OWNER)
     due_on = models.DateField()
+    slot = _slot()
     cases = models.IntegerField(default=0)
 
     scope_area_code_field = "area_code"
@@ -54,7 +65,7 @@ class CaseDeadlineTally(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["area_code", "owner_key", "due_on"], name="hall_case_deadline_key"
+                fields=["area_code", "owner_key", "due_on", "slot"], name="hall_case_deadline_slot"
             )
         ]
         indexes = [
@@ -63,4 +74,4 @@ class CaseDeadlineTally(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.area_code} {self.owner_key} {self.due_on}: {self.cases}"
+        return f"{self.area_code} {self.owner_key} {self.due_on} #{self.slot}: {self.cases}"
