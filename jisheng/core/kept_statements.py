@@ -37,7 +37,7 @@ from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
-from .planner import preparing_cursor
+from .planner import fixed_rows, preparing_cursor
 
 # Builds the read for a key (the placeholder, or None for a read that takes none).
 Build = Callable[[Any], "QuerySet[Any] | None"]
@@ -94,14 +94,18 @@ class Statement:
         """The rows as the database driver gives them; with ``convert``, each column passed through
         Django's converters for its field (dates on SQLite, decimals, …) as a queryset would. With
         ``prepare``, PostgreSQL prepares the statement once a connection (``core.planner``): only for a
-        read whose plan does not depend on its values."""
+        read whose plan does not depend on its values, or for one that takes no key (its values are
+        then written into it: ``planner.fixed_rows``)."""
         if not self.sql:
             return []
         sql, params = self.bound(value)
         connection = connections[self.using]
-        with preparing_cursor(connection) if prepare else connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            fetched = cursor.fetchall()
+        if prepare and not self.slots:  # no key: its values never change, planned once for them
+            fetched = fixed_rows(connection, sql, params)
+        else:
+            with preparing_cursor(connection) if prepare else connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                fetched = cursor.fetchall()
         if not convert or not self.converters:
             return fetched
         result: list[tuple[Any, ...]] = []

@@ -27,7 +27,7 @@ from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
-__all__ = ["index_lookups_preferred", "preparing_cursor"]
+__all__ = ["fixed_rows", "index_lookups_preferred", "preparing_cursor"]
 
 
 @contextmanager
@@ -102,3 +102,32 @@ def _preparing_class() -> type[Any]:
             return super().execute(query, params, prepare=True, binary=binary)
 
     return PreparingCursor
+
+
+def fixed_rows(connection: BaseDatabaseWrapper, sql: str, params: Any) -> list[tuple[Any, ...]]:
+    """The rows of a read kept with all its values (nothing in it changes from one run to the next: the
+    clerk's queue for one scope, clerk, status and day). On PostgreSQL its values are written into its
+    text as literals, once, and the text is prepared once a connection: planned for its own values, as
+    an unprepared read is, but once, where planning it each time cost the server more than running it
+    (the queue's figures: 0.4 ms to plan, 0.1 ms to run). A statement with parameters would be planned
+    without its values after five runs, a plan that may not suit a county's scope. Elsewhere it runs as
+    given."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    key = (connection.alias, sql, tuple(params))
+    text = _fixed_texts.get(key)
+    if text is None:
+        text = connection.ops.compose_sql(sql, params)  # type: ignore[attr-defined]
+        if len(_fixed_texts) >= _FIXED_BOUND:
+            _fixed_texts.clear()
+        _fixed_texts[key] = text
+    with preparing_cursor(connection) as cursor:
+        cursor.execute(text)
+        return cursor.fetchall()
+
+
+# The literal texts of the fixed reads, by database, statement and values: at most a few per clerk a day.
+_FIXED_BOUND = 2048
+_fixed_texts: dict[tuple[str, str, tuple[Any, ...]], str] = {}
