@@ -149,7 +149,13 @@ TEMPLATES = [
 # separately, and the province's month report (thirty counties) spent 15-40 s compiling statements that
 # run in 1-6 s without it (docs/benchmarks.md, the province). The statements here are short reads and
 # aggregates the executor runs well without compiling.
-POSTGRESQL_SESSION_OPTIONS = "-c jit=off"
+#
+# A statement Jisheng prepares (below) is one whose plan does not depend on its values, or one whose
+# values are written into it (``core.planner``): it is planned once, generically. Left to choose, the
+# server went on planning some of them for their values at every run (a case's notices, a subject's
+# messages: their estimated costs with and without the values differ a little), which is the planning
+# preparing them was meant to save. Statements nobody prepares are planned for their values, as always.
+POSTGRESQL_SESSION_OPTIONS = "-c jit=off -c plan_cache_mode=force_generic_plan"
 
 
 # Statements are prepared on the server only when the code asks for it (``core.planner``'s

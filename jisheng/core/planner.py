@@ -52,9 +52,10 @@ def index_lookups_preferred(cursor: CursorWrapper, *, using: str = "default") ->
 def preparing_cursor(connection: BaseDatabaseWrapper) -> CursorWrapper:
     """A cursor whose statements PostgreSQL prepares once a connection and then runs from its kept plan.
 
-    psycopg binds the parameters on the server and prepares the statement at its first run (then the
-    server plans it for its values a few times and keeps a generic plan when that costs no more, its
-    ``plan_cache_mode``). Wrapped as Django wraps its cursors: logged and counted as every statement is,
+    psycopg binds the parameters on the server and prepares the statement at its first run; the server
+    plans it once, without its values (Jisheng's connections set ``plan_cache_mode`` to
+    ``force_generic_plan``: left to choose, it went on planning some for their values at every run,
+    see ``settings``). Wrapped as Django wraps its cursors: logged and counted as every statement is,
     its errors Django's. A connection pooler that hands a connection to another client between
     transactions (PgBouncer's transaction mode) would lose the prepared statements: Jisheng connects to
     PostgreSQL directly. On SQLite, an ordinary cursor.

@@ -273,7 +273,8 @@ def _colleagues(user: User) -> list[tuple[int, str]]:
             .values_list("pk", "full_name", "username")
         )
 
-    rows = _case_reads.statement(("colleagues", prefix), build, using=User.objects.db).rows()
+    # Its values never change for the scope: planned once a connection, for them.
+    rows = _case_reads.statement(("colleagues", prefix), build, using=User.objects.db).rows(prepare=True)
     return [(pk, full_name or username) for pk, full_name, username in rows]
 
 

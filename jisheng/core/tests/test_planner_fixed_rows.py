@@ -4,6 +4,7 @@ percent sign, a date), and on PostgreSQL is prepared once a connection with the 
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -13,7 +14,7 @@ from jisheng.core.planner import fixed_rows
 pytestmark = pytest.mark.django_db
 
 SQL = "SELECT %s, %s, %s, CAST(%s AS date) + 1"
-AWKWARD = ["O'Brien; DROP TABLE x --", "100%s", 7, datetime.date(2026, 12, 31)]
+AWKWARD: list[Any] = ["O'Brien; DROP TABLE x --", "100%s", 7, datetime.date(2026, 12, 31)]
 
 
 def _plain() -> list[tuple[object, ...]]:
