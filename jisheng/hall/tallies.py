@@ -90,23 +90,41 @@ SQLITE_DEADLINE_DROP = [
 # locked (FOR UPDATE SKIP LOCKED), and when every one is locked, or the key has none, it writes a slot of
 # its own, numbered by its transaction (unique, so no other insert can meet it). A tally row is locked
 # from a case's change to the commit; before, every such transaction of the database waited here in turn.
-POSTGRESQL_CREATE = [
-    f"""CREATE OR REPLACE FUNCTION hall_case_tally_add(
-        k_area varchar, k_owner bigint, k_status varchar, delta integer) RETURNS void AS $$
+
+
+def _postgresql_add(name: str, table: str, key_column: str, key_type: str, *, drop_zero: bool) -> str:
+    """The function adding ``delta`` to one key of ``table`` (its village, clerk and ``key_column``);
+    with ``drop_zero``, a slot left at zero is deleted (past deadlines leave no rows)."""
+    cleaned = (
+        f"UPDATE {table} SET cases = cases + delta WHERE id = chosen RETURNING cases INTO left_over;\n"
+        f"            IF left_over = 0 THEN DELETE FROM {table} WHERE id = chosen; END IF;"
+        if drop_zero
+        else f"UPDATE {table} SET cases = cases + delta WHERE id = chosen;"
+    )
+    return f"""CREATE OR REPLACE FUNCTION {name}(
+        k_area varchar, k_owner bigint, k_key {key_type}, delta integer) RETURNS void AS $$
     DECLARE
         chosen bigint;
+        left_over integer;
     BEGIN
-        SELECT id INTO chosen FROM {TABLE}
-            WHERE area_code = k_area AND owner_key = k_owner AND status = k_status
+        SELECT id INTO chosen FROM {table}
+            WHERE area_code = k_area AND owner_key = k_owner AND {key_column} = k_key
             ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED;
         IF FOUND THEN
-            UPDATE {TABLE} SET cases = cases + delta WHERE id = chosen;
+            {cleaned}
         ELSE
-            INSERT INTO {TABLE} (area_code, owner_key, status, slot, cases)
-                VALUES (k_area, k_owner, k_status, txid_current(), delta);
+            INSERT INTO {table} (area_code, owner_key, {key_column}, slot, cases)
+                VALUES (k_area, k_owner, k_key, txid_current(), delta);
         END IF;
     END
-    $$ LANGUAGE plpgsql""",
+    $$ LANGUAGE plpgsql"""
+
+
+POSTGRESQL_CREATE = [
+    # Dropped first: CREATE OR REPLACE cannot rename a parameter of an earlier release's function (the
+    # trigger function names it only when it runs, so nothing depends on it in between).
+    "DROP FUNCTION IF EXISTS hall_case_tally_add(varchar, bigint, varchar, integer)",
+    _postgresql_add("hall_case_tally_add", TABLE, "status", "varchar", drop_zero=False),
     """CREATE OR REPLACE FUNCTION hall_case_tally() RETURNS trigger AS $$
     BEGIN
         IF TG_OP = 'UPDATE' AND OLD.area_id IS NOT DISTINCT FROM NEW.area_id
@@ -133,26 +151,8 @@ POSTGRESQL_DROP = [
 ]
 
 POSTGRESQL_DEADLINE_CREATE = [
-    f"""CREATE OR REPLACE FUNCTION hall_case_deadline_add(
-        k_area varchar, k_owner bigint, k_due date, delta integer) RETURNS void AS $$
-    DECLARE
-        chosen bigint;
-        left_over integer;
-    BEGIN
-        SELECT id INTO chosen FROM {DEADLINES}
-            WHERE area_code = k_area AND owner_key = k_owner AND due_on = k_due
-            ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED;
-        IF FOUND THEN
-            UPDATE {DEADLINES} SET cases = cases + delta WHERE id = chosen RETURNING cases INTO left_over;
-            IF left_over = 0 THEN
-                DELETE FROM {DEADLINES} WHERE id = chosen;
-            END IF;
-        ELSE
-            INSERT INTO {DEADLINES} (area_code, owner_key, due_on, slot, cases)
-                VALUES (k_area, k_owner, k_due, txid_current(), delta);
-        END IF;
-    END
-    $$ LANGUAGE plpgsql""",
+    "DROP FUNCTION IF EXISTS hall_case_deadline_add(varchar, bigint, date, integer)",
+    _postgresql_add("hall_case_deadline_add", DEADLINES, "due_on", "date", drop_zero=True),
     f"""CREATE OR REPLACE FUNCTION hall_case_deadline_tally() RETURNS trigger AS $$
     BEGIN
         IF TG_OP = 'UPDATE' AND OLD.area_id IS NOT DISTINCT FROM NEW.area_id

@@ -8,14 +8,13 @@ import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count
-from django.db.models.functions import Coalesce
 
 from jisheng.hall import services, tallies
 from jisheng.hall.models import Application, ApplicationStatus, CaseDeadlineTally, CaseTally, Channel
 from jisheng.hall.queries import queue_counts
 
 from .conftest import PHONE, make_person
+from .tally_counts import counted_by_deadline, counted_by_status
 
 
 def _tally() -> dict[tuple[str, int, str], int]:
@@ -24,15 +23,6 @@ def _tally() -> dict[tuple[str, int, str], int]:
         for row in CaseTally.objects.all()
         if row.cases != 0
     }
-
-
-def _counted() -> dict[tuple[str, int, str], int]:
-    rows = (
-        Application.objects.order_by()
-        .values("area_id", "status", clerk=Coalesce("owner_id", 0))
-        .annotate(n=Count("id"))
-    )
-    return {(row["area_id"], row["clerk"], row["status"]): row["n"] for row in rows}
 
 
 def _submit(catalogue: Any, person: Any, by: Any, code: str = "birth-registration") -> Application:
@@ -50,13 +40,13 @@ def test_the_tally_equals_the_cases_after_services_hand_edits_and_a_bulk_insert(
     third = _submit(
         catalogue, make_person(village_b, name="赵敏", id_number="411723198805060024"), staff["clerk"]
     )
-    assert _tally() == _counted() and sum(_tally().values()) == 3
+    assert _tally() == counted_by_status() and sum(_tally().values()) == 3
 
     services.application_handover(
         application=second, to_user=staff["clerk2"], reason="休假", by=staff["clerk"]
     )
     services.application_refuse(application=first, reason="材料不全", rule="第三条", by=staff["clerk"])
-    assert _tally() == _counted()
+    assert _tally() == counted_by_status()
 
     Application.objects.filter(pk=third.pk).update(area=village_a)  # a correction made by hand
     Application.objects.filter(pk=second.pk).update(status=ApplicationStatus.AWAITING_CORRECTION)
@@ -74,7 +64,7 @@ def test_the_tally_equals_the_cases_after_services_hand_edits_and_a_bulk_insert(
         )
     Application.objects.filter(pk=first.pk).delete()  # the copy, a closed case, stays
 
-    assert _tally() == _counted()
+    assert _tally() == counted_by_status()
     assert sum(_tally().values()) == Application.objects.count() == 3
 
 
@@ -108,7 +98,7 @@ def test_a_recount_rebuilds_a_damaged_tally(areas, catalogue, staff):
 
     tallies.recount(connection)
 
-    assert _tally() == _counted() != {}
+    assert _tally() == counted_by_status() != {}
 
 
 def test_migrate_puts_back_triggers_a_table_rebuild_dropped_and_recounts(areas, catalogue, staff):
@@ -125,23 +115,13 @@ def test_migrate_puts_back_triggers_a_table_rebuild_dropped_and_recounts(areas, 
         staff["clerk"],
     )
 
-    assert _tally() == _counted() and sum(_tally().values()) == 2
+    assert _tally() == counted_by_status() and sum(_tally().values()) == 2
 
 
 def _deadlines() -> dict[tuple[str, int, Any], int]:
     rows = CaseDeadlineTally.objects.all()
     assert all(row.cases > 0 for row in rows)  # a row that falls to zero is deleted
     return {(row.area_code, row.owner_key, row.due_on): row.cases for row in rows}
-
-
-def _counted_deadlines() -> dict[tuple[str, int, Any], int]:
-    rows = (
-        Application.objects.filter(status=ApplicationStatus.RECEIVED, due_on__isnull=False)
-        .order_by()
-        .values("area_id", "due_on", clerk=Coalesce("owner_id", 0))
-        .annotate(n=Count("id"))
-    )
-    return {(row["area_id"], row["clerk"], row["due_on"]): row["n"] for row in rows}
 
 
 def test_the_deadline_tally_follows_deadlines_clerks_and_states_however_they_change(areas, catalogue, staff):
@@ -154,17 +134,17 @@ def test_the_deadline_tally_follows_deadlines_clerks_and_states_however_they_cha
     third = _submit(
         catalogue, make_person(village_b, name="赵敏", id_number="411723198805060024"), staff["clerk"]
     )
-    assert _deadlines() == _counted_deadlines() and sum(_deadlines().values()) == 3
+    assert _deadlines() == counted_by_deadline() and sum(_deadlines().values()) == 3
 
     today = datetime.date.today()
     Application.objects.filter(pk=first.pk).update(due_on=today - datetime.timedelta(days=3))
     Application.objects.filter(pk=second.pk).update(due_on=today)
-    assert _deadlines() == _counted_deadlines()
+    assert _deadlines() == counted_by_deadline()
     services.application_handover(
         application=second, to_user=staff["clerk2"], reason="休假", by=staff["clerk"]
     )
     services.notice_issue(application=third, problems=[{"code": "id-cards"}], by=staff["clerk"])
-    assert _deadlines() == _counted_deadlines()
+    assert _deadlines() == counted_by_deadline()
     services.application_refuse(application=first, reason="材料不全", rule="第三条", by=staff["clerk"])
     Application.objects.filter(pk=third.pk).update(status=ApplicationStatus.RECEIVED, due_on=None)
     Application.objects.filter(pk=third.pk).update(due_on=today, area=village_a)
@@ -183,7 +163,7 @@ def test_the_deadline_tally_follows_deadlines_clerks_and_states_however_they_cha
     copy = Application.objects.get(number=first.number + "-copy")
     Application.objects.filter(pk=copy.pk).update(status=ApplicationStatus.RECEIVED, due_on=today)
     Application.objects.filter(pk=second.pk).delete()
-    assert _deadlines() == _counted_deadlines()
+    assert _deadlines() == counted_by_deadline()
     assert sum(_deadlines().values()) == 2
 
     for user in (staff["clerk"], staff["clerk2"]):
@@ -196,4 +176,4 @@ def test_the_deadline_tally_follows_deadlines_clerks_and_states_however_they_cha
 
     CaseDeadlineTally.objects.all().delete()
     tallies.recount(connection)
-    assert _deadlines() == _counted_deadlines() != {}
+    assert _deadlines() == counted_by_deadline() != {}

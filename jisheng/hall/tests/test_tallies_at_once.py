@@ -10,8 +10,6 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db import connection, connections, transaction
-from django.db.models import Count
-from django.db.models.functions import Coalesce
 
 from jisheng.hall import services
 from jisheng.hall.models import Application, ApplicationStatus, CaseDeadlineTally, CaseTally, Channel
@@ -19,6 +17,7 @@ from jisheng.hall.queries import queue_counts
 from tests import factories
 
 from .conftest import PHONE
+from .tally_counts import counted_by_deadline, counted_by_status
 
 
 @pytest.fixture(autouse=True)
@@ -59,29 +58,10 @@ def _summed(model: Any, key: tuple[str, ...]) -> dict[tuple[Any, ...], int]:
     return {point: n for point, n in sums.items() if n}
 
 
-def _counted() -> dict[tuple[Any, ...], int]:
-    rows = (
-        Application.objects.order_by()
-        .values("area_id", "status", clerk=Coalesce("owner_id", 0))
-        .annotate(n=Count("id"))
-    )
-    return {(row["area_id"], row["clerk"], row["status"]): row["n"] for row in rows}
-
-
-def _counted_deadlines() -> dict[tuple[Any, ...], int]:
-    rows = (
-        Application.objects.filter(status=ApplicationStatus.RECEIVED, due_on__isnull=False)
-        .order_by()
-        .values("area_id", "due_on", clerk=Coalesce("owner_id", 0))
-        .annotate(n=Count("id"))
-    )
-    return {(row["area_id"], row["clerk"], row["due_on"]): row["n"] for row in rows}
-
-
 def _tallies_equal_the_cases() -> bool:
     status = _summed(CaseTally, ("area_code", "owner_key", "status"))
     deadlines = _summed(CaseDeadlineTally, ("area_code", "owner_key", "due_on"))
-    return status == _counted() and deadlines == _counted_deadlines()
+    return status == counted_by_status() and deadlines == counted_by_deadline()
 
 
 @pytest.mark.django_db(transaction=True)
