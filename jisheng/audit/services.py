@@ -77,9 +77,13 @@ def chain_algorithm() -> str:
 
 
 def compute_hash(prev_hash: str, event: AuditEvent, algorithm: str | None = None) -> str:
+    return _hash_of(prev_hash, _content(event), algorithm)
+
+
+def _hash_of(prev_hash: str, content: str, algorithm: str | None = None) -> str:
     from jisheng.core.crypto import digest_hex
 
-    return digest_hex(algorithm or chain_algorithm(), (prev_hash + _content(event)).encode())
+    return digest_hex(algorithm or chain_algorithm(), (prev_hash + content).encode())
 
 
 def model_snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
@@ -153,13 +157,53 @@ def record(
     )
     connection = transaction.get_connection()
     read, write = _head_statements(connection)
+    content = _content(event)  # before the head is locked: it does not depend on the chain
+    if connection.vendor == "postgresql":
+        _append_in_one_statement(connection, event, read, content)
+        return event
     last_hash = _locked_head_hash(connection, read)
     event.prev_hash = last_hash
-    event.hash = compute_hash(last_hash, event)
+    event.hash = _hash_of(last_hash, content)
     event.save()
     with connection.cursor() as cursor:
         cursor.execute(write, [event.hash, event.pk])
     return event
+
+
+def _append_in_one_statement(connection: Any, event: AuditEvent, read: str, content: str) -> None:
+    """PostgreSQL: the head locked and read, then the event inserted and the head moved on in one
+    statement, its SQL and values made before the lock. Every audited write of the database waits for
+    the head from its read to the commit, and each statement in between (with the server's thread
+    waiting for its turn at Python's lock after it) lengthened that wait for all of them."""
+    fields = [field for field in AuditEvent._meta.concrete_fields if field.attname not in ("id",)]
+    sql = _append_sql.get(connection.alias)
+    if sql is None:
+        quote = connection.ops.quote_name
+        table = quote(AuditEvent._meta.db_table)
+        head = quote(AuditChainHead._meta.db_table)
+        columns = ", ".join(quote(field.column) for field in fields)
+        values = ", ".join(["%s"] * len(fields))
+        sql = _append_sql[connection.alias] = (
+            f"WITH appended AS (INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING {quote('id')}) "
+            f"UPDATE {head} SET {quote('last_hash')} = %s, "
+            f"{quote('last_event_id')} = (SELECT {quote('id')} FROM appended) "
+            f"WHERE {quote('id')} = 1 RETURNING {quote('last_event_id')}"
+        )
+    position = {field.attname: index for index, field in enumerate(fields)}
+    params = [field.get_db_prep_save(field.pre_save(event, True), connection) for field in fields]
+    last_hash = _locked_head_hash(connection, read)
+    event.prev_hash = last_hash
+    event.hash = _hash_of(last_hash, content)
+    params[position["prev_hash"]] = event.prev_hash
+    params[position["hash"]] = event.hash
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, event.hash])
+        event.pk = cursor.fetchone()[0]
+    event._state.adding = False
+    event._state.db = connection.alias
+
+
+_append_sql: dict[str, str] = {}
 
 
 _head_sql: dict[str, tuple[str, str]] = {}

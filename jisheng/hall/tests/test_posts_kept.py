@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -32,13 +33,19 @@ def _residents(areas: dict[str, Any], count: int) -> list[Any]:
     ]
 
 
+def _statements(on_sqlite: int, *, events: int) -> int:
+    """The statements of a request that records ``events`` audit events: on PostgreSQL each event is
+    appended with the head's move in one statement (``audit.services``), one fewer than on SQLite."""
+    return on_sqlite - events if connection.vendor == "postgresql" else on_sqlite
+
+
 def test_an_online_application_runs_the_same_statements_the_second_time_and_makes_its_case(
     catalogue, areas, staff, django_assert_num_queries
 ) -> None:
     first, second = _residents(areas, 2)
     assert _apply(Client(), first).status_code == 302
 
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(_statements(20, events=1)):
         response = _apply(Client(), second)
 
     case = Application.objects.get(person=second, item__code="birth-registration")
@@ -112,11 +119,11 @@ def test_a_notice_and_the_corrections_received_run_the_same_statements_on_every_
     clerk.post(f"/hall/cases/{first.pk}/notice", {"problem": "registration-form"})
     clerk.post(f"/hall/cases/{first.pk}/resubmit", {"received": "registration-form"})
 
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(_statements(18, events=2)):
         noticed = clerk.post(f"/hall/cases/{second.pk}/notice", {"problem": "registration-form"})
     second.refresh_from_db()
     assert noticed.status_code == 302 and second.status == ApplicationStatus.AWAITING_CORRECTION
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(_statements(15, events=1)):
         clerk.post(f"/hall/cases/{second.pk}/resubmit", {"received": "registration-form"})
     second.refresh_from_db()
     assert second.status == ApplicationStatus.RECEIVED and second.due_on is not None
