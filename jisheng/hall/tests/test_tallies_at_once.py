@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 
-from jisheng.hall import services
+from jisheng.hall import services, tallies
 from jisheng.hall.models import Application, ApplicationStatus, CaseDeadlineTally, CaseTally, Channel
 from jisheng.hall.queries import queue_counts
 from tests import factories
@@ -136,3 +136,43 @@ def test_twenty_notices_at_once_leave_the_tallies_equal_to_the_cases_and_the_tid
     assert not CaseDeadlineTally.objects.filter(cases=0).exists()
     # One row a key once folded: the village's clerk's waiting cases, and the received ones (now none).
     assert CaseTally.objects.filter(status=ApplicationStatus.AWAITING_CORRECTION).get().cases == 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_tidy_running_while_cases_change_neither_waits_them_out_nor_loses_a_case(
+    areas: Any, catalogue: Any, staff: Any
+) -> None:
+    cases = _cases(catalogue, areas, staff["clerk"], 12)
+    start = threading.Barrier(len(cases) + 2)
+    failures: list[BaseException] = []
+
+    def notice(case: Application) -> None:
+        try:
+            start.wait()
+            services.notice_issue(application=case, problems=[{"code": "id-cards"}], by=staff["clerk"])
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    def tidy() -> None:
+        try:
+            start.wait()
+            for _ in range(5):
+                with transaction.atomic():
+                    tallies.tidy(connection)
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=notice, args=(case,)) for case in cases]
+    threads += [threading.Thread(target=tidy), threading.Thread(target=tidy)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    assert _tallies_equal_the_cases()
+    assert queue_counts(staff["clerk"])["awaiting"] == 12
