@@ -4,6 +4,7 @@ queue's tallies, and the tallies still equal the cases: twenty notices at once, 
 from __future__ import annotations
 
 import datetime
+import io
 import threading
 from typing import Any
 
@@ -64,6 +65,32 @@ def _tallies_equal_the_cases() -> bool:
     return status == counted_by_status() and deadlines == counted_by_deadline()
 
 
+def _all_at_once(jobs: list[Any]) -> list[BaseException]:
+    """Run each job in a thread of its own, all started together; what they raised."""
+    start = threading.Barrier(len(jobs))
+    failures: list[BaseException] = []
+
+    def run(job: Any) -> None:
+        try:
+            start.wait()
+            job()
+        except BaseException as error:  # noqa: BLE001 - returned to the test, which asserts on it
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failures
+
+
+def _notice(case: Application, clerk: Any) -> Any:
+    return lambda: services.notice_issue(application=case, problems=[{"code": "id-cards"}], by=clerk)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_case_changed_while_another_of_its_village_and_clerk_is_uncommitted_does_not_wait(
     areas: Any, catalogue: Any, staff: Any
@@ -105,30 +132,15 @@ def test_twenty_notices_at_once_leave_the_tallies_equal_to_the_cases_and_the_tid
     areas: Any, catalogue: Any, staff: Any
 ) -> None:
     cases = _cases(catalogue, areas, staff["clerk"], 20)
-    start = threading.Barrier(20)
-    failures: list[BaseException] = []
 
-    def notice(case: Application) -> None:
-        try:
-            start.wait()
-            services.notice_issue(application=case, problems=[{"code": "id-cards"}], by=staff["clerk"])
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
-            failures.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=notice, args=(case,)) for case in cases]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    failures = _all_at_once([_notice(case, staff["clerk"]) for case in cases])
 
     assert failures == []
     assert _tallies_equal_the_cases()
     figures = queue_counts(staff["clerk"])
     assert (figures["open"], figures["awaiting"], figures["mine"]) == (20, 20, 20)
 
-    call_command("hall-tally-tidy", stdout=open("/dev/null", "w"))  # noqa: SIM115 - the command's chatter
+    call_command("hall-tally-tidy", stdout=io.StringIO())
 
     assert _tallies_equal_the_cases()
     assert not CaseTally.objects.exclude(slot=0).exists()
@@ -143,35 +155,13 @@ def test_the_tidy_running_while_cases_change_neither_waits_them_out_nor_loses_a_
     areas: Any, catalogue: Any, staff: Any
 ) -> None:
     cases = _cases(catalogue, areas, staff["clerk"], 12)
-    start = threading.Barrier(len(cases) + 2)
-    failures: list[BaseException] = []
-
-    def notice(case: Application) -> None:
-        try:
-            start.wait()
-            services.notice_issue(application=case, problems=[{"code": "id-cards"}], by=staff["clerk"])
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
-            failures.append(error)
-        finally:
-            connections.close_all()
 
     def tidy() -> None:
-        try:
-            start.wait()
-            for _ in range(5):
-                with transaction.atomic():
-                    tallies.tidy(connection)
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
-            failures.append(error)
-        finally:
-            connections.close_all()
+        for _ in range(5):
+            with transaction.atomic():
+                tallies.tidy(connection)
 
-    threads = [threading.Thread(target=notice, args=(case,)) for case in cases]
-    threads += [threading.Thread(target=tidy), threading.Thread(target=tidy)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    failures = _all_at_once([_notice(case, staff["clerk"]) for case in cases] + [tidy, tidy])
 
     assert failures == []
     assert _tallies_equal_the_cases()
