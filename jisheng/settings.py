@@ -180,7 +180,9 @@ if os.environ.get("DATABASE_URL"):
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend whose writers wait their turn in a queue instead of SQLite's
+            # sleeping retries (jisheng/core/sqlite/turn.py).
+            "ENGINE": "jisheng.core.sqlite",
             "NAME": str(DATA_DIR / "jisheng.sqlite3"),
             # Each gunicorn thread keeps its connection for ten minutes: opening one and running its
             # PRAGMAs on every request was 7% of the server's time under load.

@@ -1,0 +1,1 @@
+"""Django's SQLite backend with writers served in turn (see ``turn``)."""
