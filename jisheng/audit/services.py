@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
 import json
 import uuid
 from dataclasses import dataclass
@@ -158,49 +159,63 @@ def record(
     connection = transaction.get_connection()
     read, write = _head_statements(connection)
     content = _content(event)  # before the head is locked: it does not depend on the chain
-    if connection.vendor == "postgresql":
-        _append_in_one_statement(connection, event, read, content)
-        return event
-    last_hash = _locked_head_hash(connection, read)
-    event.prev_hash = last_hash
-    event.hash = _hash_of(last_hash, content)
-    event.save()
-    with connection.cursor() as cursor:
-        cursor.execute(write, [event.hash, event.pk])
-    return event
-
-
-def _append_in_one_statement(connection: Any, event: AuditEvent, read: str, content: str) -> None:
-    """PostgreSQL: the head locked and read, then the event inserted and the head moved on in one
-    statement, its SQL and values made before the lock. Every audited write of the database waits for
-    the head from its read to the commit, and each statement in between (with the server's thread
-    waiting for its turn at Python's lock after it) lengthened that wait for all of them."""
-    fields = [field for field in AuditEvent._meta.concrete_fields if field.attname not in ("id",)]
-    sql = _append_sql.get(connection.alias)
-    if sql is None:
-        quote = connection.ops.quote_name
-        table = quote(AuditEvent._meta.db_table)
-        head = quote(AuditChainHead._meta.db_table)
-        columns = ", ".join(quote(field.column) for field in fields)
-        values = ", ".join(["%s"] * len(fields))
-        sql = _append_sql[connection.alias] = (
-            f"WITH appended AS (INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING {quote('id')}) "
-            f"UPDATE {head} SET {quote('last_hash')} = %s, "
-            f"{quote('last_event_id')} = (SELECT {quote('id')} FROM appended) "
-            f"WHERE {quote('id')} = 1 RETURNING {quote('last_event_id')}"
-        )
-    position = {field.attname: index for index, field in enumerate(fields)}
-    params = [field.get_db_prep_save(field.pre_save(event, True), connection) for field in fields]
+    insert, params, position = _insert_of(connection, event)  # so are the insert's SQL and values
     last_hash = _locked_head_hash(connection, read)
     event.prev_hash = last_hash
     event.hash = _hash_of(last_hash, content)
     params[position["prev_hash"]] = event.prev_hash
     params[position["hash"]] = event.hash
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, event.hash])
-        event.pk = cursor.fetchone()[0]
+        if connection.vendor == "postgresql":
+            # The insert and the head's move in one statement: every audited write of the database
+            # waits for the head from its read to the commit, and each statement in between (with the
+            # server's thread waiting for its turn at Python's lock after it) lengthened that wait.
+            cursor.execute(insert, [*params, event.hash])
+            event.pk = cursor.fetchone()[0]
+        else:
+            # SQLite cannot move the head in the insert's statement; the transaction holds the one
+            # writer's lock all the same, and the insert is still kept SQL, not the ORM's save.
+            cursor.execute(insert, params)
+            event.pk = cursor.lastrowid
+            cursor.execute(write, [event.hash, event.pk])
     event._state.adding = False
     event._state.db = connection.alias
+    return event
+
+
+def _insert_of(connection: Any, event: AuditEvent) -> tuple[str, list[Any], dict[str, int]]:
+    """The event's insert (on PostgreSQL with the head's move) as SQL written once per database, its
+    values in the model's field order, and each field's position among them. The chain's two hashes are
+    filled in after the head's read."""
+    fields = _fields()
+    sql = _append_sql.get(connection.alias)
+    if sql is None:
+        quote = connection.ops.quote_name
+        table = quote(AuditEvent._meta.db_table)
+        columns = ", ".join(quote(field.column) for field in fields)
+        values = ", ".join(["%s"] * len(fields))
+        inserted = f"INSERT INTO {table} ({columns}) VALUES ({values})"
+        if connection.vendor == "postgresql":
+            head = quote(AuditChainHead._meta.db_table)
+            inserted = (
+                f"WITH appended AS ({inserted} RETURNING {quote('id')}) "
+                f"UPDATE {head} SET {quote('last_hash')} = %s, "
+                f"{quote('last_event_id')} = (SELECT {quote('id')} FROM appended) "
+                f"WHERE {quote('id')} = 1 RETURNING {quote('last_event_id')}"
+            )
+        sql = _append_sql[connection.alias] = inserted
+    params = [field.get_db_prep_save(field.pre_save(event, True), connection) for field in fields]
+    return sql, params, _positions()
+
+
+@functools.cache
+def _fields() -> list[Any]:
+    return [field for field in AuditEvent._meta.concrete_fields if field.attname != "id"]
+
+
+@functools.cache
+def _positions() -> dict[str, int]:
+    return {field.attname: index for index, field in enumerate(_fields())}
 
 
 _append_sql: dict[str, str] = {}
