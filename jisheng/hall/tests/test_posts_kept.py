@@ -45,7 +45,7 @@ def test_an_online_application_runs_the_same_statements_the_second_time_and_make
     first, second = _residents(areas, 2)
     assert _apply(Client(), first).status_code == 302
 
-    with django_assert_num_queries(_statements(20, events=1)):
+    with django_assert_num_queries(_statements(18, events=1)):
         response = _apply(Client(), second)
 
     case = Application.objects.get(person=second, item__code="birth-registration")
