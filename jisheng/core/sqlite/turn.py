@@ -14,7 +14,9 @@ fraction of a millisecond. Only then does it ``BEGIN IMMEDIATE``, which then fin
 The turn only orders writers; it never replaces SQLite's own lock, which still guarantees that one
 transaction writes at a time. Whatever does not take the turn (the ``sqlite3`` shell, a backup's
 ``BEGIN``) is served by SQLite's busy handler as before, and a turn not had within the busy timeout is
-given up: the transaction begins anyway and SQLite's timeout applies, as it did before.
+given up: the transaction begins anyway and SQLite's timeout applies, as it did before. (Behind a
+transaction that holds the database longer than that, an import's batch, a write so waits up to twice
+the busy timeout before it fails with "database is locked".)
 """
 
 from __future__ import annotations
