@@ -389,7 +389,8 @@ def merged_away() -> QuerySet[Any]:
 # The look-up of a live person by ID number (and name), the first read of every application made
 # online or at a counter: compiled once and kept, each look-up binding the number as its column stores
 # it (sealed) and the name. The placeholder of the number is a sealed value already, so the column
-# keeps it as it is when the statement is compiled.
+# keeps it as it is when the statement is compiled. Prepared on PostgreSQL: an equality on the number's
+# index whatever the values, so planned once a connection.
 _by_id_number = KeptStatements(bound=8)
 _SEALED_PLACEHOLDER = f"{EQUAL_PREFIX}kept-statement-placeholder"
 _NAME_PLACEHOLDER = "\x00kept-statement-placeholder"
@@ -405,6 +406,7 @@ def _live_by_id_number(number: str, name: str | None) -> Person | None:
             sealed,
             using=using,
             placeholder=_SEALED_PLACEHOLDER,
+            prepare=True,
         )
     else:
         found = _by_id_number.statement(
@@ -412,7 +414,7 @@ def _live_by_id_number(number: str, name: str | None) -> Person | None:
             lambda key: live_persons(Person.objects.filter(id_number=key[0], name=key[1])).order_by("pk")[:1],
             using=using,
             placeholder=(_SEALED_PLACEHOLDER, _NAME_PLACEHOLDER),
-        ).objects((sealed, name))
+        ).objects((sealed, name), prepare=True)
     return found[0] if found else None
 
 
