@@ -103,6 +103,8 @@ def turn_of(path: str) -> WritersTurn:
 
 
 def _after_fork_in_child() -> None:
+    global _turns_lock
+    _turns_lock = threading.Lock()  # another thread of the parent may have held it at the fork
     for turn in _turns.values():
         turn.after_fork()
 

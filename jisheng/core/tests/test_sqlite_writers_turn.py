@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from jisheng.core.sqlite.turn import WritersTurn, turn_of
 
@@ -72,11 +73,11 @@ with connection.cursor() as cursor:
 """
 
 
-def _python(code: str, data_dir: Path, *, wait: bool = True) -> subprocess.Popen[str]:
+def _python(code: str, data_dir: Path) -> subprocess.Popen[str]:
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     env["JISHENG_DATA_DIR"] = str(data_dir)
     env["DJANGO_SETTINGS_MODULE"] = "jisheng.settings"
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-c", code],
         cwd=REPO,
         env=env,
@@ -84,12 +85,9 @@ def _python(code: str, data_dir: Path, *, wait: bool = True) -> subprocess.Popen
         stderr=subprocess.PIPE,
         text=True,
     )
-    if wait:
-        process.wait(timeout=300)
-    return process
 
 
-def _output(process: subprocess.Popen[str]) -> object:
+def _output(process: subprocess.Popen[str]) -> Any:
     out, err = process.communicate(timeout=300)
     assert process.returncode == 0, err[-3000:]
     return json.loads(out.strip().splitlines()[-1])
@@ -99,8 +97,8 @@ def test_writers_of_three_processes_never_meet_the_databases_lock_even_without_s
     tmp_path: Path,
 ) -> None:
     _output(_python(SETUP + "\nprint('[]')", tmp_path))
-    writers = [_python(WRITER_PROCESS, tmp_path, wait=False) for _ in range(3)]
-    failures = [failure for process in writers for failure in _output(process)]  # type: ignore[attr-defined]
+    writers = [_python(WRITER_PROCESS, tmp_path) for _ in range(3)]
+    failures = [failure for process in writers for failure in _output(process)]
     assert failures == []
     assert _output(_python(COUNT, tmp_path)) == [3 * 4 * 40, 3 * 4 * 40]
 
@@ -128,8 +126,9 @@ def test_a_thread_waits_for_the_turn_another_thread_holds_and_gets_it_when_given
 
 def test_a_turn_another_process_holds_is_given_up_after_the_timeout_holding_nothing(tmp_path: Path) -> None:
     database = str(tmp_path / "db")
-    held, release = multiprocessing.get_context("spawn").Event(), multiprocessing.get_context("spawn").Event()
-    other = multiprocessing.get_context("spawn").Process(target=_hold_turn, args=(database, held, release))
+    spawn = multiprocessing.get_context("spawn")
+    held, release = spawn.Event(), spawn.Event()
+    other = spawn.Process(target=_hold_turn, args=(database, held, release))
     other.start()
     try:
         assert held.wait(60)
