@@ -166,3 +166,19 @@ def test_a_forked_worker_does_not_share_the_turn_its_parent_holds(tmp_path: Path
         assert os.waitstatus_to_exitcode(status) == 0
     finally:
         turn.give_back()
+
+
+def test_a_worker_killed_while_holding_the_turn_leaves_it_to_the_next(tmp_path: Path) -> None:
+    """The file lock dies with its process: a worker killed with -9 mid-transaction blocks no one."""
+    database = str(tmp_path / "db")
+    spawn = multiprocessing.get_context("spawn")
+    held, release = spawn.Event(), spawn.Event()
+    other = spawn.Process(target=_hold_turn, args=(database, held, release))
+    other.start()
+    assert held.wait(60)
+    turn = WritersTurn(database)
+    assert turn.take(timeout=0.2) is False
+    other.kill()
+    other.join(timeout=60)
+    assert turn.take(timeout=5) is True
+    turn.give_back()
